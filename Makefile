@@ -1,0 +1,160 @@
+# libshmrpc - plain Makefile.  `make help` lists the targets.
+
+VERSION    = 0.1.0
+SOVERSION  = 0
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
+PCDIR     ?= $(LIBDIR)/pkgconfig
+DESTDIR   ?=
+
+CC        ?= cc
+# Where objects and binaries go; sanitizer builds use their own.
+BUILD     ?= build
+OPT       ?= -O2 -g
+WARN      ?= -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion \
+             -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+# CI sets WERROR=1.
+ifeq ($(WERROR),1)
+WARN      += -Werror
+endif
+SAN       ?=
+CFLAGS    ?=
+LDFLAGS   ?=
+
+ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(SAN) -pthread -fPIC \
+             -Ilibshmrpc/include -Ilibshmrpc/src $(CFLAGS)
+LIB_CFLAGS = $(ALL_CFLAGS) -DSHMRPC_BUILDING -fvisibility=hidden
+LDLIBS_LIB = -ljansson -lpthread
+LDLIBS_CLI = -lbsd
+
+LIB_SRCS   = $(wildcard libshmrpc/src/*.c)
+LIB_OBJS   = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+STATIC_LIB = $(BUILD)/lib/libshmrpc.a
+SHARED_LIB = $(BUILD)/lib/libshmrpc.so.$(VERSION)
+SONAME     = libshmrpc.so.$(SOVERSION)
+
+TOOLS      = $(BUILD)/bin/shmrpc-call
+EXAMPLES   = examples/calculator-server examples/calculator-client \
+             examples/accumulator-server examples/accumulator-client
+UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
+UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS = $(wildcard tests/helpers/*.c)
+HELPER_BINS = $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+MAN_PAGES  = $(wildcard man/*.[1-9])
+
+.PHONY: all lib tools examples tests deps run test test-unit test-bats \
+        check-asan check-tsan check-valgrind bench install uninstall clean help
+
+all: lib tools examples
+
+help:
+	@echo "make            build the library, tools and examples"
+	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make run        demo: server, client calls, monitor and cleaner"
+	@echo "make test       unit tests, then bats tests"
+	@echo "make check-asan / check-tsan / check-valgrind   the tests under a checker"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+lib: $(STATIC_LIB) $(SHARED_LIB)
+
+$(BUILD)/obj/%.o: %.c $(wildcard libshmrpc/src/*.h) libshmrpc/include/shmrpc.h
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(STATIC_LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN) -shared -pthread -Wl,-soname,$(SONAME) -Wl,-z,defs \
+	    -o $@ $^ $(LDFLAGS) $(LDLIBS_LIB)
+	ln -sf libshmrpc.so.$(VERSION) $(BUILD)/lib/$(SONAME)
+	ln -sf libshmrpc.so.$(VERSION) $(BUILD)/lib/libshmrpc.so
+
+# Tools and examples link the static library: they run from the tree with
+# no LD_LIBRARY_PATH, and install as self-contained binaries.
+tools: $(TOOLS)
+
+$(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DSHMRPC_VERSION_TOOL='"$(VERSION)"' -o $@ \
+	    $(wildcard shmrpc-call/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
+
+examples: $(EXAMPLES)
+
+examples/%: examples/%.c examples/example-common.h $(STATIC_LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
+
+tests: $(UNIT_BINS) $(HELPER_BINS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) -lcmocka
+
+$(BUILD)/tests/%: tests/helpers/%.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
+
+# ---- setup, demo, tests --------------------------------------------------
+
+deps:
+	@sh tests/helpers/install-deps.sh
+
+run: deps all
+	@sh examples/demo.sh
+
+test: deps all tests
+	@$(MAKE) --no-print-directory test-unit test-bats
+
+test-unit: tests
+	@sh tests/helpers/run-unit.sh $(UNIT_BINS)
+
+test-bats: all tests
+	@BUILD=$(BUILD) bats --print-output-on-failure tests/bats
+
+check-asan:
+	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test-unit test-bats
+
+check-tsan:
+	$(MAKE) BUILD=build/tsan SAN="-fsanitize=thread" OPT="-O1 -g" test-unit
+
+check-valgrind: tests
+	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	    sh tests/helpers/run-unit.sh $(UNIT_BINS)
+
+# ---- install ---------------------------------------------------------------
+
+libshmrpc.pc: libshmrpc/libshmrpc.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $(BUILD)/$@
+
+install: all libshmrpc.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libshmrpc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf libshmrpc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libshmrpc.so
+	install -m 0644 libshmrpc/include/shmrpc.h $(DESTDIR)$(INCDIR)/
+	install -m 0644 $(BUILD)/libshmrpc.pc $(DESTDIR)$(PCDIR)/
+	for m in $(MAN_PAGES); do \
+	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	rm -f $(DESTDIR)$(LIBDIR)/libshmrpc.a $(DESTDIR)$(LIBDIR)/libshmrpc.so \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libshmrpc.so.$(VERSION) \
+	    $(DESTDIR)$(INCDIR)/shmrpc.h $(DESTDIR)$(PCDIR)/libshmrpc.pc
+	for m in $(MAN_PAGES); do \
+	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+
+clean:
+	rm -rf build $(EXAMPLES)

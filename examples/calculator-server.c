@@ -1,0 +1,106 @@
+/*
+ * calculator-server - serves add, subtract, multiply and divide on numbers
+ * "a" and "b".  Dividing by zero is a method error, as in the seed.
+ */
+#include "example-common.h"
+
+/* Read params "a" and "b" as numbers; otherwise set a TypeError. */
+static int get_ab(shmrpc_req *req, const json_t *params, double *a,
+    double *b)
+{
+	json_t *ja = json_object_get(params, "a");
+	json_t *jb = json_object_get(params, "b");
+
+	if (!json_is_number(ja) || !json_is_number(jb))
+		return shmrpc_req_error(req, "TypeError",
+		    "%s() needs numbers a and b", shmrpc_req_method(req));
+	*a = json_number_value(ja);
+	*b = json_number_value(jb);
+	return 0;
+}
+
+/* Integers stay integers, as in Python; anything else is a real. */
+static json_t *number(const json_t *params, double v)
+{
+	if (json_is_integer(json_object_get(params, "a")) &&
+	    json_is_integer(json_object_get(params, "b")) &&
+	    v >= -9007199254740992.0 && v <= 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static int add(shmrpc_req *req, const json_t *params, json_t **result,
+    void *arg)
+{
+	double a, b;
+
+	(void)arg;
+	if (get_ab(req, params, &a, &b) != 0)
+		return -1;
+	*result = number(params, a + b);
+	return 0;
+}
+
+static int subtract(shmrpc_req *req, const json_t *params, json_t **result,
+    void *arg)
+{
+	double a, b;
+
+	(void)arg;
+	if (get_ab(req, params, &a, &b) != 0)
+		return -1;
+	*result = number(params, a - b);
+	return 0;
+}
+
+static int multiply(shmrpc_req *req, const json_t *params, json_t **result,
+    void *arg)
+{
+	double a, b;
+
+	(void)arg;
+	if (get_ab(req, params, &a, &b) != 0)
+		return -1;
+	*result = number(params, a * b);
+	return 0;
+}
+
+static int divide(shmrpc_req *req, const json_t *params, json_t **result,
+    void *arg)
+{
+	double a, b;
+
+	(void)arg;
+	if (get_ab(req, params, &a, &b) != 0)
+		return -1;
+	if (b == 0)
+		return shmrpc_req_error(req, "ZeroDivisionError",
+		    "division by zero");
+	*result = json_real(a / b); /* Python's / always gives a float */
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	shmrpc_options opts;
+	const char *channel = example_parse(argc, argv, &opts);
+	shmrpc_server *srv;
+	int rc;
+
+	rc = shmrpc_server_open(&srv, channel, &opts);
+	if (rc < 0)
+		errx(1, "cannot open channel %s: %s", channel,
+		    shmrpc_strerror(rc));
+	shmrpc_server_register(srv, "add", add, NULL);
+	shmrpc_server_register(srv, "subtract", subtract, NULL);
+	shmrpc_server_register(srv, "multiply", multiply, NULL);
+	shmrpc_server_register(srv, "divide", divide, NULL);
+	example_handle_signals(srv);
+	printf("calculator serving on channel %s\n", channel);
+	fflush(stdout);
+	rc = shmrpc_server_serve(srv);
+	shmrpc_server_close(srv);
+	if (rc < 0)
+		errx(1, "serving failed: %s", shmrpc_strerror(rc));
+	return 0;
+}

@@ -1,0 +1,390 @@
+/*
+ * shmrpc.h - RPC between processes on one Linux host over POSIX shared memory.
+ *
+ * The one public header of libshmrpc.  Everything it exports starts with
+ * shmrpc_ (functions, types) or SHMRPC_ (constants).
+ *
+ * Conventions that hold for every function below unless its comment says
+ * otherwise:
+ *  - Functions returning int return 0 on success or a negative error code:
+ *    either -errno (e.g. -ENOMEM, -ENOSPC) or one of the SHMRPC_E* codes.
+ *    shmrpc_strerror() turns either kind into text.
+ *  - Pointers passed in are borrowed: the library does not keep them past
+ *    the call and does not free them.  json_t arguments are borrowed too
+ *    (their reference count is untouched) unless the function name ends in
+ *    _new, which steals one reference, as jansson does.
+ *  - The library never prints and never exits.  It logs through
+ *    shmrpc_set_log() (see below).
+ *
+ * Copyright (c) 2026 the libshmrpc authors.  MIT licence, see LICENSE.
+ */
+#ifndef SHMRPC_H
+#define SHMRPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SHMRPC_BUILDING) && defined(__GNUC__)
+#define SHMRPC_API __attribute__((visibility("default")))
+#else
+#define SHMRPC_API
+#endif
+
+#define SHMRPC_VERSION_MAJOR 0
+#define SHMRPC_VERSION_MINOR 1
+#define SHMRPC_VERSION_PATCH 0
+#define SHMRPC_VERSION_STRING "0.1.0"
+
+/* Library version string, e.g. "0.1.0".  Static storage; thread-safe. */
+SHMRPC_API const char *shmrpc_version(void);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Library-specific error codes.  They are all below -1000 so that they never
+ * collide with a negated errno value, which functions also return.
+ */
+enum shmrpc_error_code {
+	SHMRPC_ETIMEOUT = -1001,   /* a wait ran out of time */
+	SHMRPC_EMETHOD = -1002,    /* the remote method reported an error */
+	SHMRPC_ETRANSPORT = -1003, /* shared memory holds something invalid */
+	SHMRPC_ESERIAL = -1004,    /* a value could not be (de)serialised */
+	SHMRPC_ENOCHANNEL = -1005, /* no such channel (server not running) */
+	SHMRPC_EINUSE = -1006,     /* the channel exists and is in use */
+	SHMRPC_ETOOBIG = -1007,    /* message larger than the buffer */
+	SHMRPC_ENAME = -1008,      /* invalid channel name */
+	SHMRPC_EPROTO = -1009,     /* peer broke the protocol (e.g. wrong id) */
+	SHMRPC_ESERVERDEAD = -1010, /* the server process died */
+	SHMRPC_EFULL = -1011,      /* every client slot of the channel is taken */
+	SHMRPC_EVERSION = -1012,   /* segment has another layout version/size */
+	SHMRPC_ESTOPPED = -1013,   /* the server was stopped */
+	SHMRPC_ESTATE = -1014,     /* call made in the wrong state */
+	SHMRPC_ENOTOURS = -1015,   /* object not ours to touch (owner, type) */
+	SHMRPC_EALIVE = -1016,     /* refused: the object is alive or in use */
+};
+
+/*
+ * Text for an error code (negative errno or SHMRPC_E*), or "Success" for 0.
+ * Returns static storage; never NULL; thread-safe.
+ */
+SHMRPC_API const char *shmrpc_strerror(int err);
+
+/* Longest error text kept in shmrpc_error.text, including the NUL. */
+#define SHMRPC_ERROR_TEXT_LENGTH 512
+
+/*
+ * Details of a failure, filled by functions that take a shmrpc_error *
+ * (which may always be NULL).  code repeats the return value; text says
+ * what happened in words.  For SHMRPC_EMETHOD, text is the remote error
+ * string as sent ("<Type>: <message>"), truncated to fit; the complete
+ * text is available from shmrpc_client_error_text().
+ */
+typedef struct shmrpc_error {
+	int code;
+	char text[SHMRPC_ERROR_TEXT_LENGTH];
+} shmrpc_error;
+
+/* ------------------------------------------------------------------------
+ * Logging
+ * ---------------------------------------------------------------------- */
+
+typedef enum shmrpc_log_level {
+	SHMRPC_LOG_NONE = 0,
+	SHMRPC_LOG_ERROR = 1,
+	SHMRPC_LOG_WARN = 2,
+	SHMRPC_LOG_INFO = 3,
+	SHMRPC_LOG_DEBUG = 4,
+} shmrpc_log_level;
+
+/*
+ * A log sink.  msg is a complete line without a newline, valid only during
+ * the call.  It may be called from any thread that uses the library, at the
+ * same time from several; it must not call back into libshmrpc.
+ */
+typedef void (*shmrpc_log_fn)(shmrpc_log_level level, const char *msg,
+    void *arg);
+
+/*
+ * Install a log sink and the most verbose level it receives.  fn NULL
+ * restores the default sink, which writes "shmrpc: LEVEL: msg" lines to
+ * stderr only when the environment variable SHMRPC_LOG is set to one of
+ * error|warn|info|debug (that word then sets the level) and is silent
+ * otherwise.  Thread-safe, but meant to be called once at start-up.
+ */
+SHMRPC_API void shmrpc_set_log(shmrpc_log_fn fn, shmrpc_log_level level,
+    void *arg);
+
+/* ------------------------------------------------------------------------
+ * Options
+ * ---------------------------------------------------------------------- */
+
+typedef enum shmrpc_transport_kind {
+	SHMRPC_TRANSPORT_DEFAULT = 0, /* env SHMRPC_TRANSPORT, else the best */
+	SHMRPC_TRANSPORT_POSIX = 1,   /* named semaphores, shm-rpc-bridge 0.2.2 */
+	SHMRPC_TRANSPORT_FUTEX = 2,   /* Linux futexes, many clients, spinning */
+} shmrpc_transport_kind;
+
+#define SHMRPC_DEFAULT_BUFFER_SIZE 4096
+#define SHMRPC_DEFAULT_TIMEOUT 5.0
+#define SHMRPC_DEFAULT_SLOTS 16
+
+/*
+ * Options for opening a server, client or transport.  Initialise with
+ * shmrpc_options_init() and then change fields; a zero field means "the
+ * default" wherever that is stated.  Borrowed by the open functions, which
+ * copy what they need.
+ *
+ * Fields are only ever appended; the structure's size is part of the ABI
+ * of a given soname.
+ */
+typedef struct shmrpc_options {
+	shmrpc_transport_kind transport;
+	/* Bytes per message buffer, length header included (seed: 4096).
+	 * A message's payload can be at most buffer_size - 4 bytes. */
+	size_t buffer_size;
+	/* Seconds every single wait may take (seed: 5.0).  < 0: forever. */
+	double timeout;
+	/* Client only: seconds to wait for the server to appear (0: none). */
+	double wait_for_server;
+	/* futex only: number of client slots in the channel (0: default). */
+	unsigned slots;
+	/* futex only: nanoseconds to spin before sleeping; 0: the default
+	 * (env SHMRPC_SPIN_NS, else built in); < 0: never spin. */
+	long spin_ns;
+} shmrpc_options;
+
+/* Fill opts with the defaults.  Thread-safe. */
+SHMRPC_API void shmrpc_options_init(shmrpc_options *opts);
+
+/*
+ * Parse a transport name ("posix", "futex") into *kind.
+ * Returns 0 or -EINVAL for an unknown name.  Thread-safe.
+ */
+SHMRPC_API int shmrpc_transport_parse(const char *name,
+    shmrpc_transport_kind *kind);
+
+/* Name of a transport kind ("posix", "futex", "default").  Static. */
+SHMRPC_API const char *shmrpc_transport_name(shmrpc_transport_kind kind);
+
+/*
+ * Check a channel name: 1 to SHMRPC_NAME_MAX bytes, no '/' and no NUL,
+ * printable ASCII only.  Returns 0 or SHMRPC_ENAME.  Thread-safe.
+ */
+#define SHMRPC_NAME_MAX 200
+SHMRPC_API int shmrpc_name_check(const char *name);
+
+/* ------------------------------------------------------------------------
+ * Byte-level transport
+ *
+ * A channel carries one request at a time per client and one response back,
+ * as opaque bytes.  The server side creates the channel's shared objects
+ * and removes them on close; clients open existing ones.
+ *
+ * Thread safety: a transport handle is not safe for concurrent use from
+ * several threads, except shmrpc_transport_wake(), which is also
+ * async-signal-safe.  The RPC layer (below) adds its own locking.
+ * ---------------------------------------------------------------------- */
+
+typedef struct shmrpc_transport shmrpc_transport;
+
+/*
+ * Server side: create channel `name` (objects O_EXCL, mode 0600) and return
+ * a new handle in *out, to be freed with shmrpc_transport_close(), which
+ * also removes the objects.  Errors: SHMRPC_ENAME, SHMRPC_EINUSE (objects
+ * exist), -ENOSPC (/dev/shm full), -EINVAL (bad options), -errno.
+ */
+SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,
+    const char *name, const shmrpc_options *opts);
+
+/*
+ * Client side: open the existing channel `name`, waiting up to
+ * opts->wait_for_server seconds for it to appear.  Errors: SHMRPC_ENAME,
+ * SHMRPC_ENOCHANNEL, SHMRPC_EVERSION (segment too small or of another
+ * layout), SHMRPC_EFULL (futex: no free slot), SHMRPC_ENOTOURS (an object
+ * is not a regular file), -errno.
+ */
+SHMRPC_API int shmrpc_transport_open(shmrpc_transport **out,
+    const char *name, const shmrpc_options *opts);
+
+/* Close and free; a server handle also removes the channel's objects.
+ * Accepts NULL. */
+SHMRPC_API void shmrpc_transport_close(shmrpc_transport *t);
+
+/* Largest payload one message can carry (buffer_size - 4). */
+SHMRPC_API size_t shmrpc_transport_max_message(const shmrpc_transport *t);
+
+/* Kind of an open transport (never SHMRPC_TRANSPORT_DEFAULT). */
+SHMRPC_API shmrpc_transport_kind shmrpc_transport_kind_of(
+    const shmrpc_transport *t);
+
+/*
+ * Client: send len bytes as a request.  Fails with SHMRPC_ETOOBIG before
+ * touching shared memory when len > shmrpc_transport_max_message().
+ * Between shmrpc_transport_send_request() and the matching
+ * shmrpc_transport_recv_response() the client holds the channel's request
+ * path exclusively (so other clients of this library cannot interleave and
+ * take each other's answers).
+ */
+SHMRPC_API int shmrpc_transport_send_request(shmrpc_transport *t,
+    const void *buf, size_t len);
+
+/*
+ * Client: receive the response into buf (capacity cap), its length in
+ * *len.  SHMRPC_ETOOBIG if it does not fit in cap (the message is consumed),
+ * SHMRPC_ETRANSPORT if the length header is out of range, SHMRPC_ETIMEOUT,
+ * SHMRPC_ESERVERDEAD.  Ends the exclusive hold begun by send_request, even
+ * on error.
+ */
+SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
+    void *buf, size_t cap, size_t *len);
+
+/*
+ * Server: wait for the next request from any client and copy it into buf
+ * (capacity cap).  *peer identifies the client, to pass to
+ * shmrpc_transport_send_response().  SHMRPC_ETIMEOUT when nothing came
+ * within the timeout, SHMRPC_ESTOPPED after shmrpc_transport_wake(),
+ * SHMRPC_ETRANSPORT on an out-of-range length header (the message is
+ * dropped and the channel stays usable), SHMRPC_ETOOBIG if cap is short.
+ */
+SHMRPC_API int shmrpc_transport_recv_request(shmrpc_transport *t,
+    void *buf, size_t cap, size_t *len, uint32_t *peer);
+
+/* Server: send len bytes as the response to peer. */
+SHMRPC_API int shmrpc_transport_send_response(shmrpc_transport *t,
+    uint32_t peer, const void *buf, size_t len);
+
+/*
+ * Server: make every shmrpc_transport_recv_request() in progress or to come
+ * return SHMRPC_ESTOPPED.  Async-signal-safe and thread-safe.
+ */
+SHMRPC_API void shmrpc_transport_wake(shmrpc_transport *t);
+
+/* ------------------------------------------------------------------------
+ * RPC server
+ * ---------------------------------------------------------------------- */
+
+typedef struct shmrpc_server shmrpc_server;
+
+/* The request being served, passed to method handlers.  Borrowed, valid
+ * only during the handler call. */
+typedef struct shmrpc_req shmrpc_req;
+
+/*
+ * A method handler.  params is the request's params object (borrowed, valid
+ * during the call; never NULL).  On success, store a new reference in
+ * *result (NULL stands for JSON null) and return 0.  On failure, call
+ * shmrpc_req_error() and return a non-zero value; returning non-zero
+ * without an error set answers "RuntimeError: method failed".
+ * Handlers run on the thread(s) that called shmrpc_server_serve().
+ */
+typedef int (*shmrpc_method_fn)(shmrpc_req *req, const json_t *params,
+    json_t **result, void *arg);
+
+/*
+ * Set the error the client receives, as "TYPE: MESSAGE" (the seed's
+ * "<ExceptionClass>: <message>" form).  type NULL means "Error".  Returns
+ * -1 so that a handler can `return shmrpc_req_error(...)`.
+ */
+SHMRPC_API int shmrpc_req_error(shmrpc_req *req, const char *type,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Name of the method being called.  Borrowed, valid during the call. */
+SHMRPC_API const char *shmrpc_req_method(const shmrpc_req *req);
+
+/* Client id of the request: the futex slot number, 0 on posix. */
+SHMRPC_API uint32_t shmrpc_req_peer(const shmrpc_req *req);
+
+/*
+ * Create channel `name` and a server for it.  opts may be NULL (defaults).
+ * New handle in *out; free with shmrpc_server_close().  Errors as for
+ * shmrpc_transport_create().  Thread-safe (separate servers).
+ */
+SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
+    const shmrpc_options *opts);
+
+/*
+ * Register handler fn for `method` with user pointer arg (borrowed, kept
+ * until close).  Registering a name again replaces its handler.  The name
+ * "__running__" is built in and cannot be replaced (SHMRPC_ENAME), nor can
+ * an empty name.  Call before shmrpc_server_serve(); not thread-safe with
+ * serve.  -ENOMEM on allocation failure.
+ */
+SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
+    shmrpc_method_fn fn, void *arg);
+
+/*
+ * Serve requests until shmrpc_server_stop().  Returns 0 once stopped, or a
+ * negative error if the channel broke.  Bad requests (malformed JSON,
+ * missing method/params, params not an object) are answered with an error
+ * and serving goes on.  Several threads may call it on one server at once
+ * to run handlers in parallel (futex transport; on posix they take turns).
+ */
+SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv);
+
+/*
+ * Ask every shmrpc_server_serve() on srv to return after the request in
+ * hand.  Async-signal-safe and callable from any thread.  A stopped server
+ * cannot serve again; close it.
+ */
+SHMRPC_API void shmrpc_server_stop(shmrpc_server *srv);
+
+/*
+ * Stop serving, remove the channel's objects and free the server.  Must not
+ * run while another thread is still inside shmrpc_server_serve() on it.
+ * Accepts NULL.
+ */
+SHMRPC_API void shmrpc_server_close(shmrpc_server *srv);
+
+/* ------------------------------------------------------------------------
+ * RPC client
+ * ---------------------------------------------------------------------- */
+
+typedef struct shmrpc_client shmrpc_client;
+
+/*
+ * Connect to channel `name`.  opts may be NULL (defaults; wait_for_server
+ * 0).  New handle in *out; free with shmrpc_client_close().  Errors as for
+ * shmrpc_transport_open().
+ */
+SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
+    const shmrpc_options *opts);
+
+/*
+ * Call `method` with params (a JSON object, borrowed; NULL means {}).  On
+ * success *result receives a new reference (never NULL: a null result is
+ * json_null()), which the caller must json_decref().  On failure *result
+ * is NULL and err (may be NULL) says why.  Errors: SHMRPC_EMETHOD (the
+ * method failed; see err->text), SHMRPC_ETIMEOUT, SHMRPC_ETOOBIG,
+ * SHMRPC_ESERIAL, SHMRPC_EPROTO, SHMRPC_ETRANSPORT, SHMRPC_ESERVERDEAD,
+ * -EINVAL (params not an object, method NULL).
+ *
+ * A client handle may be used from several threads; their calls are
+ * serialised.  A reply that arrives after its call timed out is recognised
+ * by its request id and discarded, never returned to a later call.
+ */
+SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
+    const json_t *params, json_t **result, shmrpc_error *err);
+
+/*
+ * The complete error text of the last call on this handle that failed
+ * with SHMRPC_EMETHOD ("" if none).  Borrowed: valid until the next call
+ * on the handle; read it from the thread that made that call.
+ */
+SHMRPC_API const char *shmrpc_client_error_text(const shmrpc_client *cli);
+
+/* Close and free the client.  Accepts NULL. */
+SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMRPC_H */

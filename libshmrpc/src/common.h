@@ -1,0 +1,52 @@
+/*
+ * common.h - internal helpers shared by every source file of the library.
+ * Never installed.
+ */
+#ifndef SHMRPC_COMMON_H
+#define SHMRPC_COMMON_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shmrpc.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define SHMRPC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define SHMRPC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SHMRPC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define SHMRPC_PRINTF(f, a)
+#define SHMRPC_LIKELY(x) (x)
+#define SHMRPC_UNLIKELY(x) (x)
+#endif
+
+/* Log through the installed sink (log.c).  Cheap when the level is off. */
+extern volatile int shmrpc_log_level_now;
+void shmrpc_log_emit(shmrpc_log_level level, const char *fmt, ...)
+    SHMRPC_PRINTF(2, 3);
+void shmrpc_log_init_once(void);
+
+#define LOG_AT(level, ...)                                                   \
+	do {                                                                 \
+		shmrpc_log_init_once();                                      \
+		if ((int)(level) <= shmrpc_log_level_now)                    \
+			shmrpc_log_emit((level), __VA_ARGS__);               \
+	} while (0)
+#define log_error(...) LOG_AT(SHMRPC_LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) LOG_AT(SHMRPC_LOG_WARN, __VA_ARGS__)
+#define log_info(...) LOG_AT(SHMRPC_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) LOG_AT(SHMRPC_LOG_DEBUG, __VA_ARGS__)
+
+/* Fill err (may be NULL) with code and a formatted text; returns code. */
+int shmrpc_error_set(shmrpc_error *err, int code, const char *fmt, ...)
+    SHMRPC_PRINTF(3, 4);
+
+/* Options with every "0 means default" resolved, for a server or client. */
+void options_resolve(shmrpc_options *out, const shmrpc_options *in,
+    bool server);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * shmobj.c - safe access to /dev/shm (see shmobj.h for the rules).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "shmobj.h"
+
+static int dirfd_cached = -1;
+static int dirfd_error;
+static pthread_once_t dirfd_once = PTHREAD_ONCE_INIT;
+
+static void open_shm_dir(void)
+{
+	int fd = open(SHM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		dirfd_error = -errno;
+	else
+		dirfd_cached = fd;
+}
+
+int shm_dirfd(void)
+{
+	pthread_once(&dirfd_once, open_shm_dir);
+	return dirfd_cached >= 0 ? dirfd_cached : dirfd_error;
+}
+
+static int map_fd(int fd, size_t size, struct shm_map *m)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->addr = p;
+	m->size = size;
+	m->fd = fd;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	return 0;
+}
+
+/* Give an anonymous O_TMPFILE file its name.  AT_EMPTY_PATH needs
+ * CAP_DAC_READ_SEARCH; the /proc path works for everyone else. */
+static int publish_tmpfile(int fd, int dir, const char *fname)
+{
+	char path[64];
+
+	if (linkat(fd, "", dir, fname, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return SHMRPC_EINUSE;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, path, dir, fname, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	return errno == EEXIST ? SHMRPC_EINUSE : -errno;
+}
+
+int shmobj_create(const char *fname, size_t size, const void *init,
+    size_t init_len, struct shm_map *m)
+{
+	int dir = shm_dirfd();
+	int fd, rc;
+
+	*m = (struct shm_map)SHM_MAP_INIT;
+	if (dir < 0)
+		return dir;
+	if (size == 0 || init_len > size)
+		return -EINVAL;
+	/* Fail early (and without creating anything) if the name is taken. */
+	if (shmobj_exists(fname))
+		return SHMRPC_EINUSE;
+	fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	/* The mode given to open() is masked by the umask; we want 0600. */
+	if (fchmod(fd, 0600) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	/* Reserve every page now: a full tmpfs must fail here, not with
+	 * SIGBUS on first touch as ftruncate() would. */
+	rc = posix_fallocate(fd, 0, (off_t)size);
+	if (rc != 0) {
+		rc = -rc;
+		goto fail;
+	}
+	if (init_len > 0 &&
+	    pwrite(fd, init, init_len, 0) != (ssize_t)init_len) {
+		rc = errno ? -errno : -EIO;
+		goto fail;
+	}
+	rc = map_fd(fd, size, m);
+	if (rc < 0)
+		goto fail;
+	rc = publish_tmpfile(fd, dir, fname);
+	if (rc < 0) {
+		shmobj_close(m);
+		return rc;
+	}
+	return 0;
+fail:
+	close(fd);
+	return rc;
+}
+
+int shmobj_open(const char *fname, size_t min_size, size_t map_size,
+    struct shm_map *m)
+{
+	int dir = shm_dirfd();
+	struct stat st;
+	int fd, rc;
+
+	*m = (struct shm_map)SHM_MAP_INIT;
+	if (dir < 0)
+		return dir;
+	/* O_NONBLOCK: a fifo planted under our name must not block us. */
+	fd = openat(dir, fname, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return SHMRPC_ENOCHANNEL;
+		if (errno == ELOOP || errno == EISDIR || errno == ENXIO)
+			return SHMRPC_ENOTOURS;
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = SHMRPC_ENOTOURS;
+		goto fail;
+	}
+	if (map_size == 0)
+		map_size = (size_t)st.st_size;
+	if ((size_t)st.st_size < min_size || (size_t)st.st_size < map_size ||
+	    map_size == 0) {
+		rc = SHMRPC_EVERSION;
+		goto fail;
+	}
+	rc = map_fd(fd, map_size, m);
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	close(fd);
+	return rc;
+}
+
+void shmobj_close(struct shm_map *m)
+{
+	if (m->addr != NULL && m->size > 0)
+		munmap(m->addr, m->size);
+	if (m->fd >= 0)
+		close(m->fd);
+	*m = (struct shm_map)SHM_MAP_INIT;
+}
+
+int shmobj_unlink(const char *fname)
+{
+	int dir = shm_dirfd();
+
+	if (dir < 0)
+		return dir;
+	if (unlinkat(dir, fname, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+bool shmobj_exists(const char *fname)
+{
+	struct stat st;
+	int dir = shm_dirfd();
+
+	return dir >= 0 && fstatat(dir, fname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * shmobj.h - create, open and remove files in /dev/shm safely.
+ *
+ * Every transport, the registry and the reaper reach /dev/shm only through
+ * here, so the safety rules live in one place: work relative to one
+ * directory descriptor, never follow a symlink, accept only regular files,
+ * reserve the pages up front (a full tmpfs gives -ENOSPC at open, never
+ * SIGBUS later), and publish a new object only once it is complete.
+ */
+#ifndef SHMRPC_SHMOBJ_H
+#define SHMRPC_SHMOBJ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SHM_DIR "/dev/shm"
+
+/* A mapped object.  fd stays open (for flock and fstat) until close. */
+struct shm_map {
+	void *addr;
+	size_t size;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+};
+
+#define SHM_MAP_INIT { .addr = NULL, .size = 0, .fd = -1, .dev = 0, .ino = 0 }
+
+/* The directory descriptor of /dev/shm, opened once per process; or
+ * -errno. */
+int shm_dirfd(void);
+
+/*
+ * Create /dev/shm/fname holding size bytes (mode 0600): the first init_len
+ * bytes from init, the rest zero.  The file appears under its name only
+ * once complete (O_TMPFILE + linkat), so no reader ever sees it half made.
+ * Maps it shared into *m.  SHMRPC_EINUSE if the name exists (whatever it
+ * is: nothing is followed), -ENOSPC if /dev/shm is full, -errno otherwise.
+ */
+int shmobj_create(const char *fname, size_t size, const void *init,
+    size_t init_len, struct shm_map *m);
+
+/*
+ * Open the existing regular file /dev/shm/fname without following links and
+ * map map_size bytes of it (0: the file's size).  SHMRPC_ENOCHANNEL if it
+ * does not exist, SHMRPC_ENOTOURS if it is not a regular file (symlink,
+ * fifo, directory...), SHMRPC_EVERSION if it is smaller than min_size or
+ * map_size, -errno otherwise.
+ */
+int shmobj_open(const char *fname, size_t min_size, size_t map_size,
+    struct shm_map *m);
+
+/* Unmap and close; safe on a SHM_MAP_INIT map, and twice. */
+void shmobj_close(struct shm_map *m);
+
+/* Remove /dev/shm/fname (not following links).  0 if it is gone,
+ * including when it never existed; -errno otherwise. */
+int shmobj_unlink(const char *fname);
+
+/* Does /dev/shm/fname exist (as anything)? */
+bool shmobj_exists(const char *fname);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * transport.c - the public byte-level transport API: argument checks, then
+ * dispatch to the chosen transport's operations.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "transport.h"
+
+static const struct transport_ops *ops_for(shmrpc_transport_kind kind)
+{
+	switch (kind) {
+	case SHMRPC_TRANSPORT_POSIX:
+		return &transport_posix_ops;
+	case SHMRPC_TRANSPORT_FUTEX:
+	case SHMRPC_TRANSPORT_DEFAULT:
+		break;
+	}
+	return NULL;
+}
+
+void transport_base_init(shmrpc_transport *t, const struct transport_ops *ops,
+    shmrpc_transport_kind kind, bool is_server, const char *name,
+    const shmrpc_options *opts, size_t max_message)
+{
+	t->ops = ops;
+	t->kind = kind;
+	t->is_server = is_server;
+	t->in_call = false;
+	t->max_message = max_message;
+	t->timeout = opts->timeout;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+}
+
+static int open_common(shmrpc_transport **out, const char *name,
+    const shmrpc_options *in, bool server)
+{
+	const struct transport_ops *ops;
+	shmrpc_options opts;
+	int rc;
+
+	if (out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	rc = shmrpc_name_check(name);
+	if (rc < 0)
+		return rc;
+	options_resolve(&opts, in, server);
+	if (opts.buffer_size != 0 &&
+	    (opts.buffer_size <= MSG_HEADER_SIZE ||
+		opts.buffer_size > (size_t)UINT32_MAX))
+		return -EINVAL;
+	ops = ops_for(opts.transport);
+	if (ops == NULL)
+		return -EPROTONOSUPPORT;
+	return server ? ops->create(out, name, &opts)
+		      : ops->open(out, name, &opts);
+}
+
+SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,
+    const char *name, const shmrpc_options *opts)
+{
+	return open_common(out, name, opts, true);
+}
+
+SHMRPC_API int shmrpc_transport_open(shmrpc_transport **out,
+    const char *name, const shmrpc_options *opts)
+{
+	return open_common(out, name, opts, false);
+}
+
+SHMRPC_API void shmrpc_transport_close(shmrpc_transport *t)
+{
+	if (t == NULL)
+		return;
+	if (t->in_call)
+		t->ops->end_call(t);
+	t->ops->close(t);
+}
+
+SHMRPC_API size_t shmrpc_transport_max_message(const shmrpc_transport *t)
+{
+	return t->max_message;
+}
+
+SHMRPC_API shmrpc_transport_kind shmrpc_transport_kind_of(
+    const shmrpc_transport *t)
+{
+	return t->kind;
+}
+
+SHMRPC_API int shmrpc_transport_send_request(shmrpc_transport *t,
+    const void *buf, size_t len)
+{
+	int rc;
+
+	if (t == NULL || (buf == NULL && len > 0))
+		return -EINVAL;
+	if (t->is_server || t->in_call)
+		return SHMRPC_ESTATE;
+	if (len > t->max_message)
+		return SHMRPC_ETOOBIG;
+	rc = t->ops->send_request(t, buf, len);
+	if (rc == 0)
+		t->in_call = true;
+	return rc;
+}
+
+int transport_recv_response_keep(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len)
+{
+	if (!t->in_call)
+		return SHMRPC_ESTATE;
+	return t->ops->recv_response(t, buf, cap, len);
+}
+
+void transport_end_call(shmrpc_transport *t)
+{
+	if (t->in_call) {
+		t->ops->end_call(t);
+		t->in_call = false;
+	}
+}
+
+SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
+    void *buf, size_t cap, size_t *len)
+{
+	int rc;
+
+	if (t == NULL || len == NULL || (buf == NULL && cap > 0))
+		return -EINVAL;
+	rc = transport_recv_response_keep(t, buf, cap, len);
+	transport_end_call(t);
+	return rc;
+}
+
+SHMRPC_API int shmrpc_transport_recv_request(shmrpc_transport *t,
+    void *buf, size_t cap, size_t *len, uint32_t *peer)
+{
+	if (t == NULL || len == NULL || peer == NULL ||
+	    (buf == NULL && cap > 0))
+		return -EINVAL;
+	if (!t->is_server)
+		return SHMRPC_ESTATE;
+	return t->ops->recv_request(t, buf, cap, len, peer);
+}
+
+SHMRPC_API int shmrpc_transport_send_response(shmrpc_transport *t,
+    uint32_t peer, const void *buf, size_t len)
+{
+	if (t == NULL || (buf == NULL && len > 0))
+		return -EINVAL;
+	if (!t->is_server)
+		return SHMRPC_ESTATE;
+	if (len > t->max_message)
+		return SHMRPC_ETOOBIG;
+	return t->ops->send_response(t, peer, buf, len);
+}
+
+SHMRPC_API void shmrpc_transport_wake(shmrpc_transport *t)
+{
+	if (t != NULL && t->is_server)
+		t->ops->wake(t);
+}

@@ -1,0 +1,69 @@
+/*
+ * transport.h - what every transport implements, and the base every
+ * transport handle starts with.  The public shmrpc_transport_* functions in
+ * transport.c check arguments and dispatch here.
+ */
+#ifndef SHMRPC_TRANSPORT_H
+#define SHMRPC_TRANSPORT_H
+
+#include "common.h"
+
+/* Bytes of the length header in front of every message (seed format). */
+#define MSG_HEADER_SIZE 4u
+
+struct transport_ops {
+	/* Server side: make the channel's objects; fills *out. */
+	int (*create)(shmrpc_transport **out, const char *name,
+	    const shmrpc_options *opts);
+	/* Client side: open an existing channel; fills *out. */
+	int (*open)(shmrpc_transport **out, const char *name,
+	    const shmrpc_options *opts);
+	/* Free the handle; a server handle removes the objects too. */
+	void (*close)(shmrpc_transport *t);
+
+	/* Client: begin a call (take the request path) and send. */
+	int (*send_request)(shmrpc_transport *t, const void *buf, size_t len);
+	/* Client: wait for and copy one response; keeps the call open. */
+	int (*recv_response)(shmrpc_transport *t, void *buf, size_t cap,
+	    size_t *len);
+	/* Client: end the call begun by send_request.  Always safe. */
+	void (*end_call)(shmrpc_transport *t);
+
+	/* Server: wait for and copy one request. */
+	int (*recv_request)(shmrpc_transport *t, void *buf, size_t cap,
+	    size_t *len, uint32_t *peer);
+	/* Server: answer peer. */
+	int (*send_response)(shmrpc_transport *t, uint32_t peer,
+	    const void *buf, size_t len);
+	/* Server: make recv_request return SHMRPC_ESTOPPED (signal-safe). */
+	void (*wake)(shmrpc_transport *t);
+};
+
+/* The first member of every transport's handle. */
+struct shmrpc_transport {
+	const struct transport_ops *ops;
+	shmrpc_transport_kind kind;
+	bool is_server;
+	bool in_call;          /* client: between send_request and end */
+	size_t max_message;    /* payload bytes one message can carry */
+	double timeout;        /* seconds per wait, < 0 forever */
+	char name[SHMRPC_NAME_MAX + 1];
+};
+
+extern const struct transport_ops transport_posix_ops;
+#ifdef __linux__
+extern const struct transport_ops transport_futex_ops;
+#endif
+
+/* Fill the base part of a new handle. */
+void transport_base_init(shmrpc_transport *t, const struct transport_ops *ops,
+    shmrpc_transport_kind kind, bool is_server, const char *name,
+    const shmrpc_options *opts, size_t max_message);
+
+/* The response wait of a call, without ending the call (RPC layer use:
+ * it may discard a late answer and wait again). */
+int transport_recv_response_keep(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len);
+void transport_end_call(shmrpc_transport *t);
+
+#endif

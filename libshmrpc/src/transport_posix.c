@@ -1,0 +1,377 @@
+/*
+ * transport_posix.c - the shm-rpc-bridge 0.2.2 wire format, byte for byte.
+ *
+ * Channel NAME is six objects in /dev/shm: segments srb_NAME_req and
+ * srb_NAME_resp of exactly buffer_size bytes, each holding
+ * [u32 length, native order][payload], and four glibc named semaphores
+ * sem.srb_NAME_{req,resp}_{empty,full} (initial 1, 0, 1, 0).  See shmrpc(7).
+ *
+ * We map the semaphore files ourselves instead of calling sem_open(): a
+ * glibc named semaphore is a sem_t in a file, and going through shmobj
+ * gives us O_NOFOLLOW, a regular-file check and atomic creation.  The
+ * sem_t bytes are made by sem_init(pshared=1), which is what sem_open()
+ * writes, so Python's posix_ipc sees ordinary named semaphores.
+ *
+ * The seed lets two clients of one channel take each other's responses.
+ * Our clients hold an exclusive flock() on the request segment for a whole
+ * call, so C clients never interleave; the seed does not know the lock and
+ * works unchanged.  flock() dies with its process, so a killed client
+ * never leaves the channel locked.
+ */
+#define _GNU_SOURCE
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "shmobj.h"
+#include "transport.h"
+
+enum { SEG_REQ, SEG_RESP, SEM_REQ_EMPTY, SEM_REQ_FULL, SEM_RESP_EMPTY,
+	SEM_RESP_FULL, POSIX_NOBJ };
+
+/* File names in /dev/shm: prefix + channel name + suffix. */
+static const struct {
+	const char *prefix;
+	const char *suffix;
+	unsigned initial; /* semaphores only */
+} posix_objects[POSIX_NOBJ] = {
+	[SEG_REQ] = { "srb_", "_req", 0 },
+	[SEG_RESP] = { "srb_", "_resp", 0 },
+	[SEM_REQ_EMPTY] = { "sem.srb_", "_req_empty", 1 },
+	[SEM_REQ_FULL] = { "sem.srb_", "_req_full", 0 },
+	[SEM_RESP_EMPTY] = { "sem.srb_", "_resp_empty", 1 },
+	[SEM_RESP_FULL] = { "sem.srb_", "_resp_full", 0 },
+};
+
+/* Longest file name: "sem.srb_" + name + "_resp_empty". */
+#define POSIX_FNAME_MAX (SHMRPC_NAME_MAX + 32)
+
+struct posix_transport {
+	shmrpc_transport base;
+	struct shm_map obj[POSIX_NOBJ];
+	char fname[POSIX_NOBJ][POSIX_FNAME_MAX];
+	bool created[POSIX_NOBJ]; /* server: which objects are ours */
+	size_t buffer_size;
+	bool locked;              /* client: holds the request-path flock */
+	atomic_bool stopped;      /* server: wake() was called */
+};
+
+static inline sem_t *psem(struct posix_transport *p, int which)
+{
+	return (sem_t *)p->obj[which].addr;
+}
+
+static void name_objects(struct posix_transport *p, const char *name)
+{
+	for (int i = 0; i < POSIX_NOBJ; i++) {
+		p->obj[i] = (struct shm_map)SHM_MAP_INIT;
+		snprintf(p->fname[i], sizeof(p->fname[i]), "%s%s%s",
+		    posix_objects[i].prefix, name, posix_objects[i].suffix);
+	}
+}
+
+static bool is_semaphore(int which)
+{
+	return which >= SEM_REQ_EMPTY;
+}
+
+/* Wait on a semaphore until the deadline.  0, SHMRPC_ETIMEOUT or -errno. */
+static int sem_wait_until(sem_t *s, int64_t deadline)
+{
+	for (;;) {
+		int rc;
+		if (deadline == DEADLINE_NEVER) {
+			rc = sem_wait(s);
+		} else {
+			struct timespec abs = ns_to_timespec(deadline);
+			rc = sem_clockwait(s, CLOCK_MONOTONIC, &abs);
+		}
+		if (rc == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		return errno == ETIMEDOUT ? SHMRPC_ETIMEOUT : -errno;
+	}
+}
+
+/* ---- teardown ---------------------------------------------------------- */
+
+static void posix_close(shmrpc_transport *t)
+{
+	struct posix_transport *p = (struct posix_transport *)t;
+
+	/* Segments first: a client that looks now finds no channel rather
+	 * than a channel without semaphores. */
+	for (int i = 0; i < POSIX_NOBJ; i++) {
+		if (p->created[i]) {
+			int rc = shmobj_unlink(p->fname[i]);
+			if (rc < 0)
+				log_warn("cannot remove /dev/shm/%s: %s",
+				    p->fname[i], shmrpc_strerror(rc));
+		}
+	}
+	for (int i = 0; i < POSIX_NOBJ; i++)
+		shmobj_close(&p->obj[i]);
+	free(p);
+}
+
+/* ---- server side ------------------------------------------------------- */
+
+static int posix_create(shmrpc_transport **out, const char *name,
+    const shmrpc_options *opts)
+{
+	struct posix_transport *p = calloc(1, sizeof(*p));
+	/* Semaphores first and the request segment last: clients look for
+	 * the segments, so the channel appears only once it is whole. */
+	static const int order[POSIX_NOBJ] = { SEM_REQ_EMPTY, SEM_REQ_FULL,
+		SEM_RESP_EMPTY, SEM_RESP_FULL, SEG_RESP, SEG_REQ };
+	int rc = 0;
+
+	if (p == NULL)
+		return -ENOMEM;
+	name_objects(p, name);
+	p->buffer_size = opts->buffer_size;
+	atomic_init(&p->stopped, false);
+	transport_base_init(&p->base, &transport_posix_ops,
+	    SHMRPC_TRANSPORT_POSIX, true, name, opts,
+	    opts->buffer_size - MSG_HEADER_SIZE);
+
+	for (int k = 0; k < POSIX_NOBJ && rc == 0; k++) {
+		int i = order[k];
+		if (is_semaphore(i)) {
+			sem_t init;
+			sem_init(&init, 1, posix_objects[i].initial);
+			rc = shmobj_create(p->fname[i], sizeof(sem_t), &init,
+			    sizeof(init), &p->obj[i]);
+		} else {
+			rc = shmobj_create(p->fname[i], p->buffer_size, NULL,
+			    0, &p->obj[i]);
+		}
+		if (rc == 0)
+			p->created[i] = true;
+		else if (rc == SHMRPC_EINUSE)
+			log_info("channel %s: /dev/shm/%s already exists",
+			    name, p->fname[i]);
+	}
+	if (rc < 0) {
+		posix_close(&p->base);
+		return rc;
+	}
+	*out = &p->base;
+	return 0;
+}
+
+static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len, uint32_t *peer)
+{
+	struct posix_transport *p = (struct posix_transport *)t;
+	const unsigned char *seg = p->obj[SEG_REQ].addr;
+	uint32_t n;
+	int rc;
+
+	*peer = 0;
+	*len = 0;
+	if (atomic_load(&p->stopped))
+		return SHMRPC_ESTOPPED;
+	rc = sem_wait_until(psem(p, SEM_REQ_FULL), deadline_after(t->timeout));
+	if (rc < 0)
+		return rc;
+	if (atomic_load(&p->stopped)) {
+		/* Pass the wake-up on to the next serving thread. */
+		sem_post(psem(p, SEM_REQ_FULL));
+		return SHMRPC_ESTOPPED;
+	}
+	/* Read the header once: the peer could change it under us. */
+	memcpy(&n, seg, sizeof(n));
+	if (n > t->max_message) {
+		rc = SHMRPC_ETRANSPORT;
+	} else if (n > cap) {
+		rc = SHMRPC_ETOOBIG;
+	} else {
+		memcpy(buf, seg + MSG_HEADER_SIZE, n);
+		*len = n;
+	}
+	sem_post(psem(p, SEM_REQ_EMPTY));
+	return rc;
+}
+
+static int posix_send_response(shmrpc_transport *t, uint32_t peer,
+    const void *buf, size_t len)
+{
+	struct posix_transport *p = (struct posix_transport *)t;
+	unsigned char *seg = p->obj[SEG_RESP].addr;
+	uint32_t n = (uint32_t)len;
+	int rc;
+
+	(void)peer;
+	rc = sem_wait_until(psem(p, SEM_RESP_EMPTY),
+	    deadline_after(t->timeout));
+	if (rc < 0)
+		return rc;
+	memcpy(seg, &n, sizeof(n));
+	memcpy(seg + MSG_HEADER_SIZE, buf, len);
+	sem_post(psem(p, SEM_RESP_FULL));
+	return 0;
+}
+
+static void posix_wake(shmrpc_transport *t)
+{
+	struct posix_transport *p = (struct posix_transport *)t;
+
+	/* Only async-signal-safe calls here: an atomic store, sem_post(). */
+	atomic_store(&p->stopped, true);
+	sem_post(psem(p, SEM_REQ_FULL));
+}
+
+/* ---- client side ------------------------------------------------------- */
+
+static int open_objects(struct posix_transport *p, size_t want_size)
+{
+	int rc;
+
+	rc = shmobj_open(p->fname[SEG_REQ], want_size, 0, &p->obj[SEG_REQ]);
+	if (rc < 0)
+		return rc;
+	if (want_size == 0)
+		want_size = p->obj[SEG_REQ].size;
+	if (want_size <= MSG_HEADER_SIZE || want_size > UINT32_MAX)
+		return SHMRPC_EVERSION;
+	p->buffer_size = want_size;
+	rc = shmobj_open(p->fname[SEG_RESP], want_size, want_size,
+	    &p->obj[SEG_RESP]);
+	for (int i = SEM_REQ_EMPTY; i < POSIX_NOBJ && rc == 0; i++)
+		rc = shmobj_open(p->fname[i], sizeof(sem_t), sizeof(sem_t),
+		    &p->obj[i]);
+	return rc;
+}
+
+static int posix_open(shmrpc_transport **out, const char *name,
+    const shmrpc_options *opts)
+{
+	struct posix_transport *p = calloc(1, sizeof(*p));
+	int64_t deadline = deadline_after(opts->wait_for_server);
+	int rc;
+
+	if (p == NULL)
+		return -ENOMEM;
+	name_objects(p, name);
+	for (;;) {
+		rc = open_objects(p, opts->buffer_size);
+		if (rc != SHMRPC_ENOCHANNEL || opts->wait_for_server <= 0 ||
+		    clock_now_ns() >= deadline)
+			break;
+		for (int i = 0; i < POSIX_NOBJ; i++)
+			shmobj_close(&p->obj[i]);
+		usleep(10000);
+	}
+	if (rc < 0) {
+		posix_close(&p->base);
+		return rc;
+	}
+	transport_base_init(&p->base, &transport_posix_ops,
+	    SHMRPC_TRANSPORT_POSIX, false, name, opts,
+	    p->buffer_size - MSG_HEADER_SIZE);
+	*out = &p->base;
+	return 0;
+}
+
+/* Take the request path: an exclusive flock on the request segment.  flock
+ * has no timed wait, so poll with a growing sleep until the deadline. */
+static int lock_request_path(struct posix_transport *p, int64_t deadline)
+{
+	long sleep_ns = 20000;
+
+	for (;;) {
+		if (flock(p->obj[SEG_REQ].fd, LOCK_EX | LOCK_NB) == 0) {
+			p->locked = true;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (clock_now_ns() >= deadline)
+			return SHMRPC_ETIMEOUT;
+		struct timespec ts = { 0, sleep_ns };
+		nanosleep(&ts, NULL);
+		if (sleep_ns < 1000000)
+			sleep_ns *= 2;
+	}
+}
+
+static void posix_end_call(shmrpc_transport *t)
+{
+	struct posix_transport *p = (struct posix_transport *)t;
+
+	if (p->locked) {
+		flock(p->obj[SEG_REQ].fd, LOCK_UN);
+		p->locked = false;
+	}
+}
+
+static int posix_send_request(shmrpc_transport *t, const void *buf,
+    size_t len)
+{
+	struct posix_transport *p = (struct posix_transport *)t;
+	unsigned char *seg = p->obj[SEG_REQ].addr;
+	uint32_t n = (uint32_t)len;
+	int rc;
+
+	rc = lock_request_path(p, deadline_after(t->timeout));
+	if (rc < 0)
+		return rc;
+	rc = sem_wait_until(psem(p, SEM_REQ_EMPTY),
+	    deadline_after(t->timeout));
+	if (rc < 0) {
+		posix_end_call(t);
+		return rc;
+	}
+	memcpy(seg, &n, sizeof(n));
+	memcpy(seg + MSG_HEADER_SIZE, buf, len);
+	sem_post(psem(p, SEM_REQ_FULL));
+	return 0;
+}
+
+static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len)
+{
+	struct posix_transport *p = (struct posix_transport *)t;
+	const unsigned char *seg = p->obj[SEG_RESP].addr;
+	uint32_t n;
+	int rc;
+
+	*len = 0;
+	rc = sem_wait_until(psem(p, SEM_RESP_FULL),
+	    deadline_after(t->timeout));
+	if (rc < 0)
+		return rc;
+	memcpy(&n, seg, sizeof(n));
+	if (n > t->max_message) {
+		rc = SHMRPC_ETRANSPORT;
+	} else if (n > cap) {
+		rc = SHMRPC_ETOOBIG;
+	} else {
+		memcpy(buf, seg + MSG_HEADER_SIZE, n);
+		*len = n;
+	}
+	sem_post(psem(p, SEM_RESP_EMPTY));
+	return rc;
+}
+
+const struct transport_ops transport_posix_ops = {
+	.create = posix_create,
+	.open = posix_open,
+	.close = posix_close,
+	.send_request = posix_send_request,
+	.recv_response = posix_recv_response,
+	.end_call = posix_end_call,
+	.recv_request = posix_recv_request,
+	.send_response = posix_send_response,
+	.wake = posix_wake,
+};

@@ -1,0 +1,183 @@
+/*
+ * shmrpc-call - call a method on a libshmrpc (or shm-rpc-bridge) channel
+ * from the command line and print the result as JSON.  See shmrpc-call(1).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bsd/stdlib.h>
+#include <shmrpc.h>
+
+/* Exit status, as documented in shmrpc-call(1). */
+enum { EXIT_OK = 0, EXIT_METHOD = 1, EXIT_USAGE = 2, EXIT_CHANNEL = 3 };
+
+#define COUNT_MAX 100000000LL
+
+static void usage(void)
+{
+	fprintf(stderr,
+	    "usage: shmrpc-call [-t posix|futex] [-w wait] [-T timeout] "
+	    "[-b bufsize]\n"
+	    "                   [-c count] channel method [params-json]\n");
+	exit(EXIT_USAGE);
+}
+
+static double parse_seconds(const char *s, const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
+	    v < 0 || v > 1e6)
+		errx(EXIT_USAGE, "%s must be a number of seconds from 0 to "
+		    "1000000: %s", what, s);
+	return v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* min/median/p99/max of n latencies in microseconds, like ping. */
+static void print_stats(double *us, long long n)
+{
+	qsort(us, (size_t)n, sizeof(*us), cmp_double);
+	long long p99 = (long long)ceil(0.99 * (double)n) - 1;
+	printf("--- %lld calls ---\n", n);
+	printf("latency min/median/p99/max = %.2f/%.2f/%.2f/%.2f us\n",
+	    us[0], us[n / 2], us[p99 < 0 ? 0 : p99], us[n - 1]);
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int exit_status_for(int rc)
+{
+	if (rc == SHMRPC_EMETHOD)
+		return EXIT_METHOD;
+	return EXIT_CHANNEL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "transport", required_argument, NULL, 't' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "buffer-size", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	shmrpc_options opts;
+	shmrpc_client *cli;
+	shmrpc_error cerr;
+	json_t *params = NULL, *result = NULL;
+	long long count = 1;
+	const char *errstr;
+	double *lat = NULL;
+	int ch, rc;
+
+	shmrpc_options_init(&opts);
+	while ((ch = getopt_long(argc, argv, "t:w:T:b:c:hV", longopts,
+		    NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			if (shmrpc_transport_parse(optarg, &opts.transport) < 0)
+				errx(EXIT_USAGE, "unknown transport: %s "
+				    "(posix or futex)", optarg);
+			break;
+		case 'w':
+			opts.wait_for_server = parse_seconds(optarg, "wait");
+			break;
+		case 'T':
+			opts.timeout = parse_seconds(optarg, "timeout");
+			break;
+		case 'b':
+			opts.buffer_size = (size_t)strtonum(optarg, 5,
+			    UINT32_MAX, &errstr);
+			if (errstr != NULL)
+				errx(EXIT_USAGE, "buffer size is %s: %s",
+				    errstr, optarg);
+			break;
+		case 'c':
+			count = strtonum(optarg, 1, COUNT_MAX, &errstr);
+			if (errstr != NULL)
+				errx(EXIT_USAGE, "count is %s: %s", errstr,
+				    optarg);
+			break;
+		case 'V':
+			printf("shmrpc-call %s\n", shmrpc_version());
+			return EXIT_OK;
+		case 'h':
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2 || argc > 3)
+		usage();
+	if (shmrpc_name_check(argv[0]) < 0)
+		errx(EXIT_USAGE, "invalid channel name: '%s'", argv[0]);
+	if (argc == 3) {
+		json_error_t jerr;
+		params = json_loads(argv[2], 0, &jerr);
+		if (params == NULL)
+			errx(EXIT_USAGE, "params are not valid JSON: %s",
+			    jerr.text);
+		if (!json_is_object(params))
+			errx(EXIT_USAGE, "params must be a JSON object");
+	}
+
+	rc = shmrpc_client_open(&cli, argv[0], &opts);
+	if (rc < 0)
+		errx(EXIT_CHANNEL, "channel %s: %s", argv[0],
+		    shmrpc_strerror(rc));
+	if (count > 1 && (lat = calloc((size_t)count, sizeof(*lat))) == NULL)
+		err(EXIT_CHANNEL, "calloc");
+	for (long long i = 0; i < count; i++) {
+		double t0 = now_us();
+		json_decref(result);
+		rc = shmrpc_call(cli, argv[1], params, &result, &cerr);
+		if (lat != NULL)
+			lat[i] = now_us() - t0;
+		if (rc < 0)
+			break;
+	}
+	if (rc == SHMRPC_EMETHOD) {
+		fprintf(stderr, "%s\n", shmrpc_client_error_text(cli));
+	} else if (rc < 0) {
+		warnx("%s", cerr.text);
+	} else {
+		char *text = json_dumps(result, JSON_ENCODE_ANY | JSON_COMPACT);
+		if (text == NULL)
+			errx(EXIT_CHANNEL, "cannot print the result");
+		printf("%s\n", text);
+		free(text);
+		if (lat != NULL)
+			print_stats(lat, count);
+	}
+	json_decref(result);
+	json_decref(params);
+	free(lat);
+	shmrpc_client_close(cli);
+	return rc < 0 ? exit_status_for(rc) : EXIT_OK;
+}
