@@ -31,15 +31,23 @@ LIB_CFLAGS = $(ALL_CFLAGS) -DSHMRPC_BUILDING -fvisibility=hidden
 LDLIBS_LIB = -ljansson -lpthread
 LDLIBS_CLI = -lbsd
 
-LIB_SRCS   = $(wildcard libshmrpc/src/*.c)
+# wire_json.c joins when the envelope codec moves onto it.
+LIB_SRCS   = $(filter-out libshmrpc/src/wire_json.c,$(wildcard libshmrpc/src/*.c))
 LIB_OBJS   = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 STATIC_LIB = $(BUILD)/lib/libshmrpc.a
 SHARED_LIB = $(BUILD)/lib/libshmrpc.so.$(VERSION)
 SONAME     = libshmrpc.so.$(SOVERSION)
 
 TOOLS      = $(BUILD)/bin/shmrpc-call
-EXAMPLES   = examples/calculator-server examples/calculator-client \
-             examples/accumulator-server examples/accumulator-client
+# Examples land next to their sources (examples/calculator-server...);
+# a checker build keeps its own copies under $(BUILD)/examples.
+ifeq ($(BUILD),build)
+EXDIR      = examples
+else
+EXDIR      = $(BUILD)/examples
+endif
+EXAMPLE_NAMES = calculator-server calculator-client accumulator-server accumulator-client
+EXAMPLES   = $(EXAMPLE_NAMES:%=$(EXDIR)/%)
 UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS = $(wildcard tests/helpers/*.c)
@@ -88,7 +96,8 @@ $(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(STATIC_LIB)
 
 examples: $(EXAMPLES)
 
-examples/%: examples/%.c examples/example-common.h $(STATIC_LIB)
+$(EXDIR)/%: examples/%.c examples/example-common.h $(STATIC_LIB)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 
 tests: $(UNIT_BINS) $(HELPER_BINS)
@@ -110,23 +119,28 @@ run: deps all
 	@sh examples/demo.sh
 
 test: deps all tests
-	@$(MAKE) --no-print-directory test-unit test-bats
+	@BUILD=$(BUILD) EXDIR=$(EXDIR) tests/helpers/run-tests.sh $(UNIT_BINS)
 
 test-unit: tests
-	@sh tests/helpers/run-unit.sh $(UNIT_BINS)
+	@tests/helpers/run-tests.sh --unit-only $(UNIT_BINS)
 
 test-bats: all tests
-	@BUILD=$(BUILD) bats --print-output-on-failure tests/bats
+	@BUILD=$(BUILD) EXDIR=$(EXDIR) tests/helpers/run-tests.sh --bats-only
 
+# The same tests under checkers, each in a build of its own.
+SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 check-asan:
-	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test-unit test-bats
+	$(MAKE) BUILD=build/asan SAN="$(SAN_ASAN)" all tests
+	BUILD=build/asan EXDIR=build/asan/examples ASAN_OPTIONS=detect_leaks=1 tests/helpers/run-tests.sh \
+	    $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
 check-tsan:
-	$(MAKE) BUILD=build/tsan SAN="-fsanitize=thread" OPT="-O1 -g" test-unit
+	$(MAKE) BUILD=build/tsan SAN="-fsanitize=thread" OPT="-O1 -g" tests
+	tests/helpers/run-tests.sh --unit-only $(UNIT_SRCS:tests/unit/%.c=build/tsan/tests/%)
 
 check-valgrind: tests
-	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
-	    sh tests/helpers/run-unit.sh $(UNIT_BINS)
+	VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	    tests/helpers/run-tests.sh --unit-only $(UNIT_BINS)
 
 # ---- install ---------------------------------------------------------------
 
@@ -157,4 +171,4 @@ uninstall:
 	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf build $(EXAMPLES)
+	rm -rf build $(EXAMPLE_NAMES:%=examples/%)

@@ -7,7 +7,7 @@
 
 #include "transport.h"
 
-static const struct transport_ops *ops_for(shmrpc_transport_kind kind)
+const struct transport_ops *transport_ops_for(shmrpc_transport_kind kind)
 {
 	switch (kind) {
 	case SHMRPC_TRANSPORT_POSIX:
@@ -50,7 +50,7 @@ static int open_common(shmrpc_transport **out, const char *name,
 	    (opts.buffer_size <= MSG_HEADER_SIZE ||
 		opts.buffer_size > (size_t)UINT32_MAX))
 		return -EINVAL;
-	ops = ops_for(opts.transport);
+	ops = transport_ops_for(opts.transport);
 	if (ops == NULL)
 		return -EPROTONOSUPPORT;
 	return server ? ops->create(out, name, &opts)

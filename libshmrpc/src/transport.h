@@ -11,7 +11,16 @@
 /* Bytes of the length header in front of every message (seed format). */
 #define MSG_HEADER_SIZE 4u
 
+/* Room for one /dev/shm file name (NAME_MAX + 1). */
+#define TRANSPORT_FNAME_MAX 256
+/* Most objects one channel of any transport has. */
+#define TRANSPORT_MAX_OBJECTS 8
+
 struct transport_ops {
+	/* The /dev/shm file names channel `name` consists of, for the
+	 * registry and the reaper.  Returns how many it wrote (<= max). */
+	int (*object_names)(const char *name,
+	    char (*out)[TRANSPORT_FNAME_MAX], int max);
 	/* Server side: make the channel's objects; fills *out. */
 	int (*create)(shmrpc_transport **out, const char *name,
 	    const shmrpc_options *opts);
@@ -54,6 +63,10 @@ extern const struct transport_ops transport_posix_ops;
 #ifdef __linux__
 extern const struct transport_ops transport_futex_ops;
 #endif
+
+/* The operations of a transport kind (not DEFAULT), or NULL if this build
+ * does not have it. */
+const struct transport_ops *transport_ops_for(shmrpc_transport_kind kind);
 
 /* Fill the base part of a new handle. */
 void transport_base_init(shmrpc_transport *t, const struct transport_ops *ops,

@@ -49,13 +49,11 @@ static const struct {
 	[SEM_RESP_FULL] = { "sem.srb_", "_resp_full", 0 },
 };
 
-/* Longest file name: "sem.srb_" + name + "_resp_empty". */
-#define POSIX_FNAME_MAX (SHMRPC_NAME_MAX + 32)
 
 struct posix_transport {
 	shmrpc_transport base;
 	struct shm_map obj[POSIX_NOBJ];
-	char fname[POSIX_NOBJ][POSIX_FNAME_MAX];
+	char fname[POSIX_NOBJ][TRANSPORT_FNAME_MAX];
 	bool created[POSIX_NOBJ]; /* server: which objects are ours */
 	size_t buffer_size;
 	bool locked;              /* client: holds the request-path flock */
@@ -67,13 +65,22 @@ static inline sem_t *psem(struct posix_transport *p, int which)
 	return (sem_t *)p->obj[which].addr;
 }
 
+static int posix_object_names(const char *name,
+    char (*out)[TRANSPORT_FNAME_MAX], int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < POSIX_NOBJ && n < max; i++, n++)
+		snprintf(out[i], TRANSPORT_FNAME_MAX, "%s%s%s",
+		    posix_objects[i].prefix, name, posix_objects[i].suffix);
+	return n;
+}
+
 static void name_objects(struct posix_transport *p, const char *name)
 {
-	for (int i = 0; i < POSIX_NOBJ; i++) {
+	posix_object_names(name, p->fname, POSIX_NOBJ);
+	for (int i = 0; i < POSIX_NOBJ; i++)
 		p->obj[i] = (struct shm_map)SHM_MAP_INIT;
-		snprintf(p->fname[i], sizeof(p->fname[i]), "%s%s%s",
-		    posix_objects[i].prefix, name, posix_objects[i].suffix);
-	}
 }
 
 static bool is_semaphore(int which)
@@ -365,6 +372,7 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 }
 
 const struct transport_ops transport_posix_ops = {
+	.object_names = posix_object_names,
 	.create = posix_create,
 	.open = posix_open,
 	.close = posix_close,

@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# The examples: calculator and accumulator servers and clients.
+
+load helpers
+
+@test "calculator client gets all four results and a division-by-zero error" {
+	ch=$(channel_name)
+	start_bg "$EXDIR/calculator-server" "$ch"
+	wait_channel "$ch"
+	run "$EXDIR/calculator-client" "$ch"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"add(5, 3) = 8"* ]]
+	[[ "$output" == *"subtract(10, 4) = 6"* ]]
+	[[ "$output" == *"multiply(6, 7) = 42"* ]]
+	[[ "$output" == *"divide(22, 7) = 3.14285714"* ]]
+	[[ "$output" == *"divide(1, 0) -> error: ZeroDivisionError: division by zero"* ]]
+}
+
+@test "calculator server removes its objects on SIGTERM and exits 0" {
+	ch=$(channel_name)
+	"$EXDIR/calculator-server" "$ch" >/dev/null 3>&- &
+	pid=$!
+	wait_channel "$ch"
+	[ "$(shm_objects "$ch" | wc -l)" -eq 6 ]
+	kill -TERM "$pid"
+	wait "$pid"
+	[ -z "$(shm_objects "$ch")" ]
+}
+
+@test "calculator server exits 0 on SIGINT too" {
+	ch=$(channel_name)
+	"$EXDIR/calculator-server" "$ch" >/dev/null 3>&- &
+	pid=$!
+	wait_channel "$ch"
+	kill -INT "$pid"
+	wait "$pid"
+	[ -z "$(shm_objects "$ch")" ]
+}
+
+@test "accumulator keeps a running total per client" {
+	ch=$(channel_name)
+	start_bg "$EXDIR/accumulator-server" "$ch"
+	wait_channel "$ch"
+	run "$EXDIR/accumulator-client" "$ch"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"get_total("*") = 15"* ]]
+	run "$CALL" "$ch" accumulate '{"client_id":"a","value":2}'
+	run "$CALL" "$ch" accumulate '{"client_id":"b","value":40}'
+	run "$CALL" "$ch" accumulate '{"client_id":"a","value":3}'
+	run "$CALL" "$ch" get_total '{"client_id":"a"}'
+	[ "$output" = "5.0" ]
+	run "$CALL" "$ch" get_total '{"client_id":"b"}'
+	[ "$output" = "40.0" ]
+}
+
+@test "examples reject bad usage with status 2" {
+	run "$EXDIR/calculator-server"
+	[ "$status" -eq 2 ]
+	run "$EXDIR/calculator-client" -t nope x
+	[ "$status" -eq 2 ]
+	run "$EXDIR/accumulator-server" -b abc x
+	[ "$status" -eq 2 ]
+}
+
+@test "a second server on a live channel fails and leaves the first one working" {
+	ch=$(channel_name)
+	start_bg "$EXDIR/calculator-server" "$ch"
+	wait_channel "$ch"
+	run "$EXDIR/calculator-server" "$ch"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"in use"* ]]
+	run "$CALL" "$ch" add '{"a":2,"b":2}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "4" ]
+}

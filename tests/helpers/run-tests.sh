@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Run the C unit test programs, then the bats suites, and end with one plain
+# "total: N passed, N failed, N skipped" line over both (bats' own summary
+# is not a line CI tools read).
+#
+# usage: run-tests.sh [--unit-only|--bats-only] UNIT_BINARY...
+# env:   VALGRIND  command prefix for the unit programs (e.g. valgrind -q)
+#        BATS_DIR  suites to run (default tests/bats)
+set -u
+mode=all
+case "${1:-}" in
+--unit-only|--bats-only) mode=${1#--}; shift ;;
+esac
+
+passed=0 failed=0 skipped=0 status=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+if [ "$mode" != bats-only ]; then
+	for t in "$@"; do
+		# shellcheck disable=SC2086
+		${VALGRIND:-} "$t" >"$out" 2>&1
+		rc=$?
+		cat "$out"
+		p=$(grep -c '^\[       OK \]' "$out")
+		f=$(grep -c '^\[  FAILED  \]' "$out")
+		passed=$((passed + p))
+		failed=$((failed + f))
+		if [ "$rc" -ne 0 ]; then
+			status=1
+			if [ "$f" -eq 0 ]; then
+				echo "$t: exited with status $rc" >&2
+				failed=$((failed + 1))
+			fi
+		fi
+	done
+fi
+
+if [ "$mode" != unit-only ]; then
+	set -o pipefail
+	bats --tap "${BATS_DIR:-tests/bats}" | tee "$out" || status=1
+	set +o pipefail
+	p=$(grep -c '^ok ' "$out")
+	s=$(grep -c '^ok .* # skip' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	passed=$((passed + p - s))
+	skipped=$((skipped + s))
+	failed=$((failed + f))
+fi
+
+echo "total: $passed passed, $failed failed, $skipped skipped"
+exit $status
