@@ -31,8 +31,7 @@ LIB_CFLAGS = $(ALL_CFLAGS) -DSHMRPC_BUILDING -fvisibility=hidden
 LDLIBS_LIB = -ljansson -lpthread
 LDLIBS_CLI = -lbsd
 
-# wire_json.c joins when the envelope codec moves onto it.
-LIB_SRCS   = $(filter-out libshmrpc/src/wire_json.c,$(wildcard libshmrpc/src/*.c))
+LIB_SRCS   = $(wildcard libshmrpc/src/*.c)
 LIB_OBJS   = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 STATIC_LIB = $(BUILD)/lib/libshmrpc.a
 SHARED_LIB = $(BUILD)/lib/libshmrpc.so.$(VERSION)
