@@ -588,7 +588,7 @@ static int read_registries(shmrpc_inspection *s, struct reg_set *rs,
 
 		if (dir < 0)
 			return dir;
-		dir = dup(dir);
+		dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dir < 0)
 			return -errno;
 		d = fdopendir(dir);
@@ -925,7 +925,7 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 	qsort(claimed, nclaimed, sizeof(*claimed), cmp_str);
 
 	/* 2. Loose objects: our naming schemes, named by no registry. */
-	dir = dup(dir);
+	dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0) {
 		rc = -errno;
 		goto out;

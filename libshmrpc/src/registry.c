@@ -703,6 +703,15 @@ int registry_commit(struct registry *r)
 
 void registry_unlock(struct registry *r)
 {
+	struct stat st;
+
+	/* No registry (nothing was ever written, or the last entry went):
+	 * remove our lock file and any .tmp, still holding the lock. */
+	if (r->lockfd >= 0 && r->nlines == 0 &&
+	    shmfile_stat_at(r->dir, r->base, &st) == -ENOENT) {
+		shmfile_unlink_at(r->dir, r->tmpname);
+		shmfile_unlink_at(r->dir, r->lockname);
+	}
 	free_lines(r);
 	if (r->lockfd >= 0)
 		close(r->lockfd); /* drops the flock */
