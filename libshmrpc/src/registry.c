@@ -343,7 +343,11 @@ static int split_lines(struct registry *r, const char *text, size_t len,
 		return -EINVAL;
 	}
 	nl = memchr(p, '\n', (size_t)(end - p));
-	if (nl == NULL || (size_t)(nl - p) < sizeof(HEADER_START) - 1 ||
+	if (nl == NULL) {
+		snprintf(why, whylen, "it is truncated");
+		return -EINVAL;
+	}
+	if ((size_t)(nl - p) < sizeof(HEADER_START) - 1 ||
 	    memcmp(p, HEADER_START, sizeof(HEADER_START) - 1) != 0) {
 		snprintf(why, whylen, "it does not start with a %s header",
 		    REGISTRY_FORMAT);

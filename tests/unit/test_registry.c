@@ -252,6 +252,7 @@ static void test_corrupt_file(void **state)
 {
 	(void)state;
 	check_repaired("this is not json\n", "header");
+	check_repaired("{\"format\": \"shmrpc-reg", "truncated");
 	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 1, "
 		       "\"channels\": [\n{\"name\": \"a\", \"transport\": "
 		       "\"posix\", \"objects\": [\n]}\n", NULL);
