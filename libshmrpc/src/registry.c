@@ -1000,3 +1000,79 @@ int registry_set_clients(const char *name, shmrpc_transport_kind kind,
 	registry_unlock(&r);
 	return rc;
 }
+
+/* ---- clients: do not attach to a dead server's channel -------------------- */
+
+/* Is (name, kind) registered here with an owner that is dead?  A cheap
+ * lock-free look: the registry is read, checked line by line, and only the
+ * channel's own line is parsed.  Anything unclear answers false. */
+static bool registered_owner_dead(const char *name, shmrpc_transport_kind kind,
+    pid_t *pid)
+{
+	char path[PATH_MAX], base[NAME_MAX + 1], why[256];
+	struct registry tmp;
+	struct reg_entry e;
+	char *text = NULL;
+	size_t len;
+	ssize_t i;
+	bool dead = false;
+	int dir, fd;
+
+	if (registry_path(path, sizeof(path)) < 0)
+		return false;
+	dir = shmfile_dir_open(path, base, sizeof(base));
+	if (dir < 0)
+		return false;
+	fd = shmfile_open_at(dir, base, O_RDONLY, 0, NULL);
+	close(dir);
+	if (fd < 0)
+		return false;
+	if (shmfile_read_all(fd, &text, &len) < 0) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	memset(&tmp, 0, sizeof(tmp));
+	if (split_lines(&tmp, text, len, why, sizeof(why)) == 0) {
+		i = registry_find(&tmp, name, shmrpc_transport_name(kind));
+		if (i >= 0 && parse_line(tmp.lines[i], &e) == 0) {
+			dead = proc_liveness(e.pid, e.start) == PROC_DEAD;
+			*pid = e.pid;
+			reg_entry_clear(&e);
+		}
+	}
+	free_lines(&tmp);
+	free(text);
+	return dead;
+}
+
+int registry_open_channel(const struct transport_ops *ops,
+    shmrpc_transport **out, const char *name, const shmrpc_options *opts)
+{
+	/* As the transports do: <= 0 means do not wait. */
+	int64_t deadline = opts->wait_for_server > 0
+	    ? deadline_after(opts->wait_for_server) : clock_now_ns();
+	shmrpc_options o = *opts;
+	pid_t pid = 0;
+
+	for (;;) {
+		int rc = ops->open(out, name, &o);
+		int64_t now;
+
+		if (rc < 0 || !registered_owner_dead(name, o.transport, &pid))
+			return rc;
+		/* Its server died: attaching would only keep a restarting
+		 * server from reclaiming the channel.  Wait for a new one. */
+		ops->close(*out);
+		*out = NULL;
+		last_error_set("channel %s: its server (pid %ld) died; no new "
+		    "server yet", name, (long)pid);
+		now = clock_now_ns();
+		if (now >= deadline)
+			return SHMRPC_ENOCHANNEL;
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+		o.wait_for_server = (double)(deadline - clock_now_ns()) /
+		    (double)NS_PER_SEC;
+	}
+}

@@ -143,6 +143,16 @@ int registry_set_clients(const char *name, shmrpc_transport_kind kind,
  * a log line, and create again; otherwise SHMRPC_EINUSE with
  * shmrpc_last_error_text() naming the pid that holds it.
  */
+/*
+ * Client side of open: ops->open, but a channel whose registered owner is
+ * dead counts as absent (SHMRPC_ENOCHANNEL, with shmrpc_last_error_text()
+ * saying so), waited for as opts->wait_for_server says: a client must not
+ * map a dead server's objects and so keep a new server from reclaiming
+ * them.
+ */
+int registry_open_channel(const struct transport_ops *ops,
+    shmrpc_transport **out, const char *name, const shmrpc_options *opts);
+
 int reap_create_channel(const struct transport_ops *ops,
     shmrpc_transport **out, const char *name, const shmrpc_options *opts);
 

@@ -57,7 +57,7 @@ static int open_common(shmrpc_transport **out, const char *name,
 		return -EPROTONOSUPPORT;
 	/* Servers register their channel, and reclaim a stale one. */
 	return server ? reap_create_channel(ops, out, name, &opts)
-		      : ops->open(out, name, &opts);
+		      : registry_open_channel(ops, out, name, &opts);
 }
 
 SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,

@@ -60,10 +60,7 @@ restart_after_kill() {
 	[[ "$output" == *"\"pid\": $pid,"* ]]
 	run "$DUMP" -c "$ch"
 	[[ "$output" == "channel $ch $t stale owner=$pid alive=0"* ]]
-	# Starting it again just works, and says what it reclaimed.  (Wait
-	# for "ready" before calling: a client that polls meanwhile would open
-	# the dead server's objects, and a channel mapped by a live process
-	# is never taken over.)
+	# Starting it again just works, and says what it reclaimed.
 	SHMRPC_LOG=warn start_bg "$SERVER" -t "$t" "$ch"
 	wait_ready "$BG_OUT"
 	wait_channel "$ch" "$t"
@@ -82,6 +79,24 @@ restart_after_kill() {
 @test "kill -9 of a futex server: registry keeps the dead pid, restart just works" {
 	transport_available futex || skip "no futex transport in this build"
 	restart_after_kill futex
+}
+
+@test "clients waiting through a crash do not block the restart" {
+	ch=$(channel_name)
+	"$SERVER" "$ch" >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_channel "$ch"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	# A client polls for the channel while the server is down...
+	"$CALL" -w 20 "$ch" echo '{"back":true}' >"$BATS_TEST_TMPDIR/call.out" 2>&1 3>&- &
+	cpid=$!
+	sleep 0.5
+	# ...and the restart still reclaims it; the client then gets through.
+	start_bg "$SERVER" "$ch"
+	wait_ready "$BG_OUT"
+	wait "$cpid"
+	[ "$(cat "$BATS_TEST_TMPDIR/call.out")" = '{"back":true}' ]
 }
 
 @test "a second server on a live channel fails with 'in use' naming the pid" {

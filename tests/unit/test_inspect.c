@@ -524,10 +524,31 @@ static void test_dead_owner_with_client_is_in_use(void **state)
 	shmrpc_transport *cli, *t;
 	shmrpc_inspection *s;
 	const shmrpc_channel_info *c;
+	int p[2];
+	char ch;
 
 	(void)state;
-	server_dies(chan);
+	/* A client attached while the server lived; then the server dies. */
+	assert_int_equal(pipe(p), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		shmrpc_transport *x;
+		if (shmrpc_transport_create(&x, chan, &o) < 0)
+			_exit(1);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &ch, 1), 1);
+	close(p[0]);
 	assert_int_equal(shmrpc_transport_open(&cli, chan, &o), 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	child = 0;
+
 	c = one_channel(&s, chan, -1);
 	assert_int_equal(c->state, SHMRPC_STATE_INUSE);
 	assert_int_equal(c->nmappers, 1);
@@ -538,6 +559,24 @@ static void test_dead_owner_with_client_is_in_use(void **state)
 	shmrpc_transport_close(cli);
 	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
 	shmrpc_transport_close(t);
+}
+
+static void test_client_does_not_attach_to_dead_server(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *cli;
+
+	(void)state;
+	server_dies(chan);
+	/* The objects exist, but their registered server is dead: no such
+	 * channel, and nothing mapped that would block a restart. */
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o),
+	    SHMRPC_ENOCHANNEL);
+	assert_non_null(strstr(shmrpc_last_error_text(), "died"));
+	o.wait_for_server = 0.1;
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o),
+	    SHMRPC_ENOCHANNEL);
+	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
 }
 
 int main(void)
@@ -556,6 +595,7 @@ int main(void)
 		T(test_restart_after_kill),
 		T(test_live_owner_refuses_and_names_pid),
 		T(test_dead_owner_with_client_is_in_use),
+		T(test_client_does_not_attach_to_dead_server),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
