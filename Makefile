@@ -171,3 +171,14 @@ uninstall:
 
 clean:
 	rm -rf build $(EXAMPLE_NAMES:%=examples/%)
+
+# ---- benchmarks --------------------------------------------------------------
+# bench/*.c, built against the static library (internal headers allowed).
+BENCH_SRCS = $(wildcard bench/*.c)
+BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+bench: $(BENCH_BINS)
+
+$(BUILD)/bench/%: bench/%.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)

@@ -69,6 +69,7 @@ enum shmrpc_error_code {
 	SHMRPC_ESTATE = -1014,     /* call made in the wrong state */
 	SHMRPC_ENOTOURS = -1015,   /* object not ours to touch (owner, type) */
 	SHMRPC_EALIVE = -1016,     /* refused: the object is alive or in use */
+	SHMRPC_EUNKNOWN = -1017,   /* refused: its state cannot be told */
 };
 
 /*
@@ -382,6 +383,241 @@ SHMRPC_API const char *shmrpc_client_error_text(const shmrpc_client *cli);
 
 /* Close and free the client.  Accepts NULL. */
 SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
+
+
+/* ------------------------------------------------------------------------
+ * Failure details without a shmrpc_error parameter
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Words about the last failure of shmrpc_transport_create(),
+ * shmrpc_server_open(), shmrpc_transport_open() or shmrpc_client_open() on
+ * the calling thread, e.g. "channel calc is in use by pid 4242
+ * (calc-server)", or "" when the last such call succeeded or had nothing
+ * to add to shmrpc_strerror().  Thread-local storage, valid until the
+ * next of those calls on this thread; never NULL.
+ */
+SHMRPC_API const char *shmrpc_last_error_text(void);
+
+/* ------------------------------------------------------------------------
+ * Registry and inspection (see shmrpc-registry(5))
+ *
+ * Every server channel is listed in a per-user registry file, by default
+ * /dev/shm/shmrpc-registry-<uid>.json (env SHMRPC_REGISTRY overrides it).
+ * The library keeps it up to date on its own: creating a channel registers
+ * it, closing it unregisters it.  The functions below read the registry,
+ * /dev/shm and /proc to tell the state of every channel and of every
+ * /dev/shm object that looks like a channel's, and remove what is safe to
+ * remove.  shmrpc-top and shmrpc-clean are built on them.
+ * ---------------------------------------------------------------------- */
+
+/*
+ * States (the same words everywhere: library, shmrpc-top, shmrpc-clean):
+ *  LIVE     registered, and the owner is alive (same pid and same start
+ *           time, so a reused pid does not count).
+ *  STALE    registered, owner dead, no live process maps or holds any of
+ *           its objects.  Safe to reap.
+ *  ORPHAN   an object of our naming scheme that no registry names, no live
+ *           process maps or holds, older than the grace period.  Safe to
+ *           reap.
+ *  INUSE    a live process maps or holds it but no live registered owner
+ *           does: unregistered users (e.g. a Python shm-rpc-bridge
+ *           process), or clients still attached to a dead server.
+ *           Never reaped.
+ *  RECENT   like ORPHAN but younger than the grace period (it may be
+ *           being set up right now).  Not reaped yet.
+ *  UNKNOWN  cannot tell (permission denied, unreadable /proc, not a
+ *           regular file, owned by someone else).  Never reaped.
+ */
+typedef enum shmrpc_state {
+	SHMRPC_STATE_UNKNOWN = 0,
+	SHMRPC_STATE_LIVE = 1,
+	SHMRPC_STATE_STALE = 2,
+	SHMRPC_STATE_ORPHAN = 3,
+	SHMRPC_STATE_INUSE = 4,
+	SHMRPC_STATE_RECENT = 5,
+} shmrpc_state;
+
+/* "live", "stale", "orphan", "in-use", "recent", "unknown".  Static
+ * storage, never NULL; thread-safe. */
+SHMRPC_API const char *shmrpc_state_name(shmrpc_state state);
+
+/* Grace period (seconds) before an unregistered, unused object counts as
+ * an orphan, when the options say < 0. */
+#define SHMRPC_DEFAULT_GRACE 5.0
+
+/*
+ * What to inspect or reap.  Initialise with shmrpc_inspect_options_init().
+ * Borrowed by the calls that take it.  Fields are only ever appended.
+ */
+typedef struct shmrpc_inspect_options {
+	/* Seconds an unregistered, unused object must have been left
+	 * untouched to be an orphan; < 0: SHMRPC_DEFAULT_GRACE. */
+	double grace;
+	/* Only this channel (exact name), or NULL for all. */
+	const char *channel;
+	/* Only channels (and objects of channels) whose name starts with
+	 * this, or NULL. */
+	const char *prefix;
+	/* Every user's registries and objects, not only the caller's.  Reading
+	 * other users' processes needs root; reaping others' objects is
+	 * refused (SHMRPC_ENOTOURS) unless the caller is root. */
+	int all_users;
+	/* shmrpc_reap_*: check and report, remove nothing. */
+	int dry_run;
+} shmrpc_inspect_options;
+
+/* Fill opts with the defaults (grace -1, everything else 0/NULL). */
+SHMRPC_API void shmrpc_inspect_options_init(shmrpc_inspect_options *opts);
+
+/*
+ * One /dev/shm object, of a registered channel or loose.  All pointers
+ * are owned by the inspection they came from and valid until
+ * shmrpc_inspection_free().  Fields are only ever appended.
+ */
+typedef struct shmrpc_object_info {
+	const char *name;      /* file name in /dev/shm, e.g. "srb_calc_req" */
+	const char *channel;   /* channel it belongs to, by its name */
+	shmrpc_transport_kind transport; /* whose naming scheme it follows */
+	shmrpc_state state;    /* loose objects: own state; a registered
+	                          channel's objects: the channel's */
+	const char *reason;    /* why that state, in words */
+	int present;           /* exists (a registered object may be gone) */
+	int regular;           /* a regular file (not a symlink, fifo...) */
+	uid_t uid;             /* file owner */
+	uint64_t size;         /* bytes */
+	double age;            /* seconds since last modified or created */
+	uint64_t dev, ino;     /* identity, for matching */
+	const pid_t *mappers;  /* live processes that map or hold it */
+	size_t nmappers;
+} shmrpc_object_info;
+
+/*
+ * One registered channel.  Ownership as for shmrpc_object_info.
+ */
+typedef struct shmrpc_channel_info {
+	const char *name;
+	const char *transport_name; /* as registered ("posix", "futex") */
+	shmrpc_transport_kind transport; /* DEFAULT if not known here */
+	shmrpc_state state;
+	const char *reason;         /* why that state, in words */
+	pid_t owner_pid;
+	uint64_t owner_start;       /* clock ticks after boot (proc(5) #22) */
+	uid_t owner_uid;
+	const char *owner_comm;     /* command name when registered */
+	int owner_alive;            /* 1 alive, 0 dead, -1 cannot tell */
+	size_t buffer_size;
+	unsigned slots;             /* client slots (posix: 1) */
+	double created;             /* Unix time of registration */
+	double age;                 /* seconds since then */
+	const shmrpc_object_info *objects; /* every object it owns */
+	size_t nobjects;
+	const pid_t *mappers;       /* live pids that map or hold any */
+	size_t nmappers;
+	const pid_t *clients;       /* attached clients, where the transport
+	                               knows them (futex slots); else none */
+	size_t nclients;
+	/* Live counters where the transport has them (a JSON object, see
+	 * the transport's documentation), else NULL.  Borrowed. */
+	const json_t *counters;
+	const char *registry;       /* path of the registry file listing it */
+	int rebuilt;                /* entry rebuilt after a corrupt registry:
+	                               owner is a best guess from the mappers */
+} shmrpc_channel_info;
+
+typedef struct shmrpc_inspection shmrpc_inspection;
+
+/*
+ * Take a snapshot: the registered channels (of the caller's registry, or
+ * every user's with opts->all_users) and the loose objects in /dev/shm that
+ * follow a transport's naming scheme (including the seed's srb_* names)
+ * but no registry names, each with its state.  opts may be NULL.  A
+ * corrupt registry met on the way is set aside and rebuilt (see
+ * shmrpc-registry(5)) and said in the snapshot's warnings.
+ *
+ * New snapshot in *out; free it with shmrpc_inspection_free().  Errors:
+ * -ENOMEM, -errno when /dev/shm or /proc cannot be read at all.
+ * Thread-safe; a snapshot is immutable and may be read from any thread.
+ */
+SHMRPC_API int shmrpc_inspect(shmrpc_inspection **out,
+    const shmrpc_inspect_options *opts);
+
+/* Free a snapshot and everything it points to.  Accepts NULL. */
+SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *snap);
+
+/* Number of registered channels in the snapshot. */
+SHMRPC_API size_t shmrpc_inspection_channel_count(
+    const shmrpc_inspection *snap);
+
+/* Channel i (< count); borrowed, valid until the snapshot is freed. */
+SHMRPC_API const shmrpc_channel_info *shmrpc_inspection_channel(
+    const shmrpc_inspection *snap, size_t i);
+
+/* Number of loose (unregistered) objects in the snapshot. */
+SHMRPC_API size_t shmrpc_inspection_object_count(
+    const shmrpc_inspection *snap);
+
+/* Loose object i (< count); borrowed as above. */
+SHMRPC_API const shmrpc_object_info *shmrpc_inspection_object(
+    const shmrpc_inspection *snap, size_t i);
+
+/* Warnings met while taking it ("registry ... was corrupt, set aside as
+ * ..."): count, then text i (borrowed as above). */
+SHMRPC_API size_t shmrpc_inspection_warning_count(
+    const shmrpc_inspection *snap);
+SHMRPC_API const char *shmrpc_inspection_warning(
+    const shmrpc_inspection *snap, size_t i);
+
+/*
+ * What a reap did, or why it did not.  Filled by shmrpc_reap_*().
+ */
+typedef struct shmrpc_reap_result {
+	int code;           /* the return value */
+	shmrpc_state state; /* state found by the final check */
+	unsigned removed;   /* objects removed (dry run: would remove) */
+	int entry_removed;  /* registry entries removed (dry run: would) */
+	/* e.g. "removed 6 objects and the registry entry of channel calc
+	 * (owner pid 4242 is dead)", or "srb_calc_req: owned by uid 1001:
+	 * run as that user or root". */
+	char text[SHMRPC_ERROR_TEXT_LENGTH];
+} shmrpc_reap_result;
+
+/*
+ * Remove channel `name` if it is safe: each registered entry of that name
+ * must be STALE (all its present objects and the entry go), and each
+ * loose object of that name must be an ORPHAN.  All checks are made again
+ * right before removing, under the registry's lock (one reaper at a
+ * time), and each object is checked to be a regular file on /dev/shm's
+ * device owned by the caller (root: anyone, with opts->all_users) and to
+ * be the very inode found unused; nothing is followed.  Either all of a
+ * channel's objects pass and go, or nothing is removed.
+ *
+ * opts may be NULL (grace default, no dry run); opts->channel and
+ * opts->prefix are ignored.  res may be NULL.
+ * Returns 0 when removed (or, with dry_run, when it would be), or
+ * SHMRPC_ENOCHANNEL (nothing of that name), SHMRPC_EALIVE (live, in use,
+ * or too recent), SHMRPC_EUNKNOWN (state cannot be told),
+ * SHMRPC_ENOTOURS (another user's, or not a regular file), SHMRPC_ENAME,
+ * -errno.  res->text names the object and the reason.  Thread-safe.
+ */
+SHMRPC_API int shmrpc_reap_channel(const char *name,
+    const shmrpc_inspect_options *opts, shmrpc_reap_result *res);
+
+/*
+ * Remove the loose object /dev/shm/fname if it is an ORPHAN, under the
+ * same checks as shmrpc_reap_channel().  An object a registry names is
+ * refused (SHMRPC_ESTATE: reap its channel).  Other returns as above;
+ * SHMRPC_ENOCHANNEL if no such object follows our naming scheme.
+ */
+SHMRPC_API int shmrpc_reap_object(const char *fname,
+    const shmrpc_inspect_options *opts, shmrpc_reap_result *res);
+
+/*
+ * The registry file this process uses: env SHMRPC_REGISTRY, else
+ * /dev/shm/shmrpc-registry-<euid>.json.  Copied into buf (capacity len);
+ * returns buf, or NULL if it does not fit.  Thread-safe.
+ */
+SHMRPC_API char *shmrpc_registry_path(char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -49,4 +49,8 @@ int shmrpc_error_set(shmrpc_error *err, int code, const char *fmt, ...)
 void options_resolve(shmrpc_options *out, const shmrpc_options *in,
     bool server);
 
+/* The thread's detail text for shmrpc_last_error_text() (reap.c). */
+void last_error_clear(void);
+void last_error_set(const char *fmt, ...) SHMRPC_PRINTF(1, 2);
+
 #endif

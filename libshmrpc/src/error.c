@@ -28,6 +28,7 @@ static const struct {
 	{ SHMRPC_ESTATE, "Call made in the wrong state" },
 	{ SHMRPC_ENOTOURS, "Object is not ours to touch" },
 	{ SHMRPC_EALIVE, "Refused: object is alive or in use" },
+	{ SHMRPC_EUNKNOWN, "Refused: the state cannot be told" },
 };
 
 SHMRPC_API const char *shmrpc_strerror(int err)

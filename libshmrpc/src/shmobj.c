@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -184,4 +185,132 @@ bool shmobj_exists(const char *fname)
 	int dir = shm_dirfd();
 
 	return dir >= 0 && fstatat(dir, fname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* ---- files relative to any directory ------------------------------------ */
+
+int shmfile_dir_open(const char *path, char *base, size_t baselen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	size_t dlen;
+	int fd;
+
+	if (path[0] == '\0' || (slash != NULL && slash[1] == '\0'))
+		return -EINVAL;
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		dlen = (size_t)(slash - path);
+		if (dlen == 0)
+			dlen = 1; /* "/name" */
+		if (dlen >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, dlen);
+		dir[dlen] = '\0';
+	}
+	if ((size_t)snprintf(base, baselen, "%s",
+		slash != NULL ? slash + 1 : path) >= baselen)
+		return -ENAMETOOLONG;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int shmfile_open_at(int dir, const char *fname, int flags, mode_t mode,
+    struct stat *st)
+{
+	struct stat local;
+	int fd;
+
+	if (st == NULL)
+		st = &local;
+	fd = openat(dir, fname, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+	    mode);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == EISDIR || errno == ENXIO)
+			return SHMRPC_ENOTOURS;
+		return -errno;
+	}
+	if (fstat(fd, st) < 0) {
+		int rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return SHMRPC_ENOTOURS;
+	}
+	return fd;
+}
+
+int shmfile_read_all(int fd, char **out, size_t *len)
+{
+	size_t cap = 16384, n = 0;
+	char *buf = malloc(cap + 1);
+
+	*out = NULL;
+	*len = 0;
+	if (buf == NULL)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t r;
+		if (n == cap) {
+			char *grown = realloc(buf, cap * 2 + 1);
+			if (grown == NULL) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		r = pread(fd, buf + n, cap - n, (off_t)n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int rc = -errno;
+			free(buf);
+			return rc;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int shmfile_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int shmfile_stat_at(int dir, const char *fname, struct stat *st)
+{
+	return fstatat(dir, fname, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+int shmfile_unlink_at(int dir, const char *fname)
+{
+	if (unlinkat(dir, fname, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int shmfile_rename_at(int dir, const char *from, const char *to)
+{
+	return renameat(dir, from, dir, to) < 0 ? -errno : 0;
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define SHM_DIR "/dev/shm"
@@ -60,5 +61,45 @@ int shmobj_unlink(const char *fname);
 
 /* Does /dev/shm/fname exist (as anything)? */
 bool shmobj_exists(const char *fname);
+
+/* ---- files relative to any directory (the registry, the reaper) ---------
+ *
+ * The same rules for files that are not channel objects: the registry may
+ * live outside /dev/shm (env SHMRPC_REGISTRY), so these take a directory
+ * descriptor.  Nothing here follows a symlink.
+ */
+
+/*
+ * Open the directory part of path (O_DIRECTORY) and copy its last component
+ * into base (capacity baselen).  Returns the directory fd (caller closes)
+ * or -errno (-ENAMETOOLONG if base does not fit, -EINVAL for "" or a path
+ * ending in '/').
+ */
+int shmfile_dir_open(const char *path, char *base, size_t baselen);
+
+/*
+ * openat(dir, fname, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode),
+ * then fstat into *st (may be NULL): a file that is not regular is closed
+ * and refused with SHMRPC_ENOTOURS, as is a symlink.  Returns the fd or a
+ * negative code (-ENOENT when it does not exist).
+ */
+int shmfile_open_at(int dir, const char *fname, int flags, mode_t mode,
+    struct stat *st);
+
+/* Read the whole file behind fd from offset 0 into a new NUL-terminated
+ * buffer *out (caller frees), its length in *len.  0 or -errno. */
+int shmfile_read_all(int fd, char **out, size_t *len);
+
+/* write() all len bytes, retrying short writes and EINTR.  0 or -errno. */
+int shmfile_write_all(int fd, const void *buf, size_t len);
+
+/* lstat-like: fstatat(dir, fname, st, AT_SYMLINK_NOFOLLOW).  0 or -errno. */
+int shmfile_stat_at(int dir, const char *fname, struct stat *st);
+
+/* unlinkat(dir, fname, 0); 0 also when it did not exist; else -errno. */
+int shmfile_unlink_at(int dir, const char *fname);
+
+/* renameat(dir, from, dir, to) (atomic replacement).  0 or -errno. */
+int shmfile_rename_at(int dir, const char *from, const char *to);
 
 #endif

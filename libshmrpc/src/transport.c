@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "registry.h"
 #include "transport.h"
 
 const struct transport_ops *transport_ops_for(shmrpc_transport_kind kind)
@@ -42,6 +43,7 @@ static int open_common(shmrpc_transport **out, const char *name,
 	if (out == NULL)
 		return -EINVAL;
 	*out = NULL;
+	last_error_clear();
 	rc = shmrpc_name_check(name);
 	if (rc < 0)
 		return rc;
@@ -53,8 +55,9 @@ static int open_common(shmrpc_transport **out, const char *name,
 	ops = transport_ops_for(opts.transport);
 	if (ops == NULL)
 		return -EPROTONOSUPPORT;
-	return server ? ops->create(out, name, &opts)
-		      : ops->open(out, name, &opts);
+	/* Servers register their channel, and reclaim a stale one. */
+	return server ? reap_create_channel(ops, out, name, &opts)
+		      : registry_open_channel(ops, out, name, &opts);
 }
 
 SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,
@@ -75,6 +78,17 @@ SHMRPC_API void shmrpc_transport_close(shmrpc_transport *t)
 		return;
 	if (t->in_call)
 		t->ops->end_call(t);
+	if (t->is_server) {
+		/* Objects first, then the entry: killed in between, we leave
+		 * a stale entry with nothing behind it, which is reclaimed. */
+		char name[SHMRPC_NAME_MAX + 1];
+		shmrpc_transport_kind kind = t->kind;
+
+		memcpy(name, t->name, sizeof(name));
+		t->ops->close(t);
+		registry_remove_channel(name, kind);
+		return;
+	}
 	t->ops->close(t);
 }
 

@@ -18,7 +18,9 @@
 
 struct transport_ops {
 	/* The /dev/shm file names channel `name` consists of, for the
-	 * registry and the reaper.  Returns how many it wrote (<= max). */
+	 * registry and the reaper.  Returns how many it wrote (<= max).
+	 * Each must be prefix + name + suffix: the inspector derives the
+	 * naming schemes it recognises loose objects by from this op. */
 	int (*object_names)(const char *name,
 	    char (*out)[TRANSPORT_FNAME_MAX], int max);
 	/* Server side: make the channel's objects; fills *out. */
@@ -46,6 +48,13 @@ struct transport_ops {
 	    const void *buf, size_t len);
 	/* Server: make recv_request return SHMRPC_ESTOPPED (signal-safe). */
 	void (*wake)(shmrpc_transport *t);
+
+	/* ---- for the registry and the inspection API (inspect.c) ---- */
+	/* Optional, NULL if the transport has none: the live counters of
+	 * channel `name` (per channel and per slot) as a new JSON object in
+	 * *out, read without disturbing the channel.  They appear in
+	 * shmrpc_channel_info.counters of live channels.  0 or < 0. */
+	int (*read_counters)(const char *name, json_t **out);
 };
 
 /* The first member of every transport's handle. */

@@ -153,6 +153,9 @@ static int posix_create(shmrpc_transport **out, const char *name,
 		int i = order[k];
 		if (is_semaphore(i)) {
 			sem_t init;
+			/* sem_init() leaves padding unset: never copy stack
+			 * garbage into a shared file. */
+			memset(&init, 0, sizeof(init));
 			sem_init(&init, 1, posix_objects[i].initial);
 			rc = shmobj_create(p->fname[i], sizeof(sem_t), &init,
 			    sizeof(init), &p->obj[i]);

@@ -130,7 +130,9 @@ int main(int argc, char **argv)
 		errx(2, "usage: test-server [options] channel");
 	rc = shmrpc_server_open(&server, argv[optind], &opts);
 	if (rc < 0)
-		errx(1, "open %s: %s", argv[optind], shmrpc_strerror(rc));
+		errx(1, "open %s: %s%s%s", argv[optind], shmrpc_strerror(rc),
+		    *shmrpc_last_error_text() ? ": " : "",
+		    shmrpc_last_error_text());
 	shmrpc_server_register(server, "echo", echo, NULL);
 	shmrpc_server_register(server, "sleep", sleep_ms, NULL);
 	shmrpc_server_register(server, "fail", fail, NULL);

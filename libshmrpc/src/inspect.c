@@ -1,0 +1,1184 @@
+/*
+ * inspect.c - the inspection API: registered channels and loose objects in
+ * /dev/shm, who maps them (/proc/PID/maps and /proc/PID/fd, matched by
+ * device and inode), and their states (see inspect.h, shmrpc-registry(5)).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "inspect.h"
+#include "procinfo.h"
+#include "shmobj.h"
+
+/* ---- a bump allocator for a snapshot ------------------------------------ */
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+struct arena {
+	struct arena_block *head;
+};
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_block *b = a->head;
+	size_t need = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+
+	if (need == 0)
+		need = sizeof(max_align_t);
+	if (b == NULL || b->cap - b->used < need) {
+		size_t cap = need > 65536 ? need : 65536;
+		b = malloc(sizeof(*b) + cap);
+		if (b == NULL)
+			return NULL;
+		b->cap = cap;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += need;
+	memset(p, 0, n);
+	return p;
+}
+
+static char *arena_strdup(struct arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = arena_alloc(a, n);
+
+	if (p != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+static void arena_free(struct arena *a)
+{
+	while (a->head != NULL) {
+		struct arena_block *next = a->head->next;
+		free(a->head);
+		a->head = next;
+	}
+}
+
+struct shmrpc_inspection {
+	struct arena arena;
+	shmrpc_channel_info *channels;
+	size_t nchannels;
+	shmrpc_object_info *objects;
+	size_t nobjects;
+	char **warnings;
+	size_t nwarnings;
+};
+
+/* ---- naming schemes --------------------------------------------------- */
+
+#define MAX_SCHEMES 32
+
+static struct scheme {
+	char prefix[TRANSPORT_FNAME_MAX];
+	char suffix[TRANSPORT_FNAME_MAX];
+	size_t plen, slen;
+	shmrpc_transport_kind kind;
+} schemes[MAX_SCHEMES];
+static int nschemes;
+static pthread_once_t schemes_once = PTHREAD_ONCE_INIT;
+
+/* Every transport this build has.  A new transport only needs to be listed
+ * here (and in transport_ops_for) for its objects to be recognised. */
+static const shmrpc_transport_kind known_kinds[] = {
+	SHMRPC_TRANSPORT_POSIX, SHMRPC_TRANSPORT_FUTEX,
+};
+
+static void build_schemes(void)
+{
+	/* A placeholder that no name contains: split each object name of the
+	 * placeholder channel around it. */
+	static const char marker[] = "\x01";
+
+	for (size_t k = 0; k < ARRAY_LEN(known_kinds); k++) {
+		const struct transport_ops *ops =
+		    transport_ops_for(known_kinds[k]);
+		char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
+		int n;
+
+		if (ops == NULL)
+			continue;
+		n = ops->object_names(marker, names, TRANSPORT_MAX_OBJECTS);
+		for (int i = 0; i < n && nschemes < MAX_SCHEMES; i++) {
+			char *m = strstr(names[i], marker);
+			struct scheme *s = &schemes[nschemes];
+			if (m == NULL)
+				continue;
+			*m = '\0';
+			s->plen = strlen(names[i]);
+			s->slen = strlen(m + sizeof(marker) - 1);
+			memcpy(s->prefix, names[i], s->plen + 1);
+			memcpy(s->suffix, m + sizeof(marker) - 1, s->slen + 1);
+			s->kind = known_kinds[k];
+			nschemes++;
+		}
+	}
+}
+
+bool inspect_match_object(const char *fname, char *channel, size_t len,
+    shmrpc_transport_kind *kind)
+{
+	size_t n = strlen(fname);
+
+	pthread_once(&schemes_once, build_schemes);
+	for (int i = 0; i < nschemes; i++) {
+		const struct scheme *s = &schemes[i];
+		size_t clen;
+
+		if (n <= s->plen + s->slen ||
+		    strncmp(fname, s->prefix, s->plen) != 0 ||
+		    strcmp(fname + n - s->slen, s->suffix) != 0)
+			continue;
+		clen = n - s->plen - s->slen;
+		if (clen >= len || clen > SHMRPC_NAME_MAX)
+			continue;
+		memcpy(channel, fname + s->plen, clen);
+		channel[clen] = '\0';
+		if (shmrpc_name_check(channel) < 0)
+			continue;
+		*kind = s->kind;
+		return true;
+	}
+	return false;
+}
+
+/* ---- objects under consideration -------------------------------------- */
+
+struct obj {
+	char name[TRANSPORT_FNAME_MAX];
+	char channel[SHMRPC_NAME_MAX + 1];
+	shmrpc_transport_kind kind;
+	bool present, regular;
+	struct stat st;
+	pid_t *mappers;
+	size_t nmappers, cap;
+	pid_t unknown_pid;   /* an unreadable process that might hold it */
+	uid_t unknown_uid;
+	ssize_t entry;       /* index into the entries, -1: loose */
+};
+
+struct objs {
+	struct obj *v;
+	size_t n, cap;
+};
+
+static struct obj *objs_add(struct objs *o)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+		struct obj *grown = realloc(o->v, cap * sizeof(*grown));
+		if (grown == NULL)
+			return NULL;
+		o->v = grown;
+		o->cap = cap;
+	}
+	memset(&o->v[o->n], 0, sizeof(o->v[0]));
+	o->v[o->n].entry = -1;
+	return &o->v[o->n++];
+}
+
+static void objs_free(struct objs *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->v[i].mappers);
+	free(o->v);
+}
+
+static void add_mapper(struct obj *o, pid_t pid)
+{
+	for (size_t i = 0; i < o->nmappers; i++)
+		if (o->mappers[i] == pid)
+			return;
+	if (o->nmappers == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 4;
+		pid_t *grown = realloc(o->mappers, cap * sizeof(pid_t));
+		if (grown == NULL)
+			return; /* keeps the pids it has: still "mapped" */
+		o->mappers = grown;
+		o->cap = cap;
+	}
+	o->mappers[o->nmappers++] = pid;
+}
+
+/* ---- who maps what: /proc ------------------------------------------------ */
+
+struct ino_ref {
+	ino_t ino;
+	size_t idx;
+};
+
+static int cmp_ino(const void *a, const void *b)
+{
+	const struct ino_ref *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+struct scan {
+	struct objs *objs;
+	struct ino_ref *refs;
+	size_t nrefs;
+	dev_t dev;
+	char *buf;
+	size_t cap;
+};
+
+static void hit(struct scan *sc, ino_t ino, pid_t pid)
+{
+	struct ino_ref key = { .ino = ino };
+	struct ino_ref *r = bsearch(&key, sc->refs, sc->nrefs,
+	    sizeof(*sc->refs), cmp_ino);
+
+	if (r == NULL)
+		return;
+	/* Several objects may share an inode only if they are links to one
+	 * file: mark them all. */
+	while (r > sc->refs && r[-1].ino == ino)
+		r--;
+	for (; r < sc->refs + sc->nrefs && r->ino == ino; r++)
+		add_mapper(&sc->objs->v[r->idx], pid);
+}
+
+static unsigned long hex_field(const char **pp)
+{
+	const char *p = *pp;
+	unsigned long v = 0;
+
+	for (;; p++) {
+		int d;
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else
+			break;
+		v = v * 16 + (unsigned long)d;
+	}
+	*pp = p;
+	return v;
+}
+
+/* Read a /proc file into sc->buf.  Length, or -errno. */
+static ssize_t read_proc(struct scan *sc, int dirfd, const char *what)
+{
+	size_t n = 0;
+	int fd = openat(dirfd, what, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r;
+		if (sc->cap - n < 4096) {
+			size_t cap = sc->cap ? sc->cap * 2 : 65536;
+			char *grown = realloc(sc->buf, cap);
+			if (grown == NULL) {
+				close(fd);
+				return -ENOMEM;
+			}
+			sc->buf = grown;
+			sc->cap = cap;
+		}
+		r = read(fd, sc->buf + n, sc->cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	sc->buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* maps lines: "start-end perms offset MAJ:MIN inode  path". */
+static void scan_maps(struct scan *sc, size_t len, pid_t pid)
+{
+	unsigned maj = major(sc->dev), min = minor(sc->dev);
+	const char *p = sc->buf, *end = sc->buf + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		unsigned long dmaj, dmin;
+		unsigned long long ino;
+		int field;
+
+		if (eol == NULL)
+			eol = end;
+		/* skip address, perms, offset */
+		for (field = 0; field < 3 && p < eol; field++) {
+			while (p < eol && *p != ' ')
+				p++;
+			while (p < eol && *p == ' ')
+				p++;
+		}
+		dmaj = hex_field(&p);
+		if (p < eol && *p == ':') {
+			p++;
+			dmin = hex_field(&p);
+			if (dmaj == maj && dmin == min) {
+				ino = strtoull(p, NULL, 10);
+				if (ino != 0)
+					hit(sc, (ino_t)ino, pid);
+			}
+		}
+		p = eol + 1;
+	}
+}
+
+/* Effective uid of pid, from /proc/PID/status (readable by everyone). */
+static int proc_uid(struct scan *sc, int dirfd, uid_t *uid)
+{
+	ssize_t n = read_proc(sc, dirfd, "status");
+	const char *p;
+	unsigned long r, e;
+
+	if (n < 0)
+		return (int)n;
+	p = strstr(sc->buf, "\nUid:");
+	if (p == NULL || sscanf(p + 5, "%lu %lu", &r, &e) != 2)
+		return -EINVAL;
+	*uid = (uid_t)e;
+	return 0;
+}
+
+/* Could a process of uid, whose maps we cannot read, hold object o?
+ * Root's processes are not counted (only root can read them, and root can
+ * read everything): see shmrpc-registry(5), LIMITS. */
+static bool could_hold(const struct obj *o, uid_t uid)
+{
+	if (uid == 0)
+		return false;
+	return uid == o->st.st_uid || (o->st.st_mode & 0066) != 0;
+}
+
+static void scan_process(struct scan *sc, int procfd, pid_t pid)
+{
+	char pidstr[16];
+	int dirfd, fddir;
+	ssize_t n;
+	bool unreadable = false;
+
+	snprintf(pidstr, sizeof(pidstr), "%ld", (long)pid);
+	dirfd = openat(procfd, pidstr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return; /* gone */
+	n = read_proc(sc, dirfd, "maps");
+	if (n >= 0)
+		scan_maps(sc, (size_t)n, pid);
+	else if (n == -EACCES || n == -EPERM)
+		unreadable = true;
+	fddir = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fddir >= 0) {
+		DIR *d = fdopendir(fddir);
+		struct dirent *de;
+		if (d == NULL) {
+			close(fddir);
+		} else {
+			while ((de = readdir(d)) != NULL) {
+				struct stat st;
+				if (de->d_name[0] == '.')
+					continue;
+				if (fstatat(fddir, de->d_name, &st, 0) == 0 &&
+				    st.st_dev == sc->dev)
+					hit(sc, st.st_ino, pid);
+			}
+			closedir(d);
+		}
+	} else if (errno == EACCES || errno == EPERM) {
+		unreadable = true;
+	}
+	if (unreadable) {
+		uid_t uid = 0;
+		if (proc_uid(sc, dirfd, &uid) == 0) {
+			for (size_t i = 0; i < sc->objs->n; i++) {
+				struct obj *o = &sc->objs->v[i];
+				if (o->present && o->unknown_pid == 0 &&
+				    could_hold(o, uid)) {
+					o->unknown_pid = pid;
+					o->unknown_uid = uid;
+				}
+			}
+		}
+	}
+	close(dirfd);
+}
+
+static int scan_all_processes(struct objs *objs, dev_t dev)
+{
+	struct scan sc = { .objs = objs, .dev = dev };
+	struct dirent *de;
+	DIR *d;
+	int procfd;
+
+	sc.refs = calloc(objs->n ? objs->n : 1, sizeof(*sc.refs));
+	if (sc.refs == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < objs->n; i++)
+		if (objs->v[i].present && objs->v[i].st.st_dev == dev)
+			sc.refs[sc.nrefs++] = (struct ino_ref){
+				objs->v[i].st.st_ino, i };
+	if (sc.nrefs == 0) {
+		free(sc.refs);
+		return 0;
+	}
+	qsort(sc.refs, sc.nrefs, sizeof(*sc.refs), cmp_ino);
+	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0) {
+		int rc = -errno;
+		free(sc.refs);
+		return rc;
+	}
+	d = fdopendir(procfd);
+	if (d == NULL) {
+		int rc = -errno;
+		close(procfd);
+		free(sc.refs);
+		return rc;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		scan_process(&sc, procfd, (pid_t)pid);
+	}
+	closedir(d);
+	free(sc.buf);
+	free(sc.refs);
+	return 0;
+}
+
+/* ---- gathering ------------------------------------------------------------ */
+
+struct reg_set {          /* the entries of every registry read */
+	struct reg_entry *v;
+	const char **path;    /* registry of each entry (arena) */
+	size_t n, cap;
+};
+
+static int regs_add(struct reg_set *rs, const struct reg_entry *e,
+    const char *path)
+{
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct reg_entry *v = realloc(rs->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		rs->v = v;
+		const char **p = realloc(rs->path, cap * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		rs->path = p;
+		rs->cap = cap;
+	}
+	rs->v[rs->n] = *e;
+	rs->v[rs->n].clients = NULL;
+	rs->v[rs->n].nclients = 0;
+	if (e->nclients > 0) {
+		rs->v[rs->n].clients = malloc(e->nclients * sizeof(pid_t));
+		if (rs->v[rs->n].clients == NULL)
+			return -ENOMEM;
+		memcpy(rs->v[rs->n].clients, e->clients,
+		    e->nclients * sizeof(pid_t));
+		rs->v[rs->n].nclients = e->nclients;
+	}
+	rs->path[rs->n++] = path;
+	return 0;
+}
+
+static int add_warning(shmrpc_inspection *s, const char *text)
+{
+	char **grown = realloc(s->warnings, (s->nwarnings + 1) * sizeof(char *));
+
+	if (grown == NULL)
+		return -ENOMEM;
+	s->warnings = grown;
+	s->warnings[s->nwarnings] = arena_strdup(&s->arena, text);
+	if (s->warnings[s->nwarnings] == NULL)
+		return -ENOMEM;
+	s->nwarnings++;
+	return 0;
+}
+
+static bool is_registry_name(const char *name)
+{
+	static const char head[] = "shmrpc-registry-";
+	const char *p = name + sizeof(head) - 1;
+
+	if (strncmp(name, head, sizeof(head) - 1) != 0 ||
+	    *p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return strcmp(p, ".json") == 0;
+}
+
+static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
+    const char *path, const struct inspect_source *src)
+{
+	struct reg_entry *v = NULL;
+	size_t n = 0;
+	char warn[512];
+	const char *kept = arena_strdup(&s->arena, path);
+	int rc;
+
+	if (kept == NULL)
+		return -ENOMEM;
+	if (src != NULL && src->path != NULL && strcmp(src->path, path) == 0) {
+		for (size_t i = 0; i < src->n; i++)
+			if ((rc = regs_add(rs, &src->entries[i], kept)) < 0)
+				return rc;
+		return 0;
+	}
+	rc = registry_read(path, &v, &n, warn, sizeof(warn));
+	if (rc < 0) {
+		char text[PATH_MAX + 128];
+		snprintf(text, sizeof(text), "registry %s: %s", path,
+		    shmrpc_strerror(rc));
+		return add_warning(s, text);
+	}
+	if (warn[0] != '\0' && (rc = add_warning(s, warn)) < 0) {
+		reg_entries_free(v, n);
+		return rc;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = regs_add(rs, &v[i], kept);
+	reg_entries_free(v, n);
+	return rc;
+}
+
+static int read_registries(shmrpc_inspection *s, struct reg_set *rs,
+    const shmrpc_inspect_options *opts, const struct inspect_source *src,
+    uid_t uid)
+{
+	char path[PATH_MAX];
+	const char *env = getenv("SHMRPC_REGISTRY");
+	int rc;
+
+	if (src != NULL && src->path == NULL)
+		return 0;
+	if (opts->all_users && (env == NULL || env[0] == '\0')) {
+		int dir = shm_dirfd();
+		struct dirent *de;
+		DIR *d;
+
+		if (dir < 0)
+			return dir;
+		dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0)
+			return -errno;
+		d = fdopendir(dir);
+		if (d == NULL) {
+			close(dir);
+			return -errno;
+		}
+		rc = 0;
+		while (rc == 0 && (de = readdir(d)) != NULL) {
+			if (!is_registry_name(de->d_name))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", SHM_DIR,
+			    de->d_name);
+			rc = read_one_registry(s, rs, path, src);
+		}
+		closedir(d);
+		return rc;
+	}
+	rc = registry_path_for_uid(uid, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	return read_one_registry(s, rs, path, src);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool wanted(const shmrpc_inspect_options *opts, const char *channel)
+{
+	if (opts->channel != NULL && strcmp(opts->channel, channel) != 0)
+		return false;
+	if (opts->prefix != NULL &&
+	    strncmp(channel, opts->prefix, strlen(opts->prefix)) != 0)
+		return false;
+	return true;
+}
+
+static double now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double age_of(const struct stat *st, double now)
+{
+	double m = (double)st->st_mtim.tv_sec +
+	    (double)st->st_mtim.tv_nsec / 1e9;
+	double c = (double)st->st_ctim.tv_sec +
+	    (double)st->st_ctim.tv_nsec / 1e9;
+	double a = now - (m > c ? m : c);
+
+	return a < 0 ? 0 : a;
+}
+
+static void stat_object(int dir, struct obj *o)
+{
+	o->present = shmfile_stat_at(dir, o->name, &o->st) == 0;
+	o->regular = o->present && S_ISREG(o->st.st_mode);
+}
+
+/* ---- states ---------------------------------------------------------------- */
+
+static const char *comm_of(pid_t pid, char *buf, size_t len)
+{
+	if (proc_comm(pid, buf, len) < 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static shmrpc_state loose_state(const struct obj *o, double age, double grace,
+    char *why, size_t len)
+{
+	char comm[64];
+
+	if (!o->regular) {
+		snprintf(why, len, "not a regular file: left alone");
+		return SHMRPC_STATE_UNKNOWN;
+	}
+	if (o->nmappers > 0) {
+		snprintf(why, len, "unregistered, in use by pid %ld (%s)",
+		    (long)o->mappers[0], comm_of(o->mappers[0], comm,
+			sizeof(comm)));
+		return SHMRPC_STATE_INUSE;
+	}
+	if (o->unknown_pid != 0) {
+		snprintf(why, len, "cannot read /proc/%ld of uid %lu, which "
+		    "could map it", (long)o->unknown_pid,
+		    (unsigned long)o->unknown_uid);
+		return SHMRPC_STATE_UNKNOWN;
+	}
+	if (age < grace) {
+		snprintf(why, len, "unregistered and unused, but only %.1f s "
+		    "old (grace %.1f s)", age, grace);
+		return SHMRPC_STATE_RECENT;
+	}
+	snprintf(why, len, "unregistered, unused, untouched for %.0f s", age);
+	return SHMRPC_STATE_ORPHAN;
+}
+
+static shmrpc_state channel_state(const struct reg_entry *e,
+    const struct obj *objs, size_t n, enum proc_liveness live,
+    char *why, size_t len)
+{
+	char comm[64];
+	uint64_t start;
+
+	if (live == PROC_ALIVE) {
+		snprintf(why, len, "owner pid %ld (%s) is alive", (long)e->pid,
+		    e->comm);
+		return SHMRPC_STATE_LIVE;
+	}
+	if (live == PROC_UNKNOWN) {
+		snprintf(why, len, "cannot tell whether owner pid %ld is alive",
+		    (long)e->pid);
+		return SHMRPC_STATE_UNKNOWN;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct obj *o = &objs[i];
+		if (!o->present)
+			continue;
+		if (!o->regular) {
+			snprintf(why, len, "%s is not a regular file",
+			    o->name);
+			return SHMRPC_STATE_UNKNOWN;
+		}
+		if (o->st.st_uid != e->uid) {
+			snprintf(why, len, "%s is owned by uid %lu, not by "
+			    "the registered uid %lu", o->name,
+			    (unsigned long)o->st.st_uid,
+			    (unsigned long)e->uid);
+			return SHMRPC_STATE_UNKNOWN;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (objs[i].nmappers > 0) {
+			pid_t p = objs[i].mappers[0];
+			snprintf(why, len, "owner pid %ld is dead, but pid %ld "
+			    "(%s) maps %s", (long)e->pid, (long)p,
+			    comm_of(p, comm, sizeof(comm)), objs[i].name);
+			return SHMRPC_STATE_INUSE;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (objs[i].unknown_pid != 0) {
+			snprintf(why, len, "owner pid %ld is dead; cannot read "
+			    "/proc/%ld of uid %lu, which could map %s",
+			    (long)e->pid, (long)objs[i].unknown_pid,
+			    (unsigned long)objs[i].unknown_uid, objs[i].name);
+			return SHMRPC_STATE_UNKNOWN;
+		}
+	}
+	snprintf(why, len, "owner pid %ld (%s) is dead%s and no process maps "
+	    "its objects", (long)e->pid, e->comm,
+	    proc_start_time(e->pid, &start) == 0 ? " (its pid was reused)"
+						 : "");
+	return SHMRPC_STATE_STALE;
+}
+
+/* ---- building the snapshot --------------------------------------------------- */
+
+static int fill_object(shmrpc_inspection *s, shmrpc_object_info *oi,
+    const struct obj *o, shmrpc_state state, const char *why, double now)
+{
+	oi->name = arena_strdup(&s->arena, o->name);
+	oi->channel = arena_strdup(&s->arena, o->channel);
+	oi->reason = arena_strdup(&s->arena, why);
+	if (oi->name == NULL || oi->channel == NULL || oi->reason == NULL)
+		return -ENOMEM;
+	oi->transport = o->kind;
+	oi->state = state;
+	oi->present = o->present;
+	oi->regular = o->regular;
+	if (o->present) {
+		oi->uid = o->st.st_uid;
+		oi->size = (uint64_t)o->st.st_size;
+		oi->age = age_of(&o->st, now);
+		oi->dev = (uint64_t)o->st.st_dev;
+		oi->ino = (uint64_t)o->st.st_ino;
+	}
+	if (o->nmappers > 0) {
+		pid_t *m = arena_alloc(&s->arena, o->nmappers * sizeof(pid_t));
+		if (m == NULL)
+			return -ENOMEM;
+		memcpy(m, o->mappers, o->nmappers * sizeof(pid_t));
+		oi->mappers = m;
+		oi->nmappers = o->nmappers;
+	}
+	return 0;
+}
+
+static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
+    const struct reg_entry *e, const char *registry, const struct obj *objs,
+    size_t n, double now)
+{
+	enum proc_liveness live = proc_liveness(e->pid, e->start);
+	shmrpc_object_info *oi;
+	char why[512];
+	size_t nm = 0;
+	int rc;
+
+	ci->state = channel_state(e, objs, n, live, why, sizeof(why));
+	ci->name = arena_strdup(&s->arena, e->name);
+	ci->transport_name = arena_strdup(&s->arena, e->transport);
+	ci->reason = arena_strdup(&s->arena, why);
+	ci->owner_comm = arena_strdup(&s->arena, e->comm);
+	ci->registry = registry;
+	if (ci->name == NULL || ci->transport_name == NULL ||
+	    ci->reason == NULL || ci->owner_comm == NULL)
+		return -ENOMEM;
+	ci->transport = e->kind;
+	ci->owner_pid = e->pid;
+	ci->owner_start = e->start;
+	ci->owner_uid = e->uid;
+	ci->owner_alive = live == PROC_ALIVE ? 1 : live == PROC_DEAD ? 0 : -1;
+	ci->buffer_size = (size_t)e->buffer_size;
+	ci->slots = e->slots;
+	ci->created = e->created;
+	ci->age = now > e->created ? now - e->created : 0;
+	ci->rebuilt = e->rebuilt;
+	oi = arena_alloc(&s->arena, (n ? n : 1) * sizeof(*oi));
+	if (oi == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		rc = fill_object(s, &oi[i], &objs[i], ci->state, why, now);
+		if (rc < 0)
+			return rc;
+		nm += objs[i].nmappers;
+	}
+	ci->objects = oi;
+	ci->nobjects = n;
+	if (nm > 0) {
+		pid_t *m = arena_alloc(&s->arena, nm * sizeof(pid_t));
+		size_t k = 0;
+		if (m == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < objs[i].nmappers; j++) {
+				size_t x;
+				for (x = 0; x < k && m[x] != objs[i].mappers[j];
+				     x++)
+					;
+				if (x == k)
+					m[k++] = objs[i].mappers[j];
+			}
+		ci->mappers = m;
+		ci->nmappers = k;
+	}
+	if (e->nclients > 0) {
+		pid_t *c = arena_alloc(&s->arena, e->nclients * sizeof(pid_t));
+		if (c == NULL)
+			return -ENOMEM;
+		memcpy(c, e->clients, e->nclients * sizeof(pid_t));
+		ci->clients = c;
+		ci->nclients = e->nclients;
+	}
+	if (ci->state == SHMRPC_STATE_LIVE && e->kind != SHMRPC_TRANSPORT_DEFAULT) {
+		const struct transport_ops *ops = transport_ops_for(e->kind);
+		json_t *counters = NULL;
+		if (ops != NULL && ops->read_counters != NULL &&
+		    ops->read_counters(e->name, &counters) == 0 &&
+		    counters != NULL)
+			ci->counters = counters; /* freed with the snapshot */
+	}
+	return 0;
+}
+
+int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
+    const struct inspect_source *src, uid_t only_uid)
+{
+	shmrpc_inspect_options opts;
+	struct reg_set rs = { 0 };
+	struct objs objs = { 0 };
+	const char **claimed = NULL;
+	size_t nclaimed = 0, nloose = 0;
+	size_t *first = NULL; /* first object of each wanted entry, or -1 */
+	shmrpc_inspection *s;
+	struct stat dirst;
+	struct dirent *de;
+	double now = now_real();
+	int dir, rc;
+	DIR *d;
+
+	*out = NULL;
+	if (in != NULL)
+		opts = *in;
+	else
+		shmrpc_inspect_options_init(&opts);
+	if (opts.grace < 0)
+		opts.grace = SHMRPC_DEFAULT_GRACE;
+	dir = shm_dirfd();
+	if (dir < 0)
+		return dir;
+	if (fstat(dir, &dirst) < 0)
+		return -errno;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+
+	/* 1. Registered channels, and every object name they claim. */
+	rc = read_registries(s, &rs, &opts, src, only_uid);
+	if (rc < 0)
+		goto out;
+	first = calloc(rs.n ? rs.n : 1, sizeof(*first));
+	claimed = calloc(rs.n * TRANSPORT_MAX_OBJECTS + 1, sizeof(*claimed));
+	if (first == NULL || claimed == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < rs.n; i++) {
+		struct reg_entry *e = &rs.v[i];
+		for (int k = 0; k < e->nobjects; k++)
+			claimed[nclaimed++] = e->objects[k];
+		first[i] = SIZE_MAX;
+		if (!wanted(&opts, e->name))
+			continue;
+		first[i] = objs.n;
+		for (int k = 0; k < e->nobjects; k++) {
+			struct obj *o = objs_add(&objs);
+			if (o == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			snprintf(o->name, sizeof(o->name), "%s", e->objects[k]);
+			snprintf(o->channel, sizeof(o->channel), "%s", e->name);
+			o->kind = e->kind;
+			o->entry = (ssize_t)i;
+			stat_object(dir, o);
+		}
+	}
+	qsort(claimed, nclaimed, sizeof(*claimed), cmp_str);
+
+	/* 2. Loose objects: our naming schemes, named by no registry. */
+	dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		rc = -errno;
+		goto out;
+	}
+	d = fdopendir(dir);
+	if (d == NULL) {
+		rc = -errno;
+		close(dir);
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char channel[SHMRPC_NAME_MAX + 1];
+		const char *key = de->d_name;
+		shmrpc_transport_kind kind;
+		struct obj *o;
+
+		if (!inspect_match_object(de->d_name, channel, sizeof(channel),
+			&kind) ||
+		    !wanted(&opts, channel) ||
+		    bsearch(&key, claimed, nclaimed, sizeof(*claimed),
+			cmp_str) != NULL)
+			continue;
+		o = objs_add(&objs);
+		if (o == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		snprintf(o->name, sizeof(o->name), "%s", de->d_name);
+		snprintf(o->channel, sizeof(o->channel), "%s", channel);
+		o->kind = kind;
+		stat_object(dirfd(d), o);
+		if (!o->present ||
+		    (!opts.all_users && o->st.st_uid != only_uid)) {
+			objs.n--; /* gone meanwhile, or another user's */
+			continue;
+		}
+		nloose++;
+	}
+	closedir(d);
+	if (rc < 0)
+		goto out;
+
+	/* 3. Who maps or holds each of them. */
+	rc = scan_all_processes(&objs, dirst.st_dev);
+	if (rc < 0)
+		goto out;
+
+	/* 4. The snapshot. */
+	s->channels = arena_alloc(&s->arena, (rs.n ? rs.n : 1) *
+	    sizeof(*s->channels));
+	s->objects = arena_alloc(&s->arena, (nloose ? nloose : 1) *
+	    sizeof(*s->objects));
+	if (s->channels == NULL || s->objects == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < rs.n && rc == 0; i++) {
+		if (first[i] == SIZE_MAX)
+			continue;
+		rc = fill_channel(s, &s->channels[s->nchannels++], &rs.v[i],
+		    rs.path[i], &objs.v[first[i]],
+		    (size_t)rs.v[i].nobjects, now);
+	}
+	for (size_t i = 0; i < objs.n && rc == 0; i++) {
+		const struct obj *o = &objs.v[i];
+		char why[512];
+		shmrpc_state st;
+
+		if (o->entry >= 0)
+			continue;
+		st = loose_state(o, age_of(&o->st, now), opts.grace, why,
+		    sizeof(why));
+		rc = fill_object(s, &s->objects[s->nobjects++], o, st, why,
+		    now);
+	}
+out:
+	objs_free(&objs);
+	reg_entries_free(rs.v, rs.n);
+	free(rs.path);
+	free(claimed);
+	free(first);
+	if (rc < 0) {
+		shmrpc_inspection_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* ---- rebuilding a lost registry -------------------------------------------- */
+
+int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
+{
+	const struct inspect_source none = { NULL, NULL, 0 };
+	shmrpc_inspect_options opts;
+	shmrpc_inspection *s;
+	struct reg_entry *v;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	shmrpc_inspect_options_init(&opts);
+	rc = inspect_build(&s, &opts, &none, uid);
+	if (rc < 0)
+		return rc;
+	v = calloc(s->nobjects ? s->nobjects : 1, sizeof(*v));
+	if (v == NULL) {
+		shmrpc_inspection_free(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->nobjects; i++) {
+		const shmrpc_object_info *o = &s->objects[i];
+		const struct transport_ops *ops = transport_ops_for(o->transport);
+		struct reg_entry *e;
+		uint64_t best_start = UINT64_MAX;
+		size_t j;
+
+		if (o->state != SHMRPC_STATE_INUSE || ops == NULL)
+			continue;
+		for (j = 0; j < k; j++)
+			if (strcmp(v[j].name, o->channel) == 0 &&
+			    v[j].kind == o->transport)
+				break;
+		e = &v[j];
+		if (j == k) {
+			k++;
+			snprintf(e->name, sizeof(e->name), "%s", o->channel);
+			snprintf(e->transport, sizeof(e->transport), "%s",
+			    shmrpc_transport_name(o->transport));
+			e->kind = o->transport;
+			e->nobjects = ops->object_names(e->name, e->objects,
+			    TRANSPORT_MAX_OBJECTS);
+			e->slots = o->transport == SHMRPC_TRANSPORT_POSIX ? 1 : 0;
+			e->created = now_real() - o->age;
+			e->uid = o->uid;
+			e->rebuilt = true;
+		} else {
+			best_start = e->start;
+		}
+		if (o->size > e->buffer_size)
+			e->buffer_size = o->size;
+		if (now_real() - o->age < e->created)
+			e->created = now_real() - o->age;
+		/* Owner: the earliest-started process mapping the group. */
+		for (size_t m = 0; m < o->nmappers; m++) {
+			uint64_t start;
+			if (proc_start_time(o->mappers[m], &start) == 0 &&
+			    start < best_start) {
+				best_start = start;
+				e->pid = o->mappers[m];
+				e->start = start;
+			}
+		}
+		if (e->pid != 0)
+			comm_of(e->pid, e->comm, sizeof(e->comm));
+	}
+	shmrpc_inspection_free(s);
+	/* Drop groups whose mappers all vanished meanwhile. */
+	for (size_t i = 0; i < k;) {
+		if (v[i].pid == 0) {
+			memmove(&v[i], &v[i + 1], (k - i - 1) * sizeof(*v));
+			k--;
+		} else {
+			i++;
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* ---- the public API ------------------------------------------------------------ */
+
+SHMRPC_API const char *shmrpc_state_name(shmrpc_state state)
+{
+	switch (state) {
+	case SHMRPC_STATE_LIVE:
+		return "live";
+	case SHMRPC_STATE_STALE:
+		return "stale";
+	case SHMRPC_STATE_ORPHAN:
+		return "orphan";
+	case SHMRPC_STATE_INUSE:
+		return "in-use";
+	case SHMRPC_STATE_RECENT:
+		return "recent";
+	case SHMRPC_STATE_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+SHMRPC_API void shmrpc_inspect_options_init(shmrpc_inspect_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->grace = -1;
+}
+
+SHMRPC_API int shmrpc_inspect(shmrpc_inspection **out,
+    const shmrpc_inspect_options *opts)
+{
+	if (out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	if (opts != NULL && opts->all_users && geteuid() != 0)
+		log_info("inspecting all users without root: other users' "
+			 "processes cannot be read, their objects may show "
+			 "as unknown");
+	return inspect_build(out, opts, NULL, geteuid());
+}
+
+SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nchannels; i++)
+		json_decref((json_t *)s->channels[i].counters);
+	free(s->warnings);
+	arena_free(&s->arena);
+	free(s);
+}
+
+SHMRPC_API size_t shmrpc_inspection_channel_count(
+    const shmrpc_inspection *s)
+{
+	return s != NULL ? s->nchannels : 0;
+}
+
+SHMRPC_API const shmrpc_channel_info *shmrpc_inspection_channel(
+    const shmrpc_inspection *s, size_t i)
+{
+	return s != NULL && i < s->nchannels ? &s->channels[i] : NULL;
+}
+
+SHMRPC_API size_t shmrpc_inspection_object_count(const shmrpc_inspection *s)
+{
+	return s != NULL ? s->nobjects : 0;
+}
+
+SHMRPC_API const shmrpc_object_info *shmrpc_inspection_object(
+    const shmrpc_inspection *s, size_t i)
+{
+	return s != NULL && i < s->nobjects ? &s->objects[i] : NULL;
+}
+
+SHMRPC_API size_t shmrpc_inspection_warning_count(const shmrpc_inspection *s)
+{
+	return s != NULL ? s->nwarnings : 0;
+}
+
+SHMRPC_API const char *shmrpc_inspection_warning(const shmrpc_inspection *s,
+    size_t i)
+{
+	return s != NULL && i < s->nwarnings ? s->warnings[i] : NULL;
+}

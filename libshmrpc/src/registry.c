@@ -1,0 +1,1078 @@
+/*
+ * registry.c - the per-user registry file: format, locking, atomic update
+ * (see registry.h and shmrpc-registry(5)).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "inspect.h"
+#include "procinfo.h"
+#include "registry.h"
+#include "shmobj.h"
+
+#define HEADER_START "{\"format\": \"" REGISTRY_FORMAT "\", \"version\": "
+#define HEADER_END ", \"channels\": ["
+#define FOOTER "]}"
+#define LOCK_WAIT_NS (10 * NS_PER_SEC)
+
+/* ---- entries ------------------------------------------------------------ */
+
+void reg_entry_clear(struct reg_entry *e)
+{
+	free(e->clients);
+	memset(e, 0, sizeof(*e));
+}
+
+void reg_entries_free(struct reg_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].clients);
+	free(v);
+}
+
+static void format_time(double t, char *buf, size_t len)
+{
+	time_t secs = (time_t)t;
+	struct tm tm;
+	int ms = (int)((t - (double)secs) * 1000.0);
+
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms > 999 ? 999 : ms);
+}
+
+static int parse_time(const char *s, double *out)
+{
+	struct tm tm = { 0 };
+	int ms = 0, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+		&tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -EINVAL;
+	s += n;
+	if (*s == '.') {
+		int digits = 0;
+		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*s - '0');
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (strcmp(s, "Z") != 0)
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = (double)timegm(&tm) + ms / 1000.0;
+	return 0;
+}
+
+static int get_uint(const json_t *o, const char *key, uint64_t max,
+    uint64_t *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (uint64_t)json_integer_value(v) > max)
+		return -EINVAL;
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int get_str(const json_t *o, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v) || json_string_length(v) >= len ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return -EINVAL;
+	memcpy(buf, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+int reg_entry_from_json(const json_t *o, struct reg_entry *e)
+{
+	const json_t *objs, *owner, *clients, *v;
+	char created[64];
+	uint64_t u;
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	if (!json_is_object(o))
+		return -EINVAL;
+	if (get_str(o, "name", e->name, sizeof(e->name)) < 0 ||
+	    shmrpc_name_check(e->name) < 0 ||
+	    get_str(o, "transport", e->transport, sizeof(e->transport)) < 0)
+		return -EINVAL;
+	if (shmrpc_transport_parse(e->transport, &e->kind) < 0)
+		e->kind = SHMRPC_TRANSPORT_DEFAULT;
+	objs = json_object_get(o, "objects");
+	if (!json_is_array(objs) || json_array_size(objs) == 0 ||
+	    json_array_size(objs) > TRANSPORT_MAX_OBJECTS)
+		return -EINVAL;
+	json_array_foreach(objs, i, v) {
+		const char *s = json_string_value(v);
+		if (s == NULL || s[0] == '\0' || strchr(s, '/') != NULL ||
+		    strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
+		    strlen(s) >= TRANSPORT_FNAME_MAX)
+			return -EINVAL;
+		snprintf(e->objects[i], TRANSPORT_FNAME_MAX, "%s", s);
+	}
+	e->nobjects = (int)json_array_size(objs);
+	if (get_uint(o, "buffer_size", UINT32_MAX, &e->buffer_size) < 0 ||
+	    get_uint(o, "slots", UINT32_MAX, &u) < 0)
+		return -EINVAL;
+	e->slots = (unsigned)u;
+	if (get_str(o, "created", created, sizeof(created)) < 0 ||
+	    parse_time(created, &e->created) < 0)
+		return -EINVAL;
+	owner = json_object_get(o, "owner");
+	if (!json_is_object(owner) ||
+	    get_uint(owner, "pid", INT32_MAX, &u) < 0 || u == 0)
+		return -EINVAL;
+	e->pid = (pid_t)u;
+	if (get_uint(owner, "start_time", UINT64_MAX >> 1, &e->start) < 0 ||
+	    get_uint(owner, "uid", UINT32_MAX, &u) < 0)
+		return -EINVAL;
+	e->uid = (uid_t)u;
+	if (get_str(owner, "comm", e->comm, sizeof(e->comm)) < 0)
+		return -EINVAL;
+	clients = json_object_get(o, "clients");
+	if (clients != NULL) {
+		if (!json_is_array(clients))
+			return -EINVAL;
+		if (json_array_size(clients) > 0) {
+			e->clients = calloc(json_array_size(clients),
+			    sizeof(pid_t));
+			if (e->clients == NULL)
+				return -ENOMEM;
+		}
+		json_array_foreach(clients, i, v) {
+			json_int_t p = json_integer_value(v);
+			if (!json_is_integer(v) || p <= 0 || p > INT32_MAX) {
+				reg_entry_clear(e);
+				return -EINVAL;
+			}
+			e->clients[e->nclients++] = (pid_t)p;
+		}
+	}
+	e->rebuilt = json_is_true(json_object_get(o, "rebuilt"));
+	return 0;
+}
+
+json_t *reg_entry_to_json(const struct reg_entry *e)
+{
+	json_t *o, *objs, *clients;
+	char created[64];
+
+	format_time(e->created, created, sizeof(created));
+	objs = json_array();
+	clients = json_array();
+	for (int i = 0; i < e->nobjects; i++)
+		json_array_append_new(objs, json_string(e->objects[i]));
+	for (size_t i = 0; i < e->nclients; i++)
+		json_array_append_new(clients, json_integer(e->clients[i]));
+	/* The key order is part of the format: lines are found by their
+	 * beginning, {"name": ..., "transport": ..., */
+	o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:s},"
+		      " s:o}",
+	    "name", e->name, "transport", e->transport, "objects", objs,
+	    "buffer_size", (json_int_t)e->buffer_size,
+	    "slots", (json_int_t)e->slots, "created", created,
+	    "owner", "pid", (json_int_t)e->pid,
+	    "start_time", (json_int_t)e->start, "uid", (json_int_t)e->uid,
+	    "comm", e->comm, "clients", clients);
+	if (o != NULL && e->rebuilt)
+		json_object_set_new(o, "rebuilt", json_true());
+	return o;
+}
+
+/* The line of an entry: one line of JSON, key order kept. */
+static char *entry_line(const struct reg_entry *e)
+{
+	json_t *o = reg_entry_to_json(e);
+	char *s;
+
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+/* How every line of channel (name, transport) begins. */
+static char *key_prefix(const char *name, const char *transport)
+{
+	json_t *o = json_pack("{s:s, s:s}", "name", name, "transport",
+	    transport);
+	char *s, *p;
+	size_t n;
+
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	/* {"name": "x", "transport": "posix"}  ->  ... "posix", */
+	p = realloc(s, n + 2);
+	if (p == NULL) {
+		free(s);
+		return NULL;
+	}
+	p[n - 1] = ',';
+	p[n] = ' ';
+	p[n + 1] = '\0';
+	return p;
+}
+
+/* ---- paths -------------------------------------------------------------- */
+
+int registry_path_for_uid(uid_t uid, char *buf, size_t len)
+{
+	const char *env = getenv("SHMRPC_REGISTRY");
+	int n;
+
+	if (env != NULL && env[0] != '\0')
+		n = snprintf(buf, len, "%s", env);
+	else
+		n = snprintf(buf, len, "%s/shmrpc-registry-%lu.json", SHM_DIR,
+		    (unsigned long)uid);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int registry_path(char *buf, size_t len)
+{
+	return registry_path_for_uid(geteuid(), buf, len);
+}
+
+SHMRPC_API char *shmrpc_registry_path(char *buf, size_t len)
+{
+	if (buf == NULL || registry_path(buf, len) < 0)
+		return NULL;
+	return buf;
+}
+
+/* ---- text checks ---------------------------------------------------------- */
+
+/* A cheap structural check of one entry line: an object, strings closed,
+ * brackets balanced, no control characters, and our key order.  The full
+ * jansson parse is for readers and repairs. */
+static bool line_looks_valid(const char *s, size_t n)
+{
+	int depth = 0;
+	bool in_str = false;
+
+	if (n < 12 || memcmp(s, "{\"name\": \"", 10) != 0 || s[n - 1] != '}')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20)
+			return false;
+		if (in_str) {
+			if (c == '\\') {
+				if (++i >= n)
+					return false;
+			} else if (c == '"') {
+				in_str = false;
+			}
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (--depth < 0 || (depth == 0 && i != n - 1))
+				return false;
+		}
+	}
+	return !in_str && depth == 0;
+}
+
+static void free_lines(struct registry *r)
+{
+	for (size_t i = 0; i < r->nlines; i++)
+		free(r->lines[i]);
+	free(r->lines);
+	r->lines = NULL;
+	r->nlines = r->cap = 0;
+}
+
+static int push_line(struct registry *r, char *line)
+{
+	if (r->nlines == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		char **grown = realloc(r->lines, cap * sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		r->lines = grown;
+		r->cap = cap;
+	}
+	r->lines[r->nlines++] = line;
+	return 0;
+}
+
+/*
+ * Split text into entry lines.  0, or -EINVAL with why filled (damaged),
+ * or -ENOMEM.
+ */
+static int split_lines(struct registry *r, const char *text, size_t len,
+    char *why, size_t whylen)
+{
+	const char *p = text, *end = text + len, *nl;
+	char *stop;
+	long version;
+
+	if (len == 0) {
+		snprintf(why, whylen, "it is empty");
+		return -EINVAL;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(why, whylen, "it holds NUL bytes");
+		return -EINVAL;
+	}
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (nl == NULL) {
+		snprintf(why, whylen, "it is truncated");
+		return -EINVAL;
+	}
+	if ((size_t)(nl - p) < sizeof(HEADER_START) - 1 ||
+	    memcmp(p, HEADER_START, sizeof(HEADER_START) - 1) != 0) {
+		snprintf(why, whylen, "it does not start with a %s header",
+		    REGISTRY_FORMAT);
+		return -EINVAL;
+	}
+	version = strtol(p + sizeof(HEADER_START) - 1, &stop, 10);
+	if (stop >= nl || (size_t)(nl - stop) != sizeof(HEADER_END) - 1 ||
+	    memcmp(stop, HEADER_END, sizeof(HEADER_END) - 1) != 0) {
+		snprintf(why, whylen, "its header is damaged");
+		return -EINVAL;
+	}
+	if (version != REGISTRY_VERSION) {
+		snprintf(why, whylen, "it is of format version %ld, not %d",
+		    version, REGISTRY_VERSION);
+		return -EINVAL;
+	}
+	p = nl + 1;
+	for (bool first = true, need_more = false;; first = false) {
+		size_t n;
+		char *line;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			snprintf(why, whylen, "it is truncated");
+			return -EINVAL;
+		}
+		n = (size_t)(nl - p);
+		if (n == sizeof(FOOTER) - 1 && memcmp(p, FOOTER, n) == 0) {
+			if (nl + 1 != end) {
+				snprintf(why, whylen,
+				    "it has data after its end");
+				return -EINVAL;
+			}
+			if (need_more) {
+				snprintf(why, whylen,
+				    "its last entry ends with a comma");
+				return -EINVAL;
+			}
+			return 0;
+		}
+		if (!first && !need_more) {
+			snprintf(why, whylen, "an entry lacks its comma");
+			return -EINVAL;
+		}
+		need_more = n > 0 && p[n - 1] == ',';
+		if (need_more)
+			n--;
+		if (!line_looks_valid(p, n)) {
+			snprintf(why, whylen, "entry %zu is damaged",
+			    r->nlines + 1);
+			return -EINVAL;
+		}
+		line = strndup(p, n);
+		if (line == NULL || push_line(r, line) < 0) {
+			free(line);
+			return -ENOMEM;
+		}
+		p = nl + 1;
+	}
+}
+
+/* The full check: jansson parses the whole text and every entry. */
+static int full_check(const char *text, size_t len, char *why, size_t whylen)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(text, len, 0, &jerr);
+	const json_t *chs, *v;
+	size_t i;
+	int rc = 0;
+
+	if (doc == NULL) {
+		snprintf(why, whylen, "it is not valid JSON (line %d: %s)",
+		    jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	chs = json_object_get(doc, "channels");
+	if (!json_is_array(chs)) {
+		snprintf(why, whylen, "it has no channel list");
+		rc = -EINVAL;
+	} else {
+		json_array_foreach(chs, i, v) {
+			struct reg_entry e;
+			if (reg_entry_from_json(v, &e) < 0) {
+				snprintf(why, whylen,
+				    "entry %zu is incomplete", i + 1);
+				rc = -EINVAL;
+				break;
+			}
+			reg_entry_clear(&e);
+		}
+	}
+	json_decref(doc);
+	return rc;
+}
+
+/* ---- locking -------------------------------------------------------------- */
+
+static int test_stall_seconds(void)
+{
+	const char *s = getenv("SHMRPC_TEST_REGISTRY_STALL");
+
+	return s != NULL ? atoi(s) : 0;
+}
+
+static int take_lock(struct registry *r)
+{
+	int64_t deadline = clock_now_ns() + LOCK_WAIT_NS;
+	long sleep_ns = 20000;
+
+	for (;;) {
+		struct stat held, named;
+		int fd = shmfile_open_at(r->dir, r->lockname,
+		    O_RDWR | O_CREAT, 0600, &held);
+
+		if (fd < 0)
+			return fd;
+		if (held.st_uid != geteuid()) {
+			if (geteuid() != 0) {
+				close(fd);
+				return SHMRPC_ENOTOURS;
+			}
+		} else if (r->owner != geteuid() && fchown(fd, r->owner,
+			       (gid_t)-1) < 0) {
+			log_debug("cannot give %s to uid %lu: %s", r->lockname,
+			    (unsigned long)r->owner, strerror(errno));
+		}
+		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EWOULDBLOCK) {
+				int rc = -errno;
+				close(fd);
+				return rc;
+			}
+			if (clock_now_ns() >= deadline) {
+				close(fd);
+				return -ETIMEDOUT;
+			}
+			struct timespec ts = { 0, sleep_ns };
+			nanosleep(&ts, NULL);
+			if (sleep_ns < 1000000)
+				sleep_ns *= 2;
+		}
+		/* The holder before us may have removed the lock file (the
+		 * registry became empty): then ours is a dead inode. */
+		if (shmfile_stat_at(r->dir, r->lockname, &named) == 0 &&
+		    named.st_dev == held.st_dev &&
+		    named.st_ino == held.st_ino) {
+			r->lockfd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+}
+
+/* Rename a damaged registry aside and rebuild its entries from /dev/shm. */
+static int set_aside_and_rebuild(struct registry *r, const char *why)
+{
+	char aside[NAME_MAX + 1];
+	struct reg_entry *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	free_lines(r);
+	snprintf(aside, sizeof(aside), "%.200s.corrupt-%lld-%ld", r->base,
+	    (long long)time(NULL), (long)getpid());
+	rc = shmfile_rename_at(r->dir, r->base, aside);
+	if (rc < 0) {
+		log_error("registry %s is damaged (%s) and cannot be set "
+			  "aside: %s", r->path, why, shmrpc_strerror(rc));
+		return rc;
+	}
+	snprintf(r->warning, sizeof(r->warning),
+	    "registry %.200s was damaged (%.100s): set aside as %.200s and rebuilt from "
+	    "/dev/shm", r->path, why, aside);
+	log_warn("%s", r->warning);
+	rc = inspect_rebuild(r->owner, &v, &n);
+	if (rc < 0) {
+		log_warn("registry %s: rebuild failed: %s", r->path,
+		    shmrpc_strerror(rc));
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *line = entry_line(&v[i]);
+		if (line == NULL || push_line(r, line) < 0) {
+			free(line);
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	reg_entries_free(v, n);
+	r->dirty = true;
+	return rc < 0 && rc != -ENOMEM ? 0 : rc;
+}
+
+int registry_lock(struct registry *r, const char *path, bool full)
+{
+	struct stat st;
+	char why[256];
+	char *text = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	memset(r, 0, sizeof(*r));
+	r->dir = r->lockfd = -1;
+	if ((size_t)snprintf(r->path, sizeof(r->path), "%s", path) >=
+	    sizeof(r->path))
+		return -ENAMETOOLONG;
+	rc = shmfile_dir_open(path, r->base, sizeof(r->base));
+	if (rc < 0)
+		return rc;
+	r->dir = rc;
+	if (strlen(r->base) > NAME_MAX - 48) {
+		registry_unlock(r);
+		return -ENAMETOOLONG;
+	}
+	snprintf(r->lockname, sizeof(r->lockname), "%s.lock", r->base);
+	snprintf(r->tmpname, sizeof(r->tmpname), "%s.tmp", r->base);
+	/* Whose registry: the file's owner, else the uid in a default name,
+	 * else ours. */
+	r->owner = geteuid();
+	if (shmfile_stat_at(r->dir, r->base, &st) == 0) {
+		r->owner = st.st_uid;
+	} else {
+		unsigned long u;
+		char tail[8];
+		if (sscanf(r->base, "shmrpc-registry-%lu%7s", &u, tail) == 2 &&
+		    strcmp(tail, ".json") == 0)
+			r->owner = (uid_t)u;
+	}
+	if (r->owner != geteuid() && geteuid() != 0) {
+		registry_unlock(r);
+		return SHMRPC_ENOTOURS;
+	}
+	rc = take_lock(r);
+	if (rc < 0) {
+		registry_unlock(r);
+		return rc;
+	}
+	fd = shmfile_open_at(r->dir, r->base, O_RDONLY, 0, &st);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd == SHMRPC_ENOTOURS) {
+		rc = set_aside_and_rebuild(r, "it is not a regular file");
+		goto out;
+	}
+	if (fd < 0) {
+		registry_unlock(r);
+		return fd;
+	}
+	if (st.st_uid != r->owner) {
+		close(fd);
+		registry_unlock(r);
+		return SHMRPC_ENOTOURS;
+	}
+	rc = shmfile_read_all(fd, &text, &len);
+	close(fd);
+	if (rc < 0) {
+		registry_unlock(r);
+		return rc;
+	}
+	rc = split_lines(r, text, len, why, sizeof(why));
+	if (rc == 0 && full)
+		rc = full_check(text, len, why, sizeof(why));
+	if (rc == -EINVAL)
+		rc = set_aside_and_rebuild(r, why);
+out:
+	free(text);
+	if (rc < 0)
+		registry_unlock(r);
+	return rc;
+}
+
+static int write_new(struct registry *r, const char *buf, size_t len)
+{
+	int stall = test_stall_seconds();
+	int fd, rc;
+
+	/* Only the lock holder writes the temporary file: one left by a
+	 * writer that was killed is ours to replace. */
+	rc = shmfile_unlink_at(r->dir, r->tmpname);
+	if (rc < 0)
+		return rc;
+	fd = shmfile_open_at(r->dir, r->tmpname, O_WRONLY | O_CREAT | O_EXCL,
+	    0600, NULL);
+	if (fd < 0)
+		return fd;
+	if (fchmod(fd, 0600) < 0 ||
+	    (r->owner != geteuid() && fchown(fd, r->owner, (gid_t)-1) < 0)) {
+		rc = -errno;
+		goto fail;
+	}
+	if (stall > 0) {
+		/* Test hook: die here with -9 and leave half a file. */
+		rc = shmfile_write_all(fd, buf, len / 2);
+		if (rc < 0)
+			goto fail;
+		sleep((unsigned)stall);
+		rc = shmfile_write_all(fd, buf + len / 2, len - len / 2);
+	} else {
+		rc = shmfile_write_all(fd, buf, len);
+	}
+	if (rc < 0)
+		goto fail;
+	close(fd);
+	return shmfile_rename_at(r->dir, r->tmpname, r->base);
+fail:
+	close(fd);
+	shmfile_unlink_at(r->dir, r->tmpname);
+	return rc;
+}
+
+int registry_commit(struct registry *r)
+{
+	size_t len, off;
+	char *buf;
+	int rc;
+
+	if (!r->dirty)
+		return 0;
+	if (r->nlines == 0) {
+		/* Nothing registered: leave /dev/shm as we found it.  The
+		 * lock file goes last, still locked (see take_lock). */
+		rc = shmfile_unlink_at(r->dir, r->base);
+		if (rc == 0)
+			shmfile_unlink_at(r->dir, r->tmpname);
+		if (rc == 0)
+			rc = shmfile_unlink_at(r->dir, r->lockname);
+		if (rc == 0)
+			r->dirty = false;
+		return rc;
+	}
+	len = sizeof(HEADER_START) + 16 + sizeof(HEADER_END) + sizeof(FOOTER) +
+	    2;
+	for (size_t i = 0; i < r->nlines; i++)
+		len += strlen(r->lines[i]) + 2;
+	buf = malloc(len);
+	if (buf == NULL)
+		return -ENOMEM;
+	off = (size_t)snprintf(buf, len, "%s%d%s\n", HEADER_START,
+	    REGISTRY_VERSION, HEADER_END);
+	for (size_t i = 0; i < r->nlines; i++) {
+		size_t n = strlen(r->lines[i]);
+		memcpy(buf + off, r->lines[i], n);
+		off += n;
+		if (i + 1 < r->nlines)
+			buf[off++] = ',';
+		buf[off++] = '\n';
+	}
+	off += (size_t)snprintf(buf + off, len - off, "%s\n", FOOTER);
+	rc = write_new(r, buf, off);
+	free(buf);
+	if (rc == 0)
+		r->dirty = false;
+	return rc;
+}
+
+void registry_unlock(struct registry *r)
+{
+	struct stat st;
+
+	/* No registry (nothing was ever written, or the last entry went):
+	 * remove our lock file and any .tmp, still holding the lock. */
+	if (r->lockfd >= 0 && r->nlines == 0 &&
+	    shmfile_stat_at(r->dir, r->base, &st) == -ENOENT) {
+		shmfile_unlink_at(r->dir, r->tmpname);
+		shmfile_unlink_at(r->dir, r->lockname);
+	}
+	free_lines(r);
+	if (r->lockfd >= 0)
+		close(r->lockfd); /* drops the flock */
+	if (r->dir >= 0)
+		close(r->dir);
+	r->lockfd = r->dir = -1;
+}
+
+/* ---- lines ------------------------------------------------------------------ */
+
+ssize_t registry_find(const struct registry *r, const char *name,
+    const char *transport)
+{
+	char *prefix = key_prefix(name, transport);
+	ssize_t found = -1;
+	size_t n;
+
+	if (prefix == NULL)
+		return -1;
+	n = strlen(prefix);
+	for (size_t i = 0; i < r->nlines; i++) {
+		if (strncmp(r->lines[i], prefix, n) == 0) {
+			found = (ssize_t)i;
+			break;
+		}
+	}
+	free(prefix);
+	return found;
+}
+
+int registry_put(struct registry *r, const struct reg_entry *e)
+{
+	char *line = entry_line(e);
+	ssize_t i;
+
+	if (line == NULL)
+		return -ENOMEM;
+	i = registry_find(r, e->name, e->transport);
+	if (i >= 0) {
+		free(r->lines[i]);
+		r->lines[i] = line;
+	} else if (push_line(r, line) < 0) {
+		free(line);
+		return -ENOMEM;
+	}
+	r->dirty = true;
+	return 0;
+}
+
+void registry_remove_at(struct registry *r, size_t i)
+{
+	free(r->lines[i]);
+	memmove(&r->lines[i], &r->lines[i + 1],
+	    (r->nlines - i - 1) * sizeof(r->lines[0]));
+	r->nlines--;
+	r->dirty = true;
+}
+
+static int parse_line(const char *line, struct reg_entry *e)
+{
+	json_t *o = json_loads(line, 0, NULL);
+	int rc;
+
+	if (o == NULL)
+		return -EINVAL;
+	rc = reg_entry_from_json(o, e);
+	json_decref(o);
+	return rc;
+}
+
+int registry_entries(const struct registry *r, struct reg_entry **out,
+    size_t *n)
+{
+	struct reg_entry *v = calloc(r->nlines ? r->nlines : 1, sizeof(*v));
+	size_t k = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nlines; i++) {
+		if (parse_line(r->lines[i], &v[k]) == 0)
+			k++;
+		else
+			log_warn("registry %s: skipping a damaged entry",
+			    r->path);
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* ---- lock-free reading ------------------------------------------------------ */
+
+static int parse_document(const char *text, size_t len, struct reg_entry **out,
+    size_t *n)
+{
+	struct registry tmp;
+	char why[256];
+	int rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	rc = split_lines(&tmp, text, len, why, sizeof(why));
+	if (rc == 0)
+		rc = full_check(text, len, why, sizeof(why));
+	if (rc == 0) {
+		rc = registry_entries(&tmp, out, n);
+		if (rc == 0 && *n != tmp.nlines) {
+			reg_entries_free(*out, *n);
+			rc = -EINVAL;
+		}
+	}
+	free_lines(&tmp);
+	return rc;
+}
+
+int registry_read(const char *path, struct reg_entry **out, size_t *n,
+    char *warn, size_t warnlen)
+{
+	char base[NAME_MAX + 1];
+	struct registry r;
+	struct stat st;
+	char *text = NULL;
+	size_t len;
+	int dir, fd, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (warn != NULL && warnlen > 0)
+		warn[0] = '\0';
+	dir = shmfile_dir_open(path, base, sizeof(base));
+	if (dir < 0)
+		return dir;
+	fd = shmfile_open_at(dir, base, O_RDONLY, 0, &st);
+	close(dir);
+	if (fd == -ENOENT) {
+		*out = calloc(1, sizeof(**out));
+		return *out != NULL ? 0 : -ENOMEM;
+	}
+	if (fd >= 0) {
+		rc = shmfile_read_all(fd, &text, &len);
+		close(fd);
+		if (rc < 0)
+			return rc;
+		rc = parse_document(text, len, out, n);
+		free(text);
+		if (rc != -EINVAL)
+			return rc;
+	} else if (fd != SHMRPC_ENOTOURS) {
+		return fd;
+	}
+	/* Damaged: repair it under the lock (where it is checked again: a
+	 * writer may have replaced it meanwhile), then use what we hold. */
+	rc = registry_lock(&r, path, true);
+	if (rc < 0)
+		return rc;
+	rc = registry_commit(&r);
+	if (rc == 0)
+		rc = registry_entries(&r, out, n);
+	if (warn != NULL && warnlen > 0)
+		snprintf(warn, warnlen, "%s", r.warning);
+	registry_unlock(&r);
+	return rc;
+}
+
+/* ---- the library's hooks ------------------------------------------------------ */
+
+void registry_entry_for(struct reg_entry *e, const shmrpc_transport *t,
+    const shmrpc_options *opts)
+{
+	struct timespec now;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", t->name);
+	snprintf(e->transport, sizeof(e->transport), "%s",
+	    shmrpc_transport_name(t->kind));
+	e->kind = t->kind;
+	e->nobjects = t->ops->object_names(t->name, e->objects,
+	    TRANSPORT_MAX_OBJECTS);
+	e->buffer_size = t->max_message + MSG_HEADER_SIZE;
+	e->slots = t->kind == SHMRPC_TRANSPORT_POSIX ? 1 : opts->slots;
+	clock_gettime(CLOCK_REALTIME, &now);
+	e->created = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	e->pid = getpid();
+	e->start = proc_self_start_time();
+	e->uid = geteuid();
+	if (proc_comm(e->pid, e->comm, sizeof(e->comm)) < 0)
+		snprintf(e->comm, sizeof(e->comm), "?");
+}
+
+void registry_add_channel(const shmrpc_transport *t,
+    const shmrpc_options *opts)
+{
+	char path[PATH_MAX];
+	struct registry r;
+	struct reg_entry e;
+	int rc;
+
+	registry_entry_for(&e, t, opts);
+	rc = registry_path(path, sizeof(path));
+	if (rc == 0)
+		rc = registry_lock(&r, path, false);
+	if (rc < 0) {
+		log_warn("channel %s: not registered: %s", t->name,
+		    shmrpc_strerror(rc));
+		return;
+	}
+	rc = registry_put(&r, &e);
+	if (rc == 0)
+		rc = registry_commit(&r);
+	registry_unlock(&r);
+	if (rc < 0)
+		log_warn("channel %s: not registered in %s: %s", t->name, path,
+		    shmrpc_strerror(rc));
+}
+
+void registry_remove_channel(const char *name, shmrpc_transport_kind kind)
+{
+	char path[PATH_MAX];
+	struct registry r;
+	struct reg_entry e;
+	ssize_t i;
+	int rc;
+
+	rc = registry_path(path, sizeof(path));
+	if (rc == 0)
+		rc = registry_lock(&r, path, false);
+	if (rc < 0) {
+		log_warn("channel %s: cannot unregister: %s", name,
+		    shmrpc_strerror(rc));
+		return;
+	}
+	i = registry_find(&r, name, shmrpc_transport_name(kind));
+	if (i >= 0 && parse_line(r.lines[i], &e) == 0) {
+		/* Only our own entry (or a guessed one): another process
+		 * may have taken the name over since. */
+		if ((e.pid == getpid() && e.start == proc_self_start_time()) ||
+		    e.rebuilt)
+			registry_remove_at(&r, (size_t)i);
+		reg_entry_clear(&e);
+	}
+	rc = registry_commit(&r);
+	registry_unlock(&r);
+	if (rc < 0)
+		log_warn("channel %s: cannot unregister: %s", name,
+		    shmrpc_strerror(rc));
+}
+
+int registry_set_clients(const char *name, shmrpc_transport_kind kind,
+    const pid_t *pids, size_t n)
+{
+	char path[PATH_MAX];
+	struct registry r;
+	struct reg_entry e;
+	ssize_t i;
+	int rc;
+
+	rc = registry_path(path, sizeof(path));
+	if (rc == 0)
+		rc = registry_lock(&r, path, false);
+	if (rc < 0)
+		return rc;
+	i = registry_find(&r, name, shmrpc_transport_name(kind));
+	if (i < 0 || parse_line(r.lines[i], &e) < 0) {
+		registry_unlock(&r);
+		return SHMRPC_ENOCHANNEL;
+	}
+	free(e.clients);
+	e.clients = NULL;
+	e.nclients = 0;
+	if (n > 0) {
+		e.clients = malloc(n * sizeof(pid_t));
+		if (e.clients == NULL) {
+			registry_unlock(&r);
+			return -ENOMEM;
+		}
+		memcpy(e.clients, pids, n * sizeof(pid_t));
+		e.nclients = n;
+	}
+	rc = registry_put(&r, &e);
+	reg_entry_clear(&e);
+	if (rc == 0)
+		rc = registry_commit(&r);
+	registry_unlock(&r);
+	return rc;
+}
+
+/* ---- clients: do not attach to a dead server's channel -------------------- */
+
+/* Is (name, kind) registered here with an owner that is dead?  A cheap
+ * lock-free look: the registry is read, checked line by line, and only the
+ * channel's own line is parsed.  Anything unclear answers false. */
+static bool registered_owner_dead(const char *name, shmrpc_transport_kind kind,
+    pid_t *pid)
+{
+	char path[PATH_MAX], base[NAME_MAX + 1], why[256];
+	struct registry tmp;
+	struct reg_entry e;
+	char *text = NULL;
+	size_t len;
+	ssize_t i;
+	bool dead = false;
+	int dir, fd;
+
+	if (registry_path(path, sizeof(path)) < 0)
+		return false;
+	dir = shmfile_dir_open(path, base, sizeof(base));
+	if (dir < 0)
+		return false;
+	fd = shmfile_open_at(dir, base, O_RDONLY, 0, NULL);
+	close(dir);
+	if (fd < 0)
+		return false;
+	if (shmfile_read_all(fd, &text, &len) < 0) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	memset(&tmp, 0, sizeof(tmp));
+	if (split_lines(&tmp, text, len, why, sizeof(why)) == 0) {
+		i = registry_find(&tmp, name, shmrpc_transport_name(kind));
+		if (i >= 0 && parse_line(tmp.lines[i], &e) == 0) {
+			dead = proc_liveness(e.pid, e.start) == PROC_DEAD;
+			*pid = e.pid;
+			reg_entry_clear(&e);
+		}
+	}
+	free_lines(&tmp);
+	free(text);
+	return dead;
+}
+
+int registry_open_channel(const struct transport_ops *ops,
+    shmrpc_transport **out, const char *name, const shmrpc_options *opts)
+{
+	/* As the transports do: <= 0 means do not wait. */
+	int64_t deadline = opts->wait_for_server > 0
+	    ? deadline_after(opts->wait_for_server) : clock_now_ns();
+	shmrpc_options o = *opts;
+	pid_t pid = 0;
+
+	for (;;) {
+		int rc = ops->open(out, name, &o);
+		int64_t now;
+
+		if (rc < 0 || !registered_owner_dead(name, o.transport, &pid))
+			return rc;
+		/* Its server died: attaching would only keep a restarting
+		 * server from reclaiming the channel.  Wait for a new one. */
+		ops->close(*out);
+		*out = NULL;
+		last_error_set("channel %s: its server (pid %ld) died; no new "
+		    "server yet", name, (long)pid);
+		now = clock_now_ns();
+		if (now >= deadline)
+			return SHMRPC_ENOCHANNEL;
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+		o.wait_for_server = (double)(deadline - clock_now_ns()) /
+		    (double)NS_PER_SEC;
+	}
+}

@@ -1,0 +1,159 @@
+/*
+ * registry.h - the per-user registry of channels (see shmrpc-registry(5)).
+ *
+ * File format: JSON, one channel per line so that an update rewrites text
+ * instead of re-parsing and re-printing every entry (jansson needs ~1 ms
+ * per 100 entries for that; an update here costs tens of microseconds):
+ *
+ *   {"format": "shmrpc-registry", "version": 1, "channels": [
+ *   {"name": "calc", "transport": "posix", "objects": [...], ...},
+ *   {"name": "other", ...}
+ *   ]}
+ *
+ * Writers take an exclusive flock() on "<registry>.lock", write
+ * "<registry>.tmp" and rename() it over the registry: no lost update, and
+ * a reader (who takes no lock) sees the old file or the new one, never a
+ * half-written one.  A writer killed with -9 drops its lock with its last
+ * fd and leaves at most a .tmp file, which the next writer replaces.  When
+ * the last entry goes, the registry and its lock file are removed (under
+ * the lock; lockers re-check that the lock file they hold is still the
+ * one under the name).
+ *
+ * A registry that does not have this shape is never trusted: it is renamed
+ * to "<registry>.corrupt-<time>-<pid>", a warning is logged, and the
+ * entries are rebuilt from the objects in /dev/shm and the processes that
+ * map them.
+ *
+ * The registry lock is also the reapers' lock: one cleaner at a time.
+ */
+#ifndef SHMRPC_REGISTRY_H
+#define SHMRPC_REGISTRY_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "transport.h"
+
+#define REGISTRY_FORMAT "shmrpc-registry"
+#define REGISTRY_VERSION 1
+#define REGISTRY_COMM_MAX 64
+
+/* One channel as the registry records it. */
+struct reg_entry {
+	char name[SHMRPC_NAME_MAX + 1];
+	char transport[16];
+	shmrpc_transport_kind kind; /* DEFAULT when not a known name */
+	char objects[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
+	int nobjects;
+	uint64_t buffer_size;
+	unsigned slots;
+	double created;             /* Unix time */
+	pid_t pid;
+	uint64_t start;             /* start time of pid, proc(5) field 22 */
+	uid_t uid;
+	char comm[REGISTRY_COMM_MAX];
+	pid_t *clients;             /* malloc'd, may be NULL */
+	size_t nclients;
+	bool rebuilt;               /* owner guessed after a corrupt file */
+};
+
+void reg_entry_clear(struct reg_entry *e);
+void reg_entries_free(struct reg_entry *v, size_t n);
+
+/* Entry <-> JSON object.  from_json: 0 or -EINVAL (missing/bad field). */
+int reg_entry_from_json(const json_t *o, struct reg_entry *e);
+json_t *reg_entry_to_json(const struct reg_entry *e);
+
+/* The registry path for this process (env SHMRPC_REGISTRY, else the
+ * default for the effective uid), or for another uid (the env override
+ * still wins: one registry for everything).  0 or -ENAMETOOLONG. */
+int registry_path(char *buf, size_t len);
+int registry_path_for_uid(uid_t uid, char *buf, size_t len);
+
+/* A registry file held under its lock. */
+struct registry {
+	char path[PATH_MAX];
+	int dir;                    /* directory of the registry */
+	char base[NAME_MAX + 1];
+	char lockname[NAME_MAX + 1];
+	char tmpname[NAME_MAX + 1];
+	int lockfd;
+	uid_t owner;                /* files we create belong to this uid */
+	char **lines;               /* entry lines, without ",\n" */
+	size_t nlines, cap;
+	bool dirty;
+	char warning[640];          /* "" or what was set aside and why */
+};
+
+/*
+ * Take the lock on the registry at path (waits up to 10 s:
+ * -ETIMEDOUT), and load it.  full_check: also parse every entry with
+ * jansson (readers found it damaged).  A damaged file is set aside and
+ * rebuilt here (r->warning says so).  0 or a negative code; on failure
+ * nothing is held.
+ */
+int registry_lock(struct registry *r, const char *path, bool full_check);
+/* Write the entries back if they changed: 0 or -errno (the file is then
+ * unchanged).  Keeps the lock. */
+int registry_commit(struct registry *r);
+/* Release the lock and free the lines.  Safe on a failed lock. */
+void registry_unlock(struct registry *r);
+
+/* Index of the line of channel (name, transport), or -1. */
+ssize_t registry_find(const struct registry *r, const char *name,
+    const char *transport);
+/* Add or replace the entry of (e->name, e->transport).  0 or -ENOMEM. */
+int registry_put(struct registry *r, const struct reg_entry *e);
+void registry_remove_at(struct registry *r, size_t i);
+/* Parse every line into a new array (free with reg_entries_free). */
+int registry_entries(const struct registry *r, struct reg_entry **out,
+    size_t *n);
+
+/*
+ * Lock-free read of the whole registry at path into a new array (ENOENT
+ * is an empty registry).  A damaged file is repaired under the lock and
+ * read again; warn (may be NULL) then says what happened.  0 or < 0.
+ */
+int registry_read(const char *path, struct reg_entry **out, size_t *n,
+    char *warn, size_t warnlen);
+
+/* Fill e for a server channel just created by this process. */
+void registry_entry_for(struct reg_entry *e, const shmrpc_transport *t,
+    const shmrpc_options *opts);
+
+/* Library hooks: register a new server channel / unregister our own entry
+ * for it.  Failures are logged, never fatal: an unregistered channel shows
+ * as in use while we map it and is never reaped. */
+void registry_add_channel(const shmrpc_transport *t,
+    const shmrpc_options *opts);
+void registry_remove_channel(const char *name, shmrpc_transport_kind kind);
+
+/*
+ * For transports that know their clients (futex slots): record the pids
+ * attached to our channel (name, kind).  0, SHMRPC_ENOCHANNEL if we have no
+ * entry for it, or < 0.
+ */
+int registry_set_clients(const char *name, shmrpc_transport_kind kind,
+    const pid_t *pids, size_t n);
+
+/*
+ * Server side of open (reap.c): ops->create, and register the channel.
+ * When the name is taken: under the registry lock, reclaim it if what is
+ * there is stale (registered owner dead, nobody maps it) or orphaned, with
+ * a log line, and create again; otherwise SHMRPC_EINUSE with
+ * shmrpc_last_error_text() naming the pid that holds it.
+ */
+/*
+ * Client side of open: ops->open, but a channel whose registered owner is
+ * dead counts as absent (SHMRPC_ENOCHANNEL, with shmrpc_last_error_text()
+ * saying so), waited for as opts->wait_for_server says: a client must not
+ * map a dead server's objects and so keep a new server from reclaiming
+ * them.
+ */
+int registry_open_channel(const struct transport_ops *ops,
+    shmrpc_transport **out, const char *name, const shmrpc_options *opts);
+
+int reap_create_channel(const struct transport_ops *ops,
+    shmrpc_transport **out, const char *name, const shmrpc_options *opts);
+
+#endif

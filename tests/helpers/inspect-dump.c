@@ -1,0 +1,81 @@
+/*
+ * inspect-dump - the inspection and reap API from the shell, for the bats
+ * suites (shmrpc-top and shmrpc-clean are the real front ends).
+ *
+ * usage: inspect-dump [-a] [-g grace] [-c channel] [-x prefix]
+ *        inspect-dump [-a] [-g grace] [-n] -r channel | -R object
+ *
+ * Listing: one line per channel, loose object and warning:
+ *   channel NAME TRANSPORT STATE owner=PID alive=A mappers=P,Q | REASON
+ *   object NAME CHANNEL STATE uid=U mappers=P,Q | REASON
+ *   warning TEXT
+ * Reaping (-n: dry run): prints "code=N removed=N entry=N | TEXT", exit 0
+ * when done, 1 when refused.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <shmrpc.h>
+
+static void pids(const pid_t *p, size_t n)
+{
+	printf(" mappers=");
+	for (size_t i = 0; i < n; i++)
+		printf("%s%ld", i ? "," : "", (long)p[i]);
+	if (n == 0)
+		printf("-");
+}
+
+int main(int argc, char **argv)
+{
+	shmrpc_inspect_options o;
+	shmrpc_inspection *s;
+	const char *reap = NULL, *reap_obj = NULL;
+	int ch, rc;
+
+	shmrpc_inspect_options_init(&o);
+	while ((ch = getopt(argc, argv, "ag:c:x:nr:R:")) != -1) {
+		switch (ch) {
+		case 'a': o.all_users = 1; break;
+		case 'g': o.grace = atof(optarg); break;
+		case 'c': o.channel = optarg; break;
+		case 'x': o.prefix = optarg; break;
+		case 'n': o.dry_run = 1; break;
+		case 'r': reap = optarg; break;
+		case 'R': reap_obj = optarg; break;
+		default: errx(2, "usage: see the source");
+		}
+	}
+	if (reap != NULL || reap_obj != NULL) {
+		shmrpc_reap_result res;
+		rc = reap != NULL ? shmrpc_reap_channel(reap, &o, &res)
+				  : shmrpc_reap_object(reap_obj, &o, &res);
+		printf("code=%d removed=%u entry=%d | %s\n", rc, res.removed,
+		    res.entry_removed, res.text);
+		return rc == 0 ? 0 : 1;
+	}
+	rc = shmrpc_inspect(&s, &o);
+	if (rc < 0)
+		errx(1, "inspect: %s", shmrpc_strerror(rc));
+	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
+		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
+		printf("channel %s %s %s owner=%ld alive=%d", c->name,
+		    c->transport_name, shmrpc_state_name(c->state),
+		    (long)c->owner_pid, c->owner_alive);
+		pids(c->mappers, c->nmappers);
+		printf(" | %s\n", c->reason);
+	}
+	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
+		const shmrpc_object_info *x = shmrpc_inspection_object(s, i);
+		printf("object %s %s %s uid=%lu", x->name, x->channel,
+		    shmrpc_state_name(x->state), (unsigned long)x->uid);
+		pids(x->mappers, x->nmappers);
+		printf(" | %s\n", x->reason);
+	}
+	for (size_t i = 0; i < shmrpc_inspection_warning_count(s); i++)
+		printf("warning %s\n", shmrpc_inspection_warning(s, i));
+	shmrpc_inspection_free(s);
+	return 0;
+}

@@ -1,0 +1,602 @@
+/*
+ * test_inspect.c - states as shmrpc-registry(5) defines them, reaping and
+ * the reclaim of a dead server's channel on restart.
+ *
+ * Own registry per test (SHMRPC_REGISTRY), unique names, /dev/shm left as
+ * found.  Runs as root or not; the other-user test needs root.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "procinfo.h"
+#include "registry.h"
+
+static char reg_path[256];
+static char tag[64];
+static char chan[128];
+static int test_no;
+static pid_t child;
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tag, sizeof(tag), "ut%ldi%d", (long)getpid(), ++test_no);
+	snprintf(chan, sizeof(chan), "%s_ch", tag);
+	snprintf(reg_path, sizeof(reg_path), "/dev/shm/%s-registry.json", tag);
+	setenv("SHMRPC_REGISTRY", reg_path, 1);
+	child = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *de;
+	int left = 0;
+
+	(void)state;
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, tag) == NULL)
+			continue;
+		fprintf(stderr, "left behind: %s\n", de->d_name);
+		left++;
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	return left == 0 ? 0 : -1;
+}
+
+static shmrpc_options posix_opts(void)
+{
+	shmrpc_options o;
+
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_POSIX;
+	return o;
+}
+
+/* The snapshot's channel `name` (must be exactly one), or fail. */
+static const shmrpc_channel_info *one_channel(shmrpc_inspection **s,
+    const char *name, double grace)
+{
+	shmrpc_inspect_options o;
+
+	shmrpc_inspect_options_init(&o);
+	o.channel = name;
+	o.grace = grace;
+	assert_int_equal(shmrpc_inspect(s, &o), 0);
+	assert_int_equal(shmrpc_inspection_channel_count(*s), 1);
+	return shmrpc_inspection_channel(*s, 0);
+}
+
+/* The snapshot's loose object fname, or NULL. */
+static const shmrpc_object_info *loose(shmrpc_inspection **s,
+    const char *fname, double grace, int all_users)
+{
+	shmrpc_inspect_options o;
+
+	shmrpc_inspect_options_init(&o);
+	o.prefix = tag;
+	o.grace = grace;
+	o.all_users = all_users;
+	assert_int_equal(shmrpc_inspect(s, &o), 0);
+	for (size_t i = 0; i < shmrpc_inspection_object_count(*s); i++)
+		if (strcmp(shmrpc_inspection_object(*s, i)->name, fname) == 0)
+			return shmrpc_inspection_object(*s, i);
+	return NULL;
+}
+
+/* A server in a child that dies without closing (as with kill -9). */
+static void server_dies(const char *name)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		shmrpc_transport *t;
+		shmrpc_options o = posix_opts();
+		_exit(shmrpc_transport_create(&t, name, &o) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A child that creates /dev/shm/fname, maps it (or only holds its fd) and
+ * waits to be killed.  Returns once it is set up. */
+static pid_t holder(const char *fname, bool map)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char path[400];
+		int fd;
+		snprintf(path, sizeof(path), "/dev/shm/%s", fname);
+		fd = open(path, O_RDWR | O_CREAT, 0600);
+		if (fd < 0 || ftruncate(fd, 4096) < 0)
+			_exit(1);
+		if (map && mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) ==
+			       MAP_FAILED)
+			_exit(1);
+		if (map)
+			close(fd);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	return pid;
+}
+
+static void make_file(const char *fname)
+{
+	char path[400];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/shm/%s", fname);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static bool exists(const char *fname)
+{
+	char path[400];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/shm/%s", fname);
+	return lstat(path, &st) == 0;
+}
+
+/* ---- states -------------------------------------------------------------- */
+
+static void test_state_names(void **state)
+{
+	(void)state;
+	assert_string_equal(shmrpc_state_name(SHMRPC_STATE_LIVE), "live");
+	assert_string_equal(shmrpc_state_name(SHMRPC_STATE_STALE), "stale");
+	assert_string_equal(shmrpc_state_name(SHMRPC_STATE_ORPHAN), "orphan");
+	assert_string_equal(shmrpc_state_name(SHMRPC_STATE_INUSE), "in-use");
+	assert_string_equal(shmrpc_state_name(SHMRPC_STATE_RECENT), "recent");
+	assert_string_equal(shmrpc_state_name(SHMRPC_STATE_UNKNOWN),
+	    "unknown");
+	assert_string_equal(shmrpc_state_name((shmrpc_state)99), "unknown");
+}
+
+static void test_live(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *t;
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+	bool self = false;
+
+	(void)state;
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
+	c = one_channel(&s, chan, -1);
+	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
+	assert_int_equal(c->owner_pid, getpid());
+	assert_int_equal(c->owner_alive, 1);
+	assert_int_equal(c->owner_start, proc_self_start_time());
+	assert_int_equal(c->owner_uid, geteuid());
+	assert_string_equal(c->transport_name, "posix");
+	assert_int_equal(c->transport, SHMRPC_TRANSPORT_POSIX);
+	assert_int_equal(c->buffer_size, 4096);
+	assert_int_equal(c->slots, 1);
+	assert_int_equal(c->nobjects, 6);
+	assert_true(c->objects[0].present);
+	assert_int_equal(c->objects[0].size, 4096);
+	assert_null(c->counters);
+	assert_string_equal(c->registry, reg_path);
+	for (size_t i = 0; i < c->nmappers; i++)
+		self |= c->mappers[i] == getpid();
+	assert_true(self);
+	assert_true(c->age >= 0 && c->age < 60);
+	shmrpc_inspection_free(s);
+	shmrpc_transport_close(t);
+	/* Closed: unregistered and gone. */
+	assert_false(exists(chan));
+	{
+		shmrpc_inspect_options io;
+		shmrpc_inspect_options_init(&io);
+		io.channel = chan;
+		assert_int_equal(shmrpc_inspect(&s, &io), 0);
+		assert_int_equal(shmrpc_inspection_channel_count(s), 0);
+		assert_int_equal(shmrpc_inspection_object_count(s), 0);
+		shmrpc_inspection_free(s);
+	}
+}
+
+static void test_stale_and_reap(void **state)
+{
+	shmrpc_inspect_options io;
+	shmrpc_reap_result res;
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+	char req[300];
+
+	(void)state;
+	snprintf(req, sizeof(req), "srb_%s_req", chan);
+	server_dies(chan);
+	c = one_channel(&s, chan, -1);
+	assert_int_equal(c->state, SHMRPC_STATE_STALE);
+	assert_int_equal(c->owner_alive, 0);
+	assert_non_null(strstr(c->reason, "is dead"));
+	assert_int_equal(c->nmappers, 0);
+	shmrpc_inspection_free(s);
+
+	shmrpc_inspect_options_init(&io);
+	io.dry_run = 1;
+	assert_int_equal(shmrpc_reap_channel(chan, &io, &res), 0);
+	assert_int_equal(res.removed, 6);
+	assert_int_equal(res.entry_removed, 1);
+	assert_non_null(strstr(res.text, "would remove"));
+	assert_true(exists(req));
+
+	io.dry_run = 0;
+	assert_int_equal(shmrpc_reap_channel(chan, &io, &res), 0);
+	assert_int_equal(res.removed, 6);
+	assert_false(exists(req));
+	assert_int_equal(shmrpc_reap_channel(chan, &io, &res),
+	    SHMRPC_ENOCHANNEL);
+}
+
+static void test_pid_reuse_is_stale(void **state)
+{
+	struct registry r;
+	struct reg_entry e;
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+
+	(void)state;
+	/* Our pid, alive, but another start time: a reused pid. */
+	memset(&e, 0, sizeof(e));
+	snprintf(e.name, sizeof(e.name), "%s", chan);
+	snprintf(e.transport, sizeof(e.transport), "posix");
+	e.nobjects = transport_posix_ops.object_names(chan, e.objects,
+	    TRANSPORT_MAX_OBJECTS);
+	e.buffer_size = 4096;
+	e.slots = 1;
+	e.created = 1.5e9;
+	e.pid = getpid();
+	e.start = proc_self_start_time() + 1;
+	e.uid = geteuid();
+	snprintf(e.comm, sizeof(e.comm), "old");
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_put(&r, &e), 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+	c = one_channel(&s, chan, -1);
+	assert_int_equal(c->state, SHMRPC_STATE_STALE);
+	assert_non_null(strstr(c->reason, "reused"));
+	shmrpc_inspection_free(s);
+
+	/* The same entry with the right start time is live. */
+	e.start = proc_self_start_time();
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_put(&r, &e), 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+	c = one_channel(&s, chan, -1);
+	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
+	shmrpc_inspection_free(s);
+
+	/* A live entry is never reaped; a stale one (no objects) goes. */
+	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
+	e.start = proc_self_start_time() + 1;
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_put(&r, &e), 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
+}
+
+static void test_orphan_and_recent(void **state)
+{
+	char f[300];
+	shmrpc_inspection *s;
+	const shmrpc_object_info *o;
+	shmrpc_inspect_options io;
+	shmrpc_reap_result res;
+
+	(void)state;
+	snprintf(f, sizeof(f), "srb_%s_resp", chan);
+	make_file(f);
+	o = loose(&s, f, -1, 0);
+	assert_non_null(o);
+	assert_int_equal(o->state, SHMRPC_STATE_RECENT);
+	assert_string_equal(o->channel, chan);
+	assert_int_equal(o->transport, SHMRPC_TRANSPORT_POSIX);
+	shmrpc_inspection_free(s);
+	o = loose(&s, f, 0, 0);
+	assert_non_null(o);
+	assert_int_equal(o->state, SHMRPC_STATE_ORPHAN);
+	assert_int_equal(o->nmappers, 0);
+	shmrpc_inspection_free(s);
+
+	shmrpc_inspect_options_init(&io);
+	assert_int_equal(shmrpc_reap_object(f, &io, &res), SHMRPC_EALIVE);
+	assert_int_equal(res.state, SHMRPC_STATE_RECENT);
+	assert_true(exists(f));
+	io.grace = 0;
+	assert_int_equal(shmrpc_reap_object(f, &io, &res), 0);
+	assert_false(exists(f));
+	/* Names outside our schemes are not ours. */
+	assert_int_equal(shmrpc_reap_object("not-ours", &io, &res),
+	    SHMRPC_ENOCHANNEL);
+}
+
+static void check_in_use(bool map)
+{
+	char f[300];
+	shmrpc_inspection *s;
+	const shmrpc_object_info *o;
+	shmrpc_inspect_options io;
+	shmrpc_reap_result res;
+	shmrpc_transport *t;
+	shmrpc_options opts = posix_opts();
+	char pidtext[32];
+
+	/* The first object a posix server creates, held by a live process
+	 * that is no server of ours (like a Python seed peer). */
+	snprintf(f, sizeof(f), "sem.srb_%s_req_empty", chan);
+	child = holder(f, map);
+	o = loose(&s, f, 0, 0);
+	assert_non_null(o);
+	assert_int_equal(o->state, SHMRPC_STATE_INUSE);
+	assert_int_equal(o->nmappers, 1);
+	assert_int_equal(o->mappers[0], child);
+	shmrpc_inspection_free(s);
+
+	shmrpc_inspect_options_init(&io);
+	io.grace = 0;
+	assert_int_equal(shmrpc_reap_object(f, &io, &res), SHMRPC_EALIVE);
+	assert_int_equal(shmrpc_reap_channel(chan, &io, &res), SHMRPC_EALIVE);
+	/* A server of that name does not take it over, and says who. */
+	assert_int_equal(shmrpc_transport_create(&t, chan, &opts),
+	    SHMRPC_EINUSE);
+	snprintf(pidtext, sizeof(pidtext), "pid %ld", (long)child);
+	if (strstr(shmrpc_last_error_text(), pidtext) == NULL)
+		fail_msg("\"%s\" does not name %s", shmrpc_last_error_text(),
+		    pidtext);
+	assert_true(exists(f));
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	child = 0;
+	assert_int_equal(shmrpc_reap_object(f, &io, &res), 0);
+}
+
+static void test_in_use_unregistered_mapped(void **state)
+{
+	(void)state;
+	check_in_use(true);
+}
+
+static void test_in_use_unregistered_fd_only(void **state)
+{
+	(void)state;
+	check_in_use(false);
+}
+
+static void test_not_regular_is_unknown(void **state)
+{
+	char f[300], target[300];
+	shmrpc_inspection *s;
+	const shmrpc_object_info *o;
+	shmrpc_inspect_options io;
+	shmrpc_reap_result res;
+	struct stat st;
+
+	(void)state;
+	snprintf(f, sizeof(f), "/dev/shm/srb_%s_req", chan);
+	snprintf(target, sizeof(target), "/dev/shm/%s-target", tag);
+	make_file(target + 9);
+	assert_int_equal(symlink(target, f), 0);
+	o = loose(&s, f + 9, 0, 0);
+	assert_non_null(o);
+	assert_int_equal(o->state, SHMRPC_STATE_UNKNOWN);
+	assert_int_equal(o->regular, 0);
+	shmrpc_inspection_free(s);
+	shmrpc_inspect_options_init(&io);
+	io.grace = 0;
+	assert_int_equal(shmrpc_reap_object(f + 9, &io, &res),
+	    SHMRPC_ENOTOURS);
+	assert_non_null(strstr(res.text, "not a regular file"));
+	assert_int_equal(lstat(f, &st), 0);
+	assert_int_equal(stat(target, &st), 0);
+	unlink(f);
+	unlink(target);
+}
+
+static void test_other_users_object(void **state)
+{
+	char f[300], path[400];
+	shmrpc_inspection *s;
+	shmrpc_inspect_options io;
+	shmrpc_reap_result res;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(f, sizeof(f), "srb_%s_req", chan);
+	snprintf(path, sizeof(path), "/dev/shm/%s", f);
+	make_file(f);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	/* Not ours: not listed, unless all users are asked for. */
+	assert_null(loose(&s, f, 0, 0));
+	shmrpc_inspection_free(s);
+	assert_non_null(loose(&s, f, 0, 1));
+	shmrpc_inspection_free(s);
+	shmrpc_inspect_options_init(&io);
+	io.grace = 0;
+	assert_int_equal(shmrpc_reap_object(f, &io, &res), SHMRPC_ENOTOURS);
+	assert_non_null(strstr(res.text, "owned by uid 65534"));
+	assert_true(exists(f));
+	unlink(path);
+}
+
+/* ---- restart ----------------------------------------------------------------- */
+
+static void test_restart_after_kill(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *t;
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+
+	(void)state;
+	server_dies(chan);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
+	assert_string_equal(shmrpc_last_error_text(), "");
+	c = one_channel(&s, chan, -1);
+	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
+	assert_int_equal(c->owner_pid, getpid());
+	shmrpc_inspection_free(s);
+	shmrpc_transport_close(t);
+}
+
+static void test_live_owner_refuses_and_names_pid(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *t;
+	char pidtext[32];
+	int p[2];
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		shmrpc_transport *x;
+		if (shmrpc_transport_create(&x, chan, &o) < 0)
+			_exit(1);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o), SHMRPC_EINUSE);
+	snprintf(pidtext, sizeof(pidtext), "pid %ld", (long)child);
+	assert_non_null(strstr(shmrpc_last_error_text(), pidtext));
+	assert_non_null(strstr(shmrpc_last_error_text(), "in use"));
+	/* Killed: the next open reclaims it. */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	child = 0;
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
+	shmrpc_transport_close(t);
+}
+
+static void test_dead_owner_with_client_is_in_use(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *cli, *t;
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+	int p[2];
+	char ch;
+
+	(void)state;
+	/* A client attached while the server lived; then the server dies. */
+	assert_int_equal(pipe(p), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		shmrpc_transport *x;
+		if (shmrpc_transport_create(&x, chan, &o) < 0)
+			_exit(1);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &ch, 1), 1);
+	close(p[0]);
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o), 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	child = 0;
+
+	c = one_channel(&s, chan, -1);
+	assert_int_equal(c->state, SHMRPC_STATE_INUSE);
+	assert_int_equal(c->nmappers, 1);
+	assert_int_equal(c->mappers[0], getpid());
+	shmrpc_inspection_free(s);
+	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o), SHMRPC_EINUSE);
+	shmrpc_transport_close(cli);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
+	shmrpc_transport_close(t);
+}
+
+static void test_client_does_not_attach_to_dead_server(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *cli;
+
+	(void)state;
+	server_dies(chan);
+	/* The objects exist, but their registered server is dead: no such
+	 * channel, and nothing mapped that would block a restart. */
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o),
+	    SHMRPC_ENOCHANNEL);
+	assert_non_null(strstr(shmrpc_last_error_text(), "died"));
+	o.wait_for_server = 0.1;
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o),
+	    SHMRPC_ENOCHANNEL);
+	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_state_names),
+		T(test_live),
+		T(test_stale_and_reap),
+		T(test_pid_reuse_is_stale),
+		T(test_orphan_and_recent),
+		T(test_in_use_unregistered_mapped),
+		T(test_in_use_unregistered_fd_only),
+		T(test_not_regular_is_unknown),
+		T(test_other_users_object),
+		T(test_restart_after_kill),
+		T(test_live_owner_refuses_and_names_pid),
+		T(test_dead_owner_with_client_is_in_use),
+		T(test_client_does_not_attach_to_dead_server),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,500 @@
+/*
+ * test_registry.c - the registry file: format, damage and repair, locking
+ * under many concurrent writers, a writer killed in the middle.
+ *
+ * Every test uses a registry of its own (SHMRPC_REGISTRY, a unique name in
+ * /dev/shm) and unique channel names, and removes what it made.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "registry.h"
+#include "shmobj.h"
+
+static char reg_path[256];
+static char tag[64];
+static int test_no;
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tag, sizeof(tag), "ut%ldr%d", (long)getpid(), ++test_no);
+	snprintf(reg_path, sizeof(reg_path), "/dev/shm/%s-registry.json", tag);
+	setenv("SHMRPC_REGISTRY", reg_path, 1);
+	return 0;
+}
+
+/* Remove everything whose name holds the tag; count what was there besides
+ * set-aside registries (which tests make on purpose). */
+static int sweep(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *de;
+	int left = 0;
+
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, tag) == NULL)
+			continue;
+		/* Registry files are checked by the tests that care. */
+		if (strstr(de->d_name, "-registry.json") == NULL) {
+			fprintf(stderr, "left behind: %s\n", de->d_name);
+			left++;
+		}
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	return left;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unsetenv("SHMRPC_TEST_REGISTRY_STALL");
+	return sweep() == 0 ? 0 : -1;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[1 << 20];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int count_aside(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *de;
+	int n = 0;
+
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, tag) != NULL &&
+		    strstr(de->d_name, ".corrupt-") != NULL)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void make_entry(struct reg_entry *e, const char *name, pid_t pid,
+    uint64_t start)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->transport, sizeof(e->transport), "posix");
+	e->kind = SHMRPC_TRANSPORT_POSIX;
+	e->nobjects = transport_posix_ops.object_names(name, e->objects,
+	    TRANSPORT_MAX_OBJECTS);
+	e->buffer_size = 4096;
+	e->slots = 1;
+	e->created = 1767225600.25;
+	e->pid = pid;
+	e->start = start;
+	e->uid = geteuid();
+	snprintf(e->comm, sizeof(e->comm), "we \"quote\"");
+}
+
+/* ---- format ------------------------------------------------------------ */
+
+static void test_round_trip(void **state)
+{
+	struct registry r;
+	struct reg_entry e, *v;
+	char name[128];
+	size_t n;
+	pid_t clients[2] = { 11, 22 };
+
+	(void)state;
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "%s_ch%d", tag, i);
+		make_entry(&e, name, 1000 + i, 5000 + (uint64_t)i);
+		assert_int_equal(registry_put(&r, &e), 0);
+	}
+	/* Putting the same key again replaces, never duplicates. */
+	snprintf(name, sizeof(name), "%s_ch1", tag);
+	make_entry(&e, name, 4242, 77);
+	e.clients = clients;
+	e.nclients = 2;
+	assert_int_equal(registry_put(&r, &e), 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[1].pid, 4242);
+	assert_int_equal(v[1].start, 77);
+	assert_int_equal(v[1].nclients, 2);
+	assert_int_equal(v[1].clients[1], 22);
+	assert_string_equal(v[1].comm, "we \"quote\"");
+	assert_true(strncmp(v[1].objects[0], "srb_", 4) == 0);
+	reg_entries_free(v, n);
+}
+
+static void test_round_trip_fields(void **state)
+{
+	struct registry r;
+	struct reg_entry e, *v;
+	char name[128];
+	size_t n;
+
+	(void)state;
+	snprintf(name, sizeof(name), "%s_f", tag);
+	make_entry(&e, name, 99, 123456789);
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_put(&r, &e), 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].name, name);
+	assert_string_equal(v[0].transport, "posix");
+	assert_int_equal(v[0].nobjects, 6);
+	assert_string_equal(v[0].objects[5], e.objects[5]);
+	assert_int_equal(v[0].buffer_size, 4096);
+	assert_int_equal(v[0].slots, 1);
+	assert_true(v[0].created > 1767225600.2 && v[0].created < 1767225600.3);
+	assert_int_equal(v[0].uid, geteuid());
+	reg_entries_free(v, n);
+	/* The file is the documented JSON: jansson reads it whole. */
+	json_error_t jerr;
+	json_t *doc = json_load_file(reg_path, 0, &jerr);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc, "format")),
+	    "shmrpc-registry");
+	assert_int_equal(json_integer_value(json_object_get(doc, "version")),
+	    1);
+	assert_int_equal(json_array_size(json_object_get(doc, "channels")), 1);
+	json_decref(doc);
+}
+
+static void test_empty_registry_removes_files(void **state)
+{
+	char lock[300];
+	struct registry r;
+	struct reg_entry e;
+	char name[128];
+	struct stat st;
+
+	(void)state;
+	snprintf(name, sizeof(name), "%s_x", tag);
+	snprintf(lock, sizeof(lock), "%s.lock", reg_path);
+	make_entry(&e, name, 5, 6);
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_put(&r, &e), 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+	assert_int_equal(stat(reg_path, &st), 0);
+	assert_int_equal(stat(lock, &st), 0);
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_true(registry_find(&r, name, "posix") == 0);
+	registry_remove_at(&r, 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+	assert_int_not_equal(stat(reg_path, &st), 0);
+	assert_int_not_equal(stat(lock, &st), 0);
+}
+
+/* ---- damage ---------------------------------------------------------------- */
+
+static void check_repaired(const char *content, const char *why)
+{
+	struct reg_entry *v;
+	char warn[640];
+	size_t n;
+
+	write_file(reg_path, content);
+	assert_int_equal(registry_read(reg_path, &v, &n, warn, sizeof(warn)),
+	    0);
+	/* Rebuilt: only channels some live process maps, which are none of
+	 * ours (other users of /dev/shm may have some), all marked. */
+	for (size_t i = 0; i < n; i++) {
+		assert_true(v[i].rebuilt);
+		assert_null(strstr(v[i].name, tag));
+	}
+	reg_entries_free(v, n);
+	assert_non_null(strstr(warn, "set aside"));
+	if (why != NULL && strstr(warn, why) == NULL)
+		fail_msg("warning \"%s\" lacks \"%s\"", warn, why);
+	assert_int_equal(count_aside(), 1);
+	sweep();
+}
+
+static void test_corrupt_file(void **state)
+{
+	(void)state;
+	check_repaired("this is not json\n", "header");
+	check_repaired("{\"format\": \"shmrpc-reg", "truncated");
+	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 1, "
+		       "\"channels\": [\n{\"name\": \"a\", \"transport\": "
+		       "\"posix\", \"objects\": [\n]}\n", NULL);
+}
+
+static void test_empty_file(void **state)
+{
+	(void)state;
+	check_repaired("", "empty");
+}
+
+static void test_other_version(void **state)
+{
+	(void)state;
+	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 2, "
+		       "\"channels\": [\n]}\n", "version 2");
+}
+
+static void test_truncated_file(void **state)
+{
+	struct registry r;
+	struct reg_entry e;
+	char name[128], *text;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "%s_t%d", tag, i);
+		make_entry(&e, name, 1000 + i, 1);
+		registry_put(&r, &e);
+	}
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+	text = strdup(read_text(reg_path));
+	len = strlen(text);
+	text[len / 2] = '\0';
+	check_repaired(text, NULL);
+	free(text);
+}
+
+static void test_valid_json_bad_entry(void **state)
+{
+	(void)state;
+	/* Passes the line check, fails the full one: no owner. */
+	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 1, "
+		       "\"channels\": [\n{\"name\": \"abc\", \"transport\": "
+		       "\"posix\"}\n]}\n", "incomplete");
+}
+
+static void test_symlink_registry_refused(void **state)
+{
+	struct reg_entry *v;
+	size_t n;
+	char target[300];
+	struct stat st;
+
+	(void)state;
+	snprintf(target, sizeof(target), "%s.target", reg_path);
+	write_file(target, "keep me\n");
+	assert_int_equal(symlink(target, reg_path), 0);
+	/* Never followed: set aside (renamed, the target untouched). */
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	reg_entries_free(v, n);
+	assert_string_equal(read_text(target), "keep me\n");
+	/* What is under the name now is ours: absent or rebuilt. */
+	assert_true(lstat(reg_path, &st) == -1 || S_ISREG(st.st_mode));
+	unlink(target);
+}
+
+/* ---- concurrency ------------------------------------------------------------ */
+
+#define STRESS_PROCS 64
+#define STRESS_CYCLES 100
+
+static void stress_child(int idx, int ready_fd, int go_fd)
+{
+	char keep[128], cyc[128];
+	shmrpc_transport *k = NULL, *t;
+	shmrpc_options o;
+	char c;
+	int rc;
+
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_POSIX;
+	o.buffer_size = 64;
+	snprintf(keep, sizeof(keep), "%s_k%d", tag, idx);
+	snprintf(cyc, sizeof(cyc), "%s_c%d", tag, idx);
+	if (shmrpc_transport_create(&k, keep, &o) < 0)
+		_exit(10);
+	for (int i = 0; i < STRESS_CYCLES; i++) {
+		rc = shmrpc_transport_create(&t, cyc, &o);
+		if (rc < 0)
+			_exit(11);
+		shmrpc_transport_close(t);
+	}
+	c = 'r';
+	if (write(ready_fd, &c, 1) != 1)
+		_exit(12);
+	if (read(go_fd, &c, 1) < 0)
+		_exit(13);
+	shmrpc_transport_close(k);
+	_exit(0);
+}
+
+static void test_many_writers(void **state)
+{
+	int ready[2], go[2], status;
+	pid_t pids[STRESS_PROCS];
+	struct reg_entry *v;
+	size_t n;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	for (int i = 0; i < STRESS_PROCS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(ready[0]);
+			close(go[1]);
+			stress_child(i, ready[1], go[0]);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (int i = 0; i < STRESS_PROCS; i++)
+		assert_int_equal(read(ready[0], &c, 1), 1);
+
+	/* Every child holds its keeper and has closed its cycler 100
+	 * times: exactly the 64 keepers are registered, once each. */
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(n, STRESS_PROCS);
+	for (int i = 0; i < STRESS_PROCS; i++) {
+		char keep[128];
+		int found = 0;
+		snprintf(keep, sizeof(keep), "%s_k%d", tag, i);
+		for (size_t j = 0; j < n; j++)
+			found += strcmp(v[j].name, keep) == 0;
+		assert_int_equal(found, 1);
+	}
+	reg_entries_free(v, n);
+
+	close(go[1]);
+	for (int i = 0; i < STRESS_PROCS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	close(ready[0]);
+	/* All closed: the registry is gone with its lock. */
+	assert_null(read_text(reg_path));
+}
+
+/* ---- a writer killed with -9 in the middle of an update ------------------ */
+
+static void test_writer_killed_mid_update(void **state)
+{
+	char tmp[300], name[128], other[128];
+	shmrpc_transport *t;
+	shmrpc_options o;
+	struct reg_entry *v;
+	struct stat st;
+	size_t n;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", reg_path);
+	snprintf(name, sizeof(name), "%s_victim", tag);
+	snprintf(other, sizeof(other), "%s_after", tag);
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_POSIX;
+
+	/* One entry that must survive. */
+	assert_int_equal(shmrpc_transport_create(&t, other, &o), 0);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		shmrpc_transport *x;
+		setenv("SHMRPC_TEST_REGISTRY_STALL", "60", 1);
+		shmrpc_transport_create(&x, name, &o);
+		_exit(0);
+	}
+	/* It stalls with half a temporary file written, holding the lock. */
+	for (int i = 0; i < 1000 && stat(tmp, &st) != 0; i++)
+		usleep(10000);
+	assert_int_equal(stat(tmp, &st), 0);
+	usleep(20000);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+
+	/* The registry is intact and still usable. */
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].name, other);
+	reg_entries_free(v, n);
+	shmrpc_transport_close(t);
+	assert_null(read_text(reg_path));
+
+	/* The victim's objects were never registered: an orphan now, which
+	 * a restart of the same name reclaims (grace is for strangers: they
+	 * are older than nothing, so reap them as the tool would). */
+	shmrpc_inspect_options io;
+	shmrpc_reap_result res;
+	shmrpc_inspect_options_init(&io);
+	io.grace = 0;
+	if (shmrpc_reap_channel(name, &io, &res) != 0)
+		fail_msg("reap %s: %s", name, res.text);
+	assert_int_equal(res.removed, 6);
+	assert_int_equal(res.entry_removed, 0);
+	assert_int_not_equal(stat(tmp, &st), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip_fields, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_empty_registry_removes_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_empty_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_other_version, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_valid_json_bad_entry,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_registry_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_writers, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_writer_killed_mid_update,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
