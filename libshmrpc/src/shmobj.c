@@ -185,3 +185,53 @@ bool shmobj_exists(const char *fname)
 
 	return dir >= 0 && fstatat(dir, fname, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
+
+int shmobj_open_readonly(const char *fname, size_t min_size,
+    size_t map_size, struct shm_map *m)
+{
+	int dir = shm_dirfd();
+	struct stat st;
+	void *p;
+	int fd, rc;
+
+	*m = (struct shm_map)SHM_MAP_INIT;
+	if (dir < 0)
+		return dir;
+	fd = openat(dir, fname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return SHMRPC_ENOCHANNEL;
+		if (errno == ELOOP || errno == EISDIR || errno == ENXIO)
+			return SHMRPC_ENOTOURS;
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = SHMRPC_ENOTOURS;
+		goto fail;
+	}
+	if (map_size == 0)
+		map_size = (size_t)st.st_size;
+	if ((size_t)st.st_size < min_size || (size_t)st.st_size < map_size ||
+	    map_size == 0) {
+		rc = SHMRPC_EVERSION;
+		goto fail;
+	}
+	p = mmap(NULL, map_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		rc = -errno;
+		goto fail;
+	}
+	m->addr = p;
+	m->size = map_size;
+	m->fd = fd;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	return 0;
+fail:
+	close(fd);
+	return rc;
+}

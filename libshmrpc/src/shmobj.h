@@ -61,4 +61,12 @@ int shmobj_unlink(const char *fname);
 /* Does /dev/shm/fname exist (as anything)? */
 bool shmobj_exists(const char *fname);
 
+/*
+ * Like shmobj_open(), but read-only: the file is opened O_RDONLY and
+ * mapped PROT_READ, so the caller cannot disturb what it inspects.
+ * map_size 0 maps the whole file.  Same errors as shmobj_open().
+ */
+int shmobj_open_readonly(const char *fname, size_t min_size,
+    size_t map_size, struct shm_map *m);
+
 #endif
