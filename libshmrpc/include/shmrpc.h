@@ -383,6 +383,82 @@ SHMRPC_API const char *shmrpc_client_error_text(const shmrpc_client *cli);
 /* Close and free the client.  Accepts NULL. */
 SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
 
+/* ------------------------------------------------------------------------
+ * Live counters (futex transport)
+ *
+ * A futex channel keeps counters in its shared segment, per channel and
+ * per client slot, updated by the server and clients as they work.  These
+ * functions read them from any process of the same user, without taking
+ * a slot or otherwise disturbing the channel (the segment is mapped
+ * read-only for the duration of the call).  Each field is read exactly,
+ * but the fields are not one atomic snapshot.  posix channels have no
+ * counters (SHMRPC_ENOCHANNEL).
+ * ---------------------------------------------------------------------- */
+
+/* Latency buckets: latency[i] counts durations in [2^i, 2^(i+1))
+ * nanoseconds; the last bucket also counts everything longer. */
+#define SHMRPC_LATENCY_BUCKETS 32
+
+typedef struct shmrpc_counters {
+	/* Channel: requests the server took.  Slot: requests the client
+	 * sent. */
+	uint64_t calls;
+	/* Failed calls (other than timeouts): server dead, bad reply,
+	 * method errors.  Channel: also malformed requests, and answers
+	 * discarded because their client had gone. */
+	uint64_t errors;
+	/* Calls that timed out (as seen by clients). */
+	uint64_t timeouts;
+	/* Request bytes (channel: received; slot: the client's bytes_out)
+	 * and response bytes. */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	/* Channel: requests being served now.  Slot: 1 during a call. */
+	uint64_t in_flight;
+	/* CLOCK_MONOTONIC time of the last activity, ns; 0: none yet. */
+	int64_t last_activity_ns;
+	/* Channel: time from the server taking a request to answering it.
+	 * Slot: round trip seen by the client. */
+	uint64_t latency[SHMRPC_LATENCY_BUCKETS];
+} shmrpc_counters;
+
+typedef struct shmrpc_channel_stats {
+	shmrpc_transport_kind transport; /* SHMRPC_TRANSPORT_FUTEX */
+	pid_t server_pid;
+	uint64_t server_start_time; /* field 22 of /proc/PID/stat */
+	int server_running;         /* 0 once the server closed it */
+	int64_t created_realtime_ns; /* CLOCK_REALTIME */
+	size_t buffer_size;
+	unsigned slots;              /* client slots in the channel */
+	unsigned slots_in_use;
+	shmrpc_counters counters;
+} shmrpc_channel_stats;
+
+typedef struct shmrpc_slot_stats {
+	unsigned index;              /* slot number (shmrpc_req_peer()) */
+	pid_t pid;                   /* owning client process */
+	uint64_t start_time;         /* its start time (/proc/PID/stat) */
+	int64_t claimed_ns;          /* CLOCK_MONOTONIC when it was taken */
+	shmrpc_counters counters;
+} shmrpc_slot_stats;
+
+/*
+ * Read the counters of futex channel `name` into *out.  Errors:
+ * SHMRPC_ENAME, SHMRPC_ENOCHANNEL (no such futex channel),
+ * SHMRPC_EVERSION (segment of another layout), SHMRPC_ENOTOURS, -errno.
+ * Thread-safe.
+ */
+SHMRPC_API int shmrpc_stats_channel(const char *name,
+    shmrpc_channel_stats *out);
+
+/*
+ * Read the counters of the slots of futex channel `name` that a client
+ * holds now, lowest index first: up to max entries into out[], their
+ * number in *count.  Errors as for shmrpc_stats_channel().  Thread-safe.
+ */
+SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
+    unsigned max, unsigned *count);
+
 #ifdef __cplusplus
 }
 #endif

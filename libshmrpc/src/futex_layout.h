@@ -1,0 +1,226 @@
+/*
+ * futex_layout.h - the shared segment of a futex channel, byte for byte.
+ *
+ * Shared by the transport (transport_futex.c) and by anything that reads
+ * a channel from outside (the counters view, shmrpc-top).  Changing any
+ * structure here means bumping FUTEX_LAYOUT_VERSION: a process that maps
+ * a segment of another version must refuse it (SHMRPC_EVERSION), never
+ * guess.
+ *
+ * Channel NAME is one file, /dev/shm/shmrpc_futex_NAME (mode 0600):
+ *
+ *   offset 0                 struct futex_header   (FUTEX_HEADER_SIZE)
+ *   slots_offset             struct futex_slot[nslots]
+ *   buffers_offset           for slot i: request buffer, then response
+ *                            buffer, each buffer_size bytes, each starting
+ *                            on a FUTEX_BUFFER_ALIGN boundary:
+ *                              request(i)  = buffers_offset + 2*i*stride
+ *                              response(i) = request(i) + stride
+ *   total_size               end of file
+ *
+ * Messages sit at the start of their buffer; their length is in the slot
+ * (req_len, resp_len).  A message carries at most buffer_size - 4 bytes,
+ * the same limit as the posix transport's, so an application sees the
+ * same sizes on both transports.
+ *
+ * Every field that changes after creation is a C11 atomic of a lock-free
+ * integer type, so it is shared correctly between processes.
+ */
+#ifndef SHMRPC_FUTEX_LAYOUT_H
+#define SHMRPC_FUTEX_LAYOUT_H
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "shmrpc.h"
+
+/* File name of channel NAME in /dev/shm: prefix + NAME.  No posix object
+ * name (srb_*, sem.srb_*) and no registry file (shmrpc-registry-*) can
+ * ever start with it. */
+#define FUTEX_SEG_PREFIX "shmrpc_futex_"
+
+#define FUTEX_MAGIC 0x58545546u /* "FUTX" in little-endian memory */
+#define FUTEX_LAYOUT_VERSION 1u
+
+#define FUTEX_CACHELINE 64
+#define FUTEX_HEADER_SIZE 4096u
+#define FUTEX_BUFFER_ALIGN 64u
+#define FUTEX_MAX_SLOTS 1024u
+#define FUTEX_READY_WORDS (FUTEX_MAX_SLOTS / 64u)
+#define FUTEX_LAT_BUCKETS 32 /* == SHMRPC_LATENCY_BUCKETS */
+
+/* server_state */
+enum { FUTEX_SERVER_STARTING = 0, FUTEX_SERVER_RUNNING = 1,
+	FUTEX_SERVER_CLOSED = 2 };
+
+/*
+ * A slot's state word: generation << 4 | phase.  The generation changes
+ * whenever a call is cut short (withdrawn, reclaimed), so a stale party
+ * holding an old value can never complete a compare-and-swap on it.  The
+ * client sleeps on this word with FUTEX_WAIT.
+ *
+ *   IDLE  -client posts->  REQ  -server takes->  BUSY  -server answers-> RESP
+ *   RESP  -client reads->  IDLE
+ *   BUSY  -client leaves (close, or died and reclaimed)->  ABANDONED
+ *   ABANDONED  -server finishes the call, drops the answer->  IDLE (free)
+ */
+enum futex_phase {
+	FUTEX_IDLE = 0,
+	FUTEX_REQ = 1,
+	FUTEX_BUSY = 2,
+	FUTEX_RESP = 3,
+	FUTEX_ABANDONED = 4,
+};
+#define FUTEX_PHASE_MASK 0xfu
+#define FUTEX_GEN_SHIFT 4
+#define FUTEX_STATE(gen, phase) (((uint32_t)(gen) << FUTEX_GEN_SHIFT) | (phase))
+#define FUTEX_PHASE_OF(s) ((s) & FUTEX_PHASE_MASK)
+#define FUTEX_GEN_OF(s) ((s) >> FUTEX_GEN_SHIFT)
+
+/*
+ * A slot's owner word: 0 when free; FUTEX_OWNER_SERVER while the server
+ * finishes a call whose client left; else pid << 32 | (start time & 0xffffffff)
+ * of the client process (start time: field 22 of /proc/PID/stat), so a
+ * reused pid does not look like the old owner.
+ */
+#define FUTEX_OWNER_FREE 0ull
+#define FUTEX_OWNER_SERVER UINT64_MAX
+#define FUTEX_OWNER_PID(o) ((pid_t)((o) >> 32))
+#define FUTEX_OWNER_START32(o) ((uint32_t)((o) & 0xffffffffu))
+
+/*
+ * Live counters.  Every field has one writer at a time except where said,
+ * and is updated with relaxed atomics: a reader sees each field exact,
+ * though not a snapshot of all fields at one instant.
+ */
+struct futex_counters {
+	_Atomic uint64_t calls;
+	_Atomic uint64_t errors;
+	_Atomic uint64_t timeouts;
+	_Atomic uint64_t bytes_in;
+	_Atomic uint64_t bytes_out;
+	_Atomic uint64_t in_flight;
+	_Atomic int64_t last_ns;  /* CLOCK_MONOTONIC ns, 0: never */
+	_Atomic uint64_t reserved;
+	/* latency[i] counts durations in [2^i, 2^(i+1)) ns; the last bucket
+	 * also everything longer. */
+	_Atomic uint64_t latency[FUTEX_LAT_BUCKETS];
+};
+
+struct futex_slot {
+	/* Line 0: the handshake; the client spins on it. */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t state;
+	_Atomic uint32_t waiting;  /* 1 while the client is in FUTEX_WAIT */
+	_Atomic uint32_t req_len;  /* written by the client before REQ */
+	_Atomic uint32_t resp_len; /* written by the server before RESP */
+
+	/* Line 1: ownership (see FUTEX_OWNER_*); info fields for viewers. */
+	alignas(FUTEX_CACHELINE) _Atomic uint64_t owner;
+	_Atomic uint64_t owner_start; /* full start time of the owner */
+	_Atomic int64_t claimed_ns;   /* CLOCK_MONOTONIC when claimed */
+
+	/* Lines 2..: the client's counters of this slot.  calls: requests
+	 * sent; bytes_out/in: request/response bytes; timeouts: calls
+	 * that timed out; errors: calls that failed otherwise (server dead,
+	 * bad reply, method error); latency: round trips seen by the
+	 * client; in_flight: 1 during a call. */
+	alignas(FUTEX_CACHELINE) struct futex_counters stats;
+};
+
+struct futex_header {
+	/* Line 0: identity; written once at creation, before the file gets
+	 * its name. */
+	uint32_t magic;
+	uint32_t version;
+	uint32_t header_size;   /* FUTEX_HEADER_SIZE */
+	uint32_t slot_size;     /* sizeof(struct futex_slot) */
+	uint32_t nslots;
+	uint32_t flags;         /* 0 */
+	uint64_t buffer_size;   /* bytes per buffer */
+	uint64_t buffer_stride; /* buffer_size rounded up to the alignment */
+	uint64_t slots_offset;
+	uint64_t buffers_offset;
+	uint64_t total_size;
+
+	/* Line 1: the server process. */
+	alignas(FUTEX_CACHELINE) int32_t server_pid;
+	uint32_t reserved0;
+	uint64_t server_start;   /* start time, full */
+	int64_t created_ns;      /* CLOCK_REALTIME ns */
+	_Atomic uint32_t server_state;
+
+	/* Line 2: how clients wake the server.  `bell` is the futex word
+	 * sleeping server threads wait on; a client rings it (increment and
+	 * FUTEX_WAKE) only when no server thread spins and one sleeps. */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t bell;
+	_Atomic uint32_t sleepers; /* server threads in (or entering) WAIT */
+	_Atomic uint32_t spinning; /* server threads spinning for work */
+
+	/* Lines 3-4: bit i set = slot i has posted a request.  The server
+	 * finds work by scanning these words, not the slots. */
+	alignas(FUTEX_CACHELINE) _Atomic uint64_t ready[FUTEX_READY_WORDS];
+
+	/* Channel counters, written by the server (several threads: atomic
+	 * adds) and, for errors and timeouts only, by clients.  calls:
+	 * requests taken; bytes_in/out: request/response bytes; in_flight:
+	 * requests being served; latency: time from taking a request to
+	 * answering it; errors: malformed requests, answers discarded for a
+	 * client that left, and calls clients saw fail; timeouts: calls
+	 * clients saw time out. */
+	alignas(FUTEX_CACHELINE) struct futex_counters stats;
+
+	/* The channel name, for viewers. */
+	alignas(FUTEX_CACHELINE) char name[SHMRPC_NAME_MAX + 1];
+};
+
+_Static_assert(sizeof(struct futex_header) <= FUTEX_HEADER_SIZE,
+    "futex header outgrew its page");
+_Static_assert(sizeof(struct futex_slot) % FUTEX_CACHELINE == 0,
+    "futex slot not a whole number of cache lines");
+_Static_assert(FUTEX_LAT_BUCKETS == SHMRPC_LATENCY_BUCKETS,
+    "latency bucket counts differ");
+_Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4,
+    "atomics must be plain integers in shared memory");
+
+/* Check a mapped header against this build's layout and the file's size:
+ * 0 or SHMRPC_EVERSION (logged at info level with the reason).  In
+ * transport_futex.c. */
+int futex_header_check(const struct futex_header *h, size_t file_size,
+    const char *fname);
+
+/* Offsets and sizes of a segment; 0 or -EINVAL (overflow, bad counts). */
+struct futex_geometry {
+	uint64_t buffer_size;
+	uint64_t stride;
+	uint64_t slots_offset;
+	uint64_t buffers_offset;
+	uint64_t total_size;
+	uint32_t nslots;
+};
+
+static inline int futex_geometry(uint64_t buffer_size, uint32_t nslots,
+    struct futex_geometry *g)
+{
+	const uint64_t page = 4096;
+	uint64_t slots_bytes, per_slot;
+
+	if (nslots == 0 || nslots > FUTEX_MAX_SLOTS || buffer_size <= 4 ||
+	    buffer_size > UINT32_MAX)
+		return -EINVAL;
+	g->buffer_size = buffer_size;
+	g->nslots = nslots;
+	g->stride = (buffer_size + FUTEX_BUFFER_ALIGN - 1) &
+	    ~(uint64_t)(FUTEX_BUFFER_ALIGN - 1);
+	g->slots_offset = FUTEX_HEADER_SIZE;
+	slots_bytes = (uint64_t)nslots * sizeof(struct futex_slot);
+	g->buffers_offset = (g->slots_offset + slots_bytes + page - 1) &
+	    ~(page - 1);
+	per_slot = 2 * g->stride;
+	/* nslots <= 1024 and stride < 2^33: no overflow in 64 bits. */
+	g->total_size = g->buffers_offset + (uint64_t)nslots * per_slot;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,1051 @@
+/*
+ * transport_futex.c - the Linux transport: one shared segment per channel,
+ * many client slots, spin-then-sleep waits on futexes, peer-death
+ * detection, live counters.  The segment layout is in futex_layout.h.
+ *
+ * A call, when both sides are awake, makes no system call:
+ *
+ *   client                                 server thread
+ *   copy request into its slot's buffer
+ *   state = REQ (release)
+ *   set the slot's bit in ready[]  ---->   sees the bit (spinning on ready[])
+ *   (ring the bell only if no server       clears it, CAS state REQ -> BUSY,
+ *    thread spins and one sleeps)          copies the request out, runs it
+ *   spins on state                         copies the response in
+ *                                  <----   CAS state BUSY -> RESP
+ *   sees RESP, copies the response         (FUTEX_WAKE only if the client
+ *   state = IDLE                            said it sleeps: slot.waiting)
+ *
+ * Either side spins for at most spin_ns, then sleeps in FUTEX_WAIT.  The
+ * sleeper announces itself first (slot.waiting, header.sleepers) and then
+ * re-checks; the waker publishes first and then looks for sleepers.  Both
+ * use sequentially consistent atomics, so one of the two always sees the
+ * other and no wake-up is lost.
+ *
+ * A client sleeps in slices of FUTEX_CHECK_NS and, after each slice,
+ * checks that the server process (pid + start time in the header) still
+ * runs: a dead server is reported as SHMRPC_ESERVERDEAD within one slice.
+ * A server looks at idle clients' processes every FUTEX_SWEEP_NS and
+ * reclaims the slots of dead ones, discarding their calls; see
+ * slot_settle() for how a slot changes hands without racing the server.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "futex.h"
+#include "futex_layout.h"
+#include "procinfo.h"
+#include "shmobj.h"
+#include "transport.h"
+
+/*
+ * Default spin budget, ns, for either side before it sleeps.  Chosen by
+ * measurement with `make bench` (see bench/README.md): long enough to
+ * cover a small JSON call's server time, so a client does not sleep
+ * while its answer is microseconds away; short enough that a waiter
+ * gives its core back quickly when the other side is slow.
+ */
+#define FUTEX_DEFAULT_SPIN_NS 50000
+/* Longest spin accepted from options or the environment: 1 s. */
+#define FUTEX_MAX_SPIN_NS 1000000000LL
+/* A sleeping client checks the server process this often. */
+#define FUTEX_CHECK_NS (10 * 1000000LL)
+/* The server looks for dead clients this often... */
+#define FUTEX_SWEEP_NS (200 * 1000000LL)
+/* ...among slots idle for at least this long. */
+#define FUTEX_IDLE_NS (100 * 1000000LL)
+/* Open: retry interval while waiting for the server or a free slot. */
+#define FUTEX_RETRY_NS (10 * 1000000LL)
+
+#define RLX memory_order_relaxed
+#define ACQ memory_order_acquire
+#define REL memory_order_release
+#define SEQ memory_order_seq_cst
+
+struct futex_transport {
+	shmrpc_transport base;
+	struct shm_map map;
+	struct futex_header *hdr;
+	struct futex_slot *slots;
+	unsigned char *buffers;
+	uint32_t nslots;
+	uint64_t stride;
+	int64_t spin_ns;           /* 0: never spin */
+	char fname[TRANSPORT_FNAME_MAX];
+
+	/* Server side. */
+	bool created;              /* the file is ours to remove */
+	atomic_bool stopped;       /* wake() was called */
+	_Atomic uint32_t cursor;   /* where the next scan of ready[] starts */
+	_Atomic int64_t next_sweep;
+	/* Per slot, owned by the thread serving that slot's call. */
+	uint32_t *taken_gen;
+	int64_t *taken_ns;
+
+	/* Client side (one call at a time: the caller serialises). */
+	uint64_t me;               /* our owner word */
+	uint32_t slot;
+	bool has_slot;
+	bool call_open;            /* posted, answer not yet consumed */
+	uint32_t call_gen;
+	int64_t call_t0;
+	bool pending;              /* a timed-out call the server still has */
+	uint32_t pending_gen;
+	int server_gone;           /* sticky ESERVERDEAD / ESTOPPED */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static inline struct futex_slot *slot_at(struct futex_transport *f,
+    uint32_t i)
+{
+	return &f->slots[i];
+}
+
+static inline unsigned char *req_buf(struct futex_transport *f, uint32_t i)
+{
+	return f->buffers + 2 * (uint64_t)i * f->stride;
+}
+
+static inline unsigned char *resp_buf(struct futex_transport *f, uint32_t i)
+{
+	return req_buf(f, i) + f->stride;
+}
+
+/* Counter with one writer: no locked instruction. */
+static inline void ctr_bump(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, RLX) + v, RLX);
+}
+
+/* Counter with several writers. */
+static inline void ctr_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_fetch_add_explicit(c, v, RLX);
+}
+
+static inline unsigned lat_bucket(int64_t ns)
+{
+	unsigned b;
+
+	if (ns < 2)
+		return 0;
+	b = 63u - (unsigned)__builtin_clzll((unsigned long long)ns);
+	return b >= FUTEX_LAT_BUCKETS ? FUTEX_LAT_BUCKETS - 1 : b;
+}
+
+static uint64_t self_owner_id(void)
+{
+	uint64_t start = proc_self_start_time();
+
+	return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)start;
+}
+
+/* Is the client process behind owner word o still running?  Special
+ * owners are always "alive". */
+static enum proc_liveness owner_liveness(uint64_t o)
+{
+	uint64_t now;
+	uint32_t start32 = FUTEX_OWNER_START32(o);
+	int rc;
+
+	if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER)
+		return PROC_ALIVE;
+	rc = proc_start_time(FUTEX_OWNER_PID(o), &now);
+	if (rc == -ESRCH)
+		return PROC_DEAD;
+	if (rc < 0)
+		return PROC_UNKNOWN;
+	/* start32 0: the owner could not read its own start time; the pid
+	 * is all we have. */
+	if (start32 != 0 && (uint32_t)now != start32)
+		return PROC_DEAD;
+	return PROC_ALIVE;
+}
+
+static int64_t resolve_spin(const shmrpc_options *opts)
+{
+	const char *env;
+
+	if (opts->spin_ns < 0)
+		return 0;
+	if (opts->spin_ns > 0)
+		return opts->spin_ns > FUTEX_MAX_SPIN_NS ? FUTEX_MAX_SPIN_NS
+							 : opts->spin_ns;
+	env = getenv("SHMRPC_SPIN_NS");
+	if (env != NULL && *env != '\0') {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(env, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return v <= 0 ? 0
+				      : (v > FUTEX_MAX_SPIN_NS ? FUTEX_MAX_SPIN_NS
+							       : v);
+		log_warn("SHMRPC_SPIN_NS=%s is not a number of nanoseconds; "
+			 "using the default", env);
+	}
+	return FUTEX_DEFAULT_SPIN_NS;
+}
+
+static int futex_object_names(const char *name,
+    char (*out)[TRANSPORT_FNAME_MAX], int max)
+{
+	if (max < 1)
+		return 0;
+	snprintf(out[0], TRANSPORT_FNAME_MAX, "%s%s", FUTEX_SEG_PREFIX, name);
+	return 1;
+}
+
+int futex_header_check(const struct futex_header *h, size_t file_size,
+    const char *fname)
+{
+	struct futex_geometry g;
+	const char *why = NULL;
+
+	if (h->magic != FUTEX_MAGIC)
+		why = "bad magic";
+	else if (h->version != FUTEX_LAYOUT_VERSION)
+		why = "another layout version";
+	else if (h->header_size != FUTEX_HEADER_SIZE ||
+	    h->slot_size != sizeof(struct futex_slot))
+		why = "other structure sizes";
+	else if (futex_geometry(h->buffer_size, h->nslots, &g) < 0)
+		why = "bad buffer size or slot count";
+	else if (g.stride != h->buffer_stride ||
+	    g.slots_offset != h->slots_offset ||
+	    g.buffers_offset != h->buffers_offset ||
+	    g.total_size != h->total_size)
+		why = "inconsistent offsets";
+	else if (file_size != h->total_size)
+		why = "file size differs from the header's";
+	if (why == NULL)
+		return 0;
+	log_info("/dev/shm/%s: %s (magic %#x, version %u)", fname, why,
+	    h->magic, h->version);
+	return SHMRPC_EVERSION;
+}
+
+/* ---- slots changing hands --------------------------------------------- */
+
+/*
+ * The caller holds slot i: its owner word is `holder` (its own id, after
+ * claiming it or taking it over from a dead client).  End whatever call
+ * the slot is in.  If keep, the slot stays the holder's, idle, and true is
+ * returned.  Otherwise it is freed (owner 0), or, when the server is in
+ * the middle of the call, handed to the server, which frees it once the
+ * call is done (ABANDONED): false is returned in both cases.
+ *
+ * Only the holder writes the owner word, and the state word changes only
+ * by compare-and-swap, so this cannot race the server: whoever's CAS wins
+ * decides, and the other side sees the outcome.
+ */
+static bool slot_settle(struct futex_transport *f, uint32_t i,
+    uint64_t holder, bool keep)
+{
+	struct futex_slot *sl = slot_at(f, i);
+
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&sl->state, ACQ);
+		uint32_t gen = FUTEX_GEN_OF(s);
+
+		switch (FUTEX_PHASE_OF(s)) {
+		case FUTEX_BUSY:
+			/* Hand over first: once ABANDONED, the server may
+			 * free the slot at any moment. */
+			atomic_store_explicit(&sl->owner, FUTEX_OWNER_SERVER,
+			    SEQ);
+			if (atomic_compare_exchange_strong(&sl->state, &s,
+				FUTEX_STATE(gen, FUTEX_ABANDONED)))
+				return false;
+			atomic_store_explicit(&sl->owner, holder, SEQ);
+			continue;
+		case FUTEX_ABANDONED:
+			/* Already the server's. */
+			return false;
+		default:
+			/* IDLE, REQ (withdrawn), RESP (dropped).  A new
+			 * generation voids a request the server has not
+			 * taken yet; its ready bit is ignored. */
+			if (!atomic_compare_exchange_strong(&sl->state, &s,
+				FUTEX_STATE(gen + 1, FUTEX_IDLE)))
+				continue;
+			atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
+			if (keep)
+				return true;
+			atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE,
+			    REL);
+			return false;
+		}
+	}
+}
+
+/* Take over slot i from the dead owner o, as holder.  True if we hold it
+ * now (the caller then calls slot_settle()). */
+static bool slot_take_over(struct futex_transport *f, uint32_t i, uint64_t o,
+    uint64_t holder)
+{
+	struct futex_slot *sl = slot_at(f, i);
+
+	if (!atomic_compare_exchange_strong(&sl->owner, &o, holder))
+		return false;
+	log_info("channel %s: reclaiming slot %u of dead client pid %d",
+	    f->base.name, i, (int)FUTEX_OWNER_PID(o));
+	return true;
+}
+
+/* ---- server side ------------------------------------------------------ */
+
+static void futex_close(shmrpc_transport *t);
+
+static int futex_create(shmrpc_transport **out, const char *name,
+    const shmrpc_options *opts)
+{
+	struct futex_transport *f;
+	struct futex_header *init;
+	struct futex_geometry g;
+	struct timespec rt;
+	int rc;
+
+	rc = futex_geometry(opts->buffer_size, opts->slots, &g);
+	if (rc < 0)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	init = calloc(1, FUTEX_HEADER_SIZE);
+	if (f != NULL) {
+		f->taken_gen = calloc(g.nslots, sizeof(*f->taken_gen));
+		f->taken_ns = calloc(g.nslots, sizeof(*f->taken_ns));
+	}
+	if (f == NULL || init == NULL || f->taken_gen == NULL ||
+	    f->taken_ns == NULL) {
+		if (f != NULL) {
+			free(f->taken_gen);
+			free(f->taken_ns);
+		}
+		free(f);
+		free(init);
+		return -ENOMEM;
+	}
+	f->map = (struct shm_map)SHM_MAP_INIT;
+	futex_object_names(name, &f->fname, 1);
+	atomic_init(&f->stopped, false);
+	atomic_init(&f->cursor, 0);
+	atomic_init(&f->next_sweep, 0);
+	f->spin_ns = resolve_spin(opts);
+	transport_base_init(&f->base, &transport_futex_ops,
+	    SHMRPC_TRANSPORT_FUTEX, true, name, opts,
+	    g.buffer_size - MSG_HEADER_SIZE);
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	init->magic = FUTEX_MAGIC;
+	init->version = FUTEX_LAYOUT_VERSION;
+	init->header_size = FUTEX_HEADER_SIZE;
+	init->slot_size = sizeof(struct futex_slot);
+	init->nslots = g.nslots;
+	init->buffer_size = g.buffer_size;
+	init->buffer_stride = g.stride;
+	init->slots_offset = g.slots_offset;
+	init->buffers_offset = g.buffers_offset;
+	init->total_size = g.total_size;
+	init->server_pid = (int32_t)getpid();
+	init->server_start = proc_self_start_time();
+	init->created_ns = (int64_t)rt.tv_sec * NS_PER_SEC + rt.tv_nsec;
+	atomic_init(&init->server_state, FUTEX_SERVER_RUNNING);
+	snprintf(init->name, sizeof(init->name), "%s", name);
+
+	/* Everything after the header starts zeroed: slots free and IDLE. */
+	rc = shmobj_create(f->fname, g.total_size, init, FUTEX_HEADER_SIZE,
+	    &f->map);
+	free(init);
+	if (rc < 0) {
+		if (rc == SHMRPC_EINUSE)
+			log_info("channel %s: /dev/shm/%s already exists",
+			    name, f->fname);
+		futex_close(&f->base);
+		return rc;
+	}
+	f->created = true;
+	f->hdr = f->map.addr;
+	f->slots = (struct futex_slot *)((char *)f->map.addr + g.slots_offset);
+	f->buffers = (unsigned char *)f->map.addr + g.buffers_offset;
+	f->nslots = g.nslots;
+	f->stride = g.stride;
+	*out = &f->base;
+	return 0;
+}
+
+static bool any_ready(struct futex_transport *f)
+{
+	uint32_t words = (f->nslots + 63) / 64;
+
+	for (uint32_t w = 0; w < words; w++)
+		if (atomic_load_explicit(&f->hdr->ready[w], SEQ) != 0)
+			return true;
+	return false;
+}
+
+/* Ring the bell: wake one sleeping server thread, if no thread spins. */
+static void ring_server(struct futex_header *h)
+{
+	if (atomic_load_explicit(&h->spinning, SEQ) == 0 &&
+	    atomic_load_explicit(&h->sleepers, SEQ) > 0) {
+		atomic_fetch_add_explicit(&h->bell, 1, SEQ);
+		futex_wake(&h->bell, 1);
+	}
+}
+
+/* Find a posted request and take it (REQ -> BUSY).  Its slot, or -1. */
+static int take_request(struct futex_transport *f)
+{
+	struct futex_header *h = f->hdr;
+	uint32_t words = (f->nslots + 63) / 64;
+	uint32_t start = atomic_load_explicit(&f->cursor, RLX) % f->nslots;
+
+	for (uint32_t k = 0; k <= words; k++) {
+		uint32_t w = (start / 64 + k) % words;
+		uint64_t bits = atomic_load_explicit(&h->ready[w], SEQ);
+
+		/* First word of the scan: begin at the cursor's bit, so
+		 * that busy low slots cannot starve high ones. */
+		if (k == 0 && (start % 64) != 0) {
+			uint64_t high = bits & (~0ull << (start % 64));
+			if (high != 0)
+				bits = high;
+		}
+		while (bits != 0) {
+			unsigned b = (unsigned)__builtin_ctzll(bits);
+			uint64_t bit = 1ull << b;
+			uint32_t i = w * 64 + b;
+			uint64_t old;
+
+			bits &= ~bit;
+			old = atomic_fetch_and_explicit(&h->ready[w], ~bit,
+			    SEQ);
+			if ((old & bit) == 0 || i >= f->nslots)
+				continue;
+			struct futex_slot *sl = slot_at(f, i);
+			uint32_t s = atomic_load_explicit(&sl->state, ACQ);
+			if (FUTEX_PHASE_OF(s) != FUTEX_REQ)
+				continue; /* withdrawn or stale bit */
+			if (!atomic_compare_exchange_strong(&sl->state, &s,
+				FUTEX_STATE(FUTEX_GEN_OF(s), FUTEX_BUSY)))
+				continue;
+			atomic_store_explicit(&f->cursor, i + 1, RLX);
+			/* More work waiting and nobody looking: pass it
+			 * on to another thread. */
+			if (atomic_load_explicit(&h->sleepers, SEQ) > 0 &&
+			    any_ready(f))
+				ring_server(h);
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Reclaim the slots of dead clients that have been quiet a while. */
+static void sweep_dead_clients(struct futex_transport *f, int64_t now)
+{
+	int64_t next = atomic_load_explicit(&f->next_sweep, RLX);
+
+	if (now < next || !atomic_compare_exchange_strong(&f->next_sweep,
+			      &next, now + FUTEX_SWEEP_NS))
+		return;
+	for (uint32_t i = 0; i < f->nslots; i++) {
+		struct futex_slot *sl = slot_at(f, i);
+		uint64_t o = atomic_load_explicit(&sl->owner, ACQ);
+		int64_t last = atomic_load_explicit(&sl->stats.last_ns, RLX);
+
+		if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER ||
+		    now - last < FUTEX_IDLE_NS)
+			continue;
+		if (owner_liveness(o) != PROC_DEAD)
+			continue;
+		if (slot_take_over(f, i, o, FUTEX_OWNER_SERVER))
+			slot_settle(f, i, FUTEX_OWNER_SERVER, false);
+	}
+}
+
+/*
+ * Wait until a request may be ready: spin (one thread at a time) for the
+ * spin budget, then sleep on the bell.  0 to look again, SHMRPC_ETIMEOUT,
+ * SHMRPC_ESTOPPED.
+ */
+static int wait_for_work(struct futex_transport *f, int64_t deadline)
+{
+	struct futex_header *h = f->hdr;
+	uint32_t zero = 0, bell;
+	int64_t now;
+
+	if (f->spin_ns > 0 &&
+	    atomic_compare_exchange_strong(&h->spinning, &zero, 1)) {
+		int64_t t0 = clock_now_ns();
+		for (;;) {
+			bool found = false;
+			for (int k = 0; k < 16 && !found; k++) {
+				cpu_relax();
+				found = any_ready(f);
+			}
+			if (found || atomic_load_explicit(&f->stopped, RLX)) {
+				atomic_fetch_sub_explicit(&h->spinning, 1, SEQ);
+				return 0;
+			}
+			if (clock_now_ns() - t0 >= f->spin_ns)
+				break;
+		}
+		/* Announce the sleep before we stop spinning (see
+		 * ring_server()). */
+		atomic_fetch_add_explicit(&h->sleepers, 1, SEQ);
+		atomic_fetch_sub_explicit(&h->spinning, 1, SEQ);
+	} else {
+		atomic_fetch_add_explicit(&h->sleepers, 1, SEQ);
+	}
+	bell = atomic_load_explicit(&h->bell, SEQ);
+	if (atomic_load_explicit(&f->stopped, SEQ)) {
+		atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+		return SHMRPC_ESTOPPED;
+	}
+	if (any_ready(f)) {
+		atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+		return 0;
+	}
+	now = clock_now_ns();
+	if (now >= deadline) {
+		atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+		return SHMRPC_ETIMEOUT;
+	}
+	/* Wake up at least once per sweep interval to look for dead
+	 * clients. */
+	int64_t slice = deadline - now;
+	if (slice > FUTEX_SWEEP_NS)
+		slice = FUTEX_SWEEP_NS;
+	futex_wait(&h->bell, bell, slice);
+	atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+	return 0;
+}
+
+static int futex_recv_request(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len, uint32_t *peer)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_header *h = f->hdr;
+	int64_t deadline = deadline_after(t->timeout);
+	struct futex_slot *sl;
+	uint32_t n, i;
+	int64_t now;
+	int rc;
+
+	*len = 0;
+	*peer = 0;
+	for (;;) {
+		if (atomic_load_explicit(&f->stopped, ACQ))
+			return SHMRPC_ESTOPPED;
+		rc = take_request(f);
+		now = clock_now_ns();
+		if (rc >= 0)
+			break;
+		sweep_dead_clients(f, now);
+		rc = wait_for_work(f, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	i = (uint32_t)rc;
+	sl = slot_at(f, i);
+	f->taken_gen[i] = FUTEX_GEN_OF(atomic_load_explicit(&sl->state, RLX));
+	f->taken_ns[i] = now;
+	n = atomic_load_explicit(&sl->req_len, RLX);
+	*peer = i;
+	ctr_add(&h->stats.calls, 1);
+	ctr_add(&h->stats.in_flight, 1);
+	ctr_add(&h->stats.bytes_in, n);
+	atomic_store_explicit(&h->stats.last_ns, now, RLX);
+	if (n > t->max_message) {
+		ctr_add(&h->stats.errors, 1);
+		return SHMRPC_ETRANSPORT;
+	}
+	if (n > cap)
+		return SHMRPC_ETOOBIG;
+	memcpy(buf, req_buf(f, i), n);
+	*len = n;
+	return 0;
+}
+
+/* The client of slot i left during the call the server held (ABANDONED,
+ * generation gen): drop the answer and free the slot. */
+static void release_abandoned(struct futex_transport *f, uint32_t i,
+    uint32_t gen)
+{
+	struct futex_slot *sl = slot_at(f, i);
+	uint32_t s = FUTEX_STATE(gen, FUTEX_ABANDONED);
+
+	if (atomic_compare_exchange_strong(&sl->state, &s,
+		FUTEX_STATE(gen + 1, FUTEX_IDLE)))
+		atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE, REL);
+	ctr_add(&f->hdr->stats.errors, 1);
+	ctr_add(&f->hdr->stats.in_flight, (uint64_t)-1);
+	log_info("channel %s: client of slot %u left; answer discarded",
+	    f->base.name, i);
+}
+
+static int futex_send_response(shmrpc_transport *t, uint32_t peer,
+    const void *buf, size_t len)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_header *h = f->hdr;
+	struct futex_slot *sl;
+	uint32_t gen, s;
+	int64_t now;
+
+	if (peer >= f->nslots)
+		return -EINVAL;
+	sl = slot_at(f, peer);
+	gen = f->taken_gen[peer];
+	s = atomic_load_explicit(&sl->state, ACQ);
+	if (s == FUTEX_STATE(gen, FUTEX_ABANDONED)) {
+		release_abandoned(f, peer, gen);
+		return 0;
+	}
+	if (s != FUTEX_STATE(gen, FUTEX_BUSY))
+		return SHMRPC_ESTATE;
+	memcpy(resp_buf(f, peer), buf, len);
+	atomic_store_explicit(&sl->resp_len, (uint32_t)len, RLX);
+	if (!atomic_compare_exchange_strong(&sl->state, &s,
+		FUTEX_STATE(gen, FUTEX_RESP))) {
+		/* Only the client leaving can have changed BUSY. */
+		release_abandoned(f, peer, gen);
+		return 0;
+	}
+	if (atomic_load_explicit(&sl->waiting, SEQ))
+		futex_wake(&sl->state, 1);
+	now = clock_now_ns();
+	ctr_add(&h->stats.bytes_out, len);
+	ctr_add(&h->stats.in_flight, (uint64_t)-1);
+	ctr_add(&h->stats.latency[lat_bucket(now - f->taken_ns[peer])], 1);
+	atomic_store_explicit(&h->stats.last_ns, now, RLX);
+	return 0;
+}
+
+static void futex_wake_op(shmrpc_transport *t)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	/* Async-signal-safe: atomics and one system call. */
+	atomic_store_explicit(&f->stopped, true, SEQ);
+	atomic_fetch_add_explicit(&f->hdr->bell, 1, SEQ);
+	futex_wake(&f->hdr->bell, INT_MAX);
+}
+
+/* ---- client side ------------------------------------------------------- */
+
+/* Map and check the segment.  0, SHMRPC_ENOCHANNEL, SHMRPC_EVERSION,
+ * SHMRPC_ENOTOURS, SHMRPC_ESERVERDEAD, -errno. */
+static int open_segment(struct futex_transport *f, size_t want_buffer)
+{
+	struct futex_header *h;
+	int rc;
+
+	rc = shmobj_open(f->fname, FUTEX_HEADER_SIZE, 0, &f->map);
+	if (rc < 0)
+		return rc;
+	h = f->map.addr;
+	rc = futex_header_check(h, f->map.size, f->fname);
+	if (rc < 0)
+		return rc;
+	if (want_buffer > h->buffer_size) {
+		log_info("channel %s: buffers are %llu bytes, %zu wanted",
+		    f->base.name, (unsigned long long)h->buffer_size,
+		    want_buffer);
+		return SHMRPC_EVERSION;
+	}
+	if (atomic_load(&h->server_state) != FUTEX_SERVER_RUNNING)
+		return SHMRPC_ENOCHANNEL;
+	if (proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
+		return SHMRPC_ESERVERDEAD;
+	f->hdr = h;
+	f->slots = (struct futex_slot *)((char *)f->map.addr +
+	    h->slots_offset);
+	f->buffers = (unsigned char *)f->map.addr + h->buffers_offset;
+	f->nslots = h->nslots;
+	f->stride = h->buffer_stride;
+	f->base.max_message = h->buffer_size - MSG_HEADER_SIZE;
+	return 0;
+}
+
+static void reset_counters(struct futex_counters *c)
+{
+	atomic_store_explicit(&c->calls, 0, RLX);
+	atomic_store_explicit(&c->errors, 0, RLX);
+	atomic_store_explicit(&c->timeouts, 0, RLX);
+	atomic_store_explicit(&c->bytes_in, 0, RLX);
+	atomic_store_explicit(&c->bytes_out, 0, RLX);
+	atomic_store_explicit(&c->in_flight, 0, RLX);
+	atomic_store_explicit(&c->last_ns, 0, RLX);
+	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++)
+		atomic_store_explicit(&c->latency[b], 0, RLX);
+}
+
+static void slot_claimed(struct futex_transport *f, uint32_t i)
+{
+	struct futex_slot *sl = slot_at(f, i);
+	int64_t now = clock_now_ns();
+
+	reset_counters(&sl->stats);
+	/* Counts as activity, so the server does not check on us at
+	 * once. */
+	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+	atomic_store_explicit(&sl->owner_start, proc_self_start_time(), RLX);
+	atomic_store_explicit(&sl->claimed_ns, now, RLX);
+	atomic_store_explicit(&sl->waiting, 0, RLX);
+	f->slot = i;
+	f->has_slot = true;
+}
+
+/* Claim a free slot, or take over one whose client died.  0 or
+ * SHMRPC_EFULL. */
+static int claim_slot(struct futex_transport *f)
+{
+	for (uint32_t i = 0; i < f->nslots; i++) {
+		struct futex_slot *sl = slot_at(f, i);
+		uint64_t o = FUTEX_OWNER_FREE;
+
+		if (atomic_load_explicit(&sl->owner, RLX) == FUTEX_OWNER_FREE &&
+		    atomic_compare_exchange_strong(&sl->owner, &o, f->me)) {
+			slot_claimed(f, i);
+			return 0;
+		}
+	}
+	for (uint32_t i = 0; i < f->nslots; i++) {
+		uint64_t o = atomic_load(&slot_at(f, i)->owner);
+
+		if (owner_liveness(o) != PROC_DEAD)
+			continue;
+		if (slot_take_over(f, i, o, f->me) &&
+		    slot_settle(f, i, f->me, true)) {
+			slot_claimed(f, i);
+			return 0;
+		}
+	}
+	return SHMRPC_EFULL;
+}
+
+static int futex_open(shmrpc_transport **out, const char *name,
+    const shmrpc_options *opts)
+{
+	struct futex_transport *f = calloc(1, sizeof(*f));
+	int64_t deadline = deadline_after(opts->wait_for_server);
+	int rc;
+
+	if (f == NULL)
+		return -ENOMEM;
+	f->map = (struct shm_map)SHM_MAP_INIT;
+	futex_object_names(name, &f->fname, 1);
+	atomic_init(&f->stopped, false);
+	f->me = self_owner_id();
+	f->spin_ns = resolve_spin(opts);
+	transport_base_init(&f->base, &transport_futex_ops,
+	    SHMRPC_TRANSPORT_FUTEX, false, name, opts, 0);
+	for (;;) {
+		rc = open_segment(f, opts->buffer_size);
+		if (rc == 0)
+			rc = claim_slot(f);
+		if (rc == 0)
+			break;
+		f->hdr = NULL;
+		shmobj_close(&f->map);
+		if ((rc != SHMRPC_ENOCHANNEL && rc != SHMRPC_EFULL) ||
+		    opts->wait_for_server <= 0 || clock_now_ns() >= deadline)
+			break;
+		struct timespec ts = ns_to_timespec(FUTEX_RETRY_NS);
+		nanosleep(&ts, NULL);
+	}
+	if (rc < 0) {
+		futex_close(&f->base);
+		return rc;
+	}
+	*out = &f->base;
+	return 0;
+}
+
+/* Is the server gone?  0, SHMRPC_ESTOPPED (it closed the channel) or
+ * SHMRPC_ESERVERDEAD.  Reads /proc only when check_process. */
+static int server_gone(struct futex_transport *f, bool check_process)
+{
+	struct futex_header *h = f->hdr;
+
+	if (f->server_gone != 0)
+		return f->server_gone;
+	if (atomic_load_explicit(&h->server_state, SEQ) != FUTEX_SERVER_RUNNING)
+		f->server_gone = SHMRPC_ESTOPPED;
+	else if (check_process &&
+	    proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
+		f->server_gone = SHMRPC_ESERVERDEAD;
+	return f->server_gone;
+}
+
+/*
+ * Wait until our slot holds the answer of generation gen: spin for the
+ * budget, then sleep in slices, checking the server between them.  0,
+ * SHMRPC_ETIMEOUT, SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED, SHMRPC_ETRANSPORT
+ * (the slot was changed under us).
+ */
+static int wait_response(struct futex_transport *f, uint32_t gen,
+    int64_t deadline)
+{
+	struct futex_slot *sl = slot_at(f, f->slot);
+	const uint32_t want = FUTEX_STATE(gen, FUTEX_RESP);
+	int64_t now, last_check;
+	uint32_t s;
+	int rc = 0;
+
+	if (atomic_load_explicit(&sl->state, ACQ) == want)
+		return 0;
+	if (f->spin_ns > 0) {
+		int64_t t0 = clock_now_ns();
+		for (;;) {
+			for (int k = 0; k < 32; k++) {
+				cpu_relax();
+				if (atomic_load_explicit(&sl->state, ACQ) ==
+				    want)
+					return 0;
+			}
+			if (clock_now_ns() - t0 >= f->spin_ns)
+				break;
+		}
+	}
+	last_check = clock_now_ns();
+	for (;;) {
+		atomic_store_explicit(&sl->waiting, 1, SEQ);
+		s = atomic_load_explicit(&sl->state, SEQ);
+		if (s == want)
+			break;
+		if (FUTEX_GEN_OF(s) != gen || (FUTEX_PHASE_OF(s) != FUTEX_REQ &&
+		    FUTEX_PHASE_OF(s) != FUTEX_BUSY)) {
+			log_error("channel %s: slot %u changed under a call "
+			    "(state %#x)", f->base.name, f->slot, s);
+			rc = SHMRPC_ETRANSPORT;
+			break;
+		}
+		now = clock_now_ns();
+		rc = server_gone(f, now - last_check >= FUTEX_CHECK_NS);
+		if (rc < 0)
+			break;
+		if (now - last_check >= FUTEX_CHECK_NS)
+			last_check = now;
+		if (now >= deadline) {
+			rc = SHMRPC_ETIMEOUT;
+			break;
+		}
+		int64_t slice = FUTEX_CHECK_NS - (now - last_check);
+		if (slice > deadline - now)
+			slice = deadline - now;
+		futex_wait(&sl->state, s, slice);
+	}
+	atomic_store_explicit(&sl->waiting, 0, RLX);
+	return rc;
+}
+
+/* The answer of a call that timed out arrived: drop it. */
+static int finish_pending(struct futex_transport *f, int64_t deadline)
+{
+	int rc = wait_response(f, f->pending_gen, deadline);
+
+	if (rc < 0)
+		return rc;
+	atomic_store_explicit(&slot_at(f, f->slot)->state,
+	    FUTEX_STATE(f->pending_gen, FUTEX_IDLE), REL);
+	f->pending = false;
+	log_info("channel %s: dropped the late answer of a call that timed "
+		 "out", f->base.name);
+	return 0;
+}
+
+static int futex_send_request(shmrpc_transport *t, const void *buf,
+    size_t len)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_header *h = f->hdr;
+	struct futex_slot *sl = slot_at(f, f->slot);
+	uint32_t s, i = f->slot;
+	int64_t now;
+	int rc;
+
+	rc = server_gone(f, false);
+	if (rc < 0)
+		return rc;
+	if (f->pending) {
+		rc = finish_pending(f, deadline_after(t->timeout));
+		if (rc < 0)
+			return rc;
+	}
+	s = atomic_load_explicit(&sl->state, RLX);
+	if (FUTEX_PHASE_OF(s) != FUTEX_IDLE)
+		return SHMRPC_ESTATE;
+	memcpy(req_buf(f, i), buf, len);
+	atomic_store_explicit(&sl->req_len, (uint32_t)len, RLX);
+	now = clock_now_ns();
+	ctr_bump(&sl->stats.calls, 1);
+	ctr_bump(&sl->stats.bytes_out, len);
+	atomic_store_explicit(&sl->stats.in_flight, 1, RLX);
+	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+	f->call_gen = FUTEX_GEN_OF(s);
+	f->call_t0 = now;
+	f->call_open = true;
+	atomic_store_explicit(&sl->state, FUTEX_STATE(f->call_gen, FUTEX_REQ),
+	    REL);
+	atomic_fetch_or_explicit(&h->ready[i / 64], 1ull << (i % 64), SEQ);
+	ring_server(h);
+	return 0;
+}
+
+/* The call ended without its answer (timeout, error): withdraw the
+ * request if the server has not taken it, else remember to drop its
+ * answer before the next call. */
+static void abandon_call(struct futex_transport *f)
+{
+	struct futex_slot *sl = slot_at(f, f->slot);
+	uint32_t gen = f->call_gen;
+
+	f->call_open = false;
+	atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&sl->state, ACQ);
+
+		if (FUTEX_GEN_OF(s) != gen)
+			return;
+		switch (FUTEX_PHASE_OF(s)) {
+		case FUTEX_REQ:
+			if (atomic_compare_exchange_strong(&sl->state, &s,
+				FUTEX_STATE(gen + 1, FUTEX_IDLE)))
+				return;
+			continue;
+		case FUTEX_BUSY:
+			f->pending = true;
+			f->pending_gen = gen;
+			return;
+		case FUTEX_RESP:
+			atomic_store_explicit(&sl->state,
+			    FUTEX_STATE(gen, FUTEX_IDLE), REL);
+			return;
+		default:
+			return;
+		}
+	}
+}
+
+static void count_client_error(struct futex_transport *f, int rc)
+{
+	struct futex_slot *sl = slot_at(f, f->slot);
+
+	if (rc == SHMRPC_ETIMEOUT) {
+		ctr_bump(&sl->stats.timeouts, 1);
+		ctr_add(&f->hdr->stats.timeouts, 1);
+	} else {
+		ctr_bump(&sl->stats.errors, 1);
+		ctr_add(&f->hdr->stats.errors, 1);
+	}
+}
+
+static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_slot *sl = slot_at(f, f->slot);
+	uint32_t n;
+	int64_t now;
+	int rc;
+
+	*len = 0;
+	if (!f->call_open)
+		return SHMRPC_ESTATE;
+	rc = wait_response(f, f->call_gen, deadline_after(t->timeout));
+	if (rc < 0) {
+		count_client_error(f, rc);
+		abandon_call(f);
+		return rc;
+	}
+	n = atomic_load_explicit(&sl->resp_len, RLX);
+	if (n > t->max_message) {
+		rc = SHMRPC_ETRANSPORT;
+	} else if (n > cap) {
+		rc = SHMRPC_ETOOBIG;
+	} else {
+		memcpy(buf, resp_buf(f, f->slot), n);
+		*len = n;
+	}
+	atomic_store_explicit(&sl->state, FUTEX_STATE(f->call_gen, FUTEX_IDLE),
+	    REL);
+	f->call_open = false;
+	now = clock_now_ns();
+	ctr_bump(&sl->stats.bytes_in, n);
+	atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
+	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+	ctr_bump(&sl->stats.latency[lat_bucket(now - f->call_t0)], 1);
+	if (rc < 0)
+		count_client_error(f, rc);
+	return rc;
+}
+
+static void futex_end_call(shmrpc_transport *t)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	if (f->call_open)
+		abandon_call(f);
+}
+
+static void futex_note_error(shmrpc_transport *t, int err)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	if (!t->is_server && f->has_slot)
+		count_client_error(f, err);
+}
+
+/* ---- both -------------------------------------------------------------- */
+
+static void futex_close(shmrpc_transport *t)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	if (f->hdr != NULL && t->is_server) {
+		if (f->created) {
+			int rc = shmobj_unlink(f->fname);
+			if (rc < 0)
+				log_warn("cannot remove /dev/shm/%s: %s",
+				    f->fname, shmrpc_strerror(rc));
+		}
+		/* Tell clients, and wake the ones asleep. */
+		atomic_store_explicit(&f->hdr->server_state,
+		    FUTEX_SERVER_CLOSED, SEQ);
+		for (uint32_t i = 0; i < f->nslots; i++)
+			if (atomic_load_explicit(&slot_at(f, i)->waiting, SEQ))
+				futex_wake(&slot_at(f, i)->state, INT_MAX);
+	} else if (f->hdr != NULL && f->has_slot) {
+		slot_settle(f, f->slot, f->me, false);
+	}
+	shmobj_close(&f->map);
+	free(f->taken_gen);
+	free(f->taken_ns);
+	free(f);
+}
+
+const struct transport_ops transport_futex_ops = {
+	.object_names = futex_object_names,
+	.create = futex_create,
+	.open = futex_open,
+	.close = futex_close,
+	.send_request = futex_send_request,
+	.recv_response = futex_recv_response,
+	.end_call = futex_end_call,
+	.recv_request = futex_recv_request,
+	.send_response = futex_send_response,
+	.wake = futex_wake_op,
+	.note_error = futex_note_error,
+};
