@@ -115,6 +115,11 @@ struct futex_slot {
 	_Atomic uint32_t waiting;  /* 1 while the client is in FUTEX_WAIT */
 	_Atomic uint32_t req_len;  /* written by the client before REQ */
 	_Atomic uint32_t resp_len; /* written by the server before RESP */
+	/* CPUs the two sides last ran on (client: when posting; server:
+	 * when taking the request), so that neither spins on the CPU the
+	 * other needs. */
+	_Atomic int32_t client_cpu;
+	_Atomic int32_t server_cpu;
 
 	/* Line 1: ownership (see FUTEX_OWNER_*); info fields for viewers. */
 	alignas(FUTEX_CACHELINE) _Atomic uint64_t owner;
@@ -153,12 +158,18 @@ struct futex_header {
 
 	/* Line 2: how clients wake the server.  `bell` is the futex word
 	 * sleeping server threads wait on; a client rings it (increment and
-	 * FUTEX_WAKE) only when no server thread spins and one sleeps. */
+	 * FUTEX_WAKE) only when a server thread sleeps and none spins.
+	 * Written only when a server thread goes to sleep or wakes up, so
+	 * clients of a busy server read it from their cache. */
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t bell;
 	_Atomic uint32_t sleepers; /* server threads in (or entering) WAIT */
-	_Atomic uint32_t spinning; /* server threads spinning for work */
 
-	/* Lines 3-4: bit i set = slot i has posted a request.  The server
+	/* Line 3: the server thread spinning for work, if any (at most
+	 * one spins at a time). */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t spinning;
+	_Atomic int32_t spinner_cpu; /* its CPU */
+
+	/* Lines 4-5: bit i set = slot i has posted a request.  The server
 	 * finds work by scanning these words, not the slots. */
 	alignas(FUTEX_CACHELINE) _Atomic uint64_t ready[FUTEX_READY_WORDS];
 

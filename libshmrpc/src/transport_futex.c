@@ -31,6 +31,7 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,14 @@
  * gives its core back quickly when the other side is slow.
  */
 #define FUTEX_DEFAULT_SPIN_NS 50000
+/*
+ * Of the spin budget, at most this much is pure spinning (pause, load).
+ * After it, and at once if the peer last ran on our CPU, a waiter calls
+ * sched_yield() between looks: if the peer is runnable on our CPU it
+ * gets the CPU (and the scheduler sees two runnable tasks and may move
+ * one to another CPU), otherwise the call returns at once.
+ */
+#define FUTEX_PURE_SPIN_NS 5000
 /* Longest spin accepted from options or the environment: 1 s. */
 #define FUTEX_MAX_SPIN_NS 1000000000LL
 /* A sleeping client checks the server process this often. */
@@ -85,6 +94,7 @@ struct futex_transport {
 	atomic_bool stopped;       /* wake() was called */
 	_Atomic uint32_t cursor;   /* where the next scan of ready[] starts */
 	_Atomic int64_t next_sweep;
+	_Atomic int32_t last_client_cpu; /* CPU of the last client served */
 	/* Per slot, owned by the thread serving that slot's call. */
 	uint32_t *taken_gen;
 	int64_t *taken_ns;
@@ -339,6 +349,7 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	atomic_init(&f->stopped, false);
 	atomic_init(&f->cursor, 0);
 	atomic_init(&f->next_sweep, 0);
+	atomic_init(&f->last_client_cpu, -1);
 	f->spin_ns = resolve_spin(opts);
 	transport_base_init(&f->base, &transport_futex_ops,
 	    SHMRPC_TRANSPORT_FUTEX, true, name, opts,
@@ -392,11 +403,13 @@ static bool any_ready(struct futex_transport *f)
 	return false;
 }
 
-/* Ring the bell: wake one sleeping server thread, if no thread spins. */
+/* Ring the bell: wake one sleeping server thread, if no thread spins.
+ * sleepers first: with a busy single-threaded server it is 0 and its
+ * cache line stays shared, while `spinning` changes on every request. */
 static void ring_server(struct futex_header *h)
 {
-	if (atomic_load_explicit(&h->spinning, SEQ) == 0 &&
-	    atomic_load_explicit(&h->sleepers, SEQ) > 0) {
+	if (atomic_load_explicit(&h->sleepers, SEQ) > 0 &&
+	    atomic_load_explicit(&h->spinning, SEQ) == 0) {
 		atomic_fetch_add_explicit(&h->bell, 1, SEQ);
 		futex_wake(&h->bell, 1);
 	}
@@ -439,6 +452,10 @@ static int take_request(struct futex_transport *f)
 				FUTEX_STATE(FUTEX_GEN_OF(s), FUTEX_BUSY)))
 				continue;
 			atomic_store_explicit(&f->cursor, i + 1, RLX);
+			atomic_store_explicit(&sl->server_cpu, sched_getcpu(),
+			    RLX);
+			atomic_store_explicit(&f->last_client_cpu,
+			    atomic_load_explicit(&sl->client_cpu, RLX), RLX);
 			/* More work waiting and nobody looking: pass it
 			 * on to another thread. */
 			if (atomic_load_explicit(&h->sleepers, SEQ) > 0 &&
@@ -486,7 +503,13 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline)
 
 	if (f->spin_ns > 0 &&
 	    atomic_compare_exchange_strong(&h->spinning, &zero, 1)) {
-		int64_t t0 = clock_now_ns();
+		int64_t t0 = clock_now_ns(), spun;
+		int me = sched_getcpu();
+		/* The client we served last will likely post next; if it
+		 * ran here, pure spinning would only keep it off the CPU. */
+		bool yield = me == atomic_load_explicit(&f->last_client_cpu,
+		    RLX);
+		atomic_store_explicit(&h->spinner_cpu, me, RLX);
 		for (;;) {
 			bool found = false;
 			for (int k = 0; k < 16 && !found; k++) {
@@ -497,8 +520,11 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline)
 				atomic_fetch_sub_explicit(&h->spinning, 1, SEQ);
 				return 0;
 			}
-			if (clock_now_ns() - t0 >= f->spin_ns)
+			spun = clock_now_ns() - t0;
+			if (spun >= f->spin_ns)
 				break;
+			if (yield || spun >= FUTEX_PURE_SPIN_NS)
+				sched_yield();
 		}
 		/* Announce the sleep before we stop spinning (see
 		 * ring_server()). */
@@ -601,12 +627,15 @@ static int futex_send_response(shmrpc_transport *t, uint32_t peer,
 	struct futex_header *h = f->hdr;
 	struct futex_slot *sl;
 	uint32_t gen, s;
-	int64_t now;
+	int64_t now, taken;
 
 	if (peer >= f->nslots)
 		return -EINVAL;
 	sl = slot_at(f, peer);
+	/* Read our notes on the call now: once the answer is out, the
+	 * client may post again and another thread take the slot. */
 	gen = f->taken_gen[peer];
+	taken = f->taken_ns[peer];
 	s = atomic_load_explicit(&sl->state, ACQ);
 	if (s == FUTEX_STATE(gen, FUTEX_ABANDONED)) {
 		release_abandoned(f, peer, gen);
@@ -627,7 +656,7 @@ static int futex_send_response(shmrpc_transport *t, uint32_t peer,
 	now = clock_now_ns();
 	ctr_add(&h->stats.bytes_out, len);
 	ctr_add(&h->stats.in_flight, (uint64_t)-1);
-	ctr_add(&h->stats.latency[lat_bucket(now - f->taken_ns[peer])], 1);
+	ctr_add(&h->stats.latency[lat_bucket(now - taken)], 1);
 	atomic_store_explicit(&h->stats.last_ns, now, RLX);
 	return 0;
 }
@@ -807,16 +836,30 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 	if (atomic_load_explicit(&sl->state, ACQ) == want)
 		return 0;
 	if (f->spin_ns > 0) {
-		int64_t t0 = clock_now_ns();
+		int64_t t0 = clock_now_ns(), spun;
+		int me = sched_getcpu(), peer;
 		for (;;) {
-			for (int k = 0; k < 32; k++) {
+			for (int k = 0; k < 16; k++) {
 				cpu_relax();
-				if (atomic_load_explicit(&sl->state, ACQ) ==
-				    want)
+				s = atomic_load_explicit(&sl->state, ACQ);
+				if (s == want)
 					return 0;
 			}
-			if (clock_now_ns() - t0 >= f->spin_ns)
+			spun = clock_now_ns() - t0;
+			if (spun >= f->spin_ns)
 				break;
+			/* Who will answer: the thread that took the call,
+			 * or, before that, the one spinning for work. */
+			if (FUTEX_PHASE_OF(s) == FUTEX_BUSY)
+				peer = atomic_load_explicit(&sl->server_cpu,
+				    RLX);
+			else if (atomic_load_explicit(&f->hdr->spinning, RLX))
+				peer = atomic_load_explicit(
+				    &f->hdr->spinner_cpu, RLX);
+			else
+				peer = -1;
+			if (peer == me || spun >= FUTEX_PURE_SPIN_NS)
+				sched_yield();
 		}
 	}
 	last_check = clock_now_ns();
@@ -897,6 +940,7 @@ static int futex_send_request(shmrpc_transport *t, const void *buf,
 	f->call_gen = FUTEX_GEN_OF(s);
 	f->call_t0 = now;
 	f->call_open = true;
+	atomic_store_explicit(&sl->client_cpu, sched_getcpu(), RLX);
 	atomic_store_explicit(&sl->state, FUTEX_STATE(f->call_gen, FUTEX_REQ),
 	    REL);
 	atomic_fetch_or_explicit(&h->ready[i / 64], 1ull << (i % 64), SEQ);
