@@ -169,7 +169,13 @@ struct futex_header {
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t spinning;
 	_Atomic int32_t spinner_cpu; /* its CPU */
 
-	/* Lines 4-5: bit i set = slot i has posted a request.  The server
+	/* Line 4: clients in a call now (a hint: a client that dies in a
+	 * call is subtracted when the server reclaims its slot).  When
+	 * more clients wait than there are CPUs besides the server's, a
+	 * waiting client gives its CPU away early instead of spinning. */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t client_calls;
+
+	/* Lines 5-6: bit i set = slot i has posted a request.  The server
 	 * finds work by scanning these words, not the slots. */
 	alignas(FUTEX_CACHELINE) _Atomic uint64_t ready[FUTEX_READY_WORDS];
 

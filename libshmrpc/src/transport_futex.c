@@ -62,6 +62,11 @@
  * one to another CPU), otherwise the call returns at once.
  */
 #define FUTEX_PURE_SPIN_NS 5000
+/* The pure-spin window of a client when more clients are in a call than
+ * there are CPUs besides the server's (header.client_calls): the other
+ * clients need our CPU to read their answers and post their next calls,
+ * which overlaps their work with the server's. */
+#define FUTEX_CROWDED_SPIN_NS 1000
 /* Longest spin accepted from options or the environment: 1 s. */
 #define FUTEX_MAX_SPIN_NS 1000000000LL
 /* A sleeping client checks the server process this often. */
@@ -104,6 +109,8 @@ struct futex_transport {
 	uint32_t slot;
 	bool has_slot;
 	bool call_open;            /* posted, answer not yet consumed */
+	bool crowded;              /* more clients in calls than CPUs */
+	uint32_t max_spinners;     /* clients that may spin without crowding */
 	uint32_t call_gen;
 	int64_t call_t0;
 	bool pending;              /* a timed-out call the server still has */
@@ -127,6 +134,14 @@ static inline unsigned char *req_buf(struct futex_transport *f, uint32_t i)
 static inline unsigned char *resp_buf(struct futex_transport *f, uint32_t i)
 {
 	return req_buf(f, i) + f->stride;
+}
+
+/* The slot's call is over (or its client gone): clear its in-flight mark
+ * and take it out of the header's count of clients in a call. */
+static void clear_in_flight(struct futex_header *h, struct futex_slot *sl)
+{
+	if (atomic_exchange_explicit(&sl->stats.in_flight, 0, RLX) != 0)
+		atomic_fetch_sub_explicit(&h->client_calls, 1, RLX);
 }
 
 /* Counter with one writer: no locked instruction. */
@@ -269,6 +284,7 @@ static bool slot_settle(struct futex_transport *f, uint32_t i,
 
 		switch (FUTEX_PHASE_OF(s)) {
 		case FUTEX_BUSY:
+			clear_in_flight(f->hdr, sl);
 			/* Hand over first: once ABANDONED, the server may
 			 * free the slot at any moment. */
 			atomic_store_explicit(&sl->owner, FUTEX_OWNER_SERVER,
@@ -288,7 +304,7 @@ static bool slot_settle(struct futex_transport *f, uint32_t i,
 			if (!atomic_compare_exchange_strong(&sl->state, &s,
 				FUTEX_STATE(gen + 1, FUTEX_IDLE)))
 				continue;
-			atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
+			clear_in_flight(f->hdr, sl);
 			if (keep)
 				return true;
 			atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE,
@@ -778,6 +794,8 @@ static int futex_open(shmrpc_transport **out, const char *name,
 	atomic_init(&f->stopped, false);
 	f->me = self_owner_id();
 	f->spin_ns = resolve_spin(opts);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	f->max_spinners = ncpu > 2 ? (uint32_t)(ncpu - 1) : 1;
 	transport_base_init(&f->base, &transport_futex_ops,
 	    SHMRPC_TRANSPORT_FUTEX, false, name, opts, 0);
 	for (;;) {
@@ -858,7 +876,14 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 				    &f->hdr->spinner_cpu, RLX);
 			else
 				peer = -1;
-			if (peer == me || spun >= FUTEX_PURE_SPIN_NS)
+			/* Give the CPU away rather than spin when the peer
+			 * needs it, and after the pure-spin window, which
+			 * is short when more clients are in calls than
+			 * there are CPUs for them (they need the CPU to
+			 * read their answers and post their next calls). */
+			if (peer == me ||
+			    spun >= (f->crowded ? FUTEX_CROWDED_SPIN_NS
+						: FUTEX_PURE_SPIN_NS))
 				sched_yield();
 		}
 	}
@@ -936,6 +961,8 @@ static int futex_send_request(shmrpc_transport *t, const void *buf,
 	ctr_bump(&sl->stats.calls, 1);
 	ctr_bump(&sl->stats.bytes_out, len);
 	atomic_store_explicit(&sl->stats.in_flight, 1, RLX);
+	f->crowded = atomic_fetch_add_explicit(&h->client_calls, 1, RLX) >=
+	    f->max_spinners;
 	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
 	f->call_gen = FUTEX_GEN_OF(s);
 	f->call_t0 = now;
@@ -957,7 +984,7 @@ static void abandon_call(struct futex_transport *f)
 	uint32_t gen = f->call_gen;
 
 	f->call_open = false;
-	atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
+	clear_in_flight(f->hdr, sl);
 	for (;;) {
 		uint32_t s = atomic_load_explicit(&sl->state, ACQ);
 
@@ -1028,7 +1055,7 @@ static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	f->call_open = false;
 	now = clock_now_ns();
 	ctr_bump(&sl->stats.bytes_in, n);
-	atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
+	clear_in_flight(f->hdr, sl);
 	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
 	ctr_bump(&sl->stats.latency[lat_bucket(now - f->call_t0)], 1);
 	if (rc < 0)
