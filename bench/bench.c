@@ -4,6 +4,8 @@
  *
  * usage: shmrpc-bench [-q] [-o results.json] [-s spin_ns]
  *        shmrpc-bench --spin-sweep [-q]
+ *        shmrpc-bench --one raw|json_add:futex|posix:PAYLOAD:CLIENTS[:CALLS]
+ *                     [-s spin_ns]
  *
  * Cases (each in fresh processes: one server, N client processes):
  *   raw       shmrpc_transport_* byte API; the server echoes the payload
@@ -31,6 +33,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -298,6 +301,20 @@ static void server_main(enum kind kind, const char *ch,
 	_exit(rc == SHMRPC_ESTOPPED ? 0 : 1);
 }
 
+/* Diagnosis only: BENCH_PIN_SERVER=N / BENCH_PIN_CLIENTS=N pin the
+ * server / the clients to CPU N. */
+static void pin_from_env(const char *var)
+{
+	const char *v = getenv(var);
+	cpu_set_t set;
+
+	if (v == NULL || *v == '\0')
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(atoi(v), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 static pid_t start_server(enum kind kind, const char *ch,
     const shmrpc_options *opts, struct board *b)
 {
@@ -307,8 +324,10 @@ static pid_t start_server(enum kind kind, const char *ch,
 	pid = fork();
 	if (pid < 0)
 		err(1, "fork");
-	if (pid == 0)
+	if (pid == 0) {
+		pin_from_env("BENCH_PIN_SERVER");
 		server_main(kind, ch, opts, b);
+	}
 	while (!atomic_load(&b->server_up) && !atomic_load(&b->failed))
 		usleep(200);
 	return pid;
@@ -459,7 +478,7 @@ static void run_case(struct result *r, enum kind kind,
 		pids[c] = fork();
 		if (pids[c] < 0)
 			err(1, "fork");
-		if (pids[c] == 0)
+		if (pids[c] == 0 && (pin_from_env("BENCH_PIN_CLIENTS"), 1))
 			client_main(kind, ch, &opts, payload, warm, per, b,
 			    b->lat + (size_t)c * per);
 	}
@@ -637,30 +656,62 @@ static size_t calls_for(enum kind kind, size_t payload)
 	return 48;
 }
 
+static double median3(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/*
+ * For each spin budget and case, run the case several times (interleaved,
+ * so that a noisy moment on the machine hits every budget alike) and
+ * print the median over the runs of the median, p99 and calls/s.
+ */
 static void spin_sweep(int quick)
 {
-	static const long spins[] = { -1, 1000, 5000, 10000, 20000, 50000,
-		100000, 200000 };
+	static const long spins[] = { -1, 5000, 20000, 50000, 100000, 200000,
+		500000, 1000000 };
+	static const struct {
+		enum kind kind;
+		size_t payload;
+		int clients;
+	} cases[] = { { RAW, 100, 1 }, { RAW, 100, 8 }, { JSON_ADD, 100, 1 },
+		{ JSON_ADD, 100, 8 }, { JSON_ADD, 10240, 1 },
+		{ JSON_ADD, 10240, 8 } };
+	enum { NS = sizeof(spins) / sizeof(spins[0]),
+		NC = sizeof(cases) / sizeof(cases[0]), MAXREP = 9 };
+	static double med[NS][NC][MAXREP], p99[NS][NC][MAXREP],
+	    cps[NS][NC][MAXREP];
+	int reps = quick ? 3 : 5;
 	struct result r;
 
-	printf("spin budget sweep (futex, 100 B payload)\n");
-	printf("%9s  %-9s %7s %11s %11s %12s\n", "spin_ns", "case", "clients",
-	    "median_us", "p99_us", "calls_per_s");
-	for (size_t s = 0; s < sizeof(spins) / sizeof(spins[0]); s++) {
-		for (int k = 0; k < 2; k++) {
-			for (int c = 1; c <= 8; c += 7) {
-				size_t n = calls_for((enum kind)k, 100) /
-				    (quick ? 4 : 1);
-				run_case(&r, (enum kind)k,
-				    SHMRPC_TRANSPORT_FUTEX, 100, c, n,
-				    spins[s]);
-				printf("%9ld  %-9s %7d %11.2f %11.2f %12.0f\n",
-				    spins[s] < 0 ? 0 : spins[s], r.kase, c,
-				    r.median_us, r.p99_us, r.calls_per_s);
-				fflush(stdout);
+	for (int rep = 0; rep < reps; rep++) {
+		for (size_t s = 0; s < NS; s++) {
+			for (size_t k = 0; k < NC; k++) {
+				size_t n = calls_for(cases[k].kind,
+				    cases[k].payload) / (quick ? 8 : 2);
+				run_case(&r, cases[k].kind,
+				    SHMRPC_TRANSPORT_FUTEX, cases[k].payload,
+				    cases[k].clients, n, spins[s]);
+				med[s][k][rep] = r.median_us;
+				p99[s][k][rep] = r.p99_us;
+				cps[s][k][rep] = r.calls_per_s;
 			}
 		}
+		fprintf(stderr, "spin sweep: round %d of %d done\n", rep + 1,
+		    reps);
 	}
+	printf("spin budget sweep (futex; median of %d runs of each)\n", reps);
+	printf("%9s  %-9s %8s %7s %11s %11s %12s\n", "spin_ns", "case",
+	    "payload", "clients", "median_us", "p99_us", "calls_per_s");
+	for (size_t s = 0; s < NS; s++)
+		for (size_t k = 0; k < NC; k++)
+			printf("%9ld  %-9s %8zu %7d %11.2f %11.2f %12.0f\n",
+			    spins[s] < 0 ? 0 : spins[s],
+			    cases[k].kind == RAW ? "raw" : "json_add",
+			    cases[k].payload, cases[k].clients,
+			    median3(med[s][k], reps), median3(p99[s][k], reps),
+			    median3(cps[s][k], reps));
 }
 
 int main(int argc, char **argv)
@@ -670,9 +721,10 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "spin", required_argument, NULL, 's' },
 		{ "spin-sweep", no_argument, NULL, 'S' },
+		{ "one", required_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL;
+	const char *out = NULL, *only = NULL;
 	int quick = 0, sweep = 0, ch, n = 0, failed = 0;
 	long spin = 0;
 	struct result rs[64];
@@ -692,6 +744,9 @@ int main(int argc, char **argv)
 		case 'S':
 			sweep = 1;
 			break;
+		case '1':
+			only = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: shmrpc-bench [-q] [-o results.json] "
 			    "[-s spin_ns] [--spin-sweep]\n");
@@ -701,6 +756,24 @@ int main(int argc, char **argv)
 	if (sweep) {
 		spin_sweep(quick);
 		return 0;
+	}
+	if (only != NULL) {
+		char kind[16], tr[16];
+		size_t payload, calls = 0;
+		int clients;
+		shmrpc_transport_kind tk;
+		if (sscanf(only, "%15[^:]:%15[^:]:%zu:%d:%zu", kind, tr,
+			&payload, &clients, &calls) < 4 ||
+		    shmrpc_transport_parse(tr, &tk) < 0 || clients < 1 ||
+		    clients > MAX_CLIENTS)
+			errx(2, "--one KIND:TRANSPORT:PAYLOAD:CLIENTS[:CALLS]");
+		enum kind k = strcmp(kind, "raw") == 0 ? RAW : JSON_ADD;
+		if (calls == 0)
+			calls = calls_for(k, payload) / (quick ? 8 : 1);
+		print_header();
+		run_case(&rs[0], k, tk, payload, clients, calls, spin);
+		print_result(&rs[0]);
+		return !rs[0].ok;
 	}
 
 	printf("shmrpc-bench %s%s, %ld CPUs\n", shmrpc_version(),
