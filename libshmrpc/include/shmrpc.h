@@ -386,13 +386,16 @@ SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
 /* ------------------------------------------------------------------------
  * Live counters (futex transport)
  *
- * A futex channel keeps counters in its shared segment, per channel and
- * per client slot, updated by the server and clients as they work.  These
- * functions read them from any process of the same user, without taking
- * a slot or otherwise disturbing the channel (the segment is mapped
- * read-only for the duration of the call).  Each field is read exactly,
- * but the fields are not one atomic snapshot.  posix channels have no
- * counters (SHMRPC_ENOCHANNEL).
+ * A futex channel keeps counters in its shared segment, per client slot,
+ * updated by each client as it calls (relaxed atomic stores: no lock, no
+ * system call).  The channel's figures are the sum over its current
+ * clients plus those of the clients that have left.  These functions read
+ * them from any process of the same user, without taking a slot or
+ * otherwise disturbing the channel (the segment is mapped read-only for
+ * the duration of the call).  Each field is read exactly, but the fields
+ * are not one atomic snapshot, and a client leaving at that very moment
+ * may be counted twice or not at all in the channel's sums.  posix
+ * channels have no counters (SHMRPC_ENOCHANNEL).
  * ---------------------------------------------------------------------- */
 
 /* Latency buckets: latency[i] counts durations in [2^i, 2^(i+1))
@@ -400,25 +403,24 @@ SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
 #define SHMRPC_LATENCY_BUCKETS 32
 
 typedef struct shmrpc_counters {
-	/* Channel: requests the server took.  Slot: requests the client
-	 * sent. */
+	/* Calls made (requests sent), finished or not. */
 	uint64_t calls;
-	/* Failed calls (other than timeouts): server dead, bad reply,
-	 * method errors.  Channel: also malformed requests, and answers
-	 * discarded because their client had gone. */
+	/* Failed calls other than timeouts: server dead, bad reply, method
+	 * errors.  Channel: also malformed requests and answers the server
+	 * dropped because their client had gone. */
 	uint64_t errors;
-	/* Calls that timed out (as seen by clients). */
+	/* Calls that timed out. */
 	uint64_t timeouts;
-	/* Request bytes (channel: received; slot: the client's bytes_out)
-	 * and response bytes. */
+	/* Bytes as the server sees them for a channel (in: requests, out:
+	 * responses), as the client sees them for a slot (out: requests,
+	 * in: responses). */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
-	/* Channel: requests being served now.  Slot: 1 during a call. */
+	/* Calls in progress (a slot: 0 or 1). */
 	uint64_t in_flight;
-	/* CLOCK_MONOTONIC time of the last activity, ns; 0: none yet. */
+	/* CLOCK_MONOTONIC time of the last call or claim, ns; 0: none. */
 	int64_t last_activity_ns;
-	/* Channel: time from the server taking a request to answering it.
-	 * Slot: round trip seen by the client. */
+	/* Round trips of finished calls as the clients measured them. */
 	uint64_t latency[SHMRPC_LATENCY_BUCKETS];
 } shmrpc_counters;
 

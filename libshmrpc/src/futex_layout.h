@@ -91,9 +91,13 @@ enum futex_phase {
 #define FUTEX_OWNER_START32(o) ((uint32_t)((o) & 0xffffffffu))
 
 /*
- * Live counters.  Every field has one writer at a time except where said,
- * and is updated with relaxed atomics: a reader sees each field exact,
- * though not a snapshot of all fields at one instant.
+ * Live counters.  Each slot's are written by its client alone, with
+ * relaxed loads and stores (no locked instruction, no system call); the
+ * server's hot path writes no counter at all.  A reader sees each field
+ * exact, though not all fields at one instant.  The channel's figures are
+ * computed by the reader: the `retired` counters of the header (clients
+ * that have left: their slot's counters are added in when the slot is
+ * released) plus the counters of the slots held by clients now.
  */
 struct futex_counters {
 	_Atomic uint64_t calls;
@@ -179,14 +183,14 @@ struct futex_header {
 	 * finds work by scanning these words, not the slots. */
 	alignas(FUTEX_CACHELINE) _Atomic uint64_t ready[FUTEX_READY_WORDS];
 
-	/* Channel counters, written by the server (several threads: atomic
-	 * adds) and, for errors and timeouts only, by clients.  calls:
-	 * requests taken; bytes_in/out: request/response bytes; in_flight:
-	 * requests being served; latency: time from taking a request to
-	 * answering it; errors: malformed requests, answers discarded for a
-	 * client that left, and calls clients saw fail; timeouts: calls
-	 * clients saw time out. */
-	alignas(FUTEX_CACHELINE) struct futex_counters stats;
+	/* Counters of the clients that have left (atomic adds, when a slot
+	 * is released: client close, reclaim of a dead client's slot).
+	 * in_flight stays 0; last_ns is the latest last_ns folded in. */
+	alignas(FUTEX_CACHELINE) struct futex_counters retired;
+
+	/* Problems the server saw (atomic adds, rare): malformed requests,
+	 * answers dropped because their client had left. */
+	alignas(FUTEX_CACHELINE) _Atomic uint64_t server_errors;
 
 	/* The channel name, for viewers. */
 	alignas(FUTEX_CACHELINE) char name[SHMRPC_NAME_MAX + 1];

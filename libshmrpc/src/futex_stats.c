@@ -55,6 +55,26 @@ static const struct futex_slot *slots_of(const struct futex_header *h)
 	return (const struct futex_slot *)((const char *)h + h->slots_offset);
 }
 
+static void add_counters(shmrpc_counters *sum, const shmrpc_counters *c)
+{
+	sum->calls += c->calls;
+	sum->errors += c->errors;
+	sum->timeouts += c->timeouts;
+	sum->bytes_in += c->bytes_in;
+	sum->bytes_out += c->bytes_out;
+	sum->in_flight += c->in_flight;
+	if (c->last_activity_ns > sum->last_activity_ns)
+		sum->last_activity_ns = c->last_activity_ns;
+	for (int b = 0; b < SHMRPC_LATENCY_BUCKETS; b++)
+		sum->latency[b] += c->latency[b];
+}
+
+/* Is o the owner word of a client (not free, not handed to the server)? */
+static bool client_owner(uint64_t o)
+{
+	return o != FUTEX_OWNER_FREE && o != FUTEX_OWNER_SERVER;
+}
+
 SHMRPC_API int shmrpc_stats_channel(const char *name,
     shmrpc_channel_stats *out)
 {
@@ -78,11 +98,28 @@ SHMRPC_API int shmrpc_stats_channel(const char *name,
 	out->created_realtime_ns = h->created_ns;
 	out->buffer_size = (size_t)h->buffer_size;
 	out->slots = h->nslots;
-	for (uint32_t i = 0; i < h->nslots; i++)
-		if (atomic_load_explicit(&slots[i].owner, RLX) !=
-		    FUTEX_OWNER_FREE)
+	/* Channel figures: clients gone (retired) plus clients here.  A
+	 * slot being released at this very moment may be counted twice or
+	 * not at all for an instant. */
+	read_counters(&h->retired, &out->counters);
+	out->counters.in_flight = 0;
+	for (uint32_t i = 0; i < h->nslots; i++) {
+		uint64_t o = atomic_load_explicit(&slots[i].owner, RLX);
+		shmrpc_counters c;
+
+		if (o != FUTEX_OWNER_FREE)
 			out->slots_in_use++;
-	read_counters(&h->stats, &out->counters);
+		if (!client_owner(o))
+			continue;
+		read_counters(&slots[i].stats, &c);
+		add_counters(&out->counters, &c);
+	}
+	out->counters.errors += atomic_load_explicit(&h->server_errors, RLX);
+	/* Slots count bytes as their clients see them; the channel as the
+	 * server does: requests in, responses out. */
+	uint64_t requests = out->counters.bytes_out;
+	out->counters.bytes_out = out->counters.bytes_in;
+	out->counters.bytes_in = requests;
 	shmobj_close(&m);
 	return 0;
 }
@@ -106,7 +143,7 @@ SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
 	for (uint32_t i = 0; i < h->nslots && n < max; i++) {
 		uint64_t o = atomic_load_explicit(&slots[i].owner, RLX);
 
-		if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER)
+		if (!client_owner(o))
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].index = i;

@@ -102,7 +102,7 @@ struct futex_transport {
 	_Atomic int32_t last_client_cpu; /* CPU of the last client served */
 	/* Per slot, owned by the thread serving that slot's call. */
 	uint32_t *taken_gen;
-	int64_t *taken_ns;
+	_Atomic uint32_t takes;    /* requests taken, roughly (sweep clock) */
 
 	/* Client side (one call at a time: the caller serialises). */
 	uint64_t me;               /* our owner word */
@@ -259,6 +259,43 @@ int futex_header_check(const struct futex_header *h, size_t file_size,
 	return SHMRPC_EVERSION;
 }
 
+static void reset_counters(struct futex_counters *c)
+{
+	atomic_store_explicit(&c->calls, 0, RLX);
+	atomic_store_explicit(&c->errors, 0, RLX);
+	atomic_store_explicit(&c->timeouts, 0, RLX);
+	atomic_store_explicit(&c->bytes_in, 0, RLX);
+	atomic_store_explicit(&c->bytes_out, 0, RLX);
+	atomic_store_explicit(&c->in_flight, 0, RLX);
+	atomic_store_explicit(&c->last_ns, 0, RLX);
+	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++)
+		atomic_store_explicit(&c->latency[b], 0, RLX);
+}
+
+/* A client leaves its slot: add its counters to the channel's retired
+ * ones and zero them.  Only the slot's holder calls this. */
+static void retire_counters(struct futex_header *h, struct futex_slot *sl)
+{
+	struct futex_counters *c = &sl->stats, *r = &h->retired;
+	int64_t last = atomic_load_explicit(&c->last_ns, RLX);
+	int64_t rlast = atomic_load_explicit(&r->last_ns, RLX);
+
+	ctr_add(&r->calls, atomic_load_explicit(&c->calls, RLX));
+	ctr_add(&r->errors, atomic_load_explicit(&c->errors, RLX));
+	ctr_add(&r->timeouts, atomic_load_explicit(&c->timeouts, RLX));
+	ctr_add(&r->bytes_in, atomic_load_explicit(&c->bytes_in, RLX));
+	ctr_add(&r->bytes_out, atomic_load_explicit(&c->bytes_out, RLX));
+	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++) {
+		uint64_t v = atomic_load_explicit(&c->latency[b], RLX);
+		if (v != 0)
+			ctr_add(&r->latency[b], v);
+	}
+	while (last > rlast && !atomic_compare_exchange_weak_explicit(
+	    &r->last_ns, &rlast, last, RLX, RLX))
+		;
+	reset_counters(c);
+}
+
 /* ---- slots changing hands --------------------------------------------- */
 
 /*
@@ -278,13 +315,14 @@ static bool slot_settle(struct futex_transport *f, uint32_t i,
 {
 	struct futex_slot *sl = slot_at(f, i);
 
+	clear_in_flight(f->hdr, sl);
+	retire_counters(f->hdr, sl);
 	for (;;) {
 		uint32_t s = atomic_load_explicit(&sl->state, ACQ);
 		uint32_t gen = FUTEX_GEN_OF(s);
 
 		switch (FUTEX_PHASE_OF(s)) {
 		case FUTEX_BUSY:
-			clear_in_flight(f->hdr, sl);
 			/* Hand over first: once ABANDONED, the server may
 			 * free the slot at any moment. */
 			atomic_store_explicit(&sl->owner, FUTEX_OWNER_SERVER,
@@ -304,7 +342,6 @@ static bool slot_settle(struct futex_transport *f, uint32_t i,
 			if (!atomic_compare_exchange_strong(&sl->state, &s,
 				FUTEX_STATE(gen + 1, FUTEX_IDLE)))
 				continue;
-			clear_in_flight(f->hdr, sl);
 			if (keep)
 				return true;
 			atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE,
@@ -348,14 +385,10 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	init = calloc(1, FUTEX_HEADER_SIZE);
 	if (f != NULL) {
 		f->taken_gen = calloc(g.nslots, sizeof(*f->taken_gen));
-		f->taken_ns = calloc(g.nslots, sizeof(*f->taken_ns));
 	}
-	if (f == NULL || init == NULL || f->taken_gen == NULL ||
-	    f->taken_ns == NULL) {
-		if (f != NULL) {
+	if (f == NULL || init == NULL || f->taken_gen == NULL) {
+		if (f != NULL)
 			free(f->taken_gen);
-			free(f->taken_ns);
-		}
 		free(f);
 		free(init);
 		return -ENOMEM;
@@ -431,8 +464,9 @@ static void ring_server(struct futex_header *h)
 	}
 }
 
-/* Find a posted request and take it (REQ -> BUSY).  Its slot, or -1. */
-static int take_request(struct futex_transport *f)
+/* Find a posted request and take it (REQ -> BUSY).  Its slot (and in
+ * *gen the call's generation), or -1. */
+static int take_request(struct futex_transport *f, uint32_t *gen)
 {
 	struct futex_header *h = f->hdr;
 	uint32_t words = (f->nslots + 63) / 64;
@@ -467,6 +501,7 @@ static int take_request(struct futex_transport *f)
 			if (!atomic_compare_exchange_strong(&sl->state, &s,
 				FUTEX_STATE(FUTEX_GEN_OF(s), FUTEX_BUSY)))
 				continue;
+			*gen = FUTEX_GEN_OF(s);
 			atomic_store_explicit(&f->cursor, i + 1, RLX);
 			atomic_store_explicit(&sl->server_cpu, sched_getcpu(),
 			    RLX);
@@ -580,8 +615,7 @@ static int futex_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 	struct futex_header *h = f->hdr;
 	int64_t deadline = deadline_after(t->timeout);
 	struct futex_slot *sl;
-	uint32_t n, i;
-	int64_t now;
+	uint32_t n, i, gen = 0;
 	int rc;
 
 	*len = 0;
@@ -589,27 +623,27 @@ static int futex_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 	for (;;) {
 		if (atomic_load_explicit(&f->stopped, ACQ))
 			return SHMRPC_ESTOPPED;
-		rc = take_request(f);
-		now = clock_now_ns();
+		rc = take_request(f, &gen);
 		if (rc >= 0)
 			break;
-		sweep_dead_clients(f, now);
+		sweep_dead_clients(f, clock_now_ns());
 		rc = wait_for_work(f, deadline);
 		if (rc < 0)
 			return rc;
 	}
+	/* A server never idle still looks for dead clients now and then;
+	 * the clock is read once per 1024 requests, not per request. */
+	uint32_t takes = atomic_load_explicit(&f->takes, RLX) + 1;
+	atomic_store_explicit(&f->takes, takes, RLX);
+	if ((takes & 1023) == 0)
+		sweep_dead_clients(f, clock_now_ns());
 	i = (uint32_t)rc;
 	sl = slot_at(f, i);
-	f->taken_gen[i] = FUTEX_GEN_OF(atomic_load_explicit(&sl->state, RLX));
-	f->taken_ns[i] = now;
+	f->taken_gen[i] = gen;
 	n = atomic_load_explicit(&sl->req_len, RLX);
 	*peer = i;
-	ctr_add(&h->stats.calls, 1);
-	ctr_add(&h->stats.in_flight, 1);
-	ctr_add(&h->stats.bytes_in, n);
-	atomic_store_explicit(&h->stats.last_ns, now, RLX);
 	if (n > t->max_message) {
-		ctr_add(&h->stats.errors, 1);
+		atomic_fetch_add_explicit(&h->server_errors, 1, RLX);
 		return SHMRPC_ETRANSPORT;
 	}
 	if (n > cap)
@@ -630,8 +664,7 @@ static void release_abandoned(struct futex_transport *f, uint32_t i,
 	if (atomic_compare_exchange_strong(&sl->state, &s,
 		FUTEX_STATE(gen + 1, FUTEX_IDLE)))
 		atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE, REL);
-	ctr_add(&f->hdr->stats.errors, 1);
-	ctr_add(&f->hdr->stats.in_flight, (uint64_t)-1);
+	atomic_fetch_add_explicit(&f->hdr->server_errors, 1, RLX);
 	log_info("channel %s: client of slot %u left; answer discarded",
 	    f->base.name, i);
 }
@@ -640,18 +673,15 @@ static int futex_send_response(shmrpc_transport *t, uint32_t peer,
     const void *buf, size_t len)
 {
 	struct futex_transport *f = (struct futex_transport *)t;
-	struct futex_header *h = f->hdr;
 	struct futex_slot *sl;
 	uint32_t gen, s;
-	int64_t now, taken;
 
 	if (peer >= f->nslots)
 		return -EINVAL;
 	sl = slot_at(f, peer);
-	/* Read our notes on the call now: once the answer is out, the
+	/* Read our note on the call now: once the answer is out, the
 	 * client may post again and another thread take the slot. */
 	gen = f->taken_gen[peer];
-	taken = f->taken_ns[peer];
 	s = atomic_load_explicit(&sl->state, ACQ);
 	if (s == FUTEX_STATE(gen, FUTEX_ABANDONED)) {
 		release_abandoned(f, peer, gen);
@@ -669,11 +699,6 @@ static int futex_send_response(shmrpc_transport *t, uint32_t peer,
 	}
 	if (atomic_load_explicit(&sl->waiting, SEQ))
 		futex_wake(&sl->state, 1);
-	now = clock_now_ns();
-	ctr_add(&h->stats.bytes_out, len);
-	ctr_add(&h->stats.in_flight, (uint64_t)-1);
-	ctr_add(&h->stats.latency[lat_bucket(now - taken)], 1);
-	atomic_store_explicit(&h->stats.last_ns, now, RLX);
 	return 0;
 }
 
@@ -723,18 +748,6 @@ static int open_segment(struct futex_transport *f, size_t want_buffer)
 	return 0;
 }
 
-static void reset_counters(struct futex_counters *c)
-{
-	atomic_store_explicit(&c->calls, 0, RLX);
-	atomic_store_explicit(&c->errors, 0, RLX);
-	atomic_store_explicit(&c->timeouts, 0, RLX);
-	atomic_store_explicit(&c->bytes_in, 0, RLX);
-	atomic_store_explicit(&c->bytes_out, 0, RLX);
-	atomic_store_explicit(&c->in_flight, 0, RLX);
-	atomic_store_explicit(&c->last_ns, 0, RLX);
-	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++)
-		atomic_store_explicit(&c->latency[b], 0, RLX);
-}
 
 static void slot_claimed(struct futex_transport *f, uint32_t i)
 {
@@ -1014,13 +1027,10 @@ static void count_client_error(struct futex_transport *f, int rc)
 {
 	struct futex_slot *sl = slot_at(f, f->slot);
 
-	if (rc == SHMRPC_ETIMEOUT) {
+	if (rc == SHMRPC_ETIMEOUT)
 		ctr_bump(&sl->stats.timeouts, 1);
-		ctr_add(&f->hdr->stats.timeouts, 1);
-	} else {
+	else
 		ctr_bump(&sl->stats.errors, 1);
-		ctr_add(&f->hdr->stats.errors, 1);
-	}
 }
 
 static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
@@ -1103,7 +1113,6 @@ static void futex_close(shmrpc_transport *t)
 	}
 	shmobj_close(&f->map);
 	free(f->taken_gen);
-	free(f->taken_ns);
 	free(f);
 }
 

@@ -769,6 +769,24 @@ static void test_counters(void **state)
 	/* Reading counters claims no slot. */
 	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
 	assert_int_equal(st.slots_in_use, 1);
+	/* A client that leaves still counts in the channel's figures. */
+	shmrpc_client_close(cli);
+	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(st.slots_in_use, 0);
+	assert_int_equal(st.counters.calls, 101);
+	assert_int_equal(st.counters.errors, 1);
+	assert_int_equal(ss[0].counters.bytes_out, st.counters.bytes_in);
+	assert_int_equal(shmrpc_stats_slots(ch, ss, 2, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	p = json_pack("{}");
+	assert_int_equal(shmrpc_call(cli, "echo", p, &res, &e), 0);
+	json_decref(res);
+	json_decref(p);
+	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(st.counters.calls, 102);
+	assert_int_equal(shmrpc_stats_slots(ch, ss, 2, &n), 0);
+	assert_int_equal(ss[0].counters.calls, 1);
 	shmrpc_client_close(cli);
 	srv_stop(&sv);
 
