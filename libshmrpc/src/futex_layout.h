@@ -57,25 +57,36 @@ enum { FUTEX_SERVER_STARTING = 0, FUTEX_SERVER_RUNNING = 1,
 
 /*
  * A slot's state word: generation << 4 | phase.  The generation changes
- * whenever a call is cut short (withdrawn, reclaimed), so a stale party
- * holding an old value can never complete a compare-and-swap on it.  The
- * client sleeps on this word with FUTEX_WAIT.
+ * with every call and whenever a call is cut short (withdrawn,
+ * reclaimed), so a party holding a stale value can never complete a
+ * compare-and-swap on it.  The client sleeps on this word (FUTEX_WAIT).
  *
- *   IDLE  -client posts->  REQ  -server takes->  BUSY  -server answers-> RESP
- *   RESP  -client reads->  IDLE
- *   BUSY  -client leaves (close, or died and reclaimed)->  ABANDONED
- *   ABANDONED  -server finishes the call, drops the answer->  IDLE (free)
+ *   IDLE|g  -client posts (then sets its ready bit)->  REQ|g+1
+ *   REQ|g   -server answers->  RESP|g  -client reads->  IDLE|g
+ *   REQ|g   -client withdraws (wins its ready bit back)->  IDLE|g+1
+ *   REQ|g   -client leaves while the server has the call->  ABANDONED|g
+ *   ABANDONED|g  -server finishes the call, drops the answer->  IDLE|g+1
+ *
+ * Who has a posted request is decided by its ready bit alone: the server
+ * takes a request by clearing the bit (atomic AND), a client or a
+ * reclaimer withdraws one the same way, and whoever sees the bit set in
+ * the old value has it.  So taking a request writes nothing in the line
+ * the client spins on.  Before trying for the bit, a server thread notes
+ * the state it saw in the slot's `taken`, which tells the server's sweep
+ * whether an ABANDONED call was ever taken (a client that died between
+ * posting and setting its bit leaves a call nobody has).
  */
 enum futex_phase {
 	FUTEX_IDLE = 0,
 	FUTEX_REQ = 1,
-	FUTEX_BUSY = 2,
-	FUTEX_RESP = 3,
-	FUTEX_ABANDONED = 4,
+	FUTEX_RESP = 2,
+	FUTEX_ABANDONED = 3,
 };
 #define FUTEX_PHASE_MASK 0xfu
 #define FUTEX_GEN_SHIFT 4
-#define FUTEX_STATE(gen, phase) (((uint32_t)(gen) << FUTEX_GEN_SHIFT) | (phase))
+#define FUTEX_GEN_MASK 0x0fffffffu /* generations wrap at 2^28 */
+#define FUTEX_STATE(gen, phase) \
+	((((uint32_t)(gen) & FUTEX_GEN_MASK) << FUTEX_GEN_SHIFT) | (phase))
 #define FUTEX_PHASE_OF(s) ((s) & FUTEX_PHASE_MASK)
 #define FUTEX_GEN_OF(s) ((s) >> FUTEX_GEN_SHIFT)
 
@@ -119,16 +130,19 @@ struct futex_slot {
 	_Atomic uint32_t waiting;  /* 1 while the client is in FUTEX_WAIT */
 	_Atomic uint32_t req_len;  /* written by the client before REQ */
 	_Atomic uint32_t resp_len; /* written by the server before RESP */
-	/* CPUs the two sides last ran on (client: when posting; server:
-	 * when taking the request), so that neither spins on the CPU the
-	 * other needs. */
+	/* CPU the client ran on when it posted, so that the server does not
+	 * spin on the CPU the client needs. */
 	_Atomic int32_t client_cpu;
-	_Atomic int32_t server_cpu;
 
-	/* Line 1: ownership (see FUTEX_OWNER_*); info fields for viewers. */
+	/* Line 1: ownership (see FUTEX_OWNER_*); info fields for viewers;
+	 * what the server writes when it takes a request. */
 	alignas(FUTEX_CACHELINE) _Atomic uint64_t owner;
 	_Atomic uint64_t owner_start; /* full start time of the owner */
 	_Atomic int64_t claimed_ns;   /* CLOCK_MONOTONIC when claimed */
+	_Atomic uint32_t taken;       /* state a server thread went for */
+	/* CPU of the server thread that took the last request, so that the
+	 * client does not spin on the CPU the server needs. */
+	_Atomic int32_t server_cpu;
 
 	/* Lines 2..: the client's counters of this slot.  calls: requests
 	 * sent; bytes_out/in: request/response bytes; timeouts: calls
@@ -168,10 +182,9 @@ struct futex_header {
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t bell;
 	_Atomic uint32_t sleepers; /* server threads in (or entering) WAIT */
 
-	/* Line 3: the server thread spinning for work, if any (at most
-	 * one spins at a time). */
+	/* Line 3: server threads spinning for work (at most one spins at a
+	 * time). */
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t spinning;
-	_Atomic int32_t spinner_cpu; /* its CPU */
 
 	/* Line 4: clients in a call now (a hint: a client that dies in a
 	 * call is subtracted when the server reclaims its slot).  When

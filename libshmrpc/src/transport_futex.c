@@ -7,14 +7,19 @@
  *
  *   client                                 server thread
  *   copy request into its slot's buffer
- *   state = REQ (release)
+ *   state = REQ|g+1 (release)
  *   set the slot's bit in ready[]  ---->   sees the bit (spinning on ready[])
- *   (ring the bell only if no server       clears it, CAS state REQ -> BUSY,
- *    thread spins and one sleeps)          copies the request out, runs it
- *   spins on state                         copies the response in
- *                                  <----   CAS state BUSY -> RESP
+ *   (ring the bell only if a server        clears it (atomic AND; the call
+ *    thread sleeps and none spins)          is ours if it was set), copies
+ *   spins on state                          the request out, runs it,
+ *                                           copies the response in
+ *                                  <----   CAS state REQ|g -> RESP|g
  *   sees RESP, copies the response         (FUTEX_WAKE only if the client
- *   state = IDLE                            said it sleeps: slot.waiting)
+ *   state = IDLE|g                          said it sleeps: slot.waiting)
+ *
+ * Each side touches the other's cache lines as little as it can: taking a
+ * request writes nothing in the line the client spins on, and no counter
+ * is shared between the two sides (see futex_layout.h).
  *
  * Either side spins for at most spin_ns, then sleeps in FUTEX_WAIT.  The
  * sleeper announces itself first (slot.waiting, header.sleepers) and then
@@ -298,6 +303,16 @@ static void retire_counters(struct futex_header *h, struct futex_slot *sl)
 
 /* ---- slots changing hands --------------------------------------------- */
 
+/* Clear slot i's ready bit; true if it was set, i.e. if we, not another
+ * party, now have the request it stood for. */
+static bool win_ready_bit(struct futex_header *h, uint32_t i)
+{
+	uint64_t bit = 1ull << (i % 64);
+
+	return (atomic_fetch_and_explicit(&h->ready[i / 64], ~bit, SEQ) &
+	    bit) != 0;
+}
+
 /*
  * The caller holds slot i: its owner word is `holder` (its own id, after
  * claiming it or taking it over from a dead client).  End whatever call
@@ -322,32 +337,42 @@ static bool slot_settle(struct futex_transport *f, uint32_t i,
 		uint32_t gen = FUTEX_GEN_OF(s);
 
 		switch (FUTEX_PHASE_OF(s)) {
-		case FUTEX_BUSY:
-			/* Hand over first: once ABANDONED, the server may
-			 * free the slot at any moment. */
+		case FUTEX_REQ:
+			if (win_ready_bit(f->hdr, i)) {
+				/* Withdrawn: no server thread has it, and
+				 * none can now.  The slot is ours. */
+				atomic_store_explicit(&sl->state,
+				    FUTEX_STATE(gen + 1, FUTEX_IDLE), REL);
+				break;
+			}
+			/* A server thread has the call (or the client died
+			 * before setting its bit: the sweep sees to that).
+			 * Hand the slot over first: once ABANDONED, the
+			 * server may free it at any moment. */
 			atomic_store_explicit(&sl->owner, FUTEX_OWNER_SERVER,
 			    SEQ);
 			if (atomic_compare_exchange_strong(&sl->state, &s,
 				FUTEX_STATE(gen, FUTEX_ABANDONED)))
 				return false;
+			/* Answered meanwhile (RESP): drop it below. */
 			atomic_store_explicit(&sl->owner, holder, SEQ);
 			continue;
 		case FUTEX_ABANDONED:
 			/* Already the server's. */
 			return false;
 		default:
-			/* IDLE, REQ (withdrawn), RESP (dropped).  A new
-			 * generation voids a request the server has not
-			 * taken yet; its ready bit is ignored. */
+			/* IDLE, or RESP: an answer nobody will read.  Only
+			 * the holder changes these; the CAS is cheap
+			 * insurance. */
 			if (!atomic_compare_exchange_strong(&sl->state, &s,
 				FUTEX_STATE(gen + 1, FUTEX_IDLE)))
 				continue;
-			if (keep)
-				return true;
-			atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE,
-			    REL);
-			return false;
+			break;
 		}
+		if (keep)
+			return true;
+		atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE, REL);
+		return false;
 	}
 }
 
@@ -485,23 +510,33 @@ static int take_request(struct futex_transport *f, uint32_t *gen)
 		}
 		while (bits != 0) {
 			unsigned b = (unsigned)__builtin_ctzll(bits);
-			uint64_t bit = 1ull << b;
 			uint32_t i = w * 64 + b;
-			uint64_t old;
+			struct futex_slot *sl;
+			uint32_t s;
 
-			bits &= ~bit;
-			old = atomic_fetch_and_explicit(&h->ready[w], ~bit,
-			    SEQ);
-			if ((old & bit) == 0 || i >= f->nslots)
+			bits &= bits - 1;
+			if (i >= f->nslots)
 				continue;
-			struct futex_slot *sl = slot_at(f, i);
-			uint32_t s = atomic_load_explicit(&sl->state, ACQ);
+			sl = slot_at(f, i);
+			/* Note what we go for before we go for it (see
+			 * futex_layout.h); a set bit means REQ. */
+			s = atomic_load_explicit(&sl->state, ACQ);
 			if (FUTEX_PHASE_OF(s) != FUTEX_REQ)
-				continue; /* withdrawn or stale bit */
-			if (!atomic_compare_exchange_strong(&sl->state, &s,
-				FUTEX_STATE(FUTEX_GEN_OF(s), FUTEX_BUSY)))
+				continue; /* taken or withdrawn meanwhile */
+			atomic_store_explicit(&sl->taken, s, RLX);
+			if (!win_ready_bit(h, i))
 				continue;
-			*gen = FUTEX_GEN_OF(s);
+			/* Ours.  The client may have withdrawn and posted
+			 * again since we looked: look again. */
+			uint32_t s2 = atomic_load_explicit(&sl->state, ACQ);
+			if (s2 != s)
+				atomic_store_explicit(&sl->taken, s2, RLX);
+			if (FUTEX_PHASE_OF(s2) != FUTEX_REQ) {
+				log_error("channel %s: slot %u has its ready "
+				    "bit but state %#x", f->base.name, i, s2);
+				continue;
+			}
+			*gen = FUTEX_GEN_OF(s2);
 			atomic_store_explicit(&f->cursor, i + 1, RLX);
 			atomic_store_explicit(&sl->server_cpu, sched_getcpu(),
 			    RLX);
@@ -518,6 +553,32 @@ static int take_request(struct futex_transport *f, uint32_t *gen)
 	return -1;
 }
 
+/*
+ * Slot i was handed to the server (ABANDONED) with a call no server
+ * thread ever took: its client died between posting and setting its
+ * ready bit.  Nobody else will free it; do it.  A thread that took the
+ * call noted it in `taken` before winning the bit, and that note is
+ * visible here (the bit's release chain runs through the CAS that made
+ * the slot ABANDONED, which we read with acquire).
+ */
+static void release_orphan(struct futex_transport *f, uint32_t i)
+{
+	struct futex_slot *sl = slot_at(f, i);
+	uint32_t s = atomic_load_explicit(&sl->state, ACQ);
+	uint32_t gen = FUTEX_GEN_OF(s);
+
+	if (FUTEX_PHASE_OF(s) != FUTEX_ABANDONED ||
+	    atomic_load_explicit(&sl->taken, RLX) ==
+		FUTEX_STATE(gen, FUTEX_REQ))
+		return;
+	if (atomic_compare_exchange_strong(&sl->state, &s,
+		FUTEX_STATE(gen + 1, FUTEX_IDLE))) {
+		atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE, REL);
+		log_info("channel %s: freed slot %u (its client died while "
+			 "posting)", f->base.name, i);
+	}
+}
+
 /* Reclaim the slots of dead clients that have been quiet a while. */
 static void sweep_dead_clients(struct futex_transport *f, int64_t now)
 {
@@ -531,8 +592,11 @@ static void sweep_dead_clients(struct futex_transport *f, int64_t now)
 		uint64_t o = atomic_load_explicit(&sl->owner, ACQ);
 		int64_t last = atomic_load_explicit(&sl->stats.last_ns, RLX);
 
-		if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER ||
-		    now - last < FUTEX_IDLE_NS)
+		if (o == FUTEX_OWNER_SERVER) {
+			release_orphan(f, i);
+			continue;
+		}
+		if (o == FUTEX_OWNER_FREE || now - last < FUTEX_IDLE_NS)
 			continue;
 		if (owner_liveness(o) != PROC_DEAD)
 			continue;
@@ -560,7 +624,6 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline)
 		 * ran here, pure spinning would only keep it off the CPU. */
 		bool yield = me == atomic_load_explicit(&f->last_client_cpu,
 		    RLX);
-		atomic_store_explicit(&h->spinner_cpu, me, RLX);
 		for (;;) {
 			bool found = false;
 			for (int k = 0; k < 16 && !found; k++) {
@@ -687,13 +750,13 @@ static int futex_send_response(shmrpc_transport *t, uint32_t peer,
 		release_abandoned(f, peer, gen);
 		return 0;
 	}
-	if (s != FUTEX_STATE(gen, FUTEX_BUSY))
+	if (s != FUTEX_STATE(gen, FUTEX_REQ))
 		return SHMRPC_ESTATE;
 	memcpy(resp_buf(f, peer), buf, len);
 	atomic_store_explicit(&sl->resp_len, (uint32_t)len, RLX);
 	if (!atomic_compare_exchange_strong(&sl->state, &s,
 		FUTEX_STATE(gen, FUTEX_RESP))) {
-		/* Only the client leaving can have changed BUSY. */
+		/* Only the client leaving can change a call we have. */
 		release_abandoned(f, peer, gen);
 		return 0;
 	}
@@ -879,16 +942,9 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 			spun = clock_now_ns() - t0;
 			if (spun >= f->spin_ns)
 				break;
-			/* Who will answer: the thread that took the call,
-			 * or, before that, the one spinning for work. */
-			if (FUTEX_PHASE_OF(s) == FUTEX_BUSY)
-				peer = atomic_load_explicit(&sl->server_cpu,
-				    RLX);
-			else if (atomic_load_explicit(&f->hdr->spinning, RLX))
-				peer = atomic_load_explicit(
-				    &f->hdr->spinner_cpu, RLX);
-			else
-				peer = -1;
+			/* Where the server thread that takes (took) our
+			 * calls runs. */
+			peer = atomic_load_explicit(&sl->server_cpu, RLX);
 			/* Give the CPU away rather than spin when the peer
 			 * needs it, and after the pure-spin window, which
 			 * is short when more clients are in calls than
@@ -906,8 +962,7 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 		s = atomic_load_explicit(&sl->state, SEQ);
 		if (s == want)
 			break;
-		if (FUTEX_GEN_OF(s) != gen || (FUTEX_PHASE_OF(s) != FUTEX_REQ &&
-		    FUTEX_PHASE_OF(s) != FUTEX_BUSY)) {
+		if (s != FUTEX_STATE(gen, FUTEX_REQ)) {
 			log_error("channel %s: slot %u changed under a call "
 			    "(state %#x)", f->base.name, f->slot, s);
 			rc = SHMRPC_ETRANSPORT;
@@ -977,7 +1032,7 @@ static int futex_send_request(shmrpc_transport *t, const void *buf,
 	f->crowded = atomic_fetch_add_explicit(&h->client_calls, 1, RLX) >=
 	    f->max_spinners;
 	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
-	f->call_gen = FUTEX_GEN_OF(s);
+	f->call_gen = (FUTEX_GEN_OF(s) + 1) & FUTEX_GEN_MASK;
 	f->call_t0 = now;
 	f->call_open = true;
 	atomic_store_explicit(&sl->client_cpu, sched_getcpu(), RLX);
@@ -1005,11 +1060,15 @@ static void abandon_call(struct futex_transport *f)
 			return;
 		switch (FUTEX_PHASE_OF(s)) {
 		case FUTEX_REQ:
-			if (atomic_compare_exchange_strong(&sl->state, &s,
-				FUTEX_STATE(gen + 1, FUTEX_IDLE)))
+			if (win_ready_bit(f->hdr, f->slot)) {
+				/* Withdrawn before any server thread saw
+				 * it. */
+				atomic_store_explicit(&sl->state,
+				    FUTEX_STATE(gen + 1, FUTEX_IDLE), REL);
 				return;
-			continue;
-		case FUTEX_BUSY:
+			}
+			/* A server thread has it: drop its answer before
+			 * the next call. */
 			f->pending = true;
 			f->pending_gen = gen;
 			return;

@@ -354,6 +354,64 @@ static void test_dead_client_slot(void **state)
 	shmrpc_transport_close(srv);
 }
 
+/*
+ * A client that dies between posting its request (state REQ) and setting
+ * its ready bit leaves a call no server thread has: the server's sweep
+ * must still free the slot.  Simulated by a child that claims a slot and
+ * writes REQ by hand.
+ */
+static void test_client_died_while_posting(void **state)
+{
+	char ch[64], fn[TRANSPORT_FNAME_MAX];
+	shmrpc_options o;
+	shmrpc_transport *srv, *c[2];
+	shmrpc_channel_stats st;
+	char buf[64];
+	size_t len;
+	uint32_t peer;
+	pid_t pid;
+	int status, i;
+
+	(void)state;
+	channel(ch, sizeof(ch), "orphan");
+	fname_of(fn, sizeof(fn), ch);
+	futex_opts(&o);
+	o.slots = 2;
+	o.timeout = 0.05;
+	assert_int_equal(shmrpc_transport_create(&srv, ch, &o), 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		shmrpc_transport *cc;
+		struct shm_map m;
+		if (shmrpc_transport_open(&cc, ch, &o) < 0 ||
+		    shmobj_open(fn, 0, 0, &m) < 0)
+			_exit(1);
+		struct futex_header *h = m.addr;
+		struct futex_slot *sl = (struct futex_slot *)
+		    ((char *)m.addr + h->slots_offset);
+		atomic_store(&sl[0].state, FUTEX_STATE(1, FUTEX_REQ));
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Serve (nothing comes) until the sweeps have freed the slot. */
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(shmrpc_transport_recv_request(srv, buf,
+				     sizeof(buf), &len, &peer),
+		    SHMRPC_ETIMEOUT);
+		assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+		if (st.slots_in_use == 0)
+			break;
+	}
+	assert_int_equal(st.slots_in_use, 0);
+	assert_int_equal(shmrpc_transport_open(&c[0], ch, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&c[1], ch, &o), 0);
+	shmrpc_transport_close(c[0]);
+	shmrpc_transport_close(c[1]);
+	shmrpc_transport_close(srv);
+}
+
 /* Write a segment file by hand and expect SHMRPC_EVERSION from it. */
 static void expect_version_error(const char *ch, const struct futex_header *h,
     size_t size)
@@ -833,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_raw_roundtrip),
 		cmocka_unit_test(test_channel_full),
 		cmocka_unit_test(test_dead_client_slot),
+		cmocka_unit_test(test_client_died_while_posting),
 		cmocka_unit_test(test_version_mismatch),
 		cmocka_unit_test(test_server_in_4_threads),
 		cmocka_unit_test(test_client_shared_by_4_threads),
