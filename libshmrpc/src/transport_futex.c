@@ -142,11 +142,15 @@ static inline unsigned char *resp_buf(struct futex_transport *f, uint32_t i)
 }
 
 /* The slot's call is over (or its client gone): clear its in-flight mark
- * and take it out of the header's count of clients in a call. */
+ * and take it out of the header's count of clients in a call.  Only the
+ * slot's holder calls this (its client, or whoever took the slot over
+ * from a dead one), so a plain load and store do. */
 static void clear_in_flight(struct futex_header *h, struct futex_slot *sl)
 {
-	if (atomic_exchange_explicit(&sl->stats.in_flight, 0, RLX) != 0)
+	if (atomic_load_explicit(&sl->stats.in_flight, RLX) != 0) {
+		atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
 		atomic_fetch_sub_explicit(&h->client_calls, 1, RLX);
+	}
 }
 
 /* Counter with one writer: no locked instruction. */
@@ -1023,14 +1027,16 @@ static int futex_send_request(shmrpc_transport *t, const void *buf,
 	s = atomic_load_explicit(&sl->state, RLX);
 	if (FUTEX_PHASE_OF(s) != FUTEX_IDLE)
 		return SHMRPC_ESTATE;
+	/* Before the copy: a locked instruction waits for earlier stores
+	 * to reach the cache, and the copy's would have to. */
+	f->crowded = atomic_fetch_add_explicit(&h->client_calls, 1, RLX) >=
+	    f->max_spinners;
 	memcpy(req_buf(f, i), buf, len);
 	atomic_store_explicit(&sl->req_len, (uint32_t)len, RLX);
 	now = clock_now_ns();
 	ctr_bump(&sl->stats.calls, 1);
 	ctr_bump(&sl->stats.bytes_out, len);
 	atomic_store_explicit(&sl->stats.in_flight, 1, RLX);
-	f->crowded = atomic_fetch_add_explicit(&h->client_calls, 1, RLX) >=
-	    f->max_spinners;
 	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
 	f->call_gen = (FUTEX_GEN_OF(s) + 1) & FUTEX_GEN_MASK;
 	f->call_t0 = now;
