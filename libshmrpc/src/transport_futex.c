@@ -52,13 +52,16 @@
 #include "transport.h"
 
 /*
- * Default spin budget, ns, for either side before it sleeps.  Chosen by
- * measurement with `make bench` (see bench/README.md): long enough to
- * cover a small JSON call's server time, so a client does not sleep
- * while its answer is microseconds away; short enough that a waiter
- * gives its core back quickly when the other side is slow.
+ * Default spin budget, ns, for either side before it sleeps (option
+ * spin_ns, env SHMRPC_SPIN_NS).  Chosen by measurement, shmrpc-bench
+ * --spin-sweep (bench/README.md): below ~20 us a small JSON call sleeps
+ * and costs 2-3x more; up to ~200 us, calls whose handler takes 100-200 us
+ * (10 KiB JSON) stop paying a wake-up, and 8 clients on 2 CPUs get their
+ * lowest p99; beyond, nothing improves while a waiter burns more CPU
+ * when the other side is slow.  The cost of the budget is bounded: after
+ * it a waiter sleeps, so a call that takes 100 ms costs 0.2% of a CPU.
  */
-#define FUTEX_DEFAULT_SPIN_NS 50000
+#define FUTEX_DEFAULT_SPIN_NS 200000
 /*
  * Of the spin budget, at most this much is pure spinning (pause, load).
  * After it, and at once if the peer last ran on our CPU, a waiter calls
