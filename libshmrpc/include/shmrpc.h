@@ -152,12 +152,15 @@ typedef struct shmrpc_options {
 	size_t buffer_size;
 	/* Seconds every single wait may take (seed: 5.0).  < 0: forever. */
 	double timeout;
-	/* Client only: seconds to wait for the server to appear (0: none). */
+	/* Client only: seconds to wait for the server to appear (0: none);
+	 * futex: also for a free slot when all are taken. */
 	double wait_for_server;
-	/* futex only: number of client slots in the channel (0: default). */
+	/* futex only, server: number of client slots in the channel, 1 to
+	 * 1024 (0: SHMRPC_DEFAULT_SLOTS).  Each has its own request and
+	 * response buffer of buffer_size bytes. */
 	unsigned slots;
 	/* futex only: nanoseconds to spin before sleeping; 0: the default
-	 * (env SHMRPC_SPIN_NS, else built in); < 0: never spin. */
+	 * (env SHMRPC_SPIN_NS, else 200000); < 0: never spin. */
 	long spin_ns;
 } shmrpc_options;
 
