@@ -496,7 +496,29 @@ static void ring_server(struct futex_header *h)
 	}
 }
 
-/* Find a posted request and take it (REQ -> BUSY).  Its slot (and in
+/*
+ * Note in slot.taken that a server thread goes for call s (a REQ state),
+ * unless a later call is noted already: a thread that stalled between
+ * looking at the state and writing the note must not overwrite the note
+ * of a call another thread has taken since.  Generations are compared
+ * modulo 2^28; "later" means less than half the range ahead.
+ */
+static void note_taken(struct futex_slot *sl, uint32_t s)
+{
+	uint32_t old = atomic_load_explicit(&sl->taken, RLX);
+
+	for (;;) {
+		uint32_t ahead = (FUTEX_GEN_OF(s) - FUTEX_GEN_OF(old)) &
+		    FUTEX_GEN_MASK;
+		if (old != 0 && (ahead == 0 || ahead >= FUTEX_GEN_MASK / 2))
+			return;
+		if (atomic_compare_exchange_weak_explicit(&sl->taken, &old, s,
+			RLX, RLX))
+			return;
+	}
+}
+
+/* Find a posted request and take it (win its ready bit).  Its slot (and in
  * *gen the call's generation), or -1. */
 static int take_request(struct futex_transport *f, uint32_t *gen)
 {
@@ -530,14 +552,14 @@ static int take_request(struct futex_transport *f, uint32_t *gen)
 			s = atomic_load_explicit(&sl->state, ACQ);
 			if (FUTEX_PHASE_OF(s) != FUTEX_REQ)
 				continue; /* taken or withdrawn meanwhile */
-			atomic_store_explicit(&sl->taken, s, RLX);
+			note_taken(sl, s);
 			if (!win_ready_bit(h, i))
 				continue;
 			/* Ours.  The client may have withdrawn and posted
 			 * again since we looked: look again. */
 			uint32_t s2 = atomic_load_explicit(&sl->state, ACQ);
 			if (s2 != s)
-				atomic_store_explicit(&sl->taken, s2, RLX);
+				note_taken(sl, s2);
 			if (FUTEX_PHASE_OF(s2) != FUTEX_REQ) {
 				log_error("channel %s: slot %u has its ready "
 				    "bit but state %#x", f->base.name, i, s2);
@@ -947,7 +969,7 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 					return 0;
 			}
 			spun = clock_now_ns() - t0;
-			if (spun >= f->spin_ns)
+			if (spun >= f->spin_ns || t0 + spun >= deadline)
 				break;
 			/* Where the server thread that takes (took) our
 			 * calls runs. */
