@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -883,6 +884,33 @@ static void test_no_spin_and_env(void **state)
 	srv_stop(&sv);
 }
 
+/*
+ * After all tests: remove whatever a failed test left in /dev/shm under
+ * this process's names (a passing test removes its own), and fail if
+ * there was anything.
+ */
+static int remove_leftovers(void **state)
+{
+	char prefix[64];
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	int left = 0;
+
+	(void)state;
+	if (d == NULL)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "ut%ldx", (long)getpid());
+	while ((e = readdir(d)) != NULL) {
+		if (strstr(e->d_name, prefix) == NULL)
+			continue;
+		fprintf(stderr, "left in /dev/shm: %s\n", e->d_name);
+		shmobj_unlink(e->d_name);
+		left++;
+	}
+	closedir(d);
+	return left == 0 ? 0 : -1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -904,5 +932,6 @@ int main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests_name("futex", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("futex", tests, NULL,
+	    remove_leftovers);
 }
