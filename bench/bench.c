@@ -630,6 +630,20 @@ static const struct result *find(const struct result *rs, int n,
 	return NULL;
 }
 
+/* Measure both floors again; keep, in rs[0] and rs[1], the faster. */
+static void remeasure_floors(struct result *rs, int quick)
+{
+	struct result r = rs[0];
+
+	floor_spin(&r, quick ? 200000 : 1000000);
+	if (r.median_us < rs[0].median_us)
+		rs[0] = r;
+	r = rs[1];
+	floor_sem(&r, quick ? 20000 : 100000);
+	if (r.median_us < rs[1].median_us)
+		rs[1] = r;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static const size_t payloads[] = { 100, 10 * 1024, 500 * 1024,
@@ -779,18 +793,23 @@ int main(int argc, char **argv)
 	printf("shmrpc-bench %s%s, %ld CPUs\n", shmrpc_version(),
 	    quick ? " (quick)" : "", sysconf(_SC_NPROCESSORS_ONLN));
 	print_header();
+	/* The floors are measured three times, at the start, in the
+	 * middle and at the end of the run; the fastest counts (so a noisy
+	 * moment on the machine does not flatter the ratios). */
 	rs[n] = (struct result){ .kase = "floor", .system = "spin-floor",
 		.transport = "none", .payload = 0, .clients = 1 };
 	floor_spin(&rs[n], quick ? 200000 : 1000000);
-	print_result(&rs[n++]);
+	n++;
 	rs[n] = (struct result){ .kase = "floor", .system = "sem-floor",
 		.transport = "none", .payload = 0, .clients = 1 };
 	floor_sem(&rs[n], quick ? 20000 : 100000);
-	print_result(&rs[n++]);
+	n++;
 
 	static const shmrpc_transport_kind tks[] = { SHMRPC_TRANSPORT_FUTEX,
 		SHMRPC_TRANSPORT_POSIX };
 	for (int k = 0; k < 2; k++) {
+		if (k == 1)
+			remeasure_floors(rs, quick);
 		for (int t = 0; t < 2; t++) {
 			for (size_t p = 0; p < 4; p++) {
 				for (int c = 1; c <= 8; c += 7) {
@@ -811,6 +830,11 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+
+	remeasure_floors(rs, quick);
+	printf("floors, fastest of three measurements in this run:\n");
+	print_result(&rs[0]);
+	print_result(&rs[1]);
 
 	measure_cpu(&cpu, quick ? 3.0 : 10.0, quick ? 10 : 30);
 	printf("\nCPU: idle futex server %.3f%% over %.1f s; client waiting on "
