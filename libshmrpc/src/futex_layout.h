@@ -61,8 +61,9 @@ enum { FUTEX_SERVER_STARTING = 0, FUTEX_SERVER_RUNNING = 1,
  * reclaimed), so a party holding a stale value can never complete a
  * compare-and-swap on it.  The client sleeps on this word (FUTEX_WAIT).
  *
- *   IDLE|g  -client posts (then sets its ready bit)->  REQ|g+1
- *   REQ|g   -server answers->  RESP|g  -client reads->  IDLE|g
+ *   IDLE|g or RESP|g  -client posts (then sets its ready bit)->  REQ|g+1
+ *   REQ|g   -server answers->  RESP|g  (the client reads the answer and
+ *           leaves the state as it is: RESP means "no call" as well)
  *   REQ|g   -client withdraws (wins its ready bit back)->  IDLE|g+1
  *   REQ|g   -client leaves while the server has the call->  ABANDONED|g
  *   ABANDONED|g  -server finishes the call, drops the answer->  IDLE|g+1

@@ -15,7 +15,7 @@
  *                                           copies the response in
  *                                  <----   CAS state REQ|g -> RESP|g
  *   sees RESP, copies the response         (FUTEX_WAKE only if the client
- *   state = IDLE|g                          said it sleeps: slot.waiting)
+ *                                           said it sleeps: slot.waiting)
  *
  * Each side touches the other's cache lines as little as it can: taking a
  * request writes nothing in the line the client spins on, and no counter
@@ -1049,8 +1049,9 @@ static int futex_send_request(shmrpc_transport *t, const void *buf,
 		if (rc < 0)
 			return rc;
 	}
+	/* IDLE, or RESP of the last call, whose answer we have read. */
 	s = atomic_load_explicit(&sl->state, RLX);
-	if (FUTEX_PHASE_OF(s) != FUTEX_IDLE)
+	if (FUTEX_PHASE_OF(s) != FUTEX_IDLE && FUTEX_PHASE_OF(s) != FUTEX_RESP)
 		return SHMRPC_ESTATE;
 	/* Before the copy: a locked instruction waits for earlier stores
 	 * to reach the cache, and the copy's would have to. */
@@ -1150,8 +1151,8 @@ static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 		memcpy(buf, resp_buf(f, f->slot), n);
 		*len = n;
 	}
-	atomic_store_explicit(&sl->state, FUTEX_STATE(f->call_gen, FUTEX_IDLE),
-	    REL);
+	/* The state stays RESP: the next post overwrites it, and writing
+	 * IDLE now would pull the line back from the server for nothing. */
 	f->call_open = false;
 	now = clock_now_ns();
 	ctr_bump(&sl->stats.bytes_in, n);
