@@ -144,7 +144,7 @@ check-valgrind: tests
 	    tests/helpers/run-tests.sh --unit-only $(UNIT_BINS)
 
 # ---- benchmark ---------------------------------------------------------------
-# `make bench` runs every case (a few minutes); QUICK=1 a shorter run (under
+# `make bench` runs every case (about a minute here); QUICK=1 a shorter run (under
 # a minute).  Results: bench/out/results.json (and cpu.json); see
 # bench/README.md.
 BENCH_BIN  = $(BUILD)/bench/shmrpc-bench
