@@ -64,6 +64,7 @@ help:
 	@echo "make run        demo: server, client calls, monitor and cleaner"
 	@echo "make test       unit tests, then bats tests"
 	@echo "make check-asan / check-tsan / check-valgrind   the tests under a checker"
+	@echo "make bench      benchmark (QUICK=1: under a minute) -> bench/out/results.json"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
@@ -140,6 +141,20 @@ check-tsan:
 check-valgrind: tests
 	VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	    tests/helpers/run-tests.sh --unit-only $(UNIT_BINS)
+
+# ---- benchmark ---------------------------------------------------------------
+# `make bench` runs every case (about a minute here); QUICK=1 a shorter run (under
+# a minute).  Results: bench/out/results.json (and cpu.json); see
+# bench/README.md.
+BENCH_BIN  = $(BUILD)/bench/shmrpc-bench
+
+$(BENCH_BIN): bench/bench.c libshmrpc/src/futex.h $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ bench/bench.c $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
+
+bench: $(BENCH_BIN)
+	@mkdir -p bench/out
+	$(BENCH_BIN) $(if $(QUICK),--quick) --output bench/out/results.json
 
 # ---- install ---------------------------------------------------------------
 

@@ -153,12 +153,15 @@ typedef struct shmrpc_options {
 	size_t buffer_size;
 	/* Seconds every single wait may take (seed: 5.0).  < 0: forever. */
 	double timeout;
-	/* Client only: seconds to wait for the server to appear (0: none). */
+	/* Client only: seconds to wait for the server to appear (0: none);
+	 * futex: also for a free slot when all are taken. */
 	double wait_for_server;
-	/* futex only: number of client slots in the channel (0: default). */
+	/* futex only, server: number of client slots in the channel, 1 to
+	 * 1024 (0: SHMRPC_DEFAULT_SLOTS).  Each has its own request and
+	 * response buffer of buffer_size bytes. */
 	unsigned slots;
 	/* futex only: nanoseconds to spin before sleeping; 0: the default
-	 * (env SHMRPC_SPIN_NS, else built in); < 0: never spin. */
+	 * (env SHMRPC_SPIN_NS, else 200000); < 0: never spin. */
 	long spin_ns;
 } shmrpc_options;
 
@@ -618,6 +621,83 @@ SHMRPC_API int shmrpc_reap_object(const char *fname,
  * returns buf, or NULL if it does not fit.  Thread-safe.
  */
 SHMRPC_API char *shmrpc_registry_path(char *buf, size_t len);
+/* ------------------------------------------------------------------------
+ * Live counters (futex transport)
+ *
+ * A futex channel keeps counters in its shared segment, per client slot,
+ * updated by each client as it calls (relaxed atomic stores: no lock, no
+ * system call).  The channel's figures are the sum over its current
+ * clients plus those of the clients that have left.  These functions read
+ * them from any process of the same user, without taking a slot or
+ * otherwise disturbing the channel (the segment is mapped read-only for
+ * the duration of the call).  Each field is read exactly, but the fields
+ * are not one atomic snapshot, and a client leaving at that very moment
+ * may be counted twice or not at all in the channel's sums.  posix
+ * channels have no counters (SHMRPC_ENOCHANNEL).
+ * ---------------------------------------------------------------------- */
+
+/* Latency buckets: latency[i] counts durations in [2^i, 2^(i+1))
+ * nanoseconds; the last bucket also counts everything longer. */
+#define SHMRPC_LATENCY_BUCKETS 32
+
+typedef struct shmrpc_counters {
+	/* Calls made (requests sent), finished or not. */
+	uint64_t calls;
+	/* Failed calls other than timeouts: server dead, bad reply, method
+	 * errors.  Channel: also malformed requests and answers the server
+	 * dropped because their client had gone. */
+	uint64_t errors;
+	/* Calls that timed out. */
+	uint64_t timeouts;
+	/* Bytes as the server sees them for a channel (in: requests, out:
+	 * responses), as the client sees them for a slot (out: requests,
+	 * in: responses). */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	/* Calls in progress (a slot: 0 or 1). */
+	uint64_t in_flight;
+	/* CLOCK_MONOTONIC time of the last call or claim, ns; 0: none. */
+	int64_t last_activity_ns;
+	/* Round trips of finished calls as the clients measured them. */
+	uint64_t latency[SHMRPC_LATENCY_BUCKETS];
+} shmrpc_counters;
+
+typedef struct shmrpc_channel_stats {
+	shmrpc_transport_kind transport; /* SHMRPC_TRANSPORT_FUTEX */
+	pid_t server_pid;
+	uint64_t server_start_time; /* field 22 of /proc/PID/stat */
+	int server_running;         /* 0 once the server closed it */
+	int64_t created_realtime_ns; /* CLOCK_REALTIME */
+	size_t buffer_size;
+	unsigned slots;              /* client slots in the channel */
+	unsigned slots_in_use;
+	shmrpc_counters counters;
+} shmrpc_channel_stats;
+
+typedef struct shmrpc_slot_stats {
+	unsigned index;              /* slot number (shmrpc_req_peer()) */
+	pid_t pid;                   /* owning client process */
+	uint64_t start_time;         /* its start time (/proc/PID/stat) */
+	int64_t claimed_ns;          /* CLOCK_MONOTONIC when it was taken */
+	shmrpc_counters counters;
+} shmrpc_slot_stats;
+
+/*
+ * Read the counters of futex channel `name` into *out.  Errors:
+ * SHMRPC_ENAME, SHMRPC_ENOCHANNEL (no such futex channel),
+ * SHMRPC_EVERSION (segment of another layout), SHMRPC_ENOTOURS, -errno.
+ * Thread-safe.
+ */
+SHMRPC_API int shmrpc_stats_channel(const char *name,
+    shmrpc_channel_stats *out);
+
+/*
+ * Read the counters of the slots of futex channel `name` that a client
+ * holds now, lowest index first: up to max entries into out[], their
+ * number in *count.  Errors as for shmrpc_stats_channel().  Thread-safe.
+ */
+SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
+    unsigned max, unsigned *count);
 
 #ifdef __cplusplus
 }

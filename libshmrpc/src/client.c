@@ -173,6 +173,8 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 		goto out;
 	}
 	rc = await_reply(cli, id, result, err);
+	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
+		transport_note_error(cli->transport, rc);
 	transport_end_call(cli->transport);
 out:
 	pthread_mutex_unlock(&cli->lock);

@@ -62,7 +62,11 @@ static shmrpc_transport_kind default_transport(void)
 		log_warn("SHMRPC_TRANSPORT=%s is not a transport; using the "
 			 "default", env);
 	}
+#ifdef __linux__
+	return SHMRPC_TRANSPORT_FUTEX;
+#else
 	return SHMRPC_TRANSPORT_POSIX;
+#endif
 }
 
 void options_resolve(shmrpc_options *out, const shmrpc_options *in,

@@ -34,14 +34,15 @@ int shm_dirfd(void)
 	return dirfd_cached >= 0 ? dirfd_cached : dirfd_error;
 }
 
-static int map_fd(int fd, size_t size, struct shm_map *m)
+static int map_fd(int fd, size_t size, bool writable, struct shm_map *m)
 {
 	struct stat st;
 	void *p;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+	    MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	m->addr = p;
@@ -102,7 +103,7 @@ int shmobj_create(const char *fname, size_t size, const void *init,
 		rc = errno ? -errno : -EIO;
 		goto fail;
 	}
-	rc = map_fd(fd, size, m);
+	rc = map_fd(fd, size, true, m);
 	if (rc < 0)
 		goto fail;
 	rc = publish_tmpfile(fd, dir, fname);
@@ -116,8 +117,8 @@ fail:
 	return rc;
 }
 
-int shmobj_open(const char *fname, size_t min_size, size_t map_size,
-    struct shm_map *m)
+static int open_and_map(const char *fname, size_t min_size, size_t map_size,
+    bool writable, struct shm_map *m)
 {
 	int dir = shm_dirfd();
 	struct stat st;
@@ -127,7 +128,8 @@ int shmobj_open(const char *fname, size_t min_size, size_t map_size,
 	if (dir < 0)
 		return dir;
 	/* O_NONBLOCK: a fifo planted under our name must not block us. */
-	fd = openat(dir, fname, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(dir, fname,
+	    (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return SHMRPC_ENOCHANNEL;
@@ -150,13 +152,25 @@ int shmobj_open(const char *fname, size_t min_size, size_t map_size,
 		rc = SHMRPC_EVERSION;
 		goto fail;
 	}
-	rc = map_fd(fd, map_size, m);
+	rc = map_fd(fd, map_size, writable, m);
 	if (rc < 0)
 		goto fail;
 	return 0;
 fail:
 	close(fd);
 	return rc;
+}
+
+int shmobj_open(const char *fname, size_t min_size, size_t map_size,
+    struct shm_map *m)
+{
+	return open_and_map(fname, min_size, map_size, true, m);
+}
+
+int shmobj_open_readonly(const char *fname, size_t min_size,
+    size_t map_size, struct shm_map *m)
+{
+	return open_and_map(fname, min_size, map_size, false, m);
 }
 
 void shmobj_close(struct shm_map *m)

@@ -101,5 +101,12 @@ int shmfile_unlink_at(int dir, const char *fname);
 
 /* renameat(dir, from, dir, to) (atomic replacement).  0 or -errno. */
 int shmfile_rename_at(int dir, const char *from, const char *to);
+/*
+ * Like shmobj_open(), but read-only: the file is opened O_RDONLY and
+ * mapped PROT_READ, so the caller cannot disturb what it inspects.
+ * map_size 0 maps the whole file.  Same errors as shmobj_open().
+ */
+int shmobj_open_readonly(const char *fname, size_t min_size,
+    size_t map_size, struct shm_map *m);
 
 #endif

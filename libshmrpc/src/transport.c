@@ -14,6 +14,11 @@ const struct transport_ops *transport_ops_for(shmrpc_transport_kind kind)
 	case SHMRPC_TRANSPORT_POSIX:
 		return &transport_posix_ops;
 	case SHMRPC_TRANSPORT_FUTEX:
+#ifdef __linux__
+		return &transport_futex_ops;
+#else
+		break;
+#endif
 	case SHMRPC_TRANSPORT_DEFAULT:
 		break;
 	}
@@ -175,4 +180,10 @@ SHMRPC_API void shmrpc_transport_wake(shmrpc_transport *t)
 {
 	if (t != NULL && t->is_server)
 		t->ops->wake(t);
+}
+
+void transport_note_error(shmrpc_transport *t, int err)
+{
+	if (t != NULL && t->ops->note_error != NULL)
+		t->ops->note_error(t, err);
 }

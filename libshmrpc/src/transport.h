@@ -55,6 +55,10 @@ struct transport_ops {
 	 * *out, read without disturbing the channel.  They appear in
 	 * shmrpc_channel_info.counters of live channels.  0 or < 0. */
 	int (*read_counters)(const char *name, json_t **out);
+	/* Client, optional: the RPC layer saw call fail with err after
+	 * the transport delivered its answer (method error, bad reply);
+	 * for the live counters. */
+	void (*note_error)(shmrpc_transport *t, int err);
 };
 
 /* The first member of every transport's handle. */
@@ -87,5 +91,8 @@ void transport_base_init(shmrpc_transport *t, const struct transport_ops *ops,
 int transport_recv_response_keep(shmrpc_transport *t, void *buf, size_t cap,
     size_t *len);
 void transport_end_call(shmrpc_transport *t);
+
+/* Tell the transport a call failed above it (see note_error). */
+void transport_note_error(shmrpc_transport *t, int err);
 
 #endif

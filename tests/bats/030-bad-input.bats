@@ -8,47 +8,56 @@ suite_setup() {
 	RAW=$BUILD/tests/raw-call
 }
 
-@test "malformed requests get an error response and the server keeps serving" {
+malformed_requests() {
+	local t=$1
 	ch=$(channel_name)
-	start_bg "$SERVER" "$ch"
-	wait_channel "$ch"
+	start_bg "$SERVER" -t "$t" "$ch"
+	wait_channel "$ch" "$t"
 
-	run "$RAW" "$ch" <<<'this is not json'
+	run "$RAW" -t "$t" "$ch" <<<'this is not json'
 	[ "$status" -eq 0 ]
 	[[ "$output" == '{"request_id":null,"result":null,"error":"RPCError: Invalid JSON in request'* ]]
 
-	run "$RAW" "$ch" <<<'[1,2,3]'
+	run "$RAW" -t "$t" "$ch" <<<'[1,2,3]'
 	[[ "$output" == *'"error":"RPCError: Request is not a JSON object"}' ]]
 
-	run "$RAW" "$ch" <<<'{"request_id":"r1","params":{}}'
+	run "$RAW" -t "$t" "$ch" <<<'{"request_id":"r1","params":{}}'
 	[ "$output" = '{"request_id":"r1","result":null,"error":"RPCError: Request has no method name"}' ]
 
-	run "$RAW" "$ch" <<<'{"request_id":"r2","method":"echo"}'
+	run "$RAW" -t "$t" "$ch" <<<'{"request_id":"r2","method":"echo"}'
 	[ "$output" = '{"request_id":"r2","result":null,"error":"RPCError: Request has no params"}' ]
 
-	run "$RAW" "$ch" <<<'{"request_id":"r3","method":"echo","params":[1]}'
+	run "$RAW" -t "$t" "$ch" <<<'{"request_id":"r3","method":"echo","params":[1]}'
 	[ "$output" = '{"request_id":"r3","result":null,"error":"RPCError: Request params is not an object"}' ]
 
-	run "$RAW" "$ch" </dev/null
+	run "$RAW" -t "$t" "$ch" </dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'"error":"RPCError: Invalid JSON in request'* ]]
 
-	run "$CALL" "$ch" echo '{"still":"alive"}'
+	run "$CALL" -t "$t" "$ch" echo '{"still":"alive"}'
 	[ "$status" -eq 0 ]
 	[ "$output" = '{"still":"alive"}' ]
 }
 
+@test "posix: malformed requests get an error response and the server keeps serving" {
+	malformed_requests posix
+}
+
+@test "futex: malformed requests get an error response and the server keeps serving" {
+	malformed_requests futex
+}
+
 @test "a forged length header is refused without an over-read" {
 	ch=$(channel_name)
-	start_bg "$SERVER" -b 4096 "$ch"
-	wait_channel "$ch"
+	start_bg "$SERVER" -t posix -b 4096 "$ch"
+	wait_channel "$ch" posix
 	# One past the largest payload, and the largest u32.
 	run "$RAW" -L 4093 "$ch"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'"error":"RPCError: Malformed request message"'* ]]
 	run "$RAW" -L 4294967295 "$ch"
 	[[ "$output" == *'"error":"RPCError: Malformed request message"'* ]]
-	run "$CALL" "$ch" echo '{"after":"forgery"}'
+	run "$CALL" -t posix "$ch" echo '{"after":"forgery"}'
 	[ "$status" -eq 0 ]
 	[ "$output" = '{"after":"forgery"}' ]
 }
@@ -71,10 +80,10 @@ suite_setup() {
 	target=$BATS_TEST_TMPDIR/target
 	echo precious >"$target"
 	ln -s "$target" "/dev/shm/srb_${ch}_req"
-	run "$SERVER" "$ch"
+	run timeout 10 "$SERVER" -t posix "$ch"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"in use"* ]]
-	run "$CALL" "$ch" echo
+	run "$CALL" -t posix "$ch" echo
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"not ours"* ]]
 	[ "$(cat "$target")" = precious ]
@@ -84,12 +93,12 @@ suite_setup() {
 
 @test "a fifo planted at a semaphore name fails the client cleanly" {
 	ch=$(channel_name)
-	start_bg "$SERVER" "$ch"
-	wait_channel "$ch"
+	start_bg "$SERVER" -t posix "$ch"
+	wait_channel "$ch" posix
 	kill -STOP "$BG_PID"
 	mv "/dev/shm/sem.srb_${ch}_req_full" "$BATS_TEST_TMPDIR/saved"
 	mkfifo "/dev/shm/sem.srb_${ch}_req_full"
-	run timeout 5 "$CALL" "$ch" echo
+	run timeout 5 "$CALL" -t posix "$ch" echo
 	rm -f "/dev/shm/sem.srb_${ch}_req_full"
 	mv "$BATS_TEST_TMPDIR/saved" "/dev/shm/sem.srb_${ch}_req_full"
 	kill -CONT "$BG_PID"
@@ -102,7 +111,7 @@ suite_setup() {
 		skip "needs a private mount namespace (unshare -m) to fill a tmpfs"
 	fi
 	run unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs /dev/shm &&
-	    '$SERVER' -b 1048576 '$(channel_name)'; echo status=\$?; ls /dev/shm | wc -l"
+	    '$SERVER' -t posix -b 1048576 '$(channel_name)'; echo status=\$?; ls /dev/shm | wc -l"
 	[[ "$output" == *"No space left on device"* ]]
 	[[ "$output" == *"status=1"* ]]
 	# Nothing half-made is left behind.

@@ -1,0 +1,261 @@
+/*
+ * futex_layout.h - the shared segment of a futex channel, byte for byte.
+ *
+ * Shared by the transport (transport_futex.c) and by anything that reads
+ * a channel from outside (the counters view, shmrpc-top).  Changing any
+ * structure here means bumping FUTEX_LAYOUT_VERSION: a process that maps
+ * a segment of another version must refuse it (SHMRPC_EVERSION), never
+ * guess.
+ *
+ * Channel NAME is one file, /dev/shm/shmrpc_futex_NAME (mode 0600):
+ *
+ *   offset 0                 struct futex_header   (FUTEX_HEADER_SIZE)
+ *   slots_offset             struct futex_slot[nslots]
+ *   buffers_offset           for slot i: request buffer, then response
+ *                            buffer, each buffer_size bytes, each starting
+ *                            on a FUTEX_BUFFER_ALIGN boundary:
+ *                              request(i)  = buffers_offset + 2*i*stride
+ *                              response(i) = request(i) + stride
+ *   total_size               end of file
+ *
+ * Messages sit at the start of their buffer; their length is in the slot
+ * (req_len, resp_len).  A message carries at most buffer_size - 4 bytes,
+ * the same limit as the posix transport's, so an application sees the
+ * same sizes on both transports.
+ *
+ * Every field that changes after creation is a C11 atomic of a lock-free
+ * integer type, so it is shared correctly between processes.
+ */
+#ifndef SHMRPC_FUTEX_LAYOUT_H
+#define SHMRPC_FUTEX_LAYOUT_H
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "shmrpc.h"
+
+/* File name of channel NAME in /dev/shm: prefix + NAME.  No posix object
+ * name (srb_*, sem.srb_*) and no registry file (shmrpc-registry-*) can
+ * ever start with it. */
+#define FUTEX_SEG_PREFIX "shmrpc_futex_"
+
+#define FUTEX_MAGIC 0x58545546u /* "FUTX" in little-endian memory */
+#define FUTEX_LAYOUT_VERSION 1u
+
+#define FUTEX_CACHELINE 64
+#define FUTEX_HEADER_SIZE 4096u
+#define FUTEX_BUFFER_ALIGN 64u
+#define FUTEX_MAX_SLOTS 1024u
+#define FUTEX_READY_WORDS (FUTEX_MAX_SLOTS / 64u)
+#define FUTEX_LAT_BUCKETS 32 /* == SHMRPC_LATENCY_BUCKETS */
+
+/* server_state */
+enum { FUTEX_SERVER_STARTING = 0, FUTEX_SERVER_RUNNING = 1,
+	FUTEX_SERVER_CLOSED = 2 };
+
+/*
+ * A slot's state word: generation << 4 | phase.  The generation changes
+ * with every call and whenever a call is cut short (withdrawn,
+ * reclaimed), so a party holding a stale value can never complete a
+ * compare-and-swap on it.  The client sleeps on this word (FUTEX_WAIT).
+ *
+ *   IDLE|g or RESP|g  -client posts (then sets its ready bit)->  REQ|g+1
+ *   REQ|g   -server answers->  RESP|g  (the client reads the answer and
+ *           leaves the state as it is: RESP means "no call" as well)
+ *   REQ|g   -client withdraws (wins its ready bit back)->  IDLE|g+1
+ *   REQ|g   -client leaves while the server has the call->  ABANDONED|g
+ *   ABANDONED|g  -server finishes the call, drops the answer->  IDLE|g+1
+ *
+ * Who has a posted request is decided by its ready bit alone: the server
+ * takes a request by clearing the bit (atomic AND), a client or a
+ * reclaimer withdraws one the same way, and whoever sees the bit set in
+ * the old value has it.  So taking a request writes nothing in the line
+ * the client spins on.  Before trying for the bit, a server thread notes
+ * the state it saw in the slot's `taken`, which tells the server's sweep
+ * whether an ABANDONED call was ever taken (a client that died between
+ * posting and setting its bit leaves a call nobody has).
+ */
+enum futex_phase {
+	FUTEX_IDLE = 0,
+	FUTEX_REQ = 1,
+	FUTEX_RESP = 2,
+	FUTEX_ABANDONED = 3,
+};
+#define FUTEX_PHASE_MASK 0xfu
+#define FUTEX_GEN_SHIFT 4
+#define FUTEX_GEN_MASK 0x0fffffffu /* generations wrap at 2^28 */
+#define FUTEX_STATE(gen, phase) \
+	((((uint32_t)(gen) & FUTEX_GEN_MASK) << FUTEX_GEN_SHIFT) | (phase))
+#define FUTEX_PHASE_OF(s) ((s) & FUTEX_PHASE_MASK)
+#define FUTEX_GEN_OF(s) ((s) >> FUTEX_GEN_SHIFT)
+
+/*
+ * A slot's owner word: 0 when free; FUTEX_OWNER_SERVER while the server
+ * finishes a call whose client left; else pid << 32 | (start time & 0xffffffff)
+ * of the client process (start time: field 22 of /proc/PID/stat), so a
+ * reused pid does not look like the old owner.
+ */
+#define FUTEX_OWNER_FREE 0ull
+#define FUTEX_OWNER_SERVER UINT64_MAX
+#define FUTEX_OWNER_PID(o) ((pid_t)((o) >> 32))
+#define FUTEX_OWNER_START32(o) ((uint32_t)((o) & 0xffffffffu))
+
+/*
+ * Live counters.  Each slot's are written by its client alone, with
+ * relaxed loads and stores (no locked instruction, no system call); the
+ * server's hot path writes no counter at all.  A reader sees each field
+ * exact, though not all fields at one instant.  The channel's figures are
+ * computed by the reader: the `retired` counters of the header (clients
+ * that have left: their slot's counters are added in when the slot is
+ * released) plus the counters of the slots held by clients now.
+ */
+struct futex_counters {
+	_Atomic uint64_t calls;
+	_Atomic uint64_t errors;
+	_Atomic uint64_t timeouts;
+	_Atomic uint64_t bytes_in;
+	_Atomic uint64_t bytes_out;
+	_Atomic uint64_t in_flight;
+	_Atomic int64_t last_ns;  /* CLOCK_MONOTONIC ns, 0: never */
+	_Atomic uint64_t reserved;
+	/* latency[i] counts durations in [2^i, 2^(i+1)) ns; the last bucket
+	 * also everything longer. */
+	_Atomic uint64_t latency[FUTEX_LAT_BUCKETS];
+};
+
+struct futex_slot {
+	/* Line 0: the handshake; the client spins on it. */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t state;
+	_Atomic uint32_t waiting;  /* 1 while the client is in FUTEX_WAIT */
+	_Atomic uint32_t req_len;  /* written by the client before REQ */
+	_Atomic uint32_t resp_len; /* written by the server before RESP */
+	/* CPU the client ran on when it posted, so that the server does not
+	 * spin on the CPU the client needs. */
+	_Atomic int32_t client_cpu;
+
+	/* Line 1: ownership (see FUTEX_OWNER_*); info fields for viewers;
+	 * what the server writes when it takes a request. */
+	alignas(FUTEX_CACHELINE) _Atomic uint64_t owner;
+	_Atomic uint64_t owner_start; /* full start time of the owner */
+	_Atomic int64_t claimed_ns;   /* CLOCK_MONOTONIC when claimed */
+	_Atomic uint32_t taken;       /* state a server thread went for */
+	/* CPU of the server thread that took the last request, so that the
+	 * client does not spin on the CPU the server needs. */
+	_Atomic int32_t server_cpu;
+
+	/* Lines 2..: the client's counters of this slot.  calls: requests
+	 * sent; bytes_out/in: request/response bytes; timeouts: calls
+	 * that timed out; errors: calls that failed otherwise (server dead,
+	 * bad reply, method error); latency: round trips seen by the
+	 * client; in_flight: 1 during a call. */
+	alignas(FUTEX_CACHELINE) struct futex_counters stats;
+};
+
+struct futex_header {
+	/* Line 0: identity; written once at creation, before the file gets
+	 * its name. */
+	uint32_t magic;
+	uint32_t version;
+	uint32_t header_size;   /* FUTEX_HEADER_SIZE */
+	uint32_t slot_size;     /* sizeof(struct futex_slot) */
+	uint32_t nslots;
+	uint32_t flags;         /* 0 */
+	uint64_t buffer_size;   /* bytes per buffer */
+	uint64_t buffer_stride; /* buffer_size rounded up to the alignment */
+	uint64_t slots_offset;
+	uint64_t buffers_offset;
+	uint64_t total_size;
+
+	/* Line 1: the server process. */
+	alignas(FUTEX_CACHELINE) int32_t server_pid;
+	uint32_t reserved0;
+	uint64_t server_start;   /* start time, full */
+	int64_t created_ns;      /* CLOCK_REALTIME ns */
+	_Atomic uint32_t server_state;
+
+	/* Line 2: how clients wake the server.  `bell` is the futex word
+	 * sleeping server threads wait on; a client rings it (increment and
+	 * FUTEX_WAKE) only when a server thread sleeps and none spins.
+	 * Written only when a server thread goes to sleep or wakes up, so
+	 * clients of a busy server read it from their cache. */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t bell;
+	_Atomic uint32_t sleepers; /* server threads in (or entering) WAIT */
+
+	/* Line 3: server threads spinning for work (at most one spins at a
+	 * time). */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t spinning;
+
+	/* Line 4: clients in a call now (a hint: a client that dies in a
+	 * call is subtracted when the server reclaims its slot).  When
+	 * more clients wait than there are CPUs besides the server's, a
+	 * waiting client gives its CPU away early instead of spinning. */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t client_calls;
+
+	/* Lines 5-6: bit i set = slot i has posted a request.  The server
+	 * finds work by scanning these words, not the slots. */
+	alignas(FUTEX_CACHELINE) _Atomic uint64_t ready[FUTEX_READY_WORDS];
+
+	/* Counters of the clients that have left (atomic adds, when a slot
+	 * is released: client close, reclaim of a dead client's slot).
+	 * in_flight stays 0; last_ns is the latest last_ns folded in. */
+	alignas(FUTEX_CACHELINE) struct futex_counters retired;
+
+	/* Problems the server saw (atomic adds, rare): malformed requests,
+	 * answers dropped because their client had left. */
+	alignas(FUTEX_CACHELINE) _Atomic uint64_t server_errors;
+
+	/* The channel name, for viewers. */
+	alignas(FUTEX_CACHELINE) char name[SHMRPC_NAME_MAX + 1];
+};
+
+_Static_assert(sizeof(struct futex_header) <= FUTEX_HEADER_SIZE,
+    "futex header outgrew its page");
+_Static_assert(sizeof(struct futex_slot) % FUTEX_CACHELINE == 0,
+    "futex slot not a whole number of cache lines");
+_Static_assert(FUTEX_LAT_BUCKETS == SHMRPC_LATENCY_BUCKETS,
+    "latency bucket counts differ");
+_Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4,
+    "atomics must be plain integers in shared memory");
+
+/* Check a mapped header against this build's layout and the file's size:
+ * 0 or SHMRPC_EVERSION (logged at info level with the reason).  In
+ * transport_futex.c. */
+int futex_header_check(const struct futex_header *h, size_t file_size,
+    const char *fname);
+
+/* Offsets and sizes of a segment; 0 or -EINVAL (overflow, bad counts). */
+struct futex_geometry {
+	uint64_t buffer_size;
+	uint64_t stride;
+	uint64_t slots_offset;
+	uint64_t buffers_offset;
+	uint64_t total_size;
+	uint32_t nslots;
+};
+
+static inline int futex_geometry(uint64_t buffer_size, uint32_t nslots,
+    struct futex_geometry *g)
+{
+	const uint64_t page = 4096;
+	uint64_t slots_bytes, per_slot;
+
+	if (nslots == 0 || nslots > FUTEX_MAX_SLOTS || buffer_size <= 4 ||
+	    buffer_size > UINT32_MAX)
+		return -EINVAL;
+	g->buffer_size = buffer_size;
+	g->nslots = nslots;
+	g->stride = (buffer_size + FUTEX_BUFFER_ALIGN - 1) &
+	    ~(uint64_t)(FUTEX_BUFFER_ALIGN - 1);
+	g->slots_offset = FUTEX_HEADER_SIZE;
+	slots_bytes = (uint64_t)nslots * sizeof(struct futex_slot);
+	g->buffers_offset = (g->slots_offset + slots_bytes + page - 1) &
+	    ~(page - 1);
+	per_slot = 2 * g->stride;
+	/* nslots <= 1024 and stride < 2^33: no overflow in 64 bits. */
+	g->total_size = g->buffers_offset + (uint64_t)nslots * per_slot;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * futex_stats.c - the read-only view of a futex channel's live counters
+ * (shmrpc_stats_channel(), shmrpc_stats_slots()).
+ *
+ * The segment is opened O_RDONLY and mapped PROT_READ for the duration of
+ * one call: the reader claims no slot, writes nothing and wakes nobody.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "futex_layout.h"
+#include "shmobj.h"
+#include "transport.h"
+
+#define RLX memory_order_relaxed
+
+/* Map channel `name` read-only and check it.  0 or an error. */
+static int map_channel(const char *name, struct shm_map *m,
+    const struct futex_header **hp)
+{
+	char fname[TRANSPORT_FNAME_MAX];
+	int rc;
+
+	rc = shmrpc_name_check(name);
+	if (rc < 0)
+		return rc;
+	snprintf(fname, sizeof(fname), "%s%s", FUTEX_SEG_PREFIX, name);
+	rc = shmobj_open_readonly(fname, FUTEX_HEADER_SIZE, 0, m);
+	if (rc < 0)
+		return rc;
+	rc = futex_header_check(m->addr, m->size, fname);
+	if (rc < 0) {
+		shmobj_close(m);
+		return rc;
+	}
+	*hp = m->addr;
+	return 0;
+}
+
+static void read_counters(const struct futex_counters *c, shmrpc_counters *o)
+{
+	o->calls = atomic_load_explicit(&c->calls, RLX);
+	o->errors = atomic_load_explicit(&c->errors, RLX);
+	o->timeouts = atomic_load_explicit(&c->timeouts, RLX);
+	o->bytes_in = atomic_load_explicit(&c->bytes_in, RLX);
+	o->bytes_out = atomic_load_explicit(&c->bytes_out, RLX);
+	o->in_flight = atomic_load_explicit(&c->in_flight, RLX);
+	o->last_activity_ns = atomic_load_explicit(&c->last_ns, RLX);
+	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++)
+		o->latency[b] = atomic_load_explicit(&c->latency[b], RLX);
+}
+
+static const struct futex_slot *slots_of(const struct futex_header *h)
+{
+	return (const struct futex_slot *)((const char *)h + h->slots_offset);
+}
+
+static void add_counters(shmrpc_counters *sum, const shmrpc_counters *c)
+{
+	sum->calls += c->calls;
+	sum->errors += c->errors;
+	sum->timeouts += c->timeouts;
+	sum->bytes_in += c->bytes_in;
+	sum->bytes_out += c->bytes_out;
+	sum->in_flight += c->in_flight;
+	if (c->last_activity_ns > sum->last_activity_ns)
+		sum->last_activity_ns = c->last_activity_ns;
+	for (int b = 0; b < SHMRPC_LATENCY_BUCKETS; b++)
+		sum->latency[b] += c->latency[b];
+}
+
+/* Is o the owner word of a client (not free, not handed to the server)? */
+static bool client_owner(uint64_t o)
+{
+	return o != FUTEX_OWNER_FREE && o != FUTEX_OWNER_SERVER;
+}
+
+SHMRPC_API int shmrpc_stats_channel(const char *name,
+    shmrpc_channel_stats *out)
+{
+	struct shm_map m;
+	const struct futex_header *h;
+	const struct futex_slot *slots;
+	int rc;
+
+	if (out == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	rc = map_channel(name, &m, &h);
+	if (rc < 0)
+		return rc;
+	slots = slots_of(h);
+	out->transport = SHMRPC_TRANSPORT_FUTEX;
+	out->server_pid = h->server_pid;
+	out->server_start_time = h->server_start;
+	out->server_running = atomic_load(&h->server_state) ==
+	    FUTEX_SERVER_RUNNING;
+	out->created_realtime_ns = h->created_ns;
+	out->buffer_size = (size_t)h->buffer_size;
+	out->slots = h->nslots;
+	/* Channel figures: clients gone (retired) plus clients here.  A
+	 * slot being released at this very moment may be counted twice or
+	 * not at all for an instant. */
+	read_counters(&h->retired, &out->counters);
+	out->counters.in_flight = 0;
+	for (uint32_t i = 0; i < h->nslots; i++) {
+		uint64_t o = atomic_load_explicit(&slots[i].owner, RLX);
+		shmrpc_counters c;
+
+		if (o != FUTEX_OWNER_FREE)
+			out->slots_in_use++;
+		if (!client_owner(o))
+			continue;
+		read_counters(&slots[i].stats, &c);
+		add_counters(&out->counters, &c);
+	}
+	out->counters.errors += atomic_load_explicit(&h->server_errors, RLX);
+	/* Slots count bytes as their clients see them; the channel as the
+	 * server does: requests in, responses out. */
+	uint64_t requests = out->counters.bytes_out;
+	out->counters.bytes_out = out->counters.bytes_in;
+	out->counters.bytes_in = requests;
+	shmobj_close(&m);
+	return 0;
+}
+
+SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
+    unsigned max, unsigned *count)
+{
+	struct shm_map m;
+	const struct futex_header *h;
+	const struct futex_slot *slots;
+	unsigned n = 0;
+	int rc;
+
+	if (count == NULL || (out == NULL && max > 0))
+		return -EINVAL;
+	*count = 0;
+	rc = map_channel(name, &m, &h);
+	if (rc < 0)
+		return rc;
+	slots = slots_of(h);
+	for (uint32_t i = 0; i < h->nslots && n < max; i++) {
+		uint64_t o = atomic_load_explicit(&slots[i].owner, RLX);
+
+		if (!client_owner(o))
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].index = i;
+		out[n].pid = FUTEX_OWNER_PID(o);
+		out[n].start_time = atomic_load_explicit(&slots[i].owner_start,
+		    RLX);
+		out[n].claimed_ns = atomic_load_explicit(&slots[i].claimed_ns,
+		    RLX);
+		read_counters(&slots[i].stats, &out[n].counters);
+		n++;
+	}
+	*count = n;
+	shmobj_close(&m);
+	return 0;
+}

@@ -1,0 +1,1222 @@
+/*
+ * transport_futex.c - the Linux transport: one shared segment per channel,
+ * many client slots, spin-then-sleep waits on futexes, peer-death
+ * detection, live counters.  The segment layout is in futex_layout.h.
+ *
+ * A call, when both sides are awake, makes no system call:
+ *
+ *   client                                 server thread
+ *   copy request into its slot's buffer
+ *   state = REQ|g+1 (release)
+ *   set the slot's bit in ready[]  ---->   sees the bit (spinning on ready[])
+ *   (ring the bell only if a server        clears it (atomic AND; the call
+ *    thread sleeps and none spins)          is ours if it was set), copies
+ *   spins on state                          the request out, runs it,
+ *                                           copies the response in
+ *                                  <----   CAS state REQ|g -> RESP|g
+ *   sees RESP, copies the response         (FUTEX_WAKE only if the client
+ *                                           said it sleeps: slot.waiting)
+ *
+ * Each side touches the other's cache lines as little as it can: taking a
+ * request writes nothing in the line the client spins on, and no counter
+ * is shared between the two sides (see futex_layout.h).
+ *
+ * Either side spins for at most spin_ns, then sleeps in FUTEX_WAIT.  The
+ * sleeper announces itself first (slot.waiting, header.sleepers) and then
+ * re-checks; the waker publishes first and then looks for sleepers.  Both
+ * use sequentially consistent atomics, so one of the two always sees the
+ * other and no wake-up is lost.
+ *
+ * A client sleeps in slices of FUTEX_CHECK_NS and, after each slice,
+ * checks that the server process (pid + start time in the header) still
+ * runs: a dead server is reported as SHMRPC_ESERVERDEAD within one slice.
+ * A server looks at idle clients' processes every FUTEX_SWEEP_NS and
+ * reclaims the slots of dead ones, discarding their calls; see
+ * slot_settle() for how a slot changes hands without racing the server.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "futex.h"
+#include "futex_layout.h"
+#include "procinfo.h"
+#include "shmobj.h"
+#include "transport.h"
+
+/*
+ * Default spin budget, ns, for either side before it sleeps (option
+ * spin_ns, env SHMRPC_SPIN_NS).  Chosen by measurement, shmrpc-bench
+ * --spin-sweep (bench/README.md): below ~20 us a small JSON call sleeps
+ * and costs 2-3x more; up to ~200 us, calls whose handler takes 100-200 us
+ * (10 KiB JSON) stop paying a wake-up, and 8 clients on 2 CPUs get their
+ * lowest p99; beyond, nothing improves while a waiter burns more CPU
+ * when the other side is slow.  The cost of the budget is bounded: after
+ * it a waiter sleeps, so a call that takes 100 ms costs 0.2% of a CPU.
+ */
+#define FUTEX_DEFAULT_SPIN_NS 200000
+/*
+ * Of the spin budget, at most this much is pure spinning (pause, load).
+ * After it, and at once if the peer last ran on our CPU, a waiter calls
+ * sched_yield() between looks: if the peer is runnable on our CPU it
+ * gets the CPU (and the scheduler sees two runnable tasks and may move
+ * one to another CPU), otherwise the call returns at once.
+ */
+#define FUTEX_PURE_SPIN_NS 5000
+/* The pure-spin window of a client when more clients are in a call than
+ * there are CPUs besides the server's (header.client_calls): the other
+ * clients need our CPU to read their answers and post their next calls,
+ * which overlaps their work with the server's. */
+#define FUTEX_CROWDED_SPIN_NS 1000
+/* Longest spin accepted from options or the environment: 1 s. */
+#define FUTEX_MAX_SPIN_NS 1000000000LL
+/* A sleeping client checks the server process this often. */
+#define FUTEX_CHECK_NS (10 * 1000000LL)
+/* The server looks for dead clients this often... */
+#define FUTEX_SWEEP_NS (200 * 1000000LL)
+/* ...among slots idle for at least this long. */
+#define FUTEX_IDLE_NS (100 * 1000000LL)
+/* Open: retry interval while waiting for the server or a free slot. */
+#define FUTEX_RETRY_NS (10 * 1000000LL)
+
+#define RLX memory_order_relaxed
+#define ACQ memory_order_acquire
+#define REL memory_order_release
+#define SEQ memory_order_seq_cst
+
+struct futex_transport {
+	shmrpc_transport base;
+	struct shm_map map;
+	struct futex_header *hdr;
+	struct futex_slot *slots;
+	unsigned char *buffers;
+	uint32_t nslots;
+	uint64_t stride;
+	int64_t spin_ns;           /* 0: never spin */
+	char fname[TRANSPORT_FNAME_MAX];
+
+	/* Server side. */
+	bool created;              /* the file is ours to remove */
+	atomic_bool stopped;       /* wake() was called */
+	_Atomic uint32_t cursor;   /* where the next scan of ready[] starts */
+	_Atomic int64_t next_sweep;
+	_Atomic int32_t last_client_cpu; /* CPU of the last client served */
+	/* Per slot, owned by the thread serving that slot's call. */
+	uint32_t *taken_gen;
+	_Atomic uint32_t takes;    /* requests taken, roughly (sweep clock) */
+
+	/* Client side (one call at a time: the caller serialises). */
+	uint64_t me;               /* our owner word */
+	uint32_t slot;
+	bool has_slot;
+	bool call_open;            /* posted, answer not yet consumed */
+	bool crowded;              /* more clients in calls than CPUs */
+	uint32_t max_spinners;     /* clients that may spin without crowding */
+	uint32_t call_gen;
+	int64_t call_t0;
+	bool pending;              /* a timed-out call the server still has */
+	uint32_t pending_gen;
+	int server_gone;           /* sticky ESERVERDEAD / ESTOPPED */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static inline struct futex_slot *slot_at(struct futex_transport *f,
+    uint32_t i)
+{
+	return &f->slots[i];
+}
+
+static inline unsigned char *req_buf(struct futex_transport *f, uint32_t i)
+{
+	return f->buffers + 2 * (uint64_t)i * f->stride;
+}
+
+static inline unsigned char *resp_buf(struct futex_transport *f, uint32_t i)
+{
+	return req_buf(f, i) + f->stride;
+}
+
+/* The slot's call is over (or its client gone): clear its in-flight mark
+ * and take it out of the header's count of clients in a call.  Only the
+ * slot's holder calls this (its client, or whoever took the slot over
+ * from a dead one), so a plain load and store do. */
+static void clear_in_flight(struct futex_header *h, struct futex_slot *sl)
+{
+	if (atomic_load_explicit(&sl->stats.in_flight, RLX) != 0) {
+		atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
+		atomic_fetch_sub_explicit(&h->client_calls, 1, RLX);
+	}
+}
+
+/* Counter with one writer: no locked instruction. */
+static inline void ctr_bump(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, RLX) + v, RLX);
+}
+
+/* Counter with several writers. */
+static inline void ctr_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_fetch_add_explicit(c, v, RLX);
+}
+
+static inline unsigned lat_bucket(int64_t ns)
+{
+	unsigned b;
+
+	if (ns < 2)
+		return 0;
+	b = 63u - (unsigned)__builtin_clzll((unsigned long long)ns);
+	return b >= FUTEX_LAT_BUCKETS ? FUTEX_LAT_BUCKETS - 1 : b;
+}
+
+static uint64_t self_owner_id(void)
+{
+	uint64_t start = proc_self_start_time();
+
+	return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)start;
+}
+
+/* Is the client process behind owner word o still running?  Special
+ * owners are always "alive". */
+static enum proc_liveness owner_liveness(uint64_t o)
+{
+	uint64_t now;
+	uint32_t start32 = FUTEX_OWNER_START32(o);
+	int rc;
+
+	if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER)
+		return PROC_ALIVE;
+	rc = proc_start_time(FUTEX_OWNER_PID(o), &now);
+	if (rc == -ESRCH)
+		return PROC_DEAD;
+	if (rc < 0)
+		return PROC_UNKNOWN;
+	/* start32 0: the owner could not read its own start time; the pid
+	 * is all we have. */
+	if (start32 != 0 && (uint32_t)now != start32)
+		return PROC_DEAD;
+	return PROC_ALIVE;
+}
+
+static int64_t resolve_spin(const shmrpc_options *opts)
+{
+	const char *env;
+
+	if (opts->spin_ns < 0)
+		return 0;
+	if (opts->spin_ns > 0)
+		return opts->spin_ns > FUTEX_MAX_SPIN_NS ? FUTEX_MAX_SPIN_NS
+							 : opts->spin_ns;
+	env = getenv("SHMRPC_SPIN_NS");
+	if (env != NULL && *env != '\0') {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(env, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return v <= 0 ? 0
+				      : (v > FUTEX_MAX_SPIN_NS ? FUTEX_MAX_SPIN_NS
+							       : v);
+		log_warn("SHMRPC_SPIN_NS=%s is not a number of nanoseconds; "
+			 "using the default", env);
+	}
+	return FUTEX_DEFAULT_SPIN_NS;
+}
+
+static int futex_object_names(const char *name,
+    char (*out)[TRANSPORT_FNAME_MAX], int max)
+{
+	if (max < 1)
+		return 0;
+	snprintf(out[0], TRANSPORT_FNAME_MAX, "%s%s", FUTEX_SEG_PREFIX, name);
+	return 1;
+}
+
+int futex_header_check(const struct futex_header *h, size_t file_size,
+    const char *fname)
+{
+	struct futex_geometry g;
+	const char *why = NULL;
+
+	if (h->magic != FUTEX_MAGIC)
+		why = "bad magic";
+	else if (h->version != FUTEX_LAYOUT_VERSION)
+		why = "another layout version";
+	else if (h->header_size != FUTEX_HEADER_SIZE ||
+	    h->slot_size != sizeof(struct futex_slot))
+		why = "other structure sizes";
+	else if (futex_geometry(h->buffer_size, h->nslots, &g) < 0)
+		why = "bad buffer size or slot count";
+	else if (g.stride != h->buffer_stride ||
+	    g.slots_offset != h->slots_offset ||
+	    g.buffers_offset != h->buffers_offset ||
+	    g.total_size != h->total_size)
+		why = "inconsistent offsets";
+	else if (file_size != h->total_size)
+		why = "file size differs from the header's";
+	if (why == NULL)
+		return 0;
+	log_info("/dev/shm/%s: %s (magic %#x, version %u)", fname, why,
+	    h->magic, h->version);
+	return SHMRPC_EVERSION;
+}
+
+static void reset_counters(struct futex_counters *c)
+{
+	atomic_store_explicit(&c->calls, 0, RLX);
+	atomic_store_explicit(&c->errors, 0, RLX);
+	atomic_store_explicit(&c->timeouts, 0, RLX);
+	atomic_store_explicit(&c->bytes_in, 0, RLX);
+	atomic_store_explicit(&c->bytes_out, 0, RLX);
+	atomic_store_explicit(&c->in_flight, 0, RLX);
+	atomic_store_explicit(&c->last_ns, 0, RLX);
+	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++)
+		atomic_store_explicit(&c->latency[b], 0, RLX);
+}
+
+/* A client leaves its slot: add its counters to the channel's retired
+ * ones and zero them.  Only the slot's holder calls this. */
+static void retire_counters(struct futex_header *h, struct futex_slot *sl)
+{
+	struct futex_counters *c = &sl->stats, *r = &h->retired;
+	int64_t last = atomic_load_explicit(&c->last_ns, RLX);
+	int64_t rlast = atomic_load_explicit(&r->last_ns, RLX);
+
+	ctr_add(&r->calls, atomic_load_explicit(&c->calls, RLX));
+	ctr_add(&r->errors, atomic_load_explicit(&c->errors, RLX));
+	ctr_add(&r->timeouts, atomic_load_explicit(&c->timeouts, RLX));
+	ctr_add(&r->bytes_in, atomic_load_explicit(&c->bytes_in, RLX));
+	ctr_add(&r->bytes_out, atomic_load_explicit(&c->bytes_out, RLX));
+	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++) {
+		uint64_t v = atomic_load_explicit(&c->latency[b], RLX);
+		if (v != 0)
+			ctr_add(&r->latency[b], v);
+	}
+	while (last > rlast && !atomic_compare_exchange_weak_explicit(
+	    &r->last_ns, &rlast, last, RLX, RLX))
+		;
+	reset_counters(c);
+}
+
+/* ---- slots changing hands --------------------------------------------- */
+
+/* Clear slot i's ready bit; true if it was set, i.e. if we, not another
+ * party, now have the request it stood for. */
+static bool win_ready_bit(struct futex_header *h, uint32_t i)
+{
+	uint64_t bit = 1ull << (i % 64);
+
+	return (atomic_fetch_and_explicit(&h->ready[i / 64], ~bit, SEQ) &
+	    bit) != 0;
+}
+
+/*
+ * The caller holds slot i: its owner word is `holder` (its own id, after
+ * claiming it or taking it over from a dead client).  End whatever call
+ * the slot is in.  If keep, the slot stays the holder's, idle, and true is
+ * returned.  Otherwise it is freed (owner 0), or, when the server is in
+ * the middle of the call, handed to the server, which frees it once the
+ * call is done (ABANDONED): false is returned in both cases.
+ *
+ * Only the holder writes the owner word, and the state word changes only
+ * by compare-and-swap, so this cannot race the server: whoever's CAS wins
+ * decides, and the other side sees the outcome.
+ */
+static bool slot_settle(struct futex_transport *f, uint32_t i,
+    uint64_t holder, bool keep)
+{
+	struct futex_slot *sl = slot_at(f, i);
+
+	clear_in_flight(f->hdr, sl);
+	retire_counters(f->hdr, sl);
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&sl->state, ACQ);
+		uint32_t gen = FUTEX_GEN_OF(s);
+
+		switch (FUTEX_PHASE_OF(s)) {
+		case FUTEX_REQ:
+			if (win_ready_bit(f->hdr, i)) {
+				/* Withdrawn: no server thread has it, and
+				 * none can now.  The slot is ours. */
+				atomic_store_explicit(&sl->state,
+				    FUTEX_STATE(gen + 1, FUTEX_IDLE), REL);
+				break;
+			}
+			/* A server thread has the call (or the client died
+			 * before setting its bit: the sweep sees to that).
+			 * Hand the slot over first: once ABANDONED, the
+			 * server may free it at any moment. */
+			atomic_store_explicit(&sl->owner, FUTEX_OWNER_SERVER,
+			    SEQ);
+			if (atomic_compare_exchange_strong(&sl->state, &s,
+				FUTEX_STATE(gen, FUTEX_ABANDONED)))
+				return false;
+			/* Answered meanwhile (RESP): drop it below. */
+			atomic_store_explicit(&sl->owner, holder, SEQ);
+			continue;
+		case FUTEX_ABANDONED:
+			/* Already the server's. */
+			return false;
+		default:
+			/* IDLE, or RESP: an answer nobody will read.  Only
+			 * the holder changes these; the CAS is cheap
+			 * insurance. */
+			if (!atomic_compare_exchange_strong(&sl->state, &s,
+				FUTEX_STATE(gen + 1, FUTEX_IDLE)))
+				continue;
+			break;
+		}
+		if (keep)
+			return true;
+		atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE, REL);
+		return false;
+	}
+}
+
+/* Take over slot i from the dead owner o, as holder.  True if we hold it
+ * now (the caller then calls slot_settle()). */
+static bool slot_take_over(struct futex_transport *f, uint32_t i, uint64_t o,
+    uint64_t holder)
+{
+	struct futex_slot *sl = slot_at(f, i);
+
+	if (!atomic_compare_exchange_strong(&sl->owner, &o, holder))
+		return false;
+	log_info("channel %s: reclaiming slot %u of dead client pid %d",
+	    f->base.name, i, (int)FUTEX_OWNER_PID(o));
+	return true;
+}
+
+/* ---- server side ------------------------------------------------------ */
+
+static void futex_close(shmrpc_transport *t);
+
+static int futex_create(shmrpc_transport **out, const char *name,
+    const shmrpc_options *opts)
+{
+	struct futex_transport *f;
+	struct futex_header *init;
+	struct futex_geometry g;
+	struct timespec rt;
+	int rc;
+
+	rc = futex_geometry(opts->buffer_size, opts->slots, &g);
+	if (rc < 0)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	init = calloc(1, FUTEX_HEADER_SIZE);
+	if (f != NULL) {
+		f->taken_gen = calloc(g.nslots, sizeof(*f->taken_gen));
+	}
+	if (f == NULL || init == NULL || f->taken_gen == NULL) {
+		if (f != NULL)
+			free(f->taken_gen);
+		free(f);
+		free(init);
+		return -ENOMEM;
+	}
+	f->map = (struct shm_map)SHM_MAP_INIT;
+	futex_object_names(name, &f->fname, 1);
+	atomic_init(&f->stopped, false);
+	atomic_init(&f->cursor, 0);
+	atomic_init(&f->next_sweep, 0);
+	atomic_init(&f->last_client_cpu, -1);
+	f->spin_ns = resolve_spin(opts);
+	transport_base_init(&f->base, &transport_futex_ops,
+	    SHMRPC_TRANSPORT_FUTEX, true, name, opts,
+	    g.buffer_size - MSG_HEADER_SIZE);
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	init->magic = FUTEX_MAGIC;
+	init->version = FUTEX_LAYOUT_VERSION;
+	init->header_size = FUTEX_HEADER_SIZE;
+	init->slot_size = sizeof(struct futex_slot);
+	init->nslots = g.nslots;
+	init->buffer_size = g.buffer_size;
+	init->buffer_stride = g.stride;
+	init->slots_offset = g.slots_offset;
+	init->buffers_offset = g.buffers_offset;
+	init->total_size = g.total_size;
+	init->server_pid = (int32_t)getpid();
+	init->server_start = proc_self_start_time();
+	init->created_ns = (int64_t)rt.tv_sec * NS_PER_SEC + rt.tv_nsec;
+	atomic_init(&init->server_state, FUTEX_SERVER_RUNNING);
+	snprintf(init->name, sizeof(init->name), "%s", name);
+
+	/* Everything after the header starts zeroed: slots free and IDLE. */
+	rc = shmobj_create(f->fname, g.total_size, init, FUTEX_HEADER_SIZE,
+	    &f->map);
+	free(init);
+	if (rc < 0) {
+		if (rc == SHMRPC_EINUSE)
+			log_info("channel %s: /dev/shm/%s already exists",
+			    name, f->fname);
+		futex_close(&f->base);
+		return rc;
+	}
+	f->created = true;
+	f->hdr = f->map.addr;
+	f->slots = (struct futex_slot *)((char *)f->map.addr + g.slots_offset);
+	f->buffers = (unsigned char *)f->map.addr + g.buffers_offset;
+	f->nslots = g.nslots;
+	f->stride = g.stride;
+	*out = &f->base;
+	return 0;
+}
+
+static bool any_ready(struct futex_transport *f)
+{
+	uint32_t words = (f->nslots + 63) / 64;
+
+	for (uint32_t w = 0; w < words; w++)
+		if (atomic_load_explicit(&f->hdr->ready[w], SEQ) != 0)
+			return true;
+	return false;
+}
+
+/* Ring the bell: wake one sleeping server thread, if no thread spins.
+ * sleepers first: with a busy single-threaded server it is 0 and its
+ * cache line stays shared, while `spinning` changes on every request. */
+static void ring_server(struct futex_header *h)
+{
+	if (atomic_load_explicit(&h->sleepers, SEQ) > 0 &&
+	    atomic_load_explicit(&h->spinning, SEQ) == 0) {
+		atomic_fetch_add_explicit(&h->bell, 1, SEQ);
+		futex_wake(&h->bell, 1);
+	}
+}
+
+/*
+ * Note in slot.taken that a server thread goes for call s (a REQ state),
+ * unless a later call is noted already: a thread that stalled between
+ * looking at the state and writing the note must not overwrite the note
+ * of a call another thread has taken since.  Generations are compared
+ * modulo 2^28; "later" means less than half the range ahead.
+ */
+static void note_taken(struct futex_slot *sl, uint32_t s)
+{
+	uint32_t old = atomic_load_explicit(&sl->taken, RLX);
+
+	for (;;) {
+		uint32_t ahead = (FUTEX_GEN_OF(s) - FUTEX_GEN_OF(old)) &
+		    FUTEX_GEN_MASK;
+		if (old != 0 && (ahead == 0 || ahead >= FUTEX_GEN_MASK / 2))
+			return;
+		if (atomic_compare_exchange_weak_explicit(&sl->taken, &old, s,
+			RLX, RLX))
+			return;
+	}
+}
+
+/* Find a posted request and take it (win its ready bit).  Its slot (and in
+ * *gen the call's generation), or -1. */
+static int take_request(struct futex_transport *f, uint32_t *gen)
+{
+	struct futex_header *h = f->hdr;
+	uint32_t words = (f->nslots + 63) / 64;
+	uint32_t start = atomic_load_explicit(&f->cursor, RLX) % f->nslots;
+
+	for (uint32_t k = 0; k <= words; k++) {
+		uint32_t w = (start / 64 + k) % words;
+		uint64_t bits = atomic_load_explicit(&h->ready[w], SEQ);
+
+		/* First word of the scan: begin at the cursor's bit, so
+		 * that busy low slots cannot starve high ones. */
+		if (k == 0 && (start % 64) != 0) {
+			uint64_t high = bits & (~0ull << (start % 64));
+			if (high != 0)
+				bits = high;
+		}
+		while (bits != 0) {
+			unsigned b = (unsigned)__builtin_ctzll(bits);
+			uint32_t i = w * 64 + b;
+			struct futex_slot *sl;
+			uint32_t s;
+
+			bits &= bits - 1;
+			if (i >= f->nslots)
+				continue;
+			sl = slot_at(f, i);
+			/* Note what we go for before we go for it (see
+			 * futex_layout.h); a set bit means REQ. */
+			s = atomic_load_explicit(&sl->state, ACQ);
+			if (FUTEX_PHASE_OF(s) != FUTEX_REQ)
+				continue; /* taken or withdrawn meanwhile */
+			note_taken(sl, s);
+			if (!win_ready_bit(h, i))
+				continue;
+			/* Ours.  The client may have withdrawn and posted
+			 * again since we looked: look again. */
+			uint32_t s2 = atomic_load_explicit(&sl->state, ACQ);
+			if (s2 != s)
+				note_taken(sl, s2);
+			if (FUTEX_PHASE_OF(s2) != FUTEX_REQ) {
+				log_error("channel %s: slot %u has its ready "
+				    "bit but state %#x", f->base.name, i, s2);
+				continue;
+			}
+			*gen = FUTEX_GEN_OF(s2);
+			atomic_store_explicit(&f->cursor, i + 1, RLX);
+			atomic_store_explicit(&sl->server_cpu, sched_getcpu(),
+			    RLX);
+			atomic_store_explicit(&f->last_client_cpu,
+			    atomic_load_explicit(&sl->client_cpu, RLX), RLX);
+			/* More work waiting and nobody looking: pass it
+			 * on to another thread. */
+			if (atomic_load_explicit(&h->sleepers, SEQ) > 0 &&
+			    any_ready(f))
+				ring_server(h);
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Slot i was handed to the server (ABANDONED) with a call no server
+ * thread ever took: its client died between posting and setting its
+ * ready bit.  Nobody else will free it; do it.  A thread that took the
+ * call noted it in `taken` before winning the bit, and that note is
+ * visible here (the bit's release chain runs through the CAS that made
+ * the slot ABANDONED, which we read with acquire).
+ */
+static void release_orphan(struct futex_transport *f, uint32_t i)
+{
+	struct futex_slot *sl = slot_at(f, i);
+	uint32_t s = atomic_load_explicit(&sl->state, ACQ);
+	uint32_t gen = FUTEX_GEN_OF(s);
+
+	if (FUTEX_PHASE_OF(s) != FUTEX_ABANDONED ||
+	    atomic_load_explicit(&sl->taken, RLX) ==
+		FUTEX_STATE(gen, FUTEX_REQ))
+		return;
+	if (atomic_compare_exchange_strong(&sl->state, &s,
+		FUTEX_STATE(gen + 1, FUTEX_IDLE))) {
+		atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE, REL);
+		log_info("channel %s: freed slot %u (its client died while "
+			 "posting)", f->base.name, i);
+	}
+}
+
+/* Reclaim the slots of dead clients that have been quiet a while. */
+static void sweep_dead_clients(struct futex_transport *f, int64_t now)
+{
+	int64_t next = atomic_load_explicit(&f->next_sweep, RLX);
+
+	if (now < next || !atomic_compare_exchange_strong(&f->next_sweep,
+			      &next, now + FUTEX_SWEEP_NS))
+		return;
+	for (uint32_t i = 0; i < f->nslots; i++) {
+		struct futex_slot *sl = slot_at(f, i);
+		uint64_t o = atomic_load_explicit(&sl->owner, ACQ);
+		int64_t last = atomic_load_explicit(&sl->stats.last_ns, RLX);
+
+		if (o == FUTEX_OWNER_SERVER) {
+			release_orphan(f, i);
+			continue;
+		}
+		if (o == FUTEX_OWNER_FREE || now - last < FUTEX_IDLE_NS)
+			continue;
+		if (owner_liveness(o) != PROC_DEAD)
+			continue;
+		if (slot_take_over(f, i, o, FUTEX_OWNER_SERVER))
+			slot_settle(f, i, FUTEX_OWNER_SERVER, false);
+	}
+}
+
+/*
+ * Wait until a request may be ready: spin (one thread at a time) for the
+ * spin budget, then sleep on the bell.  0 to look again, SHMRPC_ETIMEOUT,
+ * SHMRPC_ESTOPPED.
+ */
+static int wait_for_work(struct futex_transport *f, int64_t deadline)
+{
+	struct futex_header *h = f->hdr;
+	uint32_t zero = 0, bell;
+	int64_t now;
+
+	if (f->spin_ns > 0 &&
+	    atomic_compare_exchange_strong(&h->spinning, &zero, 1)) {
+		int64_t t0 = clock_now_ns(), spun;
+		int me = sched_getcpu();
+		/* The client we served last will likely post next; if it
+		 * ran here, pure spinning would only keep it off the CPU. */
+		bool yield = me == atomic_load_explicit(&f->last_client_cpu,
+		    RLX);
+		for (;;) {
+			bool found = false;
+			for (int k = 0; k < 16 && !found; k++) {
+				cpu_relax();
+				found = any_ready(f);
+			}
+			if (found || atomic_load_explicit(&f->stopped, RLX)) {
+				atomic_fetch_sub_explicit(&h->spinning, 1, SEQ);
+				return 0;
+			}
+			spun = clock_now_ns() - t0;
+			if (spun >= f->spin_ns)
+				break;
+			if (yield || spun >= FUTEX_PURE_SPIN_NS)
+				sched_yield();
+		}
+		/* Announce the sleep before we stop spinning (see
+		 * ring_server()). */
+		atomic_fetch_add_explicit(&h->sleepers, 1, SEQ);
+		atomic_fetch_sub_explicit(&h->spinning, 1, SEQ);
+	} else {
+		atomic_fetch_add_explicit(&h->sleepers, 1, SEQ);
+	}
+	bell = atomic_load_explicit(&h->bell, SEQ);
+	if (atomic_load_explicit(&f->stopped, SEQ)) {
+		atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+		return SHMRPC_ESTOPPED;
+	}
+	if (any_ready(f)) {
+		atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+		return 0;
+	}
+	now = clock_now_ns();
+	if (now >= deadline) {
+		atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+		return SHMRPC_ETIMEOUT;
+	}
+	/* Wake up at least once per sweep interval to look for dead
+	 * clients. */
+	int64_t slice = deadline - now;
+	if (slice > FUTEX_SWEEP_NS)
+		slice = FUTEX_SWEEP_NS;
+	futex_wait(&h->bell, bell, slice);
+	atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+	return 0;
+}
+
+static int futex_recv_request(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len, uint32_t *peer)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_header *h = f->hdr;
+	int64_t deadline = deadline_after(t->timeout);
+	struct futex_slot *sl;
+	uint32_t n, i, gen = 0;
+	int rc;
+
+	*len = 0;
+	*peer = 0;
+	for (;;) {
+		if (atomic_load_explicit(&f->stopped, ACQ))
+			return SHMRPC_ESTOPPED;
+		rc = take_request(f, &gen);
+		if (rc >= 0)
+			break;
+		sweep_dead_clients(f, clock_now_ns());
+		rc = wait_for_work(f, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	/* A server never idle still looks for dead clients now and then;
+	 * the clock is read once per 1024 requests, not per request. */
+	uint32_t takes = atomic_load_explicit(&f->takes, RLX) + 1;
+	atomic_store_explicit(&f->takes, takes, RLX);
+	if ((takes & 1023) == 0)
+		sweep_dead_clients(f, clock_now_ns());
+	i = (uint32_t)rc;
+	sl = slot_at(f, i);
+	f->taken_gen[i] = gen;
+	n = atomic_load_explicit(&sl->req_len, RLX);
+	*peer = i;
+	if (n > t->max_message) {
+		atomic_fetch_add_explicit(&h->server_errors, 1, RLX);
+		return SHMRPC_ETRANSPORT;
+	}
+	if (n > cap)
+		return SHMRPC_ETOOBIG;
+	memcpy(buf, req_buf(f, i), n);
+	*len = n;
+	return 0;
+}
+
+/* The client of slot i left during the call the server held (ABANDONED,
+ * generation gen): drop the answer and free the slot. */
+static void release_abandoned(struct futex_transport *f, uint32_t i,
+    uint32_t gen)
+{
+	struct futex_slot *sl = slot_at(f, i);
+	uint32_t s = FUTEX_STATE(gen, FUTEX_ABANDONED);
+
+	if (atomic_compare_exchange_strong(&sl->state, &s,
+		FUTEX_STATE(gen + 1, FUTEX_IDLE)))
+		atomic_store_explicit(&sl->owner, FUTEX_OWNER_FREE, REL);
+	atomic_fetch_add_explicit(&f->hdr->server_errors, 1, RLX);
+	log_info("channel %s: client of slot %u left; answer discarded",
+	    f->base.name, i);
+}
+
+static int futex_send_response(shmrpc_transport *t, uint32_t peer,
+    const void *buf, size_t len)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_slot *sl;
+	uint32_t gen, s;
+
+	if (peer >= f->nslots)
+		return -EINVAL;
+	sl = slot_at(f, peer);
+	/* Read our note on the call now: once the answer is out, the
+	 * client may post again and another thread take the slot. */
+	gen = f->taken_gen[peer];
+	s = atomic_load_explicit(&sl->state, ACQ);
+	if (s == FUTEX_STATE(gen, FUTEX_ABANDONED)) {
+		release_abandoned(f, peer, gen);
+		return 0;
+	}
+	if (s != FUTEX_STATE(gen, FUTEX_REQ))
+		return SHMRPC_ESTATE;
+	memcpy(resp_buf(f, peer), buf, len);
+	atomic_store_explicit(&sl->resp_len, (uint32_t)len, RLX);
+	if (!atomic_compare_exchange_strong(&sl->state, &s,
+		FUTEX_STATE(gen, FUTEX_RESP))) {
+		/* Only the client leaving can change a call we have. */
+		release_abandoned(f, peer, gen);
+		return 0;
+	}
+	if (atomic_load_explicit(&sl->waiting, SEQ))
+		futex_wake(&sl->state, 1);
+	return 0;
+}
+
+static void futex_wake_op(shmrpc_transport *t)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	/* Async-signal-safe: atomics and one system call. */
+	atomic_store_explicit(&f->stopped, true, SEQ);
+	atomic_fetch_add_explicit(&f->hdr->bell, 1, SEQ);
+	futex_wake(&f->hdr->bell, INT_MAX);
+}
+
+/* ---- client side ------------------------------------------------------- */
+
+/* Map and check the segment.  0, SHMRPC_ENOCHANNEL, SHMRPC_EVERSION,
+ * SHMRPC_ENOTOURS, SHMRPC_ESERVERDEAD, -errno. */
+static int open_segment(struct futex_transport *f, size_t want_buffer)
+{
+	struct futex_header *h;
+	int rc;
+
+	rc = shmobj_open(f->fname, FUTEX_HEADER_SIZE, 0, &f->map);
+	if (rc < 0)
+		return rc;
+	h = f->map.addr;
+	rc = futex_header_check(h, f->map.size, f->fname);
+	if (rc < 0)
+		return rc;
+	if (want_buffer > h->buffer_size) {
+		log_info("channel %s: buffers are %llu bytes, %zu wanted",
+		    f->base.name, (unsigned long long)h->buffer_size,
+		    want_buffer);
+		return SHMRPC_EVERSION;
+	}
+	if (atomic_load(&h->server_state) != FUTEX_SERVER_RUNNING)
+		return SHMRPC_ENOCHANNEL;
+	if (proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
+		return SHMRPC_ESERVERDEAD;
+	f->hdr = h;
+	f->slots = (struct futex_slot *)((char *)f->map.addr +
+	    h->slots_offset);
+	f->buffers = (unsigned char *)f->map.addr + h->buffers_offset;
+	f->nslots = h->nslots;
+	f->stride = h->buffer_stride;
+	f->base.max_message = h->buffer_size - MSG_HEADER_SIZE;
+	return 0;
+}
+
+
+static void slot_claimed(struct futex_transport *f, uint32_t i)
+{
+	struct futex_slot *sl = slot_at(f, i);
+	int64_t now = clock_now_ns();
+
+	reset_counters(&sl->stats);
+	/* Counts as activity, so the server does not check on us at
+	 * once. */
+	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+	atomic_store_explicit(&sl->owner_start, proc_self_start_time(), RLX);
+	atomic_store_explicit(&sl->claimed_ns, now, RLX);
+	atomic_store_explicit(&sl->waiting, 0, RLX);
+	f->slot = i;
+	f->has_slot = true;
+}
+
+/* Claim a free slot, or take over one whose client died.  0 or
+ * SHMRPC_EFULL. */
+static int claim_slot(struct futex_transport *f)
+{
+	for (uint32_t i = 0; i < f->nslots; i++) {
+		struct futex_slot *sl = slot_at(f, i);
+		uint64_t o = FUTEX_OWNER_FREE;
+
+		if (atomic_load_explicit(&sl->owner, RLX) == FUTEX_OWNER_FREE &&
+		    atomic_compare_exchange_strong(&sl->owner, &o, f->me)) {
+			slot_claimed(f, i);
+			return 0;
+		}
+	}
+	for (uint32_t i = 0; i < f->nslots; i++) {
+		uint64_t o = atomic_load(&slot_at(f, i)->owner);
+
+		if (owner_liveness(o) != PROC_DEAD)
+			continue;
+		if (slot_take_over(f, i, o, f->me) &&
+		    slot_settle(f, i, f->me, true)) {
+			slot_claimed(f, i);
+			return 0;
+		}
+	}
+	return SHMRPC_EFULL;
+}
+
+static int futex_open(shmrpc_transport **out, const char *name,
+    const shmrpc_options *opts)
+{
+	struct futex_transport *f = calloc(1, sizeof(*f));
+	int64_t deadline = deadline_after(opts->wait_for_server);
+	int rc;
+
+	if (f == NULL)
+		return -ENOMEM;
+	f->map = (struct shm_map)SHM_MAP_INIT;
+	futex_object_names(name, &f->fname, 1);
+	atomic_init(&f->stopped, false);
+	f->me = self_owner_id();
+	f->spin_ns = resolve_spin(opts);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	f->max_spinners = ncpu > 2 ? (uint32_t)(ncpu - 1) : 1;
+	transport_base_init(&f->base, &transport_futex_ops,
+	    SHMRPC_TRANSPORT_FUTEX, false, name, opts, 0);
+	for (;;) {
+		rc = open_segment(f, opts->buffer_size);
+		if (rc == 0)
+			rc = claim_slot(f);
+		if (rc == 0)
+			break;
+		f->hdr = NULL;
+		shmobj_close(&f->map);
+		if ((rc != SHMRPC_ENOCHANNEL && rc != SHMRPC_EFULL) ||
+		    opts->wait_for_server <= 0 || clock_now_ns() >= deadline)
+			break;
+		struct timespec ts = ns_to_timespec(FUTEX_RETRY_NS);
+		nanosleep(&ts, NULL);
+	}
+	if (rc < 0) {
+		futex_close(&f->base);
+		return rc;
+	}
+	*out = &f->base;
+	return 0;
+}
+
+/* Is the server gone?  0, SHMRPC_ESTOPPED (it closed the channel) or
+ * SHMRPC_ESERVERDEAD.  Reads /proc only when check_process. */
+static int server_gone(struct futex_transport *f, bool check_process)
+{
+	struct futex_header *h = f->hdr;
+
+	if (f->server_gone != 0)
+		return f->server_gone;
+	if (atomic_load_explicit(&h->server_state, SEQ) != FUTEX_SERVER_RUNNING)
+		f->server_gone = SHMRPC_ESTOPPED;
+	else if (check_process &&
+	    proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
+		f->server_gone = SHMRPC_ESERVERDEAD;
+	return f->server_gone;
+}
+
+/*
+ * Wait until our slot holds the answer of generation gen: spin for the
+ * budget, then sleep in slices, checking the server between them.  0,
+ * SHMRPC_ETIMEOUT, SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED, SHMRPC_ETRANSPORT
+ * (the slot was changed under us).
+ */
+static int wait_response(struct futex_transport *f, uint32_t gen,
+    int64_t deadline)
+{
+	struct futex_slot *sl = slot_at(f, f->slot);
+	const uint32_t want = FUTEX_STATE(gen, FUTEX_RESP);
+	int64_t now, last_check;
+	uint32_t s;
+	int rc = 0;
+
+	if (atomic_load_explicit(&sl->state, ACQ) == want)
+		return 0;
+	if (f->spin_ns > 0) {
+		int64_t t0 = clock_now_ns(), spun;
+		int me = sched_getcpu(), peer;
+		for (;;) {
+			for (int k = 0; k < 16; k++) {
+				cpu_relax();
+				s = atomic_load_explicit(&sl->state, ACQ);
+				if (s == want)
+					return 0;
+			}
+			spun = clock_now_ns() - t0;
+			if (spun >= f->spin_ns || t0 + spun >= deadline)
+				break;
+			/* Where the server thread that takes (took) our
+			 * calls runs. */
+			peer = atomic_load_explicit(&sl->server_cpu, RLX);
+			/* Give the CPU away rather than spin when the peer
+			 * needs it, and after the pure-spin window, which
+			 * is short when more clients are in calls than
+			 * there are CPUs for them (they need the CPU to
+			 * read their answers and post their next calls). */
+			if (peer == me ||
+			    spun >= (f->crowded ? FUTEX_CROWDED_SPIN_NS
+						: FUTEX_PURE_SPIN_NS))
+				sched_yield();
+		}
+	}
+	last_check = clock_now_ns();
+	for (;;) {
+		atomic_store_explicit(&sl->waiting, 1, SEQ);
+		s = atomic_load_explicit(&sl->state, SEQ);
+		if (s == want)
+			break;
+		if (s != FUTEX_STATE(gen, FUTEX_REQ)) {
+			log_error("channel %s: slot %u changed under a call "
+			    "(state %#x)", f->base.name, f->slot, s);
+			rc = SHMRPC_ETRANSPORT;
+			break;
+		}
+		now = clock_now_ns();
+		rc = server_gone(f, now - last_check >= FUTEX_CHECK_NS);
+		if (rc < 0)
+			break;
+		if (now - last_check >= FUTEX_CHECK_NS)
+			last_check = now;
+		if (now >= deadline) {
+			rc = SHMRPC_ETIMEOUT;
+			break;
+		}
+		int64_t slice = FUTEX_CHECK_NS - (now - last_check);
+		if (slice > deadline - now)
+			slice = deadline - now;
+		futex_wait(&sl->state, s, slice);
+	}
+	atomic_store_explicit(&sl->waiting, 0, RLX);
+	return rc;
+}
+
+/* The answer of a call that timed out arrived: drop it. */
+static int finish_pending(struct futex_transport *f, int64_t deadline)
+{
+	int rc = wait_response(f, f->pending_gen, deadline);
+
+	if (rc < 0)
+		return rc;
+	atomic_store_explicit(&slot_at(f, f->slot)->state,
+	    FUTEX_STATE(f->pending_gen, FUTEX_IDLE), REL);
+	f->pending = false;
+	log_info("channel %s: dropped the late answer of a call that timed "
+		 "out", f->base.name);
+	return 0;
+}
+
+static int futex_send_request(shmrpc_transport *t, const void *buf,
+    size_t len)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_header *h = f->hdr;
+	struct futex_slot *sl = slot_at(f, f->slot);
+	uint32_t s, i = f->slot;
+	int64_t now;
+	int rc;
+
+	rc = server_gone(f, false);
+	if (rc < 0)
+		return rc;
+	if (f->pending) {
+		rc = finish_pending(f, deadline_after(t->timeout));
+		if (rc < 0)
+			return rc;
+	}
+	/* IDLE, or RESP of the last call, whose answer we have read. */
+	s = atomic_load_explicit(&sl->state, RLX);
+	if (FUTEX_PHASE_OF(s) != FUTEX_IDLE && FUTEX_PHASE_OF(s) != FUTEX_RESP)
+		return SHMRPC_ESTATE;
+	/* Before the copy: a locked instruction waits for earlier stores
+	 * to reach the cache, and the copy's would have to. */
+	f->crowded = atomic_fetch_add_explicit(&h->client_calls, 1, RLX) >=
+	    f->max_spinners;
+	memcpy(req_buf(f, i), buf, len);
+	atomic_store_explicit(&sl->req_len, (uint32_t)len, RLX);
+	now = clock_now_ns();
+	ctr_bump(&sl->stats.calls, 1);
+	ctr_bump(&sl->stats.bytes_out, len);
+	atomic_store_explicit(&sl->stats.in_flight, 1, RLX);
+	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+	f->call_gen = (FUTEX_GEN_OF(s) + 1) & FUTEX_GEN_MASK;
+	f->call_t0 = now;
+	f->call_open = true;
+	atomic_store_explicit(&sl->client_cpu, sched_getcpu(), RLX);
+	atomic_store_explicit(&sl->state, FUTEX_STATE(f->call_gen, FUTEX_REQ),
+	    REL);
+	atomic_fetch_or_explicit(&h->ready[i / 64], 1ull << (i % 64), SEQ);
+	ring_server(h);
+	return 0;
+}
+
+/* The call ended without its answer (timeout, error): withdraw the
+ * request if the server has not taken it, else remember to drop its
+ * answer before the next call. */
+static void abandon_call(struct futex_transport *f)
+{
+	struct futex_slot *sl = slot_at(f, f->slot);
+	uint32_t gen = f->call_gen;
+
+	f->call_open = false;
+	clear_in_flight(f->hdr, sl);
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&sl->state, ACQ);
+
+		if (FUTEX_GEN_OF(s) != gen)
+			return;
+		switch (FUTEX_PHASE_OF(s)) {
+		case FUTEX_REQ:
+			if (win_ready_bit(f->hdr, f->slot)) {
+				/* Withdrawn before any server thread saw
+				 * it. */
+				atomic_store_explicit(&sl->state,
+				    FUTEX_STATE(gen + 1, FUTEX_IDLE), REL);
+				return;
+			}
+			/* A server thread has it: drop its answer before
+			 * the next call. */
+			f->pending = true;
+			f->pending_gen = gen;
+			return;
+		case FUTEX_RESP:
+			atomic_store_explicit(&sl->state,
+			    FUTEX_STATE(gen, FUTEX_IDLE), REL);
+			return;
+		default:
+			return;
+		}
+	}
+}
+
+static void count_client_error(struct futex_transport *f, int rc)
+{
+	struct futex_slot *sl = slot_at(f, f->slot);
+
+	if (rc == SHMRPC_ETIMEOUT)
+		ctr_bump(&sl->stats.timeouts, 1);
+	else
+		ctr_bump(&sl->stats.errors, 1);
+}
+
+static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_slot *sl = slot_at(f, f->slot);
+	uint32_t n;
+	int64_t now;
+	int rc;
+
+	*len = 0;
+	if (!f->call_open)
+		return SHMRPC_ESTATE;
+	rc = wait_response(f, f->call_gen, deadline_after(t->timeout));
+	if (rc < 0) {
+		count_client_error(f, rc);
+		abandon_call(f);
+		return rc;
+	}
+	n = atomic_load_explicit(&sl->resp_len, RLX);
+	if (n > t->max_message) {
+		rc = SHMRPC_ETRANSPORT;
+	} else if (n > cap) {
+		rc = SHMRPC_ETOOBIG;
+	} else {
+		memcpy(buf, resp_buf(f, f->slot), n);
+		*len = n;
+	}
+	/* The state stays RESP: the next post overwrites it, and writing
+	 * IDLE now would pull the line back from the server for nothing. */
+	f->call_open = false;
+	now = clock_now_ns();
+	ctr_bump(&sl->stats.bytes_in, n);
+	clear_in_flight(f->hdr, sl);
+	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+	ctr_bump(&sl->stats.latency[lat_bucket(now - f->call_t0)], 1);
+	if (rc < 0)
+		count_client_error(f, rc);
+	return rc;
+}
+
+static void futex_end_call(shmrpc_transport *t)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	if (f->call_open)
+		abandon_call(f);
+}
+
+static void futex_note_error(shmrpc_transport *t, int err)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	if (!t->is_server && f->has_slot)
+		count_client_error(f, err);
+}
+
+/* ---- both -------------------------------------------------------------- */
+
+static void futex_close(shmrpc_transport *t)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	if (f->hdr != NULL && t->is_server) {
+		if (f->created) {
+			int rc = shmobj_unlink(f->fname);
+			if (rc < 0)
+				log_warn("cannot remove /dev/shm/%s: %s",
+				    f->fname, shmrpc_strerror(rc));
+		}
+		/* Tell clients, and wake the ones asleep. */
+		atomic_store_explicit(&f->hdr->server_state,
+		    FUTEX_SERVER_CLOSED, SEQ);
+		for (uint32_t i = 0; i < f->nslots; i++)
+			if (atomic_load_explicit(&slot_at(f, i)->waiting, SEQ))
+				futex_wake(&slot_at(f, i)->state, INT_MAX);
+	} else if (f->hdr != NULL && f->has_slot) {
+		slot_settle(f, f->slot, f->me, false);
+	}
+	shmobj_close(&f->map);
+	free(f->taken_gen);
+	free(f);
+}
+
+const struct transport_ops transport_futex_ops = {
+	.object_names = futex_object_names,
+	.create = futex_create,
+	.open = futex_open,
+	.close = futex_close,
+	.send_request = futex_send_request,
+	.recv_response = futex_recv_response,
+	.end_call = futex_end_call,
+	.recv_request = futex_recv_request,
+	.send_response = futex_send_response,
+	.wake = futex_wake_op,
+	.note_error = futex_note_error,
+};
