@@ -115,8 +115,9 @@ typedef void (*shmrpc_log_fn)(shmrpc_log_level level, const char *msg,
 
 /*
  * Install a log sink and the most verbose level it receives.  fn NULL
- * restores the default sink, which writes "shmrpc: LEVEL: msg" lines to
- * stderr only when the environment variable SHMRPC_LOG is set to one of
+ * restores the default sink (level is then ignored), which writes
+ * "shmrpc: level: msg" lines (e.g. "shmrpc: warn: ...") to stderr only when
+ * the environment variable SHMRPC_LOG is set to one of
  * error|warn|info|debug (that word then sets the level) and is silent
  * otherwise.  Thread-safe, but meant to be called once at start-up.
  */
@@ -149,7 +150,10 @@ typedef enum shmrpc_transport_kind {
 typedef struct shmrpc_options {
 	shmrpc_transport_kind transport;
 	/* Bytes per message buffer, length header included (seed: 4096).
-	 * A message's payload can be at most buffer_size - 4 bytes. */
+	 * A message's payload can be at most buffer_size - 4 bytes.
+	 * 0 (what shmrpc_options_init() sets): 4096 for a server, the
+	 * server's size for a client.  A client asking for more than the
+	 * server has fails with SHMRPC_EVERSION. */
 	size_t buffer_size;
 	/* Seconds every single wait may take (seed: 5.0).  < 0: forever. */
 	double timeout;
@@ -203,7 +207,8 @@ typedef struct shmrpc_transport shmrpc_transport;
  * Server side: create channel `name` (objects O_EXCL, mode 0600) and return
  * a new handle in *out, to be freed with shmrpc_transport_close(), which
  * also removes the objects.  Errors: SHMRPC_ENAME, SHMRPC_EINUSE (objects
- * exist), -ENOSPC (/dev/shm full), -EINVAL (bad options), -errno.
+ * exist), -ENOSPC (/dev/shm full), -EINVAL (bad options),
+ * -EPROTONOSUPPORT (transport not in this build), -errno.
  */
 SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,
     const char *name, const shmrpc_options *opts);
@@ -213,7 +218,8 @@ SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,
  * opts->wait_for_server seconds for it to appear.  Errors: SHMRPC_ENAME,
  * SHMRPC_ENOCHANNEL, SHMRPC_EVERSION (segment too small or of another
  * layout), SHMRPC_EFULL (futex: no free slot), SHMRPC_ENOTOURS (an object
- * is not a regular file), -errno.
+ * is not a regular file), SHMRPC_ESERVERDEAD (futex: the server is dead
+ * and wait_for_server ran out), -EINVAL, -EPROTONOSUPPORT, -errno.
  */
 SHMRPC_API int shmrpc_transport_open(shmrpc_transport **out,
     const char *name, const shmrpc_options *opts);
@@ -244,8 +250,9 @@ SHMRPC_API int shmrpc_transport_send_request(shmrpc_transport *t,
  * Client: receive the response into buf (capacity cap), its length in
  * *len.  SHMRPC_ETOOBIG if it does not fit in cap (the message is consumed),
  * SHMRPC_ETRANSPORT if the length header is out of range, SHMRPC_ETIMEOUT,
- * SHMRPC_ESERVERDEAD.  Ends the exclusive hold begun by send_request, even
- * on error.
+ * SHMRPC_ESERVERDEAD and SHMRPC_ESTOPPED (futex only: on posix a dead or
+ * closed server shows as a timeout).  Ends the exclusive hold begun by
+ * send_request, even on error.
  */
 SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
     void *buf, size_t cap, size_t *len);
@@ -368,7 +375,9 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
  * is NULL and err (may be NULL) says why.  Errors: SHMRPC_EMETHOD (the
  * method failed; see err->text), SHMRPC_ETIMEOUT, SHMRPC_ETOOBIG,
  * SHMRPC_ESERIAL, SHMRPC_EPROTO, SHMRPC_ETRANSPORT, SHMRPC_ESERVERDEAD,
- * -EINVAL (params not an object, method NULL).
+ * SHMRPC_ESTOPPED (futex: the server closed the channel), -EINVAL (params
+ * not an object; cli, method or result NULL), -ENOMEM, -errno (a failed
+ * wait or lock).
  *
  * A client handle may be used from several threads; their calls are
  * serialised.  A reply that arrives after its call timed out is recognised

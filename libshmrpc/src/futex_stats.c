@@ -6,6 +6,7 @@
  * one call: the reader claims no slot, writes nothing and wakes nobody.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "futex_layout.h"
@@ -157,5 +158,63 @@ SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
 	}
 	*count = n;
 	shmobj_close(&m);
+	return 0;
+}
+
+/* shmrpc_counters as a JSON object (numbers as numbers). */
+static json_t *counters_json(const shmrpc_counters *c)
+{
+	json_t *lat = json_array();
+	json_t *o;
+
+	for (int i = 0; i < SHMRPC_LATENCY_BUCKETS; i++)
+		json_array_append_new(lat, json_integer((json_int_t)c->latency[i]));
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+	    "calls", (json_int_t)c->calls, "errors", (json_int_t)c->errors,
+	    "timeouts", (json_int_t)c->timeouts,
+	    "bytes_in", (json_int_t)c->bytes_in,
+	    "bytes_out", (json_int_t)c->bytes_out,
+	    "in_flight", (json_int_t)c->in_flight,
+	    "last_activity_ns", (json_int_t)c->last_activity_ns,
+	    "latency_log2_ns", lat);
+	return o;
+}
+
+/* The transport's read_counters op (see transport.h): the channel's
+ * counters plus a "slots" array of the clients holding a slot, for
+ * shmrpc_channel_info.counters. */
+int futex_read_counters(const char *name, json_t **out)
+{
+	shmrpc_channel_stats ch;
+	shmrpc_slot_stats *slots;
+	unsigned n = 0;
+	json_t *o, *arr;
+	int rc;
+
+	*out = NULL;
+	rc = shmrpc_stats_channel(name, &ch);
+	if (rc < 0)
+		return rc;
+	slots = calloc(ch.slots > 0 ? ch.slots : 1, sizeof(*slots));
+	if (slots == NULL)
+		return -ENOMEM;
+	rc = shmrpc_stats_slots(name, slots, ch.slots, &n);
+	if (rc < 0) {
+		free(slots);
+		return rc;
+	}
+	o = counters_json(&ch.counters);
+	arr = json_array();
+	for (unsigned i = 0; i < n; i++) {
+		json_t *s = counters_json(&slots[i].counters);
+		json_object_set_new(s, "index", json_integer(slots[i].index));
+		json_object_set_new(s, "pid", json_integer(slots[i].pid));
+		json_array_append_new(arr, s);
+	}
+	free(slots);
+	json_object_set_new(o, "slots_total", json_integer(ch.slots));
+	json_object_set_new(o, "slots_in_use", json_integer(ch.slots_in_use));
+	json_object_set_new(o, "slots", arr);
+	*out = o;
 	return 0;
 }

@@ -855,6 +855,19 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 		    ops->read_counters(e->name, &counters) == 0 &&
 		    counters != NULL)
 			ci->counters = counters; /* freed with the snapshot */
+		/* The registry does not track clients; the futex slots do. */
+		json_t *slots = json_object_get(ci->counters, "slots");
+		if (ci->nclients == 0 && json_array_size(slots) > 0) {
+			size_t nslots = json_array_size(slots);
+			pid_t *c = arena_alloc(&s->arena, nslots * sizeof(pid_t));
+			if (c == NULL)
+				return -ENOMEM;
+			for (size_t i = 0; i < nslots; i++)
+				c[i] = (pid_t)json_integer_value(json_object_get(
+				    json_array_get(slots, i), "pid"));
+			ci->clients = c;
+			ci->nclients = nslots;
+		}
 	}
 	return 0;
 }

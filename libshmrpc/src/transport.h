@@ -75,6 +75,8 @@ struct shmrpc_transport {
 extern const struct transport_ops transport_posix_ops;
 #ifdef __linux__
 extern const struct transport_ops transport_futex_ops;
+/* futex_stats.c: the futex transport's read_counters op. */
+int futex_read_counters(const char *name, json_t **out);
 #endif
 
 /* The operations of a transport kind (not DEFAULT), or NULL if this build

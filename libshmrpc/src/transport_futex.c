@@ -911,7 +911,10 @@ static int futex_open(shmrpc_transport **out, const char *name,
 			break;
 		f->hdr = NULL;
 		shmobj_close(&f->map);
-		if ((rc != SHMRPC_ENOCHANNEL && rc != SHMRPC_EFULL) ||
+		/* A dead server's segment may be replaced by a restarted
+		 * server: keep waiting for that too. */
+		if ((rc != SHMRPC_ENOCHANNEL && rc != SHMRPC_EFULL &&
+			rc != SHMRPC_ESERVERDEAD) ||
 		    opts->wait_for_server <= 0 || clock_now_ns() >= deadline)
 			break;
 		struct timespec ts = ns_to_timespec(FUTEX_RETRY_NS);
@@ -1219,4 +1222,5 @@ const struct transport_ops transport_futex_ops = {
 	.send_response = futex_send_response,
 	.wake = futex_wake_op,
 	.note_error = futex_note_error,
+	.read_counters = futex_read_counters,
 };

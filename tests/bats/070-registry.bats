@@ -11,6 +11,9 @@ suite_setup() {
 	SERVER=$BUILD/tests/test-server
 	DUMP=$BUILD/tests/inspect-dump
 	export SHMRPC_REGISTRY=/dev/shm/${TAG}-registry.json
+	# These tests plant and look for the posix transport's object names;
+	# tests of the futex transport say -t futex.
+	export SHMRPC_TRANSPORT=posix
 }
 
 suite_teardown() {
@@ -81,29 +84,38 @@ restart_after_kill() {
 	restart_after_kill futex
 }
 
-@test "clients waiting through a crash do not block the restart" {
+restart_with_waiting_client() {
+	local t=$1
 	ch=$(channel_name)
-	"$SERVER" "$ch" >/dev/null 2>&1 3>&- &
+	"$SERVER" -t "$t" "$ch" >/dev/null 2>&1 3>&- &
 	pid=$!
-	wait_channel "$ch"
+	wait_channel "$ch" "$t"
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
 	# A client polls for the channel while the server is down...
-	"$CALL" -w 20 "$ch" echo '{"back":true}' >"$BATS_TEST_TMPDIR/call.out" 2>&1 3>&- &
+	"$CALL" -t "$t" -w 20 "$ch" echo '{"back":true}' >"$BATS_TEST_TMPDIR/call.out" 2>&1 3>&- &
 	cpid=$!
 	sleep 0.5
 	# ...and the restart still reclaims it; the client then gets through.
-	start_bg "$SERVER" "$ch"
+	start_bg "$SERVER" -t "$t" "$ch"
 	wait_ready "$BG_OUT"
 	wait "$cpid"
 	[ "$(cat "$BATS_TEST_TMPDIR/call.out")" = '{"back":true}' ]
+}
+
+@test "posix: clients waiting through a crash do not block the restart" {
+	restart_with_waiting_client posix
+}
+
+@test "futex: clients waiting through a crash do not block the restart" {
+	restart_with_waiting_client futex
 }
 
 @test "a second server on a live channel fails with 'in use' naming the pid" {
 	ch=$(channel_name)
 	start_bg "$SERVER" "$ch"
 	wait_channel "$ch"
-	run "$SERVER" "$ch"
+	run timeout 20 "$SERVER" "$ch"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"in use"* ]]
 	[[ "$output" == *"pid $BG_PID"* ]]
@@ -143,7 +155,7 @@ time.sleep(600)' "$f" >"$BATS_TEST_TMPDIR/py.out" 3>&- &
 	for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/py.out" && break; sleep 0.05; done
 	run "$DUMP" -g 0 -x "$ch"
 	[[ "$output" == "object sem.srb_${ch}_req_empty $ch in-use uid=$(id -u) mappers=$py |"* ]]
-	run "$SERVER" "$ch"
+	run timeout 20 "$SERVER" -t posix "$ch"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"in use"*"pid $py"* ]]
 	[ -e "$f" ]
@@ -254,4 +266,21 @@ time.sleep(600)' "$f" >"$BATS_TEST_TMPDIR/py.out" 3>&- &
 	[[ "$output" == *"owned by uid $(id -u nobody)"* ]]
 	[ -e "/dev/shm/srb_${ch}_req" ]
 	rm -f "/dev/shm/srb_${ch}_req"
+}
+
+@test "inspection carries a live futex channel's counters and clients" {
+	ch=$(channel_name)
+	start_bg "$SERVER" -t futex "$ch"
+	wait_channel "$ch" futex
+	run "$CALL" -t futex -c 300 "$ch" echo '{"n":1}'
+	[ "$status" -eq 0 ]
+	# A client that holds its slot while we look.
+	start_bg "$CALL" -t futex "$ch" sleep '{"ms":3000}'
+	for _ in $(seq 50); do
+		run "$DUMP" -c "$ch"
+		[[ "$output" == *"clients=1"* ]] && break
+		sleep 0.1
+	done
+	[[ "$output" == *"channel $ch futex live"* ]]
+	[[ "$output" =~ counters\ $ch\ calls=30[0-9]\ clients=1 ]]
 }

@@ -2,8 +2,9 @@
 #
 # Every test names its channels with channel_name, which starts with a tag
 # unique to this test run (pid + test number + random), so suites can run
-# twice in a row or beside another copy.  teardown stops what the test
-# started and fails the test if anything with its tag is left in /dev/shm.
+# twice in a row or beside another copy.  Each test also gets a registry
+# file of its own.  teardown stops what the test started and fails the test
+# if anything with its tag (registry included) is left in /dev/shm.
 
 bats_require_minimum_version 1.5.0
 
@@ -19,12 +20,18 @@ setup() {
 	TAG="bt$$x${BATS_TEST_NUMBER}x${RANDOM}"
 	PIDS_FILE=$BATS_TEST_TMPDIR/pids
 	: >"$PIDS_FILE"
+	# A registry of this test's own: tests never touch the user's real
+	# one, and one left behind (a channel never unregistered) is a leak.
+	export SHMRPC_REGISTRY=/dev/shm/${TAG}-registry.json
 	if declare -F suite_setup >/dev/null; then suite_setup; fi
 }
 
 teardown() {
 	if declare -F suite_teardown >/dev/null; then suite_teardown; fi
 	stop_all
+	# The test's own registry goes with it (a test that kill -9s a server
+	# leaves its entry there on purpose); anything else is a leak.
+	rm -f "$SHMRPC_REGISTRY" "$SHMRPC_REGISTRY.lock" "$SHMRPC_REGISTRY.tmp"
 	local left
 	left=$(ls -1 /dev/shm | grep -F "$TAG" || true)
 	if [ -n "$left" ]; then
@@ -79,5 +86,5 @@ stop_all() {
 
 # shm_objects NAME: the /dev/shm entries of channel NAME, one a line.
 shm_objects() {
-	ls -1 /dev/shm | grep -F -- "$1" || true
+	ls -1 /dev/shm | grep -F -- "$1" | grep -v -- '-registry\.json' || true
 }
