@@ -1,0 +1,25 @@
+#!/usr/bin/env bats
+# The shared library exports exactly the functions shmrpc.h declares with
+# SHMRPC_API, all prefixed shmrpc_, and nothing of its internals.
+
+load helpers
+
+@test "nm -D of libshmrpc.so equals the SHMRPC_API declarations of shmrpc.h" {
+	nm -D --defined-only "$BUILD/lib/libshmrpc.so" |
+	    awk '$2 ~ /^[TDBR]$/ {print $3}' | sort >"$BATS_TEST_TMPDIR/exported"
+	# Declarations span lines: join the header, then take the name before
+	# the '(' of each SHMRPC_API prototype.
+	grep -v '#define SHMRPC_API' "$ROOT/libshmrpc/include/shmrpc.h" | tr '\n' ' ' |
+	    grep -o 'SHMRPC_API [^;(]*(' | sed 's/($//; s/.*[ *]//' |
+	    sort >"$BATS_TEST_TMPDIR/declared"
+	run diff "$BATS_TEST_TMPDIR/declared" "$BATS_TEST_TMPDIR/exported"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -s "$BATS_TEST_TMPDIR/declared" ]
+	! grep -v '^shmrpc_' "$BATS_TEST_TMPDIR/exported"
+}
+
+@test "the shared library has its soname" {
+	run readelf -d "$BUILD/lib/libshmrpc.so"
+	[[ "$output" == *"Library soname: [libshmrpc.so.0]"* ]]
+}
