@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# Interoperability with shm-rpc-bridge 0.2.2, played by tests/interop/
+# seed_peer.py: an independent implementation of the seed's protocol in
+# standard-library Python (see tests/interop/README.md).
+
+load helpers
+
+suite_setup() {
+	PY=$(command -v python3)
+}
+
+# wait_ready FILE: wait for a "ready" line in FILE.
+wait_ready() {
+	for _ in $(seq 100); do
+		grep -q ready "$1" && return 0
+		sleep 0.05
+	done
+	echo "not ready: $(cat "$1")" >&2
+	return 1
+}
+
+@test "the Python seed client calls a C server" {
+	ch=$(channel_name)
+	start_bg "$EXDIR/calculator-server" -t posix "$ch"
+	wait_channel "$ch" posix
+	run "$PY" "$SEED_PEER" client "$ch" add '{"a":5,"b":3}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "8" ]
+	run "$PY" "$SEED_PEER" client "$ch" divide '{"a":1,"b":0}'
+	[ "$status" -eq 1 ]
+	[ "$output" = "ZeroDivisionError: division by zero" ]
+	run "$PY" "$SEED_PEER" client "$ch" nope
+	[ "$status" -eq 1 ]
+	[ "$output" = "RPCError: Unknown method: nope" ]
+	run "$PY" "$SEED_PEER" client "$ch" __running__
+	[ "$output" = "true" ]
+	run "$PY" "$SEED_PEER" client --count 50 "$ch" multiply '{"a":6,"b":7}'
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 50 ]
+	[ "${lines[49]}" = "42" ]
+}
+
+@test "the C client calls a Python seed server" {
+	ch=$(channel_name)
+	start_bg "$PY" "$SEED_PEER" server "$ch"
+	wait_ready "$BG_OUT"
+	run "$CALL" -t posix "$ch" add '{"a":2,"b":3}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "5" ]
+	run "$CALL" -t posix "$ch" greet '{"name":"Zoë"}'
+	[ "$output" = '"Hello, Zoë!"' ]
+	run --separate-stderr "$CALL" -t posix "$ch" divide '{"a":1,"b":0}'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "ZeroDivisionError: division by zero" ]
+	run "$CALL" -t posix -c 200 "$ch" echo '{"k":[1,"two",null]}'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"k":[1,"two",null]}' ]
+	run "$EXDIR/calculator-client" -t posix "$ch"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"divide(1, 0) -> error: ZeroDivisionError: division by zero"* ]]
+	# The seed server removes its six objects on SIGTERM.
+	stop_pid "$BG_PID"
+	[ -z "$(shm_objects "$ch")" ]
+}
+
+@test "a C client timeout against the seed server does not desynchronise the next call" {
+	ch=$(channel_name)
+	start_bg "$PY" "$SEED_PEER" server "$ch"
+	wait_ready "$BG_OUT"
+	run "$CALL" -t posix -T 0.2 "$ch" sleep '{"seconds":0.6}'
+	[ "$status" -eq 3 ]
+	run "$CALL" -t posix -T 5 "$ch" add '{"a":1,"b":1}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "2" ]
+}
+
+@test "the C server answers what the seed would for odd requests, and keeps serving" {
+	ch=$(channel_name)
+	start_bg "$BUILD/tests/test-server" -t posix "$ch"
+	wait_channel "$ch" posix
+	run "$PY" "$SEED_PEER" raw-client "$ch" <<<'{"request_id":"r1","method":"echo","params":{"é":"ü"}}'
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"request_id":"r1","result":{"é":"ü"},"error":null}' ]
+	run "$PY" "$SEED_PEER" raw-client "$ch" <<<'{"request_id":"r2","method":"missing","params":{}}'
+	[ "$output" = '{"request_id":"r2","result":null,"error":"RPCError: Unknown method: missing"}' ]
+}
