@@ -1,0 +1,304 @@
+/*
+ * test_core.c - names, errors, options, envelopes, and the posix transport
+ * driven through the public byte API within one process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <semaphore.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "envelope.h"
+#include "shmrpc.h"
+
+static char channel[64];
+
+static int name_channel(void **state)
+{
+	(void)state;
+	snprintf(channel, sizeof(channel), "ut%ldx%d", (long)getpid(), rand());
+	/* Each test its own registry, so nothing touches the user's. */
+	static char reg[128];
+	snprintf(reg, sizeof(reg), "/dev/shm/%s-registry.json", channel);
+	setenv("SHMRPC_REGISTRY", reg, 1);
+	return 0;
+}
+
+static void test_name_check(void **state)
+{
+	char longest[SHMRPC_NAME_MAX + 2];
+
+	(void)state;
+	assert_int_equal(shmrpc_name_check("calc"), 0);
+	assert_int_equal(shmrpc_name_check("a.b-c_d:1"), 0);
+	assert_int_equal(shmrpc_name_check(""), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_name_check(NULL), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_name_check("a/b"), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_name_check("/"), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_name_check("sp ace"), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_name_check("tab\t"), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_name_check("caf\xc3\xa9"), SHMRPC_ENAME);
+	memset(longest, 'n', sizeof(longest));
+	longest[SHMRPC_NAME_MAX] = '\0';
+	assert_int_equal(shmrpc_name_check(longest), 0);
+	longest[SHMRPC_NAME_MAX] = 'n';
+	longest[SHMRPC_NAME_MAX + 1] = '\0';
+	assert_int_equal(shmrpc_name_check(longest), SHMRPC_ENAME);
+}
+
+static void test_strerror(void **state)
+{
+	(void)state;
+	assert_string_equal(shmrpc_strerror(0), "Success");
+	assert_string_equal(shmrpc_strerror(SHMRPC_ETIMEOUT), "Timed out");
+	assert_string_equal(shmrpc_strerror(-ENOSPC),
+	    "No space left on device");
+	assert_string_equal(shmrpc_strerror(-99999), "Unknown error");
+	for (int code = -1001; code >= -1020; code--)
+		assert_non_null(shmrpc_strerror(code));
+}
+
+static void test_options(void **state)
+{
+	shmrpc_options o;
+	shmrpc_transport_kind k;
+
+	(void)state;
+	shmrpc_options_init(&o);
+	assert_int_equal(o.transport, SHMRPC_TRANSPORT_DEFAULT);
+	assert_true(o.timeout == SHMRPC_DEFAULT_TIMEOUT);
+	assert_int_equal(o.buffer_size, 0);
+	assert_int_equal(shmrpc_transport_parse("posix", &k), 0);
+	assert_int_equal(k, SHMRPC_TRANSPORT_POSIX);
+	assert_int_equal(shmrpc_transport_parse("futex", &k), 0);
+	assert_int_equal(k, SHMRPC_TRANSPORT_FUTEX);
+	assert_int_equal(shmrpc_transport_parse("tcp", &k), -EINVAL);
+	assert_string_equal(shmrpc_transport_name(SHMRPC_TRANSPORT_POSIX),
+	    "posix");
+}
+
+static void test_envelope_round_trip(void **state)
+{
+	struct msgbuf b = { 0 };
+	struct request_view rq;
+	struct response_view rv;
+	json_t *params = json_pack("{s:i, s:s}", "a", 1, "s", "é");
+	json_t *id = json_string("id-1");
+	char why[128];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(envelope_encode_request(&b, 4096, &len, "id-1", "add",
+	    params), 0);
+	assert_int_equal(envelope_decode_request(b.data, len, &rq, why,
+	    sizeof(why)), 0);
+	assert_string_equal(rq.method, "add");
+	assert_string_equal(json_string_value(rq.id), "id-1");
+	assert_true(json_equal((json_t *)rq.params, params));
+	request_view_release(&rq);
+
+	assert_int_equal(envelope_encode_response(&b, 4096, &len, id, params,
+	    NULL), 0);
+	assert_int_equal(envelope_decode_response(b.data, len, &rv), 0);
+	assert_string_equal(rv.id, "id-1");
+	assert_null(rv.error);
+	assert_true(json_equal(rv.result, params));
+	response_view_release(&rv);
+
+	assert_int_equal(envelope_encode_response(&b, 4096, &len, id, NULL,
+	    "ValueError: no"), 0);
+	assert_int_equal(envelope_decode_response(b.data, len, &rv), 0);
+	assert_string_equal(rv.error, "ValueError: no");
+	response_view_release(&rv);
+
+	/* Too big for the limit: refused, not truncated. */
+	assert_int_equal(envelope_encode_request(&b, 20, &len, "id-1", "add",
+	    params), SHMRPC_ETOOBIG);
+	json_decref(params);
+	json_decref(id);
+	msgbuf_free(&b);
+}
+
+static void test_envelope_rejects(void **state)
+{
+	static const char *const bad_requests[] = {
+		"", "nul", "[1]", "{\"request_id\":\"x\"}",
+		"{\"request_id\":\"x\",\"method\":1,\"params\":{}}",
+		"{\"request_id\":\"x\",\"method\":\"m\"}",
+		"{\"request_id\":\"x\",\"method\":\"m\",\"params\":[]}",
+		"{\"request_id\":\"x\",\"method\":\"m\",\"params\":{}",
+	};
+	static const char *const bad_responses[] = {
+		"", "3", "{\"request_id\":\"x\"}",
+		"{\"request_id\":\"x\",\"result\":1,\"error\":5}",
+	};
+	struct request_view rq;
+	struct response_view rv;
+	char why[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_requests) / sizeof(*bad_requests);
+	    i++) {
+		int rc = envelope_decode_request(bad_requests[i],
+		    strlen(bad_requests[i]), &rq, why, sizeof(why));
+		assert_true(rc == SHMRPC_ESERIAL || rc == SHMRPC_EPROTO);
+		assert_true(why[0] != '\0');
+		request_view_release(&rq);
+	}
+	for (size_t i = 0; i < sizeof(bad_responses) / sizeof(*bad_responses);
+	    i++) {
+		int rc = envelope_decode_response(bad_responses[i],
+		    strlen(bad_responses[i]), &rv);
+		assert_true(rc == SHMRPC_ESERIAL || rc == SHMRPC_EPROTO);
+		response_view_release(&rv);
+	}
+}
+
+static shmrpc_options posix_opts(double timeout)
+{
+	shmrpc_options o;
+
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_POSIX;
+	o.buffer_size = 256;
+	o.timeout = timeout;
+	return o;
+}
+
+static void test_posix_byte_path(void **state)
+{
+	shmrpc_options o = posix_opts(2.0);
+	shmrpc_transport *srv, *cli, *again;
+	char buf[256];
+	size_t len;
+	uint32_t peer;
+
+	(void)state;
+	assert_int_equal(shmrpc_transport_open(&cli, channel, &o),
+	    SHMRPC_ENOCHANNEL);
+	assert_int_equal(shmrpc_transport_create(&srv, channel, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&again, channel, &o),
+	    SHMRPC_EINUSE);
+	assert_int_equal(shmrpc_transport_kind_of(srv), SHMRPC_TRANSPORT_POSIX);
+	assert_int_equal(shmrpc_transport_max_message(srv), 252);
+	o.buffer_size = 0; /* client: take the server's size */
+	assert_int_equal(shmrpc_transport_open(&cli, channel, &o), 0);
+	assert_int_equal(shmrpc_transport_max_message(cli), 252);
+
+	/* Wrong side or state. */
+	assert_int_equal(shmrpc_transport_recv_response(cli, buf, sizeof(buf),
+	    &len), SHMRPC_ESTATE);
+	assert_int_equal(shmrpc_transport_recv_request(cli, buf, sizeof(buf),
+	    &len, &peer), SHMRPC_ESTATE);
+
+	/* Too big: refused before anything is touched. */
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(shmrpc_transport_send_request(cli, buf, 253),
+	    SHMRPC_ETOOBIG);
+
+	/* 0, 1 and max bytes. */
+	size_t sizes[] = { 0, 1, 252 };
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(shmrpc_transport_send_request(cli, buf,
+		    sizes[i]), 0);
+		assert_int_equal(shmrpc_transport_recv_request(srv, buf,
+		    sizeof(buf), &len, &peer), 0);
+		assert_int_equal(len, sizes[i]);
+		assert_int_equal(peer, 0);
+		assert_int_equal(shmrpc_transport_send_response(srv, peer,
+		    "pong", 4), 0);
+		assert_int_equal(shmrpc_transport_recv_response(cli, buf,
+		    sizeof(buf), &len), 0);
+		assert_int_equal(len, 4);
+		assert_memory_equal(buf, "pong", 4);
+	}
+	shmrpc_transport_close(cli);
+	shmrpc_transport_close(srv);
+	assert_int_equal(shmrpc_transport_open(&cli, channel, &o),
+	    SHMRPC_ENOCHANNEL);
+}
+
+static void test_posix_timeout_and_wake(void **state)
+{
+	shmrpc_options o = posix_opts(0.05);
+	shmrpc_transport *srv;
+	char buf[16];
+	size_t len;
+	uint32_t peer;
+
+	(void)state;
+	assert_int_equal(shmrpc_transport_create(&srv, channel, &o), 0);
+	assert_int_equal(shmrpc_transport_recv_request(srv, buf, sizeof(buf),
+	    &len, &peer), SHMRPC_ETIMEOUT);
+	shmrpc_transport_wake(srv);
+	assert_int_equal(shmrpc_transport_recv_request(srv, buf, sizeof(buf),
+	    &len, &peer), SHMRPC_ESTOPPED);
+	shmrpc_transport_close(srv);
+}
+
+/* A forged response length is an error, not an over-read. */
+static void test_posix_bad_response_header(void **state)
+{
+	shmrpc_options o = posix_opts(2.0);
+	shmrpc_transport *srv, *cli;
+	char buf[256], path[128];
+	uint32_t forged = 100000, peer;
+	size_t len;
+	int fd;
+
+	(void)state;
+	assert_int_equal(shmrpc_transport_create(&srv, channel, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, channel, &o), 0);
+	assert_int_equal(shmrpc_transport_send_request(cli, "hi", 2), 0);
+	assert_int_equal(shmrpc_transport_recv_request(srv, buf, sizeof(buf),
+	    &len, &peer), 0);
+	/* Play a hostile server: write the header by hand. */
+	snprintf(path, sizeof(path), "/srb_%s_resp", channel);
+	fd = shm_open(path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &forged, 4, 0), 4);
+	close(fd);
+	snprintf(path, sizeof(path), "/srb_%s_resp_full", channel);
+	sem_t *full = sem_open(path, 0);
+	assert_true(full != SEM_FAILED);
+	snprintf(path, sizeof(path), "/srb_%s_resp_empty", channel);
+	sem_t *empty = sem_open(path, 0);
+	assert_true(empty != SEM_FAILED);
+	assert_int_equal(sem_wait(empty), 0);
+	assert_int_equal(sem_post(full), 0);
+	assert_int_equal(shmrpc_transport_recv_response(cli, buf, sizeof(buf),
+	    &len), SHMRPC_ETRANSPORT);
+	sem_close(full);
+	sem_close(empty);
+	shmrpc_transport_close(cli);
+	shmrpc_transport_close(srv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_check),
+		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_envelope_round_trip),
+		cmocka_unit_test(test_envelope_rejects),
+		cmocka_unit_test_setup(test_posix_byte_path, name_channel),
+		cmocka_unit_test_setup(test_posix_timeout_and_wake,
+		    name_channel),
+		cmocka_unit_test_setup(test_posix_bad_response_header,
+		    name_channel),
+	};
+
+	srand((unsigned)getpid());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
