@@ -4,9 +4,18 @@
  */
 #include "example-common.h"
 
+/* A whole number goes as a JSON integer, as a Python caller would send. */
+static json_t *number(double v)
+{
+	if (v == (double)(json_int_t)v)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
 static int call(shmrpc_client *cli, const char *method, double a, double b)
 {
-	json_t *params = json_pack("{s:f, s:f}", "a", a, "b", b);
+	json_t *params = json_pack("{s:o, s:o}", "a", number(a), "b",
+	    number(b));
 	json_t *result;
 	shmrpc_error err;
 	int rc;
