@@ -29,54 +29,34 @@ static json_t *number(const json_t *params, double v)
 	return json_real(v);
 }
 
-static int add(shmrpc_req *req, const json_t *params, json_t **result,
+enum op { ADD, SUBTRACT, MULTIPLY, DIVIDE };
+
+/* One handler for the four methods; arg says which operation it is. */
+static int arithmetic(shmrpc_req *req, const json_t *params, json_t **result,
     void *arg)
 {
-	double a, b;
+	enum op op = *(const enum op *)arg;
+	double a = 0, b = 0;
 
-	(void)arg;
 	if (get_ab(req, params, &a, &b) != 0)
 		return -1;
-	*result = number(params, a + b);
-	return 0;
-}
-
-static int subtract(shmrpc_req *req, const json_t *params, json_t **result,
-    void *arg)
-{
-	double a, b;
-
-	(void)arg;
-	if (get_ab(req, params, &a, &b) != 0)
-		return -1;
-	*result = number(params, a - b);
-	return 0;
-}
-
-static int multiply(shmrpc_req *req, const json_t *params, json_t **result,
-    void *arg)
-{
-	double a, b;
-
-	(void)arg;
-	if (get_ab(req, params, &a, &b) != 0)
-		return -1;
-	*result = number(params, a * b);
-	return 0;
-}
-
-static int divide(shmrpc_req *req, const json_t *params, json_t **result,
-    void *arg)
-{
-	double a, b;
-
-	(void)arg;
-	if (get_ab(req, params, &a, &b) != 0)
-		return -1;
-	if (b == 0)
-		return shmrpc_req_error(req, "ZeroDivisionError",
-		    "division by zero");
-	*result = json_real(a / b); /* Python's / always gives a float */
+	switch (op) {
+	case ADD:
+		*result = number(params, a + b);
+		break;
+	case SUBTRACT:
+		*result = number(params, a - b);
+		break;
+	case MULTIPLY:
+		*result = number(params, a * b);
+		break;
+	case DIVIDE:
+		if (b == 0)
+			return shmrpc_req_error(req, "ZeroDivisionError",
+			    "division by zero");
+		*result = json_real(a / b); /* Python's / gives a float */
+		break;
+	}
 	return 0;
 }
 
@@ -91,10 +71,14 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		errx(1, "cannot open channel %s: %s", channel,
 		    shmrpc_strerror(rc));
-	shmrpc_server_register(srv, "add", add, NULL);
-	shmrpc_server_register(srv, "subtract", subtract, NULL);
-	shmrpc_server_register(srv, "multiply", multiply, NULL);
-	shmrpc_server_register(srv, "divide", divide, NULL);
+	static const struct {
+		const char *name;
+		enum op op;
+	} methods[] = { { "add", ADD }, { "subtract", SUBTRACT },
+		{ "multiply", MULTIPLY }, { "divide", DIVIDE } };
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		shmrpc_server_register(srv, methods[i].name, arithmetic,
+		    (void *)&methods[i].op);
 	example_handle_signals(srv);
 	printf("calculator serving on channel %s\n", channel);
 	fflush(stdout);

@@ -107,6 +107,34 @@ static int sem_wait_until(sem_t *s, int64_t deadline)
 	}
 }
 
+/* Copy the message in segment seg into buf.  The header is read once:
+ * the peer could change it under us.  0, SHMRPC_ETRANSPORT (length out of
+ * range: no over-read) or SHMRPC_ETOOBIG (longer than cap). */
+static int read_message(const unsigned char *seg, size_t max, void *buf,
+    size_t cap, size_t *len)
+{
+	uint32_t n;
+
+	memcpy(&n, seg, sizeof(n));
+	if (n > max)
+		return SHMRPC_ETRANSPORT;
+	if (n > cap)
+		return SHMRPC_ETOOBIG;
+	memcpy(buf, seg + MSG_HEADER_SIZE, n);
+	*len = n;
+	return 0;
+}
+
+/* Write [u32 length, native order][payload]; len was checked by the
+ * caller against the buffer. */
+static void write_message(unsigned char *seg, const void *buf, size_t len)
+{
+	uint32_t n = (uint32_t)len;
+
+	memcpy(seg, &n, sizeof(n));
+	memcpy(seg + MSG_HEADER_SIZE, buf, len);
+}
+
 /* ---- teardown ---------------------------------------------------------- */
 
 static void posix_close(shmrpc_transport *t)
@@ -182,7 +210,6 @@ static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 {
 	struct posix_transport *p = (struct posix_transport *)t;
 	const unsigned char *seg = p->obj[SEG_REQ].addr;
-	uint32_t n;
 	int rc;
 
 	*peer = 0;
@@ -197,16 +224,7 @@ static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 		sem_post(psem(p, SEM_REQ_FULL));
 		return SHMRPC_ESTOPPED;
 	}
-	/* Read the header once: the peer could change it under us. */
-	memcpy(&n, seg, sizeof(n));
-	if (n > t->max_message) {
-		rc = SHMRPC_ETRANSPORT;
-	} else if (n > cap) {
-		rc = SHMRPC_ETOOBIG;
-	} else {
-		memcpy(buf, seg + MSG_HEADER_SIZE, n);
-		*len = n;
-	}
+	rc = read_message(seg, t->max_message, buf, cap, len);
 	sem_post(psem(p, SEM_REQ_EMPTY));
 	return rc;
 }
@@ -216,7 +234,6 @@ static int posix_send_response(shmrpc_transport *t, uint32_t peer,
 {
 	struct posix_transport *p = (struct posix_transport *)t;
 	unsigned char *seg = p->obj[SEG_RESP].addr;
-	uint32_t n = (uint32_t)len;
 	int rc;
 
 	(void)peer;
@@ -224,8 +241,7 @@ static int posix_send_response(shmrpc_transport *t, uint32_t peer,
 	    deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
-	memcpy(seg, &n, sizeof(n));
-	memcpy(seg + MSG_HEADER_SIZE, buf, len);
+	write_message(seg, buf, len);
 	sem_post(psem(p, SEM_RESP_FULL));
 	return 0;
 }
@@ -330,7 +346,6 @@ static int posix_send_request(shmrpc_transport *t, const void *buf,
 {
 	struct posix_transport *p = (struct posix_transport *)t;
 	unsigned char *seg = p->obj[SEG_REQ].addr;
-	uint32_t n = (uint32_t)len;
 	int rc;
 
 	rc = lock_request_path(p, deadline_after(t->timeout));
@@ -342,8 +357,7 @@ static int posix_send_request(shmrpc_transport *t, const void *buf,
 		posix_end_call(t);
 		return rc;
 	}
-	memcpy(seg, &n, sizeof(n));
-	memcpy(seg + MSG_HEADER_SIZE, buf, len);
+	write_message(seg, buf, len);
 	sem_post(psem(p, SEM_REQ_FULL));
 	return 0;
 }
@@ -353,7 +367,6 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 {
 	struct posix_transport *p = (struct posix_transport *)t;
 	const unsigned char *seg = p->obj[SEG_RESP].addr;
-	uint32_t n;
 	int rc;
 
 	*len = 0;
@@ -361,15 +374,7 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	    deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
-	memcpy(&n, seg, sizeof(n));
-	if (n > t->max_message) {
-		rc = SHMRPC_ETRANSPORT;
-	} else if (n > cap) {
-		rc = SHMRPC_ETOOBIG;
-	} else {
-		memcpy(buf, seg + MSG_HEADER_SIZE, n);
-		*len = n;
-	}
+	rc = read_message(seg, t->max_message, buf, cap, len);
 	sem_post(psem(p, SEM_RESP_EMPTY));
 	return rc;
 }
