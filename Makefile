@@ -152,9 +152,13 @@ $(BENCH_BIN): bench/bench.c libshmrpc/src/futex.h $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ bench/bench.c $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 
-bench: $(BENCH_BIN)
+# codec_bench first (wire_json vs jansson, in-process); its rows are
+# merged into results.json by shmrpc-bench --include.
+bench: $(BENCH_BIN) $(BUILD)/bench/codec_bench
 	@mkdir -p bench/out
-	$(BENCH_BIN) $(if $(QUICK),--quick) --output bench/out/results.json
+	$(BUILD)/bench/codec_bench $(if $(QUICK),--quick) --json bench/out/codec.json
+	$(BENCH_BIN) $(if $(QUICK),--quick) --include bench/out/codec.json \
+	    --output bench/out/results.json
 
 # ---- install ---------------------------------------------------------------
 
