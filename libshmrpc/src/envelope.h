@@ -31,12 +31,14 @@ int envelope_encode_request(char *buf, size_t cap, size_t *len,
 int envelope_encode_response(char *buf, size_t cap, size_t *len,
     const json_t *id, const json_t *result, const char *error);
 
-/* A decoded request: root owns everything; the rest is borrowed from it. */
+/* A decoded request: root owns everything; the rest is borrowed from it
+ * (from own_id / own_method on the fast path, where root is params). */
 struct request_view {
 	json_t *root;
 	json_t *id;           /* as sent, may be NULL if missing */
 	const char *method;
 	const json_t *params;
+	json_t *own_id, *own_method;
 };
 
 /*
@@ -57,9 +59,11 @@ struct response_view {
 	size_t error_len;
 };
 
-/* Decode and check a response.  0, SHMRPC_ESERIAL or SHMRPC_EPROTO. */
+/* Decode and check a response.  0, SHMRPC_ESERIAL or SHMRPC_EPROTO.
+ * expect_id (may be NULL) is the id the caller waits for: it only enables
+ * a fast path for the exact text our own server writes. */
 int envelope_decode_response(const char *buf, size_t len,
-    struct response_view *out);
+    const char *expect_id, struct response_view *out);
 void response_view_release(struct response_view *v);
 
 #endif
