@@ -53,7 +53,7 @@ HELPER_SRCS = $(wildcard tests/helpers/*.c)
 HELPER_BINS = $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 MAN_PAGES  = $(wildcard man/*.[1-9])
 
-.PHONY: all lib tools examples tests deps run test test-unit test-bats \
+.PHONY: all lib tools examples tests deps run test test-unit test-bats fuzz fuzz-bin \
         check-asan check-tsan check-valgrind bench install uninstall clean help
 
 all: lib tools examples
@@ -62,7 +62,8 @@ help:
 	@echo "make            build the library, tools and examples"
 	@echo "make deps       install the Debian packages the build and tests need"
 	@echo "make run        demo: server, client calls, monitor and cleaner"
-	@echo "make test       unit tests, then bats tests"
+	@echo "make test       unit tests, 20 s of differential fuzzing, then bats tests"
+	@echo "make fuzz       the wire_json/jansson differential fuzzer, FUZZ_TIME=300 s"
 	@echo "make check-asan / check-tsan / check-valgrind   the tests under a checker"
 	@echo "make bench      benchmark (QUICK=1: under a minute) -> bench/out/results.json"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
@@ -118,8 +119,42 @@ deps:
 run: deps all
 	@sh examples/demo.sh
 
-test: deps all tests
-	@BUILD=$(BUILD) EXDIR=$(EXDIR) tests/helpers/run-tests.sh $(UNIT_BINS)
+test: deps all tests fuzz-bin
+	@BUILD=$(BUILD) EXDIR=$(EXDIR) FUZZ=$(FUZZ_BIN) FUZZ_TIME=$(FUZZ_TEST_TIME) \
+	    FUZZ_CORPUS="$(FUZZ_WORK) fuzz/corpus/wire_json" \
+	    tests/helpers/run-tests.sh $(UNIT_BINS)
+
+# ---- differential fuzzing: wire_json vs jansson (libFuzzer) ---------------
+# `make fuzz` runs the target for FUZZ_TIME seconds (default 300); `make
+# test` runs it for FUZZ_TEST_TIME (20) and counts it as one test.  Needs
+# clang with libFuzzer (make deps: clang, libclang-rt-14-dev); without it
+# the fuzz test is reported as SKIPPED, loudly.  New inputs go to
+# $(FUZZ_WORK), crashes to $(BUILD)/fuzz/; fuzz/corpus is only read.
+CLANG          ?= clang
+FUZZ_TIME      ?= 300
+FUZZ_TEST_TIME ?= 20
+FUZZ_BIN        = $(BUILD)/fuzz/fuzz_wire_json
+FUZZ_WORK       = $(BUILD)/fuzz/corpus
+FUZZ_FLAGS      = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                  -fno-sanitize-recover=all -Ilibshmrpc/src
+
+$(FUZZ_BIN): fuzz/fuzz_wire_json.c libshmrpc/src/wire_json.c libshmrpc/src/wire_json.h
+	@mkdir -p $(@D) $(FUZZ_WORK)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_wire_json.c libshmrpc/src/wire_json.c -ljansson
+
+# Builds the target if clang can link a libFuzzer program, else warns.
+fuzz-bin:
+	@if printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n{ (void)d; (void)n; return 0; }\n' | \
+	    $(CLANG) -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(FUZZ_BIN); \
+	else \
+		echo "*** WARNING: $(CLANG) with libFuzzer is not available: the wire_json" >&2; \
+		echo "*** differential fuzz test is SKIPPED (make deps installs clang and libclang-rt-14-dev)" >&2; \
+	fi
+
+fuzz: $(FUZZ_BIN)
+	UBSAN_OPTIONS=halt_on_error=1 $(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=$(BUILD)/fuzz/ $(FUZZ_WORK) fuzz/corpus/wire_json
 
 test-unit: tests
 	@tests/helpers/run-tests.sh --unit-only $(UNIT_BINS)
@@ -152,9 +187,13 @@ $(BENCH_BIN): bench/bench.c libshmrpc/src/futex.h $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ bench/bench.c $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 
-bench: $(BENCH_BIN)
+# codec_bench first (wire_json vs jansson, in-process); its rows are
+# merged into results.json by shmrpc-bench --include.
+bench: $(BENCH_BIN) $(BUILD)/bench/codec_bench
 	@mkdir -p bench/out
-	$(BENCH_BIN) $(if $(QUICK),--quick) --output bench/out/results.json
+	$(BUILD)/bench/codec_bench $(if $(QUICK),--quick) --json bench/out/codec.json
+	$(BENCH_BIN) $(if $(QUICK),--quick) --include bench/out/codec.json \
+	    --output bench/out/results.json
 
 # ---- install ---------------------------------------------------------------
 

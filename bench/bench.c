@@ -11,6 +11,12 @@
  *   raw       shmrpc_transport_* byte API; the server echoes the payload
  *   json_add  shmrpc_call("add", {"a", "b", "pad": <payload bytes>}); the
  *             answer is the sum, so the payload goes one way
+ *   json_echo shmrpc_call("echo", {"data": <payload-byte string>}); the
+ *             string comes back (futex, 1 client, 100 B and 2 MiB)
+ *   bytes_echo shmrpc_call_bytes("echo_bytes", <payload bytes>); the
+ *             handler copies them to its reply in place (futex, 1 client)
+ *   floor     memcpy-2x: two memcpy()s of 2 MiB, the copies a bytes echo
+ *             makes (client into its slot, handler into the reply)
  *   floor     spin-floor: two processes ping-pong on one shared atomic
  *             word, spinning; sem-floor: the same with two process-shared
  *             semaphores (a futex wake each way)
@@ -207,6 +213,37 @@ static void floor_sem(struct result *r, size_t n)
 	munmap(b, bytes);
 }
 
+/* The floor of a 2 MB bytes echo: two memcpy()s of the payload (into the
+ * request buffer, and the handler's copy into the response buffer), per
+ * round, between buffers the size of the payload, in one process. */
+static void floor_memcpy(struct result *r, size_t payload, size_t n)
+{
+	char *a = malloc(payload), *b2 = malloc(payload), *c = malloc(payload);
+	double *lat = malloc(n * sizeof(*lat));
+	double t0;
+
+	if (a == NULL || b2 == NULL || c == NULL || lat == NULL)
+		err(1, "malloc");
+	memset(a, 'm', payload);
+	memset(b2, 0, payload);
+	memset(c, 0, payload);
+	t0 = now_us();
+	for (size_t i = 0; i < n + 10; i++) {
+		double t = now_us();
+		a[i % payload] = (char)i;
+		memcpy(b2, a, payload);
+		memcpy(c, b2, payload);
+		__asm__ volatile("" : : "r"(c) : "memory");
+		if (i >= 10)
+			lat[i - 10] = now_us() - t;
+	}
+	summarise(r, lat, n, now_us() - t0);
+	free(lat);
+	free(a);
+	free(b2);
+	free(c);
+}
+
 /* ---- servers ----------------------------------------------------------- */
 
 static shmrpc_server *bench_server;
@@ -254,7 +291,34 @@ static int sleep_ms(shmrpc_req *req, const json_t *params, json_t **result,
 	return 0;
 }
 
-enum kind { RAW, JSON_ADD };
+static int echo(shmrpc_req *req, const json_t *params, json_t **result,
+    void *arg)
+{
+	json_t *data = json_object_get(params, "data");
+
+	(void)arg;
+	if (!json_is_string(data))
+		return shmrpc_req_error(req, "TypeError", "need a string");
+	*result = json_incref(data);
+	return 0;
+}
+
+static int echo_bytes(shmrpc_req *req, const void *in, size_t in_len,
+    void *out, size_t out_cap, size_t *out_len, void *arg)
+{
+	(void)arg;
+	if (in_len > out_cap)
+		return shmrpc_req_error(req, "ValueError", "too big");
+	memcpy(out, in, in_len);
+	*out_len = in_len;
+	return 0;
+}
+
+/* raw: transport byte API; json_add/json_echo: shmrpc_call; bytes_echo:
+ * shmrpc_call_bytes. */
+enum kind { RAW, JSON_ADD, JSON_ECHO, BYTES_ECHO, NKINDS };
+static const char *const kind_names[NKINDS] = { "raw", "json_add",
+	"json_echo", "bytes_echo" };
 
 static void server_main(enum kind kind, const char *ch,
     const shmrpc_options *opts, struct board *b)
@@ -262,7 +326,7 @@ static void server_main(enum kind kind, const char *ch,
 	int rc;
 
 	catch_term();
-	if (kind == JSON_ADD) {
+	if (kind != RAW) {
 		rc = shmrpc_server_open(&bench_server, ch, opts);
 		if (rc < 0) {
 			warnx("server %s: %s", ch, shmrpc_strerror(rc));
@@ -271,6 +335,9 @@ static void server_main(enum kind kind, const char *ch,
 		}
 		shmrpc_server_register(bench_server, "add", add, NULL);
 		shmrpc_server_register(bench_server, "sleep", sleep_ms, NULL);
+		shmrpc_server_register(bench_server, "echo", echo, NULL);
+		shmrpc_server_register_bytes(bench_server, "echo_bytes",
+		    echo_bytes, NULL);
 		atomic_store(&b->server_up, 1);
 		rc = shmrpc_server_serve(bench_server);
 		shmrpc_server_close(bench_server);
@@ -391,6 +458,49 @@ static void client_main(enum kind kind, const char *ch,
 		board_wait_go(b);
 		_exit(1);
 	}
+	if (kind == BYTES_ECHO || kind == JSON_ECHO) {
+		/* The 2 MB echo cases: bytes in and out, or one JSON
+		 * string in and out. */
+		char *data = malloc(payload + 1);
+		json_t *p = NULL;
+
+		memset(data, 'e', payload);
+		data[payload] = '\0';
+		if (kind == JSON_ECHO)
+			p = json_pack("{s:s}", "data", data);
+		for (size_t i = 0; i < warm + n; i++) {
+			shmrpc_error e;
+			size_t got = 0;
+			json_t *res = NULL;
+			if (i == warm)
+				board_wait_go(b);
+			double t = now_us();
+			if (kind == BYTES_ECHO) {
+				const void *reply;
+				rc = shmrpc_call_bytes(cli, "echo_bytes", data,
+				    payload, &reply, &got, &e);
+			} else {
+				rc = shmrpc_call(cli, "echo", p, &res, &e);
+				got = json_string_length(res);
+			}
+			double dt = now_us() - t;
+			json_decref(res);
+			if (rc < 0 || got != payload) {
+				warnx("%s call: %s", kind_names[kind],
+				    rc < 0 ? e.text : "wrong length");
+				atomic_store(&b->failed, 1);
+				if (i < warm)
+					board_wait_go(b);
+				break;
+			}
+			if (i >= warm)
+				lat[i - warm] = dt;
+		}
+		json_decref(p);
+		free(data);
+		shmrpc_client_close(cli);
+		_exit(0);
+	}
 	/* {"request_id": ..., "method": "add", "params": {"a": i, "b": 2,
 	 * "pad": "..."}} comes to about 90 bytes plus the pad. */
 	size_t padlen = payload > 100 ? payload - 100 : 0;
@@ -447,7 +557,7 @@ static void run_case(struct result *r, enum kind kind,
 	double t0, wall;
 
 	memset(r, 0, sizeof(*r));
-	r->kase = kind == RAW ? "raw" : "json_add";
+	r->kase = kind_names[kind];
 	r->system = "shmrpc";
 	r->transport = shmrpc_transport_name(tk);
 	r->payload = payload;
@@ -661,6 +771,10 @@ static size_t calls_for(enum kind kind, size_t payload)
 			return 2000;
 		return 500;
 	}
+	if (kind == BYTES_ECHO)
+		return payload <= 100 ? 100000 : 500;
+	if (kind == JSON_ECHO)
+		return payload <= 100 ? 50000 : 200;
 	if (payload <= 100)
 		return 50000;
 	if (payload <= 10 * 1024)
@@ -736,15 +850,16 @@ int main(int argc, char **argv)
 		{ "spin", required_argument, NULL, 's' },
 		{ "spin-sweep", no_argument, NULL, 'S' },
 		{ "one", required_argument, NULL, '1' },
+		{ "include", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *only = NULL;
+	const char *out = NULL, *only = NULL, *include = NULL;
 	int quick = 0, sweep = 0, ch, n = 0, failed = 0;
 	long spin = 0;
 	struct result rs[64];
 	struct cpu_result cpu;
 
-	while ((ch = getopt_long(argc, argv, "qo:s:S", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "qo:s:Si:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q':
 			quick = 1;
@@ -761,9 +876,12 @@ int main(int argc, char **argv)
 		case '1':
 			only = optarg;
 			break;
+		case 'i':
+			include = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: shmrpc-bench [-q] [-o results.json] "
-			    "[-s spin_ns] [--spin-sweep]\n");
+			    "[-s spin_ns] [--spin-sweep] [--include rows.json]\n");
 			return 2;
 		}
 	}
@@ -781,7 +899,13 @@ int main(int argc, char **argv)
 		    shmrpc_transport_parse(tr, &tk) < 0 || clients < 1 ||
 		    clients > MAX_CLIENTS)
 			errx(2, "--one KIND:TRANSPORT:PAYLOAD:CLIENTS[:CALLS]");
-		enum kind k = strcmp(kind, "raw") == 0 ? RAW : JSON_ADD;
+		enum kind k = NKINDS;
+		for (int i = 0; i < NKINDS; i++)
+			if (strcmp(kind, kind_names[i]) == 0)
+				k = (enum kind)i;
+		if (k == NKINDS)
+			errx(2, "--one: kind is raw, json_add, json_echo or "
+			    "bytes_echo");
 		if (calls == 0)
 			calls = calls_for(k, payload) / (quick ? 8 : 1);
 		print_header();
@@ -831,6 +955,32 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* The payload paths: a 2 MB JSON string echoed, and bytes echoed
+	 * (100 B and 2 MB), futex, one client; and their floor, two
+	 * memcpy()s of 2 MB. */
+	{
+		static const struct {
+			enum kind kind;
+			size_t payload;
+		} extra[] = { { JSON_ECHO, 100 }, { JSON_ECHO, 2097152 },
+			{ BYTES_ECHO, 100 }, { BYTES_ECHO, 2097152 } };
+		for (size_t e = 0; e < sizeof(extra) / sizeof(extra[0]); e++) {
+			size_t calls = calls_for(extra[e].kind,
+			    extra[e].payload);
+			if (quick)
+				calls = calls / 4 < 16 ? 16 : calls / 4;
+			run_case(&rs[n], extra[e].kind, SHMRPC_TRANSPORT_FUTEX,
+			    extra[e].payload, 1, calls, spin);
+			if (!rs[n].ok)
+				failed = 1;
+			print_result(&rs[n++]);
+		}
+		rs[n] = (struct result){ .kase = "floor", .system = "memcpy-2x",
+			.transport = "none", .payload = 2097152, .clients = 1 };
+		floor_memcpy(&rs[n], 2097152, quick ? 200 : 1000);
+		print_result(&rs[n++]);
+	}
+
 	remeasure_floors(rs, quick);
 	printf("floors, fastest of three measurements in this run:\n");
 	print_result(&rs[0]);
@@ -871,6 +1021,22 @@ int main(int argc, char **argv)
 			    eight->p99_us / eight->median_us);
 		}
 	}
+	if (add1 != NULL)
+		printf("  json add 100 B futex median %.2f us (target <= 2 us): "
+		       "%s\n", add1->median_us,
+		    add1->median_us <= 2.0 ? "met" : "MISSED");
+	const struct result *je = find(rs, n, "json_echo", "futex", 2097152, 1);
+	const struct result *be = find(rs, n, "bytes_echo", "futex", 2097152, 1);
+	const struct result *mc = find(rs, n, "floor", "none", 2097152, 1);
+	if (je != NULL)
+		printf("  json echo 2 MB futex median %.0f us (target <= 2000 "
+		       "us): %s\n", je->median_us,
+		    je->median_us <= 2000 ? "met" : "MISSED");
+	if (be != NULL && mc != NULL)
+		printf("  bytes echo 2 MB futex median / 2x memcpy 2 MB median "
+		       "= %.0f / %.0f us = %.2fx (target <= 4x): %s\n",
+		    be->median_us, mc->median_us, be->median_us / mc->median_us,
+		    be->median_us <= 4 * mc->median_us ? "met" : "MISSED");
 	printf("  idle server CPU %.3f%% (target < 0.5%%); waiting client CPU "
 	       "%.2f%% (target < 10%%)\n", cpu.idle_server_pct,
 	    cpu.waiting_client_pct);
@@ -880,6 +1046,19 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			if (rs[i].ok)
 				json_array_append_new(list, result_json(&rs[i]));
+		if (include != NULL) {
+			/* Rows of another program of this run (codec_bench),
+			 * same shape. */
+			json_error_t je2;
+			json_t *more = json_load_file(include, 0, &je2);
+			size_t i;
+			json_t *row;
+			if (!json_is_array(more))
+				errx(1, "%s: %s", include, je2.text);
+			json_array_foreach(more, i, row)
+				json_array_append(list, row);
+			json_decref(more);
+		}
 		if (json_dump_file(list, out, JSON_INDENT(2) |
 			JSON_PRESERVE_ORDER) < 0)
 			err(1, "%s", out);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,10 @@ static void usage(void)
 	fprintf(stderr,
 	    "usage: shmrpc-call [-t posix|futex] [-w wait] [-T timeout] "
 	    "[-b bufsize]\n"
-	    "                   [-c count] channel method [params-json]\n");
+	    "                   [-c count] channel method [params-json]\n"
+	    "       shmrpc-call --raw [-t futex] [-w wait] [-T timeout] "
+	    "[-b bufsize]\n"
+	    "                   [-c count] channel method < request > reply\n");
 	exit(EXIT_USAGE);
 }
 
@@ -50,12 +54,12 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* min/median/p99/max of n latencies in microseconds, like ping. */
-static void print_stats(double *us, long long n)
+static void print_stats(FILE *f, double *us, long long n)
 {
 	qsort(us, (size_t)n, sizeof(*us), cmp_double);
 	long long p99 = (long long)ceil(0.99 * (double)n) - 1;
-	printf("--- %lld calls ---\n", n);
-	printf("latency min/median/p99/max = %.2f/%.2f/%.2f/%.2f us\n",
+	fprintf(f, "--- %lld calls ---\n", n);
+	fprintf(f, "latency min/median/p99/max = %.2f/%.2f/%.2f/%.2f us\n",
 	    us[0], us[n / 2], us[p99 < 0 ? 0 : p99], us[n - 1]);
 }
 
@@ -65,6 +69,33 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* All of stdin, in a malloc'd buffer (*len bytes; never NULL). */
+static char *read_stdin(size_t *len)
+{
+	size_t cap = 65536, n = 0, got;
+	char *buf = malloc(cap);
+
+	if (buf == NULL)
+		err(EXIT_CHANNEL, "malloc");
+	while ((got = fread(buf + n, 1, cap - n, stdin)) > 0) {
+		n += got;
+		if (n == cap) {
+			char *grown;
+			if (cap > SIZE_MAX / 2)
+				errx(EXIT_USAGE, "standard input too large");
+			grown = realloc(buf, cap * 2);
+			if (grown == NULL)
+				err(EXIT_CHANNEL, "realloc");
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	if (ferror(stdin))
+		err(EXIT_USAGE, "reading standard input");
+	*len = n;
+	return buf;
 }
 
 static int exit_status_for(int rc)
@@ -82,6 +113,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "buffer-size", required_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -93,7 +125,10 @@ int main(int argc, char **argv)
 	long long count = 1;
 	const char *errstr;
 	double *lat = NULL;
-	int ch, rc;
+	int ch, rc, raw = 0;
+	char *raw_in = NULL;
+	size_t raw_len = 0, reply_len = 0;
+	const void *reply = NULL;
 
 	shmrpc_options_init(&opts);
 	while ((ch = getopt_long(argc, argv, "t:w:T:b:c:hV", longopts,
@@ -123,6 +158,9 @@ int main(int argc, char **argv)
 				errx(EXIT_USAGE, "count is %s: %s", errstr,
 				    optarg);
 			break;
+		case 'r':
+			raw = 1;
+			break;
 		case 'V':
 			printf("shmrpc-call %s\n", shmrpc_version());
 			return EXIT_OK;
@@ -137,6 +175,11 @@ int main(int argc, char **argv)
 		usage();
 	if (shmrpc_name_check(argv[0]) < 0)
 		errx(EXIT_USAGE, "invalid channel name: '%s'", argv[0]);
+	if (raw && argc != 2)
+		errx(EXIT_USAGE, "--raw takes the request bytes from standard "
+		    "input, not an argument");
+	if (raw)
+		raw_in = read_stdin(&raw_len);
 	if (argc == 3) {
 		json_error_t jerr;
 		params = json_loads(argv[2], 0, &jerr);
@@ -156,7 +199,12 @@ int main(int argc, char **argv)
 	for (long long i = 0; i < count; i++) {
 		double t0 = now_us();
 		json_decref(result);
-		rc = shmrpc_call(cli, argv[1], params, &result, &cerr);
+		result = NULL;
+		if (raw)
+			rc = shmrpc_call_bytes(cli, argv[1], raw_in, raw_len,
+			    &reply, &reply_len, &cerr);
+		else
+			rc = shmrpc_call(cli, argv[1], params, &result, &cerr);
 		if (lat != NULL)
 			lat[i] = now_us() - t0;
 		if (rc < 0)
@@ -166,6 +214,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", shmrpc_client_error_text(cli));
 	} else if (rc < 0) {
 		warnx("%s", cerr.text);
+	} else if (raw) {
+		/* The reply, straight from shared memory. */
+		if (fwrite(reply, 1, reply_len, stdout) != reply_len ||
+		    fflush(stdout) != 0)
+			err(EXIT_CHANNEL, "writing the reply");
+		if (lat != NULL) /* stdout has the reply bytes */
+			print_stats(stderr, lat, count);
 	} else {
 		char *text = json_dumps(result, JSON_ENCODE_ANY | JSON_COMPACT);
 		if (text == NULL)
@@ -173,10 +228,11 @@ int main(int argc, char **argv)
 		printf("%s\n", text);
 		free(text);
 		if (lat != NULL)
-			print_stats(lat, count);
+			print_stats(stdout, lat, count);
 	}
 	json_decref(result);
 	json_decref(params);
+	free(raw_in);
 	free(lat);
 	shmrpc_client_close(cli);
 	return rc < 0 ? exit_status_for(rc) : EXIT_OK;

@@ -332,6 +332,46 @@ SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
     shmrpc_method_fn fn, void *arg);
 
 /*
+ * A bytes method handler (futex transport only): raw bytes in, raw bytes
+ * out, no JSON.  Zero-copy: `in` points at the request's payload in place
+ * in the channel's shared memory (in_len bytes, possibly 0; not NUL-
+ * terminated; borrowed, valid only until the handler returns, read-only).
+ * `out` points at the client's response buffer in shared memory, out_cap
+ * bytes; write the reply there (in place, no copy follows) and set
+ * *out_len (initially 0).  Return 0 for success; on failure call
+ * shmrpc_req_error() and/or return non-zero, and the client gets
+ * SHMRPC_EMETHOD with the text.  *out_len > out_cap is answered with an
+ * "RPCError: Response too large" error.  in and out never overlap.
+ * shmrpc_req_method() gives the method name.  Runs on the serving thread.
+ */
+typedef int (*shmrpc_bytes_method_fn)(shmrpc_req *req, const void *in,
+    size_t in_len, void *out, size_t out_cap, size_t *out_len, void *arg);
+
+/*
+ * Register bytes handler fn for `method` (1..255 bytes; else -EINVAL or
+ * -ENAMETOOLONG), with user pointer arg (borrowed, kept until close).  The
+ * name space is shared with shmrpc_server_register(): registering a name
+ * again replaces its handler, of either kind.  A JSON call of a bytes
+ * method (and a bytes call of a JSON method) is answered with an RPCError.
+ * -EPROTONOSUPPORT on a posix channel (its seed wire format has no room
+ * for bytes messages, and no request id to drop a late reply by).  Call
+ * before shmrpc_server_serve(); not thread-safe with serve.
+ *
+ * Wire format (shmrpc(7)).  A message is still [u32 length][payload] in a
+ * slot buffer; a bytes payload starts with the byte 0xFF, which never
+ * occurs in UTF-8 and so never starts a JSON envelope:
+ *   request:  0xFF, n (1 byte, 1..255), method name (n bytes, no NUL),
+ *             then the request bytes (the rest of the message)
+ *   response: 0xFF, status (1 byte), then the rest of the message:
+ *             status 0: the reply bytes; status 1: the error text,
+ *             "Type: message" as in JSON error responses.
+ * The largest payload is buffer_size - 4 - 2 - n bytes for a request and
+ * buffer_size - 4 - 2 for a reply.
+ */
+SHMRPC_API int shmrpc_server_register_bytes(shmrpc_server *srv,
+    const char *method, shmrpc_bytes_method_fn fn, void *arg);
+
+/*
  * Serve requests until shmrpc_server_stop().  Returns 0 once stopped, or a
  * negative error if the channel broke.  Bad requests (malformed JSON,
  * missing method/params, params not an object) are answered with an error
@@ -385,6 +425,57 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
  */
 SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
     const json_t *params, json_t **result, shmrpc_error *err);
+
+/*
+ * Bytes calls (futex transport only; -EPROTONOSUPPORT on posix; wire
+ * format under shmrpc_server_register_bytes()).
+ *
+ * shmrpc_call_bytes() sends req_len bytes of req (copied once, into the
+ * client's slot in shared memory) to bytes method `method` and waits for
+ * the reply.  On success *reply points at the reply bytes IN PLACE in the
+ * channel's shared memory, *reply_len long (possibly 0; not NUL-
+ * terminated).  That pointer is borrowed: valid, read-only, until the next
+ * call of any kind on cli (shmrpc_call, shmrpc_call_bytes,
+ * shmrpc_bytes_reserve) or shmrpc_client_close(), whichever comes first;
+ * copy the bytes to keep them longer.  On failure *reply is NULL and
+ * *reply_len 0.  Errors: as shmrpc_call(), plus -EPROTONOSUPPORT (posix
+ * channel), -EINVAL (method empty or longer than 255 bytes), SHMRPC_ETOOBIG
+ * (req_len larger than the slot can carry: buffer_size - 6 - strlen(method)),
+ * SHMRPC_EMETHOD (the method failed, or is unknown, or takes JSON; text in
+ * err and shmrpc_client_error_text()), SHMRPC_ESTATE (this thread holds a
+ * reservation on cli).  Thread-safe like shmrpc_call(), but the reply
+ * pointer is only as good as the caller's guarantee that no other thread
+ * calls on cli before it is done with it.
+ */
+SHMRPC_API int shmrpc_call_bytes(shmrpc_client *cli, const char *method,
+    const void *req, size_t req_len, const void **reply, size_t *reply_len,
+    shmrpc_error *err);
+
+/*
+ * Zero-copy requests: shmrpc_bytes_reserve() points *buf at the request
+ * space of the client's slot in shared memory (*cap bytes, writable) for a
+ * bytes call of `method`; write the request there, then send it with
+ * shmrpc_bytes_commit(cli, len, ...) (len <= *cap), which then behaves as
+ * shmrpc_call_bytes() (same reply lifetime, same errors).  Or give up with
+ * shmrpc_bytes_cancel().  *buf is valid from a successful reserve until
+ * commit or cancel, and no longer.
+ *
+ * Between a successful reserve and its commit/cancel the calling thread
+ * holds cli's lock: other threads' calls on cli wait, and a call on cli
+ * from the same thread fails with SHMRPC_ESTATE.  Commit or cancel on the
+ * thread that reserved.  reserve may wait (up to the timeout) for a late
+ * answer of an earlier timed-out call to arrive, because the server may
+ * still be reading the old request in that space.  Errors of reserve:
+ * -EINVAL, -EPROTONOSUPPORT (posix), SHMRPC_ETOOBIG (the name does not fit),
+ * SHMRPC_ESTATE, SHMRPC_ETIMEOUT, SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED.
+ * commit without a reservation: SHMRPC_ESTATE.  cancel without one does
+ * nothing; both accept NULL.
+ */
+SHMRPC_API int shmrpc_bytes_reserve(shmrpc_client *cli, const char *method,
+    void **buf, size_t *cap);
+SHMRPC_API int shmrpc_bytes_commit(shmrpc_client *cli, size_t len,
+    const void **reply, size_t *reply_len, shmrpc_error *err);
+SHMRPC_API void shmrpc_bytes_cancel(shmrpc_client *cli);
 
 /*
  * The complete error text of the last call on this handle that failed

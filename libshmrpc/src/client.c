@@ -17,12 +17,18 @@
 struct shmrpc_client {
 	shmrpc_transport *transport;
 	pthread_mutex_t lock;  /* serialises calls from several threads */
-	struct msgbuf out;     /* request being encoded */
-	char *in;              /* response being received */
+	char *out;             /* request being encoded, if not in place */
+	char *in;              /* response being received, if not in place */
 	size_t in_cap;
 	uint64_t id_prefix;    /* random, so ids differ between handles */
 	uint64_t next_id;
 	char *error_text;      /* full text of the last method error */
+	/* Between shmrpc_bytes_reserve() and _commit()/_cancel() (lock
+	 * held): the slot's request buffer and the header's size. */
+	bool reserved;
+	unsigned char *area;
+	size_t area_cap;
+	size_t hdr_len;
 };
 
 SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
@@ -43,8 +49,16 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 		return rc;
 	}
 	cli->in_cap = shmrpc_transport_max_message(cli->transport);
-	cli->in = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
-	if (cli->in == NULL) {
+	/* Futex messages are encoded and decoded in place in shared memory;
+	 * posix ones go through these. */
+	if (shmrpc_transport_kind_of(cli->transport) != SHMRPC_TRANSPORT_FUTEX) {
+		cli->in = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
+		cli->out = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
+	}
+	if (shmrpc_transport_kind_of(cli->transport) !=
+		SHMRPC_TRANSPORT_FUTEX && (cli->in == NULL || cli->out == NULL)) {
+		free(cli->in);
+		free(cli->out);
 		shmrpc_transport_close(cli->transport);
 		free(cli);
 		return -ENOMEM;
@@ -52,7 +66,17 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 	if (getrandom(&cli->id_prefix, sizeof(cli->id_prefix), 0) !=
 	    (ssize_t)sizeof(cli->id_prefix))
 		cli->id_prefix = ((uint64_t)getpid() << 32) ^ (uintptr_t)cli;
-	pthread_mutex_init(&cli->lock, NULL);
+	{
+		/* Error-checking, so that a thread that holds a bytes
+		 * reservation and calls again gets SHMRPC_ESTATE, not a
+		 * deadlock. */
+		pthread_mutexattr_t ma;
+
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+		pthread_mutex_init(&cli->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	*out = cli;
 	return 0;
 }
@@ -63,7 +87,7 @@ SHMRPC_API void shmrpc_client_close(shmrpc_client *cli)
 		return;
 	shmrpc_transport_close(cli->transport);
 	pthread_mutex_destroy(&cli->lock);
-	msgbuf_free(&cli->out);
+	free(cli->out);
 	free(cli->in);
 	free(cli->error_text);
 	free(cli);
@@ -80,6 +104,57 @@ static void keep_error_text(shmrpc_client *cli, const char *text, size_t n)
 	cli->error_text = strndup(text, n);
 }
 
+/* id = "%016" PRIx64 "-%" PRIu64 of prefix and n, without printf (which
+ * costs a good part of a small call).  id has room for 16 + 1 + 20 + 1. */
+static void format_id(char id[48], uint64_t prefix, uint64_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char digits[20];
+	int k = 0;
+
+	for (int i = 0; i < 16; i++)
+		id[i] = hex[(prefix >> (60 - 4 * i)) & 0xf];
+	id[16] = '-';
+	do {
+		digits[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n != 0);
+	for (int i = 0; i < k; i++)
+		id[17 + i] = digits[k - 1 - i];
+	id[17 + k] = '\0';
+}
+
+/* Wait for the answer: in place in shared memory (futex; valid until the
+ * next send), or copied into cli->in (posix). */
+static int recv_reply(shmrpc_client *cli, const char **buf, size_t *len)
+{
+	const void *ref;
+	int rc = transport_recv_response_ref(cli->transport, &ref, len);
+
+	if (rc != -EPROTONOSUPPORT) {
+		*buf = ref;
+		return rc;
+	}
+	*buf = cli->in;
+	return transport_recv_response_keep(cli->transport, cli->in,
+	    cli->in_cap, len);
+}
+
+/* Where to encode the next request: the slot's buffer (futex) or ours. */
+static int request_area(shmrpc_client *cli, char **area, size_t *cap)
+{
+	void *a;
+	int rc = transport_request_area(cli->transport, &a, cap);
+
+	if (rc == -EPROTONOSUPPORT) {
+		*area = cli->out;
+		*cap = cli->in_cap;
+		return 0;
+	}
+	*area = a;
+	return rc;
+}
+
 /* Wait for the reply whose id is `id`; earlier calls' late replies are
  * dropped.  Fills *result or err. */
 static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
@@ -87,16 +162,16 @@ static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
 {
 	for (;;) {
 		struct response_view rv;
+		const char *buf;
 		size_t len;
 		int rc;
 
-		rc = transport_recv_response_keep(cli->transport, cli->in,
-		    cli->in_cap, &len);
+		rc = recv_reply(cli, &buf, &len);
 		if (rc < 0)
 			return shmrpc_error_set(err, rc, "%s: waiting for "
 			    "the reply on channel %s", shmrpc_strerror(rc),
 			    cli->transport->name);
-		rc = envelope_decode_response(cli->in, len, &rv);
+		rc = envelope_decode_response(buf, len, id, &rv);
 		if (rc < 0) {
 			response_view_release(&rv);
 			return shmrpc_error_set(err, rc,
@@ -138,7 +213,8 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 {
 	json_t *empty = NULL;
 	char id[48];
-	size_t len;
+	char *area;
+	size_t len, cap;
 	int rc;
 
 	if (result != NULL)
@@ -151,11 +227,20 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 	if (params == NULL)
 		params = empty = json_object();
 
-	pthread_mutex_lock(&cli->lock);
-	snprintf(id, sizeof(id), "%016" PRIx64 "-%" PRIu64, cli->id_prefix,
-	    cli->next_id++);
-	rc = envelope_encode_request(&cli->out, cli->in_cap, &len, id, method,
-	    params);
+	if (pthread_mutex_lock(&cli->lock) != 0) {
+		/* EDEADLK: this thread holds a bytes reservation. */
+		json_decref(empty);
+		return shmrpc_error_set(err, SHMRPC_ESTATE,
+		    "a bytes request is reserved on this client");
+	}
+	format_id(id, cli->id_prefix, cli->next_id++);
+	rc = request_area(cli, &area, &cap);
+	if (rc < 0) {
+		shmrpc_error_set(err, rc, "%s: sending to channel %s",
+		    shmrpc_strerror(rc), cli->transport->name);
+		goto out;
+	}
+	rc = envelope_encode_request(area, cap, &len, id, method, params);
 	if (rc < 0) {
 		if (rc == SHMRPC_ETOOBIG)
 			shmrpc_error_set(err, rc, "request for %s does not "
@@ -166,7 +251,7 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 			    "for %s: %s", method, shmrpc_strerror(rc));
 		goto out;
 	}
-	rc = shmrpc_transport_send_request(cli->transport, cli->out.data, len);
+	rc = shmrpc_transport_send_request(cli->transport, area, len);
 	if (rc < 0) {
 		shmrpc_error_set(err, rc, "%s: sending to channel %s",
 		    shmrpc_strerror(rc), cli->transport->name);
@@ -180,4 +265,170 @@ out:
 	pthread_mutex_unlock(&cli->lock);
 	json_decref(empty);
 	return rc;
+}
+
+/* ---- bytes calls (futex only) ------------------------------------------- */
+
+SHMRPC_API int shmrpc_bytes_reserve(shmrpc_client *cli, const char *method,
+    void **buf, size_t *cap)
+{
+	size_t n, area_cap;
+	void *area;
+	int rc;
+
+	if (buf != NULL)
+		*buf = NULL;
+	if (cap != NULL)
+		*cap = 0;
+	if (cli == NULL || method == NULL || buf == NULL || cap == NULL)
+		return -EINVAL;
+	n = strlen(method);
+	if (n == 0 || n > BYTES_NAME_MAX)
+		return -EINVAL;
+	if (pthread_mutex_lock(&cli->lock) != 0)
+		return SHMRPC_ESTATE;
+	rc = transport_request_area(cli->transport, &area, &area_cap);
+	if (rc < 0)
+		goto fail;
+	if (area_cap < BYTES_REQ_HEADER + n) {
+		rc = SHMRPC_ETOOBIG;
+		goto fail;
+	}
+	cli->area = area;
+	cli->area_cap = area_cap;
+	cli->hdr_len = BYTES_REQ_HEADER + n;
+	cli->area[0] = (unsigned char)BYTES_MAGIC;
+	cli->area[1] = (unsigned char)n;
+	memcpy(cli->area + BYTES_REQ_HEADER, method, n);
+	cli->reserved = true;
+	*buf = cli->area + cli->hdr_len;
+	*cap = area_cap - cli->hdr_len;
+	return 0; /* the lock stays held until commit or cancel */
+fail:
+	pthread_mutex_unlock(&cli->lock);
+	return rc;
+}
+
+SHMRPC_API void shmrpc_bytes_cancel(shmrpc_client *cli)
+{
+	if (cli == NULL || !cli->reserved)
+		return;
+	cli->reserved = false;
+	cli->area = NULL;
+	pthread_mutex_unlock(&cli->lock);
+}
+
+/* The answer to a bytes call, in place. */
+static int bytes_answer(shmrpc_client *cli, const unsigned char *in,
+    size_t n, const void **reply, size_t *reply_len, shmrpc_error *err)
+{
+	if (n >= BYTES_RESP_HEADER && in[0] == BYTES_MAGIC &&
+	    in[1] == BYTES_STATUS_OK) {
+		*reply = in + BYTES_RESP_HEADER;
+		*reply_len = n - BYTES_RESP_HEADER;
+		return 0;
+	}
+	if (n >= BYTES_RESP_HEADER && in[0] == BYTES_MAGIC &&
+	    in[1] == BYTES_STATUS_ERROR) {
+		keep_error_text(cli, (const char *)in + BYTES_RESP_HEADER,
+		    n - BYTES_RESP_HEADER);
+		return shmrpc_error_set(err, SHMRPC_EMETHOD, "%s",
+		    cli->error_text != NULL ? cli->error_text : "");
+	}
+	if (n > 0 && in[0] == '{') {
+		/* A JSON answer: a server that did not understand. */
+		struct response_view rv;
+		int rc = envelope_decode_response((const char *)in, n, NULL,
+		    &rv);
+
+		if (rc == 0 && rv.error != NULL) {
+			keep_error_text(cli, rv.error, rv.error_len);
+			rc = shmrpc_error_set(err, SHMRPC_EPROTO, "%s",
+			    rv.error);
+			response_view_release(&rv);
+			return rc;
+		}
+		response_view_release(&rv);
+	}
+	return shmrpc_error_set(err, SHMRPC_EPROTO,
+	    "malformed bytes reply on channel %s", cli->transport->name);
+}
+
+SHMRPC_API int shmrpc_bytes_commit(shmrpc_client *cli, size_t len,
+    const void **reply, size_t *reply_len, shmrpc_error *err)
+{
+	const char *in;
+	size_t n;
+	int rc;
+
+	if (reply != NULL)
+		*reply = NULL;
+	if (reply_len != NULL)
+		*reply_len = 0;
+	if (cli == NULL)
+		return shmrpc_error_set(err, -EINVAL, "invalid argument");
+	if (!cli->reserved)
+		return shmrpc_error_set(err, SHMRPC_ESTATE,
+		    "no bytes request reserved");
+	if (reply == NULL || reply_len == NULL) {
+		rc = shmrpc_error_set(err, -EINVAL, "invalid argument");
+		goto out;
+	}
+	if (len > cli->area_cap - cli->hdr_len) {
+		rc = shmrpc_error_set(err, SHMRPC_ETOOBIG, "request of %zu "
+		    "bytes does not fit in %zu", len,
+		    cli->area_cap - cli->hdr_len);
+		goto out;
+	}
+	rc = shmrpc_transport_send_request(cli->transport, cli->area,
+	    cli->hdr_len + len);
+	if (rc < 0) {
+		shmrpc_error_set(err, rc, "%s: sending to channel %s",
+		    shmrpc_strerror(rc), cli->transport->name);
+		goto out;
+	}
+	rc = recv_reply(cli, &in, &n);
+	if (rc < 0)
+		shmrpc_error_set(err, rc, "%s: waiting for the reply on "
+		    "channel %s", shmrpc_strerror(rc), cli->transport->name);
+	else
+		rc = bytes_answer(cli, (const unsigned char *)in, n, reply,
+		    reply_len, err);
+	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO)
+		transport_note_error(cli->transport, rc);
+	transport_end_call(cli->transport);
+out:
+	cli->reserved = false;
+	cli->area = NULL;
+	pthread_mutex_unlock(&cli->lock);
+	return rc;
+}
+
+SHMRPC_API int shmrpc_call_bytes(shmrpc_client *cli, const char *method,
+    const void *req, size_t req_len, const void **reply, size_t *reply_len,
+    shmrpc_error *err)
+{
+	void *buf;
+	size_t cap;
+	int rc;
+
+	if (reply != NULL)
+		*reply = NULL;
+	if (reply_len != NULL)
+		*reply_len = 0;
+	if (req == NULL && req_len > 0)
+		return shmrpc_error_set(err, -EINVAL, "invalid argument");
+	rc = shmrpc_bytes_reserve(cli, method, &buf, &cap);
+	if (rc < 0)
+		return shmrpc_error_set(err, rc, "%s", rc == -EPROTONOSUPPORT
+		    ? "bytes calls need the futex transport"
+		    : shmrpc_strerror(rc));
+	if (req_len > cap) {
+		shmrpc_bytes_cancel(cli);
+		return shmrpc_error_set(err, SHMRPC_ETOOBIG, "request of %zu "
+		    "bytes does not fit in %zu", req_len, cap);
+	}
+	if (req_len > 0)
+		memcpy(buf, req, req_len);
+	return shmrpc_bytes_commit(cli, req_len, reply, reply_len, err);
 }

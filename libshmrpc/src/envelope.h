@@ -4,6 +4,11 @@
  *
  *   request  {"request_id": "<id>", "method": "<name>", "params": {...}}
  *   response {"request_id": "<id>", "result": <any>, "error": null|"<text>"}
+ *
+ * Encoding writes straight into the caller's buffer, which on the futex
+ * transport is the slot's buffer in shared memory; decoding reads straight
+ * from the message bytes (again, in shared memory on futex).  Both go
+ * through wire_json (see wire_json.h for why not json_dumpb/json_loadb).
  */
 #ifndef SHMRPC_ENVELOPE_H
 #define SHMRPC_ENVELOPE_H
@@ -12,39 +17,35 @@
 
 #include "common.h"
 
-/* A growable byte buffer, owned by whoever holds it. */
-struct msgbuf {
-	char *data;
-	size_t cap;
-};
-
-void msgbuf_free(struct msgbuf *b);
-
 /*
- * Encode a request into b (grown as needed).  *len gets the size.
- * SHMRPC_ETOOBIG if it would exceed max bytes, SHMRPC_ESERIAL if params
- * cannot be encoded (e.g. a string that is not UTF-8), -ENOMEM.
+ * Encode a request into buf[0..cap).  *len gets the size.  SHMRPC_ETOOBIG
+ * if it needs more than cap bytes (buf then holds garbage), SHMRPC_ESERIAL
+ * if params or the method name cannot be encoded (e.g. not UTF-8).  id is
+ * written as a JSON string too.  No allocation.  Thread-safe.
  */
-int envelope_encode_request(struct msgbuf *b, size_t max, size_t *len,
+int envelope_encode_request(char *buf, size_t cap, size_t *len,
     const char *id, const char *method, const json_t *params);
 
-/* Encode a response; id NULL encodes null, error NULL encodes a result. */
-int envelope_encode_response(struct msgbuf *b, size_t max, size_t *len,
+/* Encode a response; id NULL encodes null, result NULL encodes null, error
+ * NULL encodes a result (error null).  Errors as above. */
+int envelope_encode_response(char *buf, size_t cap, size_t *len,
     const json_t *id, const json_t *result, const char *error);
 
-/* A decoded request: root owns everything; the rest is borrowed from it. */
+/* A decoded request: root owns everything; the rest is borrowed from it
+ * (from own_id / own_method on the fast path, where root is params). */
 struct request_view {
 	json_t *root;
 	json_t *id;           /* as sent, may be NULL if missing */
 	const char *method;
 	const json_t *params;
+	json_t *own_id, *own_method;
 };
 
 /*
  * Decode and check a request.  0, or SHMRPC_ESERIAL / SHMRPC_EPROTO with a
  * reason in why[] for the error response.  On error out->root and out->id
  * may still be set (to answer with the right id); call
- * request_view_release() in every case.
+ * request_view_release() in every case.  buf need not outlive the call.
  */
 int envelope_decode_request(const char *buf, size_t len,
     struct request_view *out, char *why, size_t whylen);
@@ -58,9 +59,34 @@ struct response_view {
 	size_t error_len;
 };
 
-/* Decode and check a response.  0, SHMRPC_ESERIAL or SHMRPC_EPROTO. */
+/* Decode and check a response.  0, SHMRPC_ESERIAL or SHMRPC_EPROTO.
+ * expect_id (may be NULL) is the id the caller waits for: it only enables
+ * a fast path for the exact text our own server writes. */
 int envelope_decode_response(const char *buf, size_t len,
-    struct response_view *out);
+    const char *expect_id, struct response_view *out);
 void response_view_release(struct response_view *v);
 
 #endif
+
+/*
+ * Bytes messages (futex transport only; see shmrpc(7) and shmrpc.h):
+ *
+ *   request   0xFF, n (1 byte, 1..255), method name (n bytes, no NUL),
+ *             payload (the rest of the message, 0 or more bytes)
+ *   response  0xFF, status (1 byte), body (the rest of the message):
+ *             status 0: body is the reply payload
+ *             status 1: body is the error text, "Type: message", UTF-8
+ *
+ * 0xFF never occurs in UTF-8 text, so no JSON text (which is UTF-8, and
+ * whose first byte is '{', '[', a letter, a digit, '"', '-' or white
+ * space) can start with it: a server tells a bytes message from a JSON
+ * envelope by its first byte alone.  There is no request id: on the futex
+ * transport the slot's generation count already keeps a late answer from
+ * reaching a later call.
+ */
+#define BYTES_MAGIC 0xFFu
+#define BYTES_REQ_HEADER 2u  /* + the method name */
+#define BYTES_RESP_HEADER 2u
+#define BYTES_NAME_MAX 255u
+#define BYTES_STATUS_OK 0u
+#define BYTES_STATUS_ERROR 1u

@@ -14,7 +14,8 @@
 
 struct method {
 	char *name;
-	shmrpc_method_fn fn;
+	shmrpc_method_fn fn;             /* JSON handler, or NULL */
+	shmrpc_bytes_method_fn bytes_fn; /* bytes handler, or NULL */
 	void *arg;
 };
 
@@ -61,19 +62,18 @@ static struct method *find_method(shmrpc_server *srv, const char *name)
 	return NULL;
 }
 
-SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
-    shmrpc_method_fn fn, void *arg)
+static int add_method(shmrpc_server *srv, const char *method,
+    shmrpc_method_fn fn, shmrpc_bytes_method_fn bytes_fn, void *arg)
 {
 	struct method *m, *grown;
 	char *name;
 
-	if (srv == NULL || method == NULL || fn == NULL)
-		return -EINVAL;
 	if (method[0] == '\0' || strcmp(method, BUILTIN_RUNNING) == 0)
 		return SHMRPC_ENAME;
 	m = find_method(srv, method);
 	if (m != NULL) {
 		m->fn = fn;
+		m->bytes_fn = bytes_fn;
 		m->arg = arg;
 		return 0;
 	}
@@ -86,8 +86,29 @@ SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
 		return -ENOMEM;
 	}
 	srv->methods = grown;
-	srv->methods[srv->nmethods++] = (struct method){ name, fn, arg };
+	srv->methods[srv->nmethods++] = (struct method){ name, fn, bytes_fn,
+		arg };
 	return 0;
+}
+
+SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
+    shmrpc_method_fn fn, void *arg)
+{
+	if (srv == NULL || method == NULL || fn == NULL)
+		return -EINVAL;
+	return add_method(srv, method, fn, NULL, arg);
+}
+
+SHMRPC_API int shmrpc_server_register_bytes(shmrpc_server *srv,
+    const char *method, shmrpc_bytes_method_fn fn, void *arg)
+{
+	if (srv == NULL || method == NULL || fn == NULL)
+		return -EINVAL;
+	if (strlen(method) > BYTES_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (shmrpc_transport_kind_of(srv->transport) != SHMRPC_TRANSPORT_FUTEX)
+		return -EPROTONOSUPPORT;
+	return add_method(srv, method, NULL, fn, arg);
 }
 
 SHMRPC_API int shmrpc_req_error(shmrpc_req *req, const char *type,
@@ -124,30 +145,56 @@ SHMRPC_API uint32_t shmrpc_req_peer(const shmrpc_req *req)
 	return req->peer;
 }
 
-/* Per serving thread: where requests land and responses are built. */
+/* Per serving thread: where requests land and responses are built when
+ * the transport cannot do it in place (posix); futex needs neither. */
 struct serve_buffers {
 	char *in;
-	size_t in_cap;
-	struct msgbuf out;
+	char *out;
+	size_t cap;
 };
+
+/* Where peer's answer is built: its response buffer in shared memory
+ * (futex) or ours (posix). */
+static char *answer_area(shmrpc_server *srv, struct serve_buffers *bufs,
+    uint32_t peer, size_t *cap)
+{
+	void *area;
+
+	if (transport_response_area(srv->transport, peer, &area, cap) == 0)
+		return area;
+	*cap = bufs->cap;
+	return bufs->out;
+}
+
+static void deliver(shmrpc_server *srv, uint32_t peer, const char *buf,
+    size_t len)
+{
+	int rc = shmrpc_transport_send_response(srv->transport, peer, buf,
+	    len);
+
+	if (rc < 0)
+		log_warn("channel %s: response not delivered: %s",
+		    srv->transport->name, shmrpc_strerror(rc));
+}
 
 static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
     uint32_t peer, const json_t *id, const json_t *result, const char *error)
 {
-	size_t max = shmrpc_transport_max_message(srv->transport);
+	size_t max;
+	char *out = answer_area(srv, bufs, peer, &max);
 	char toobig[160];
 	size_t len;
 	int rc;
 
-	rc = envelope_encode_response(&bufs->out, max, &len, id, result, error);
+	rc = envelope_encode_response(out, max, &len, id, result, error);
 	if (rc == SHMRPC_ETOOBIG) {
 		snprintf(toobig, sizeof(toobig),
 		    "RPCError: Response too large for the buffer "
 		    "(max %zu bytes)", max);
-		rc = envelope_encode_response(&bufs->out, max, &len, id, NULL,
+		rc = envelope_encode_response(out, max, &len, id, NULL,
 		    toobig);
 	} else if (rc == SHMRPC_ESERIAL) {
-		rc = envelope_encode_response(&bufs->out, max, &len, id, NULL,
+		rc = envelope_encode_response(out, max, &len, id, NULL,
 		    "RPCSerializationError: result cannot be encoded as JSON");
 	}
 	if (rc < 0) {
@@ -155,15 +202,79 @@ static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
 		    srv->transport->name, shmrpc_strerror(rc));
 		return;
 	}
-	rc = shmrpc_transport_send_response(srv->transport, peer,
-	    bufs->out.data, len);
-	if (rc < 0)
-		log_warn("channel %s: response not delivered: %s",
-		    srv->transport->name, shmrpc_strerror(rc));
+	deliver(srv, peer, out, len);
+}
+
+/* A bytes error answer: 0xFF, 1, text (cut to fit). */
+static void send_bytes_error(shmrpc_server *srv, struct serve_buffers *bufs,
+    uint32_t peer, const char *text)
+{
+	size_t cap, n = strlen(text);
+	char *out = answer_area(srv, bufs, peer, &cap);
+
+	if (cap < BYTES_RESP_HEADER)
+		return;
+	if (n > cap - BYTES_RESP_HEADER)
+		n = cap - BYTES_RESP_HEADER;
+	out[0] = (char)BYTES_MAGIC;
+	out[1] = (char)BYTES_STATUS_ERROR;
+	memcpy(out + BYTES_RESP_HEADER, text, n);
+	deliver(srv, peer, out, BYTES_RESP_HEADER + n);
+}
+
+static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
+    uint32_t peer, const unsigned char *in, size_t len)
+{
+	char name[BYTES_NAME_MAX + 1];
+	char text[BYTES_NAME_MAX + 96];
+	shmrpc_req req = { .method = name, .peer = peer };
+	size_t n, cap, out_len = 0;
+	struct method *m;
+	char *out;
+	int rc;
+
+	n = len >= BYTES_REQ_HEADER ? in[1] : 0;
+	if (n == 0 || len < BYTES_REQ_HEADER + n ||
+	    memchr(in + BYTES_REQ_HEADER, '\0', n) != NULL) {
+		log_info("channel %s: bad bytes request",
+		    srv->transport->name);
+		send_bytes_error(srv, bufs, peer,
+		    "RPCError: Malformed bytes request");
+		return;
+	}
+	memcpy(name, in + BYTES_REQ_HEADER, n);
+	name[n] = '\0';
+	m = find_method(srv, name);
+	if (m == NULL || m->bytes_fn == NULL) {
+		snprintf(text, sizeof(text), m == NULL
+		    ? "RPCError: Unknown method: %s"
+		    : "RPCError: Method %s takes JSON params, not bytes", name);
+		send_bytes_error(srv, bufs, peer, text);
+		return;
+	}
+	out = answer_area(srv, bufs, peer, &cap);
+	if (cap < BYTES_RESP_HEADER)
+		return;
+	rc = m->bytes_fn(&req, in + BYTES_REQ_HEADER + n,
+	    len - BYTES_REQ_HEADER - n, out + BYTES_RESP_HEADER,
+	    cap - BYTES_RESP_HEADER, &out_len, m->arg);
+	if (rc != 0 || req.error != NULL) {
+		send_bytes_error(srv, bufs, peer, req.error != NULL
+		    ? req.error : "RuntimeError: method failed");
+	} else if (out_len > cap - BYTES_RESP_HEADER) {
+		snprintf(text, sizeof(text), "RPCError: Response too large "
+		    "for the buffer (max %zu bytes)", cap - BYTES_RESP_HEADER);
+		send_bytes_error(srv, bufs, peer, text);
+	} else {
+		out[0] = (char)BYTES_MAGIC;
+		out[1] = (char)BYTES_STATUS_OK;
+		deliver(srv, peer, out, BYTES_RESP_HEADER + out_len);
+	}
+	free(req.error);
 }
 
 static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
-    uint32_t peer, size_t len)
+    uint32_t peer, const char *in, size_t len)
 {
 	struct request_view rq;
 	char why[256];
@@ -173,7 +284,11 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 	struct method *m;
 	int rc;
 
-	rc = envelope_decode_request(bufs->in, len, &rq, why, sizeof(why));
+	if (len > 0 && (unsigned char)in[0] == BYTES_MAGIC) {
+		dispatch_bytes(srv, bufs, peer, (const unsigned char *)in, len);
+		return;
+	}
+	rc = envelope_decode_request(in, len, &rq, why, sizeof(why));
 	if (rc < 0) {
 		char text[300];
 		snprintf(text, sizeof(text), "RPCError: %s", why);
@@ -192,10 +307,11 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		return;
 	}
 	m = find_method(srv, rq.method);
-	if (m == NULL) {
-		snprintf(unknown, sizeof(unknown),
-		    "RPCError: Unknown method: %.*s", SHMRPC_NAME_MAX,
-		    rq.method);
+	if (m == NULL || m->fn == NULL) {
+		snprintf(unknown, sizeof(unknown), m == NULL
+		    ? "RPCError: Unknown method: %.*s"
+		    : "RPCError: Method %.*s takes bytes, not JSON",
+		    SHMRPC_NAME_MAX, rq.method);
 		send_reply(srv, bufs, peer, rq.id, NULL, unknown);
 		request_view_release(&rq);
 		return;
@@ -214,6 +330,23 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 	request_view_release(&rq);
 }
 
+/* Wait for a request: in place in shared memory (futex; stable until we
+ * answer it) or copied into bufs->in (posix). */
+static int next_request(shmrpc_server *srv, struct serve_buffers *bufs,
+    const char **in, size_t *len, uint32_t *peer)
+{
+	const void *ref;
+	int rc = transport_recv_request_ref(srv->transport, &ref, len, peer);
+
+	if (rc != -EPROTONOSUPPORT) {
+		*in = ref;
+		return rc;
+	}
+	*in = bufs->in;
+	return shmrpc_transport_recv_request(srv->transport, bufs->in,
+	    bufs->cap, len, peer);
+}
+
 SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv)
 {
 	struct serve_buffers bufs = { 0 };
@@ -221,18 +354,24 @@ SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv)
 
 	if (srv == NULL)
 		return -EINVAL;
-	bufs.in_cap = shmrpc_transport_max_message(srv->transport);
-	bufs.in = malloc(bufs.in_cap > 0 ? bufs.in_cap : 1);
-	if (bufs.in == NULL)
-		return -ENOMEM;
+	if (shmrpc_transport_kind_of(srv->transport) != SHMRPC_TRANSPORT_FUTEX) {
+		bufs.cap = shmrpc_transport_max_message(srv->transport);
+		bufs.in = malloc(bufs.cap > 0 ? bufs.cap : 1);
+		bufs.out = malloc(bufs.cap > 0 ? bufs.cap : 1);
+		if (bufs.in == NULL || bufs.out == NULL) {
+			free(bufs.in);
+			free(bufs.out);
+			return -ENOMEM;
+		}
+	}
 	while (!atomic_load(&srv->stopped)) {
+		const char *in;
 		size_t len;
 		uint32_t peer;
 
-		rc = shmrpc_transport_recv_request(srv->transport, bufs.in,
-		    bufs.in_cap, &len, &peer);
+		rc = next_request(srv, &bufs, &in, &len, &peer);
 		if (rc == 0) {
-			dispatch(srv, &bufs, peer, len);
+			dispatch(srv, &bufs, peer, in, len);
 		} else if (rc == SHMRPC_ETIMEOUT) {
 			continue;
 		} else if (rc == SHMRPC_ESTOPPED) {
@@ -250,7 +389,7 @@ SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv)
 		rc = 0;
 	}
 	free(bufs.in);
-	msgbuf_free(&bufs.out);
+	free(bufs.out);
 	if (rc == SHMRPC_ESTOPPED || atomic_load(&srv->stopped))
 		return 0;
 	return rc;

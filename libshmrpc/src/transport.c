@@ -187,3 +187,51 @@ void transport_note_error(shmrpc_transport *t, int err)
 	if (t != NULL && t->ops->note_error != NULL)
 		t->ops->note_error(t, err);
 }
+
+int transport_request_area(shmrpc_transport *t, void **area, size_t *cap)
+{
+	*area = NULL;
+	*cap = 0;
+	if (t->ops->request_area == NULL)
+		return -EPROTONOSUPPORT;
+	if (t->is_server || t->in_call)
+		return SHMRPC_ESTATE;
+	return t->ops->request_area(t, area, cap);
+}
+
+int transport_recv_response_ref(shmrpc_transport *t, const void **buf,
+    size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	if (t->ops->recv_response_ref == NULL)
+		return -EPROTONOSUPPORT;
+	if (!t->in_call)
+		return SHMRPC_ESTATE;
+	return t->ops->recv_response_ref(t, buf, len);
+}
+
+int transport_recv_request_ref(shmrpc_transport *t, const void **buf,
+    size_t *len, uint32_t *peer)
+{
+	*buf = NULL;
+	*len = 0;
+	*peer = 0;
+	if (t->ops->recv_request_ref == NULL)
+		return -EPROTONOSUPPORT;
+	if (!t->is_server)
+		return SHMRPC_ESTATE;
+	return t->ops->recv_request_ref(t, buf, len, peer);
+}
+
+int transport_response_area(shmrpc_transport *t, uint32_t peer, void **area,
+    size_t *cap)
+{
+	*area = NULL;
+	*cap = 0;
+	if (t->ops->response_area == NULL)
+		return -EPROTONOSUPPORT;
+	if (!t->is_server)
+		return SHMRPC_ESTATE;
+	return t->ops->response_area(t, peer, area, cap);
+}

@@ -49,6 +49,27 @@ struct transport_ops {
 	/* Server: make recv_request return SHMRPC_ESTOPPED (signal-safe). */
 	void (*wake)(shmrpc_transport *t);
 
+	/* ---- in place (optional: NULL when the transport copies, posix) ----
+	 * Client: point *area at the buffer the next request goes in (the
+	 * slot's request buffer in shared memory), *cap its size, after
+	 * settling any late answer of an earlier call; send_request() then
+	 * sends area's bytes without copying them.  The area is ours until
+	 * send_request(). */
+	int (*request_area)(shmrpc_transport *t, void **area, size_t *cap);
+	/* Client: as recv_response, but point *buf at the response in
+	 * shared memory instead of copying it; valid until the next
+	 * send_request() (or close) on this handle. */
+	int (*recv_response_ref)(shmrpc_transport *t, const void **buf,
+	    size_t *len);
+	/* Server: as recv_request, but point *buf at the request in shared
+	 * memory; valid until send_response() to that peer. */
+	int (*recv_request_ref)(shmrpc_transport *t, const void **buf,
+	    size_t *len, uint32_t *peer);
+	/* Server: the buffer peer's answer goes in (shared memory), for
+	 * send_response() without a copy; valid until that send. */
+	int (*response_area)(shmrpc_transport *t, uint32_t peer, void **area,
+	    size_t *cap);
+
 	/* ---- for the registry and the inspection API (inspect.c) ---- */
 	/* Optional, NULL if the transport has none: the live counters of
 	 * channel `name` (per channel and per slot) as a new JSON object in
@@ -93,6 +114,16 @@ void transport_base_init(shmrpc_transport *t, const struct transport_ops *ops,
 int transport_recv_response_keep(shmrpc_transport *t, void *buf, size_t cap,
     size_t *len);
 void transport_end_call(shmrpc_transport *t);
+
+/* In-place wrappers (see transport_ops).  They return -EPROTONOSUPPORT
+ * when the transport has no such op (posix): the caller then copies. */
+int transport_request_area(shmrpc_transport *t, void **area, size_t *cap);
+int transport_recv_response_ref(shmrpc_transport *t, const void **buf,
+    size_t *len);
+int transport_recv_request_ref(shmrpc_transport *t, const void **buf,
+    size_t *len, uint32_t *peer);
+int transport_response_area(shmrpc_transport *t, uint32_t peer, void **area,
+    size_t *cap);
 
 /* Tell the transport a call failed above it (see note_error). */
 void transport_note_error(shmrpc_transport *t, int err);

@@ -700,7 +700,7 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline)
 	return 0;
 }
 
-static int futex_recv_request(shmrpc_transport *t, void *buf, size_t cap,
+static int futex_recv_request_ref(shmrpc_transport *t, const void **buf,
     size_t *len, uint32_t *peer)
 {
 	struct futex_transport *f = (struct futex_transport *)t;
@@ -738,10 +738,38 @@ static int futex_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 		atomic_fetch_add_explicit(&h->server_errors, 1, RLX);
 		return SHMRPC_ETRANSPORT;
 	}
-	if (n > cap)
-		return SHMRPC_ETOOBIG;
-	memcpy(buf, req_buf(f, i), n);
+	/* The buffer stays put until we answer: the client waits, and if it
+	 * leaves, the slot is ABANDONED and only our answer frees it. */
+	*buf = req_buf(f, i);
 	*len = n;
+	return 0;
+}
+
+static int futex_recv_request(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len, uint32_t *peer)
+{
+	const void *in;
+	int rc = futex_recv_request_ref(t, &in, len, peer);
+
+	if (rc < 0)
+		return rc;
+	if (*len > cap) {
+		*len = 0;
+		return SHMRPC_ETOOBIG;
+	}
+	memcpy(buf, in, *len);
+	return 0;
+}
+
+static int futex_response_area(shmrpc_transport *t, uint32_t peer,
+    void **area, size_t *cap)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	if (peer >= f->nslots)
+		return -EINVAL;
+	*area = resp_buf(f, peer);
+	*cap = t->max_message;
 	return 0;
 }
 
@@ -781,7 +809,8 @@ static int futex_send_response(shmrpc_transport *t, uint32_t peer,
 	}
 	if (s != FUTEX_STATE(gen, FUTEX_REQ))
 		return SHMRPC_ESTATE;
-	memcpy(resp_buf(f, peer), buf, len);
+	if (buf != resp_buf(f, peer)) /* else written in place */
+		memcpy(resp_buf(f, peer), buf, len);
 	atomic_store_explicit(&sl->resp_len, (uint32_t)len, RLX);
 	if (!atomic_compare_exchange_strong(&sl->state, &s,
 		FUTEX_STATE(gen, FUTEX_RESP))) {
@@ -1060,7 +1089,8 @@ static int futex_send_request(shmrpc_transport *t, const void *buf,
 	 * to reach the cache, and the copy's would have to. */
 	f->crowded = atomic_fetch_add_explicit(&h->client_calls, 1, RLX) >=
 	    f->max_spinners;
-	memcpy(req_buf(f, i), buf, len);
+	if (buf != req_buf(f, i)) /* else written in place */
+		memcpy(req_buf(f, i), buf, len);
 	atomic_store_explicit(&sl->req_len, (uint32_t)len, RLX);
 	now = clock_now_ns();
 	ctr_bump(&sl->stats.calls, 1);
@@ -1127,7 +1157,28 @@ static void count_client_error(struct futex_transport *f, int rc)
 		ctr_bump(&sl->stats.errors, 1);
 }
 
-static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
+/* Client: the request buffer of our slot, free once any late answer of a
+ * timed-out call is in (the server may still read the old request until
+ * then). */
+static int futex_request_area(shmrpc_transport *t, void **area, size_t *cap)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	int rc;
+
+	rc = server_gone(f, false);
+	if (rc < 0)
+		return rc;
+	if (f->pending) {
+		rc = finish_pending(f, deadline_after(t->timeout));
+		if (rc < 0)
+			return rc;
+	}
+	*area = req_buf(f, f->slot);
+	*cap = t->max_message;
+	return 0;
+}
+
+static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
     size_t *len)
 {
 	struct futex_transport *f = (struct futex_transport *)t;
@@ -1148,10 +1199,10 @@ static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	n = atomic_load_explicit(&sl->resp_len, RLX);
 	if (n > t->max_message) {
 		rc = SHMRPC_ETRANSPORT;
-	} else if (n > cap) {
-		rc = SHMRPC_ETOOBIG;
 	} else {
-		memcpy(buf, resp_buf(f, f->slot), n);
+		/* Ours until our next post: the server writes this buffer
+		 * only for a call we posted. */
+		*buf = resp_buf(f, f->slot);
 		*len = n;
 	}
 	/* The state stays RESP: the next post overwrites it, and writing
@@ -1165,6 +1216,23 @@ static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	if (rc < 0)
 		count_client_error(f, rc);
 	return rc;
+}
+
+static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
+    size_t *len)
+{
+	const void *in;
+	int rc = futex_recv_response_ref(t, &in, len);
+
+	if (rc < 0)
+		return rc;
+	if (*len > cap) {
+		*len = 0;
+		count_client_error((struct futex_transport *)t, SHMRPC_ETOOBIG);
+		return SHMRPC_ETOOBIG;
+	}
+	memcpy(buf, in, *len);
+	return 0;
 }
 
 static void futex_end_call(shmrpc_transport *t)
@@ -1223,4 +1291,8 @@ const struct transport_ops transport_futex_ops = {
 	.wake = futex_wake_op,
 	.note_error = futex_note_error,
 	.read_counters = futex_read_counters,
+	.request_area = futex_request_area,
+	.recv_response_ref = futex_recv_response_ref,
+	.recv_request_ref = futex_recv_request_ref,
+	.response_area = futex_response_area,
 };

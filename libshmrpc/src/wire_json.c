@@ -934,6 +934,16 @@ size_t wire_json_encode(const json_t *v, char *buf, size_t cap)
 	return ok ? enc.out.len : 0;
 }
 
+size_t wire_json_encode_string(const char *str, size_t n, char *buf,
+    size_t cap)
+{
+	out_t o = { buf, buf == NULL ? 0 : cap, 0 };
+
+	if (str == NULL || !encode_string(&o, str, n))
+		return 0;
+	return o.len;
+}
+
 /* ------------------------------------------------------------------------ */
 /* 4. Decoder                                                                */
 /* ------------------------------------------------------------------------ */

@@ -83,6 +83,14 @@
    No NUL terminator is written.  Thread-safe; v is borrowed. */
 size_t wire_json_encode(const json_t *v, char *buf, size_t cap);
 
+/* Encode the n bytes at str as one JSON string (quotes included), exactly
+   as wire_json_encode() encodes a json_t string of them, into buf.  Returns
+   the bytes the encoding needs (may exceed cap, as above), or 0 if str is
+   NULL or not valid UTF-8.  For building envelopes without a json_t.
+   Thread-safe. */
+size_t wire_json_encode_string(const char *str, size_t n, char *buf,
+    size_t cap);
+
 /* Decode exactly len bytes of buf (no NUL terminator needed).  Returns a new
    reference, or NULL with err filled (err may be NULL), accepting and
    rejecting exactly what json_loadb(buf, len, WIRE_JSON_LOAD_FLAGS, err)

@@ -36,6 +36,33 @@ if [ "$mode" != bats-only ]; then
 	done
 fi
 
+# The differential fuzzer (wire_json vs jansson) for FUZZ_TIME seconds,
+# counted as one test.  FUZZ names the binary (set by make test); when it
+# is set but was not built (no clang/libFuzzer), that is a loud skip.
+if [ "$mode" != bats-only ] && [ -n "${FUZZ:-}" ]; then
+	if [ -x "$FUZZ" ]; then
+		# shellcheck disable=SC2086
+		UBSAN_OPTIONS=halt_on_error=1 "$FUZZ" \
+		    -max_total_time="${FUZZ_TIME:-20}" \
+		    -artifact_prefix="$(dirname "$FUZZ")/" ${FUZZ_CORPUS:-} \
+		    >"$out" 2>&1
+		rc=$?
+		runs=$(grep -o 'Done [0-9]* runs' "$out" | tail -1)
+		if [ "$rc" -eq 0 ]; then
+			echo "ok fuzz_wire_json: ${FUZZ_TIME:-20} s, ${runs:-? runs}, no mismatch"
+			passed=$((passed + 1))
+		else
+			tail -30 "$out"
+			echo "not ok fuzz_wire_json: failed (status $rc); crash input in $(dirname "$FUZZ")/"
+			failed=$((failed + 1))
+			status=1
+		fi
+	else
+		echo "*** SKIPPED fuzz_wire_json: $FUZZ not built (clang with libFuzzer missing; make deps installs it) ***" >&2
+		skipped=$((skipped + 1))
+	fi
+fi
+
 if [ "$mode" != unit-only ]; then
 	set -o pipefail
 	bats --tap "${BATS_DIR:-tests/bats}" | tee "$out" || status=1

@@ -96,6 +96,20 @@ static void *serve_thread(void *arg)
 	return (void *)(intptr_t)shmrpc_server_serve(server);
 }
 
+/* Bytes method: the request bytes back, copied in place from the request
+ * buffer to the reply buffer (futex only). */
+static int echo_bytes(shmrpc_req *req, const void *in, size_t in_len,
+    void *out, size_t out_cap, size_t *out_len, void *arg)
+{
+	(void)arg;
+	if (in_len > out_cap)
+		return shmrpc_req_error(req, "ValueError",
+		    "%zu bytes do not fit in a reply of %zu", in_len, out_cap);
+	memcpy(out, in, in_len);
+	*out_len = in_len;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	shmrpc_options opts;
@@ -138,6 +152,9 @@ int main(int argc, char **argv)
 	shmrpc_server_register(server, "fail", fail, NULL);
 	shmrpc_server_register(server, "big", big, NULL);
 	shmrpc_server_register(server, "pid", pid, NULL);
+	/* -EPROTONOSUPPORT on posix: bytes calls are futex only. */
+	(void)shmrpc_server_register_bytes(server, "echo_bytes", echo_bytes,
+	    NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
