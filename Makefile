@@ -166,7 +166,7 @@ test-bats: all tests
 SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 check-asan:
 	$(MAKE) BUILD=build/asan SAN="$(SAN_ASAN)" all tests
-	BUILD=build/asan EXDIR=build/asan/examples ASAN_OPTIONS=detect_leaks=1 tests/helpers/run-tests.sh \
+	BUILD=build/asan EXDIR=build/asan/examples SAN="$(SAN_ASAN)" ASAN_OPTIONS=detect_leaks=1 tests/helpers/run-tests.sh \
 	    $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
 check-tsan:

@@ -6,7 +6,7 @@ load helpers
 
 @test "make install DESTDIR=... PREFIX=/usr, pkg-config build, uninstall" {
 	dest=$BATS_TEST_TMPDIR/root
-	run make -C "$ROOT" -s install DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD"
+	run make -C "$ROOT" -s install DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	for f in usr/bin/shmrpc-call usr/include/shmrpc.h usr/lib/libshmrpc.a \
@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 }
 C
 	export PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$dest/usr/lib/pkgconfig
-	run sh -c "cc -o '$BATS_TEST_TMPDIR/prog' '$BATS_TEST_TMPDIR/prog.c' \$(pkg-config --cflags --libs libshmrpc)"
+	# Under check-asan the library is sanitized, so the program is too.
+	run sh -c "cc ${SAN:-} -o '$BATS_TEST_TMPDIR/prog' '$BATS_TEST_TMPDIR/prog.c' \$(pkg-config --cflags --libs libshmrpc)"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	ch=$(channel_name)
@@ -52,7 +53,7 @@ C
 	run env LD_LIBRARY_PATH="$dest/usr/lib" ldd "$BATS_TEST_TMPDIR/prog"
 	[[ "$output" == *"$dest/usr/lib/libshmrpc.so.0"* ]]
 
-	run make -C "$ROOT" -s uninstall DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD"
+	run make -C "$ROOT" -s uninstall DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
 	[ "$status" -eq 0 ]
 	[ -z "$(find "$dest" -type f -o -type l)" ]
 }
