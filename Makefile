@@ -37,7 +37,7 @@ STATIC_LIB = $(BUILD)/lib/libshmrpc.a
 SHARED_LIB = $(BUILD)/lib/libshmrpc.so.$(VERSION)
 SONAME     = libshmrpc.so.$(SOVERSION)
 
-TOOLS      = $(BUILD)/bin/shmrpc-call
+TOOLS      = $(BUILD)/bin/shmrpc-call $(BUILD)/bin/shmrpc-clean
 # Examples land next to their sources (examples/calculator-server...);
 # a checker build keeps its own copies under $(BUILD)/examples.
 ifeq ($(BUILD),build)
@@ -93,6 +93,11 @@ $(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSHMRPC_VERSION_TOOL='"$(VERSION)"' -o $@ \
 	    $(wildcard shmrpc-call/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
+
+$(BUILD)/bin/shmrpc-clean: $(wildcard shmrpc-clean/*.c shmrpc-clean/*.h) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ \
+	    $(wildcard shmrpc-clean/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI)
 
 examples: $(EXAMPLES)
 
