@@ -9,6 +9,8 @@ LIBDIR    ?= $(PREFIX)/lib
 INCDIR    ?= $(PREFIX)/include
 MANDIR    ?= $(PREFIX)/share/man
 PCDIR     ?= $(LIBDIR)/pkgconfig
+SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR   ?=
 
 CC        ?= cc
@@ -180,6 +182,12 @@ install: all libshmrpc.pc
 	install -m 0644 $(BUILD)/libshmrpc.pc $(DESTDIR)$(PCDIR)/
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(SYSTEMDUSERDIR) $(DESTDIR)$(BASHCOMPDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/shmrpc-clean.service \
+	    > $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
+	install -m 0644 contrib/systemd/shmrpc-clean.timer $(DESTDIR)$(SYSTEMDUSERDIR)/
+	install -m 0644 contrib/bash-completion/shmrpc-clean $(DESTDIR)$(BASHCOMPDIR)/
 
 uninstall:
 	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
@@ -188,6 +196,9 @@ uninstall:
 	    $(DESTDIR)$(INCDIR)/shmrpc.h $(DESTDIR)$(PCDIR)/libshmrpc.pc
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -f $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service \
+	    $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.timer \
+	    $(DESTDIR)$(BASHCOMPDIR)/shmrpc-clean
 
 clean:
 	rm -rf build $(EXAMPLE_NAMES:%=examples/%)
