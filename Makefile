@@ -9,6 +9,8 @@ LIBDIR    ?= $(PREFIX)/lib
 INCDIR    ?= $(PREFIX)/include
 MANDIR    ?= $(PREFIX)/share/man
 PCDIR     ?= $(LIBDIR)/pkgconfig
+SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR   ?=
 
 CC        ?= cc
@@ -37,7 +39,7 @@ STATIC_LIB = $(BUILD)/lib/libshmrpc.a
 SHARED_LIB = $(BUILD)/lib/libshmrpc.so.$(VERSION)
 SONAME     = libshmrpc.so.$(SOVERSION)
 
-TOOLS      = $(BUILD)/bin/shmrpc-call
+TOOLS      = $(BUILD)/bin/shmrpc-call $(BUILD)/bin/shmrpc-clean
 # Examples land next to their sources (examples/calculator-server...);
 # a checker build keeps its own copies under $(BUILD)/examples.
 ifeq ($(BUILD),build)
@@ -94,6 +96,11 @@ $(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSHMRPC_VERSION_TOOL='"$(VERSION)"' -o $@ \
 	    $(wildcard shmrpc-call/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
+
+$(BUILD)/bin/shmrpc-clean: $(wildcard shmrpc-clean/*.c shmrpc-clean/*.h) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ \
+	    $(wildcard shmrpc-clean/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI)
 
 examples: $(EXAMPLES)
 
@@ -214,6 +221,12 @@ install: all libshmrpc.pc
 	install -m 0644 $(BUILD)/libshmrpc.pc $(DESTDIR)$(PCDIR)/
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(SYSTEMDUSERDIR) $(DESTDIR)$(BASHCOMPDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/shmrpc-clean.service \
+	    > $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
+	install -m 0644 contrib/systemd/shmrpc-clean.timer $(DESTDIR)$(SYSTEMDUSERDIR)/
+	install -m 0644 contrib/bash-completion/shmrpc-clean $(DESTDIR)$(BASHCOMPDIR)/
 
 uninstall:
 	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
@@ -222,6 +235,9 @@ uninstall:
 	    $(DESTDIR)$(INCDIR)/shmrpc.h $(DESTDIR)$(PCDIR)/libshmrpc.pc
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -f $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service \
+	    $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.timer \
+	    $(DESTDIR)$(BASHCOMPDIR)/shmrpc-clean
 
 clean:
 	rm -rf build $(EXAMPLE_NAMES:%=examples/%)

@@ -716,6 +716,35 @@ SHMRPC_API int shmrpc_reap_object(const char *fname,
     const shmrpc_inspect_options *opts, shmrpc_reap_result *res);
 
 /*
+ * Called by shmrpc_reap_all() once per channel or loose object it reaped
+ * (res->code 0) or found unremovable at the last moment (res->code < 0).
+ * `what` and res are borrowed for the duration of the call.
+ */
+typedef void (*shmrpc_reap_cb)(const char *what, const shmrpc_reap_result *res,
+    void *arg);
+
+/*
+ * Reap everything that is safe to reap among what opts selects (channel,
+ * prefix and grace honoured): every STALE channel of the caller's registry
+ * (its objects and entry) and every ORPHAN loose object, each under the
+ * checks of shmrpc_reap_channel(), but with one lock and one final
+ * inspection for the lot, so that thousands of leaks cost one scan of
+ * /dev/shm and /proc, not one each.  Items in any other state are left
+ * alone and not reported (take a snapshot to see them).  With
+ * opts->all_users (root only; ignored otherwise) other users' loose
+ * objects are reaped too; channels of other users' registries are not
+ * (use shmrpc_reap_channel()).  Each item is all or nothing; one item's
+ * failure does not stop the others.
+ *
+ * opts may be NULL; cb may be NULL.  Returns 0 when every item went (or,
+ * with dry_run, would go), else the first item's error code, or -errno /
+ * -ENOMEM when the registry, /dev/shm or /proc cannot be read or the
+ * registry cannot be written.  Thread-safe.
+ */
+SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *opts,
+    shmrpc_reap_cb cb, void *arg);
+
+/*
  * The registry file this process uses: env SHMRPC_REGISTRY, else
  * /dev/shm/shmrpc-registry-<euid>.json.  Copied into buf (capacity len);
  * returns buf, or NULL if it does not fit.  Thread-safe.

@@ -441,6 +441,124 @@ SHMRPC_API int shmrpc_reap_object(const char *fname,
 	return reap_common(channel, fname, opts, res);
 }
 
+/* ---- many at once: one lock, one final inspection --------------------------- */
+
+/* Reap registered channel c (STALE, in r) or loose object o (ORPHAN):
+ * the checks of reap_locked(), for one item of a snapshot taken under the
+ * lock.  The registry entry is removed from r but not committed. */
+static int reap_item(struct registry *r, const shmrpc_inspect_options *opts,
+    int dir, dev_t shmdev, const shmrpc_channel_info *c,
+    const shmrpc_object_info *o, shmrpc_reap_result *res)
+{
+	const shmrpc_object_info *objs = c ? c->objects : o;
+	size_t n = c ? c->nobjects : 1;
+	unsigned removed = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	for (size_t k = 0; k < n; k++)
+		if ((rc = check_owner(&objs[k], r->owner, opts, res)) < 0)
+			return rc;
+	for (size_t k = 0; k < n; k++) {
+		if (!objs[k].present)
+			continue;
+		if ((rc = check_identity(dir, shmdev, &objs[k], res)) < 0)
+			return rc;
+		removed++;
+	}
+	res->removed = removed;
+	res->entry_removed = c != NULL;
+	if (!opts->dry_run) {
+		for (size_t k = 0; k < n; k++)
+			if (objs[k].present &&
+			    (rc = shmfile_unlink_at(dir, objs[k].name)) < 0)
+				return result(res, rc, c ? c->state : o->state,
+				    "%s: %s", objs[k].name,
+				    shmrpc_strerror(rc));
+		if (c != NULL) {
+			ssize_t at = registry_find(r, c->name,
+			    c->transport_name);
+			if (at >= 0)
+				registry_remove_at(r, (size_t)at);
+		}
+	}
+	return result(res, 0, c ? c->state : o->state,
+	    "%s %u object%s%s of %s (%s)",
+	    opts->dry_run ? "would remove" : "removed", removed,
+	    removed == 1 ? "" : "s", c ? " and the registry entry" : "",
+	    c ? c->name : o->name, c ? c->reason : o->reason);
+}
+
+SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *in,
+    shmrpc_reap_cb cb, void *arg)
+{
+	shmrpc_inspect_options opts;
+	struct inspect_source src = { NULL, NULL, 0 };
+	struct reg_entry *v = NULL;
+	shmrpc_inspection *s = NULL;
+	shmrpc_reap_result res;
+	char path[PATH_MAX];
+	struct registry r;
+	struct stat dirst;
+	int dir = shm_dirfd(), rc, first = 0;
+
+	if (in != NULL)
+		opts = *in;
+	else
+		shmrpc_inspect_options_init(&opts);
+	if (opts.all_users && geteuid() != 0)
+		opts.all_users = 0; /* others' objects are refused anyway */
+	if (dir < 0)
+		return dir;
+	if (fstat(dir, &dirst) < 0)
+		return -errno;
+	if ((rc = registry_path(path, sizeof(path))) < 0)
+		return rc;
+	if ((rc = registry_lock(&r, path, true)) < 0)
+		return rc;
+	if ((rc = registry_entries(&r, &v, &src.n)) < 0)
+		goto out;
+	src.path = r.path;
+	src.entries = v;
+	rc = inspect_build(&s, &opts, &src, r.owner);
+	reg_entries_free(v, src.n);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
+		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
+		if (c->state != SHMRPC_STATE_STALE ||
+		    strcmp(c->registry, r.path) != 0)
+			continue; /* not reapable, or another user's registry */
+		rc = reap_item(&r, &opts, dir, dirst.st_dev, c, NULL, &res);
+		if (rc < 0 && first == 0)
+			first = rc;
+		if (cb != NULL)
+			cb(c->name, &res, arg);
+	}
+	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
+		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
+		if (o->state != SHMRPC_STATE_ORPHAN)
+			continue;
+		rc = reap_item(&r, &opts, dir, dirst.st_dev, NULL, o, &res);
+		if (rc < 0 && first == 0)
+			first = rc;
+		if (cb != NULL)
+			cb(o->name, &res, arg);
+	}
+	rc = registry_commit(&r);
+	if (rc == 0)
+		rc = first;
+	registry_unlock(&r);
+	shmrpc_inspection_free(s);
+	return rc;
+out:
+	/* Commit a repair made while locking, even if we reaped nothing. */
+	registry_commit(&r);
+	registry_unlock(&r);
+	shmrpc_inspection_free(s);
+	return rc;
+}
+
 /* ---- a server opening a channel: reclaim what a dead one left ---------------- */
 
 /* Why create still says EINUSE after the reclaim attempt. */

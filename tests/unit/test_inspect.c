@@ -267,6 +267,73 @@ static void test_stale_and_reap(void **state)
 	    SHMRPC_ENOCHANNEL);
 }
 
+/* shmrpc_reap_all()'s callback: count what went, remember the text. */
+struct reaped {
+	int ok, failed, channels;
+	char last[SHMRPC_ERROR_TEXT_LENGTH];
+};
+
+static void count_reaped(const char *what, const shmrpc_reap_result *res,
+    void *arg)
+{
+	struct reaped *r = arg;
+
+	assert_non_null(what);
+	if (res->code == 0)
+		r->ok++;
+	else
+		r->failed++;
+	r->channels += res->entry_removed;
+	snprintf(r->last, sizeof(r->last), "%s", res->text);
+}
+
+static void test_reap_all(void **state)
+{
+	shmrpc_inspect_options io;
+	struct reaped r = { 0 };
+	char req[300], orphan[300], held[300], link[300], path[400];
+	pid_t h;
+
+	(void)state;
+	snprintf(req, sizeof(req), "srb_%s_req", chan);
+	snprintf(orphan, sizeof(orphan), "srb_%s_o_resp", tag);
+	snprintf(held, sizeof(held), "srb_%s_h_resp", tag);
+	snprintf(link, sizeof(link), "srb_%s_l_resp", tag);
+	server_dies(chan);
+	make_file(orphan);
+	h = holder(held, true);
+	snprintf(path, sizeof(path), "/dev/shm/%s", link);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+
+	shmrpc_inspect_options_init(&io);
+	io.prefix = tag;
+	io.grace = 0;
+	io.dry_run = 1;
+	assert_int_equal(shmrpc_reap_all(&io, count_reaped, &r), 0);
+	assert_int_equal(r.ok, 2); /* the stale channel, the orphan */
+	assert_int_equal(r.channels, 1);
+	assert_true(exists(req) && exists(orphan));
+
+	memset(&r, 0, sizeof(r));
+	io.dry_run = 0;
+	assert_int_equal(shmrpc_reap_all(&io, count_reaped, &r), 0);
+	assert_int_equal(r.ok, 2);
+	assert_int_equal(r.failed, 0);
+	assert_false(exists(req));
+	assert_false(exists(orphan));
+	assert_true(exists(held)); /* in use */
+	assert_true(exists(link)); /* not a regular file */
+	assert_int_equal(shmrpc_reap_all(&io, NULL, NULL), 0);
+
+	kill(h, SIGKILL);
+	waitpid(h, NULL, 0);
+	unlink(path);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(shmrpc_reap_all(&io, count_reaped, &r), 0);
+	assert_int_equal(r.ok, 1);
+	assert_false(exists(held));
+}
+
 static void test_pid_reuse_is_stale(void **state)
 {
 	struct registry r;
@@ -586,6 +653,7 @@ int main(void)
 		T(test_state_names),
 		T(test_live),
 		T(test_stale_and_reap),
+		T(test_reap_all),
 		T(test_pid_reuse_is_stale),
 		T(test_orphan_and_recent),
 		T(test_in_use_unregistered_mapped),

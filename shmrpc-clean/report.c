@@ -1,0 +1,282 @@
+/*
+ * report.c - shmrpc-clean's output: text for people, JSON (numbers as
+ * numbers, built with jansson) for programs.  See shmrpc-clean(1).
+ */
+#include <err.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "report.h"
+
+static struct report_opts ro;
+static json_t *doc, *reaped, *errors, *left, *warnings;
+static unsigned long nreaped, nerrors, nleft;
+static uint64_t bytes;
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static void jadd(json_t *obj, const char *key, json_t *v)
+{
+	if (v == NULL || json_object_set_new(obj, key, v) < 0)
+		errx(1, "out of memory");
+}
+
+static void jpush(json_t *arr, json_t *v)
+{
+	if (v == NULL || json_array_append_new(arr, v) < 0)
+		errx(1, "out of memory");
+}
+
+static json_t *jnew_object(void)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		errx(1, "out of memory");
+	return o;
+}
+
+static json_t *jnew_array(void)
+{
+	json_t *a = json_array();
+
+	if (a == NULL)
+		errx(1, "out of memory");
+	return a;
+}
+
+static json_t *jpids(const pid_t *p, size_t n)
+{
+	json_t *a = jnew_array();
+
+	for (size_t i = 0; i < n; i++)
+		jpush(a, json_integer(p[i]));
+	return a;
+}
+
+static void jprint(json_t *j)
+{
+	if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+		errx(1, "cannot write JSON");
+	putchar('\n');
+}
+
+/* 42s, 17m, 5h, 3d: an age in a few columns. */
+static const char *age_text(double age, char *buf, size_t len)
+{
+	if (age < 120)
+		snprintf(buf, len, "%.0fs", age);
+	else if (age < 2 * 3600)
+		snprintf(buf, len, "%.0fm", age / 60);
+	else if (age < 2 * 86400)
+		snprintf(buf, len, "%.0fh", age / 3600);
+	else
+		snprintf(buf, len, "%.0fd", age / 86400);
+	return buf;
+}
+
+static void print_pids(const pid_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%s%ld", i ? "," : "", (long)p[i]);
+	if (n == 0)
+		putchar('-');
+}
+
+/* ---- --list ---------------------------------------------------------------- */
+
+static json_t *object_json(const shmrpc_object_info *o, pid_t owner)
+{
+	json_t *j = jnew_object();
+
+	jadd(j, "name", json_string(o->name));
+	jadd(j, "channel", json_string(o->channel));
+	jadd(j, "state", json_string(shmrpc_state_name(o->state)));
+	jadd(j, "reason", json_string(o->reason));
+	jadd(j, "present", json_boolean(o->present));
+	jadd(j, "regular", json_boolean(o->regular));
+	jadd(j, "uid", json_integer(o->uid));
+	jadd(j, "owner_pid", owner > 0 ? json_integer(owner) : json_null());
+	jadd(j, "size", json_integer((json_int_t)o->size));
+	jadd(j, "age", json_real(o->age));
+	jadd(j, "mappers", jpids(o->mappers, o->nmappers));
+	return j;
+}
+
+static void object_line(const shmrpc_object_info *o, pid_t owner)
+{
+	char age[16];
+
+	printf("%-8s %-24s %-32s ", shmrpc_state_name(o->state), o->channel,
+	    o->name);
+	if (owner > 0)
+		printf("%7ld ", (long)owner);
+	else
+		printf("%7s ", "-");
+	if (o->present)
+		printf("%9" PRIu64 " %5s ", o->size,
+		    age_text(o->age, age, sizeof(age)));
+	else
+		printf("%9s %5s ", "gone", "-");
+	print_pids(o->mappers, o->nmappers);
+	if (ro.verbose)
+		printf("  %s", o->reason);
+	putchar('\n');
+}
+
+void report_list(const shmrpc_inspection *s, const struct report_opts *opts)
+{
+	size_t nc = shmrpc_inspection_channel_count(s);
+	size_t no = shmrpc_inspection_object_count(s);
+	size_t nw = shmrpc_inspection_warning_count(s);
+
+	ro = *opts;
+	if (ro.json) {
+		json_t *j = jnew_object(), *chs = jnew_array(),
+		    *objs = jnew_array(), *w = jnew_array();
+		for (size_t i = 0; i < nc; i++) {
+			const shmrpc_channel_info *c =
+			    shmrpc_inspection_channel(s, i);
+			json_t *jc = jnew_object(), *jo = jnew_array();
+			jadd(jc, "name", json_string(c->name));
+			jadd(jc, "transport", json_string(c->transport_name));
+			jadd(jc, "state", json_string(shmrpc_state_name(
+			    c->state)));
+			jadd(jc, "reason", json_string(c->reason));
+			jadd(jc, "owner_pid", json_integer(c->owner_pid));
+			jadd(jc, "owner_uid", json_integer(c->owner_uid));
+			jadd(jc, "owner_alive", c->owner_alive < 0 ?
+			    json_null() : json_boolean(c->owner_alive));
+			jadd(jc, "age", json_real(c->age));
+			jadd(jc, "registry", json_string(c->registry));
+			jadd(jc, "mappers", jpids(c->mappers, c->nmappers));
+			for (size_t k = 0; k < c->nobjects; k++)
+				jpush(jo, object_json(&c->objects[k],
+				    c->owner_pid));
+			jadd(jc, "objects", jo);
+			jpush(chs, jc);
+		}
+		for (size_t i = 0; i < no; i++)
+			jpush(objs, object_json(shmrpc_inspection_object(s, i),
+			    0));
+		for (size_t i = 0; i < nw; i++)
+			jpush(w, json_string(shmrpc_inspection_warning(s, i)));
+		jadd(j, "channels", chs);
+		jadd(j, "objects", objs);
+		jadd(j, "warnings", w);
+		jprint(j);
+		json_decref(j);
+		return;
+	}
+	if (!ro.quiet)
+		printf("%-8s %-24s %-32s %7s %9s %5s %s\n", "STATE", "CHANNEL",
+		    "OBJECT", "PID", "SIZE", "AGE", "MAPPERS");
+	for (size_t i = 0; i < nc; i++) {
+		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
+		for (size_t k = 0; k < c->nobjects; k++)
+			object_line(&c->objects[k], c->owner_pid);
+	}
+	for (size_t i = 0; i < no; i++)
+		object_line(shmrpc_inspection_object(s, i), 0);
+	for (size_t i = 0; i < nw; i++)
+		warnx("%s", shmrpc_inspection_warning(s, i));
+}
+
+/* ---- reaping ------------------------------------------------------------------ */
+
+void report_begin(const struct report_opts *opts)
+{
+	ro = *opts;
+	if (!ro.json)
+		return;
+	doc = jnew_object();
+	reaped = jnew_array();
+	errors = jnew_array();
+	left = jnew_array();
+	warnings = jnew_array();
+}
+
+void report_reaped(const char *name, const char *channel, uint64_t size,
+    shmrpc_state state, const char *reason)
+{
+	nreaped++;
+	bytes += size;
+	if (ro.json) {
+		json_t *j = jnew_object();
+		jadd(j, "name", json_string(name));
+		jadd(j, "channel", json_string(channel));
+		jadd(j, "state", json_string(shmrpc_state_name(state)));
+		jadd(j, "size", json_integer((json_int_t)size));
+		jadd(j, "reason", json_string(reason));
+		jpush(reaped, j);
+	} else if (!ro.quiet) {
+		printf("%s %s (%s: %s)\n", ro.dry_run ? "would reap" : "reaped",
+		    name, shmrpc_state_name(state), reason);
+	}
+}
+
+void report_error(const char *name, const char *text)
+{
+	nerrors++;
+	if (ro.json) {
+		json_t *j = jnew_object();
+		jadd(j, "name", json_string(name));
+		jadd(j, "reason", json_string(text));
+		jpush(errors, j);
+	} else {
+		warnx("%s", text);
+	}
+}
+
+void report_left(const char *name, const char *channel, shmrpc_state state,
+    const char *reason)
+{
+	nleft++;
+	if (ro.json) {
+		json_t *j = jnew_object();
+		jadd(j, "name", json_string(name));
+		jadd(j, "channel", json_string(channel));
+		jadd(j, "state", json_string(shmrpc_state_name(state)));
+		jadd(j, "reason", json_string(reason));
+		jpush(left, j);
+	} else if (ro.verbose) {
+		printf("left alone %s (%s: %s)\n", name,
+		    shmrpc_state_name(state), reason);
+	}
+}
+
+void report_warning(const char *text)
+{
+	if (ro.json)
+		jpush(warnings, json_string(text));
+	else
+		warnx("%s", text);
+}
+
+void report_end(void)
+{
+	if (ro.json) {
+		json_t *sum = jnew_object();
+		jadd(doc, "dry_run", json_boolean(ro.dry_run));
+		jadd(doc, "reaped", reaped);
+		jadd(doc, "errors", errors);
+		jadd(doc, "left_alone", left);
+		jadd(doc, "warnings", warnings);
+		jadd(sum, "reaped", json_integer((json_int_t)nreaped));
+		jadd(sum, "bytes", json_integer((json_int_t)bytes));
+		jadd(sum, "errors", json_integer((json_int_t)nerrors));
+		jadd(sum, "left_alone", json_integer((json_int_t)nleft));
+		jadd(doc, "summary", sum);
+		jprint(doc);
+		json_decref(doc);
+		doc = NULL;
+		return;
+	}
+	if (ro.quiet)
+		return;
+	printf("%s %lu object%s (%" PRIu64 " bytes), left %lu alone, "
+	    "%lu error%s\n", ro.dry_run ? "would reap" : "reaped", nreaped,
+	    nreaped == 1 ? "" : "s", bytes, nleft, nerrors,
+	    nerrors == 1 ? "" : "s");
+}
