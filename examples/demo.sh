@@ -4,7 +4,8 @@
 #  2. shmrpc-call, once and as a latency run;
 #  3. the monitor, shmrpc-top, in batch mode while calls run;
 #  4. a crash (kill -9) that leaks the channel, and shmrpc-clean reaping it;
-#  5. a clean stop: /dev/shm holds nothing of ours afterwards.
+#  5. another crash, and a plain restart that reclaims the stale channel;
+#  6. a clean stop: /dev/shm holds nothing of ours afterwards.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=build/bin
@@ -51,10 +52,17 @@ if [ -x $BIN/shmrpc-clean ]; then
 	$BIN/shmrpc-clean -c "$CH"
 fi
 
-say "5. restart on the same name (stale objects are reclaimed), then stop cleanly"
-examples/calculator-server "$CH" &
+say "5. crash again, then just restart: the server reclaims its own stale objects"
+examples/calculator-server "$CH" >/dev/null &
+SERVER=$!
+$BIN/shmrpc-call -w 5 "$CH" __running__ >/dev/null
+kill -9 "$SERVER"
+wait "$SERVER" 2>/dev/null || true
+SHMRPC_LOG=warn examples/calculator-server "$CH" &
 SERVER=$!
 $BIN/shmrpc-call -w 5 "$CH" multiply '{"a":6,"b":7}'
+
+say "6. stop cleanly (SIGTERM): nothing of ours is left in /dev/shm"
 kill -TERM "$SERVER"
 wait "$SERVER"
 SERVER=
