@@ -1,13 +1,17 @@
 #!/bin/sh
 # clean-bench.sh - how fast shmrpc-clean reaps leaks and lists channels.
 #
-#   bench/clean-bench.sh [ORPHANS [CHANNELS [RUNS]]]   (defaults 10000 1000 5)
+#   bench/clean-bench.sh [ORPHANS [CHANNELS [RUNS [LIVE]]]]
+#   (defaults 10000 1000 5 0)
 #
 # 1. ORPHANS loose objects of our naming scheme (srb_PREFIX_N_req, 64
 #    bytes each) that no registry names and nobody maps: reaped with -g 0.
 # 2. CHANNELS stale registered posix channels (6 objects each, owner a
 #    dead pid), in a registry of the benchmark's own (SHMRPC_REGISTRY):
 #    timed `shmrpc-clean -l`, then one timed reap of all of them.
+# 3. LIVE real posix test-servers (build/tests/test-server), alive: timed
+#    `shmrpc-clean -l` (this one reads every server's /proc maps), then
+#    a reap that must leave them all alone.
 # Everything is under a prefix unique to this run, and removed at the end.
 # Times each run with date +%s%N (hyperfine cannot re-make the leaks
 # between runs of a reap from a shell function); prints medians.
@@ -16,12 +20,16 @@ set -eu
 ORPHANS=${1:-10000}
 CHANNELS=${2:-1000}
 RUNS=${3:-5}
+LIVE=${4:-0}
 BUILD=${BUILD:-build}
 CLEAN=$BUILD/bin/shmrpc-clean
 P=cbench$$r$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 export SHMRPC_REGISTRY=/dev/shm/$P-registry.json
 
+PIDS=
 cleanup() {
+	[ -z "$PIDS" ] || kill $PIDS 2>/dev/null || true
+	[ -z "$PIDS" ] || wait $PIDS 2>/dev/null || true
 	find /dev/shm -maxdepth 1 -name "*$P*" -delete 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
@@ -112,3 +120,24 @@ printf "%-48s once   %8.1f ms\n" \
     "reap $CHANNELS stale channels ($((CHANNELS * 6)) objects)" "$(ms_since "$t0")"
 [ -z "$(find /dev/shm -maxdepth 1 -name "*${P}_ch*" | head -1)" ] ||
 	{ echo "channels left behind" >&2; exit 1; }
+
+if [ "$LIVE" -gt 0 ]; then
+	i=0
+	while [ "$i" -lt "$LIVE" ]; do
+		"$BUILD/tests/test-server" -t posix "${P}_live$i" >/dev/null 2>&1 &
+		PIDS="$PIDS $!"
+		i=$((i + 1))
+	done
+	"$BUILD/bin/shmrpc-call" -t posix -w 60 "${P}_live$((LIVE - 1))" \
+	    __running__ >/dev/null
+	# Up: every object exists and is mapped (live, or in-use when its
+	# registration was lost).
+	up() { "$CLEAN" -l -q -p "$P" | grep -cE '^(live|in-use) '; }
+	while [ "$(up)" -lt $((LIVE * 6)) ]; do sleep 0.2; done
+	echo "$("$CLEAN" -l -q -p "$P" | grep -c '^live ') of $((LIVE * 6))" \
+	    "objects registered live" >&2
+	time_cmd "list $LIVE running servers (-l -p)" nothing "$CLEAN" -l -p "$P"
+	"$CLEAN" -q -p "$P"
+	[ "$(up)" -eq $((LIVE * 6)) ] ||
+		{ echo "a live channel was reaped" >&2; exit 1; }
+fi
