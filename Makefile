@@ -37,7 +37,7 @@ STATIC_LIB = $(BUILD)/lib/libshmrpc.a
 SHARED_LIB = $(BUILD)/lib/libshmrpc.so.$(VERSION)
 SONAME     = libshmrpc.so.$(SOVERSION)
 
-TOOLS      = $(BUILD)/bin/shmrpc-call
+TOOLS      = $(BUILD)/bin/shmrpc-call $(BUILD)/bin/shmrpc-top
 # Examples land next to their sources (examples/calculator-server...);
 # a checker build keeps its own copies under $(BUILD)/examples.
 ifeq ($(BUILD),build)
@@ -93,6 +93,15 @@ $(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSHMRPC_VERSION_TOOL='"$(VERSION)"' -o $@ \
 	    $(wildcard shmrpc-call/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
+
+# shmrpc-top: the only program that links curses.
+CURSES_LIBS ?= $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+TOP_SRCS   = $(wildcard shmrpc-top/*.c)
+
+$(BUILD)/bin/shmrpc-top: $(TOP_SRCS) $(wildcard shmrpc-top/*.h) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_SRCS) $(STATIC_LIB) $(LDFLAGS) \
+	    $(LDLIBS_LIB) $(LDLIBS_CLI) $(CURSES_LIBS) -lm
 
 examples: $(EXAMPLES)
 

@@ -5,6 +5,7 @@ set -eu
 
 PKGS="build-essential pkgconf libjansson-dev libcmocka-dev libbsd-dev
 libncurses-dev bats jq python3 tmux procps util-linux valgrind clang
+prometheus
 libclang-rt-14-dev"
 
 missing=""
