@@ -155,26 +155,29 @@ static void footer(struct ui *u, const char *const *items)
 		put(y, x, u->color ? COLOR_PAIR(PAIR_KEY) : A_NORMAL, items[0]);
 		x += (int)strlen(items[0]);
 		put(y, x, u->color ? COLOR_PAIR(PAIR_BAR) : A_REVERSE, items[1]);
-		x += (int)strlen(items[1]);
+		x += (int)strlen(items[1]) + 1;
 	}
 }
 
 static void too_small(void)
 {
-	char m[96];
+	char m[128];
+	int len, y;
 
 	erase();
 	snprintf(m, sizeof(m), "Terminal too small (%dx%d): shmrpc-top needs "
 	    "%dx%d.  q quits.", COLS, LINES, MIN_COLS, MIN_LINES);
-	mvaddnstr(LINES / 2, 0, m, COLS);
+	len = (int)strlen(m);
+	/* Wrapped over as many lines as it takes. */
+	for (y = 0; y * COLS < len && y < LINES; y++)
+		mvaddnstr(y, 0, m + y * COLS, COLS);
 }
 
 /* ---- main view ---------------------------------------------------------- */
 
 static const char *const main_keys[] = {
-	"F1", "Help  ", "F4", "Filter", "F6", "Sort  ", "F9", "Reap  ",
-	"F10", "Quit  ", "Enter", "Detail", "Space", "Tag   ", "p", "Pause ",
-	"+-", "Delay ", NULL,
+	"F1", "Help", "F4", "Filter", "F6", "Sort", "F9", "Reap", "F10", "Quit",
+	"Enter", "Detail", "Space", "Tag", "p", "Pause", "+-", "Delay", NULL,
 };
 
 static void draw_main(struct ui *u)
@@ -271,8 +274,8 @@ static void draw_main(struct ui *u)
 /* ---- detail view -------------------------------------------------------- */
 
 static const char *const detail_keys[] = {
-	"Esc", "Back  ", "F9", "Reap  ", "p", "Pause ", "F1", "Help  ",
-	"F10", "Quit  ", NULL,
+	"Esc", "Back", "F9", "Reap", "p", "Pause", "F1", "Help", "F10", "Quit",
+	NULL,
 };
 
 static void sparkline(struct ui *u, int y, const struct top_row *r)
@@ -343,11 +346,16 @@ static int histogram(struct ui *u, int y, int maxy, const struct top_row *r)
 		snprintf(line, sizeof(line), "  <%7s %10llu ", lab,
 		    (unsigned long long)r->lat[i]);
 		put(y, 0, A_NORMAL, line);
-		attron(u->color ? COLOR_PAIR(PAIR_LIVE) : A_REVERSE);
-		for (int k = 0; k < n && 21 + k < COLS; k++)
-			mvaddch(y, 21 + k, u->utf8 || !u->color ? ' ' | A_REVERSE
-			    : '#');
-		attroff(u->color ? COLOR_PAIR(PAIR_LIVE) : A_REVERSE);
+		if (n == 0 && r->lat[i] > 0)
+			n = 1;
+		attron(u->color ? COLOR_PAIR(PAIR_LIVE) : A_NORMAL);
+		for (int k = 0; k < n && 21 + k < COLS; k++) {
+			if (u->utf8)
+				mvaddstr(y, 21 + k, "\u2588");
+			else
+				mvaddch(y, 21 + k, '#');
+		}
+		attroff(u->color ? COLOR_PAIR(PAIR_LIVE) : A_NORMAL);
 	}
 	return y;
 }
