@@ -24,14 +24,14 @@
 /* Exit status, as documented in shmrpc-top(1). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-static void usage(void)
+static void usage(FILE *f, int status)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: shmrpc-top [-ab] [-d seconds] [-f filter] [-n iterations] "
 	    "[-o format]\n"
 	    "                  [-u user] [--no-color]\n"
 	    "       shmrpc-top -h | -V\n");
-	exit(EXIT_USAGE);
+	exit(status);
 }
 
 static double parse_delay(const char *s)
@@ -175,12 +175,14 @@ int main(int argc, char **argv)
 			printf("shmrpc-top %s\n", shmrpc_version());
 			return EXIT_OK;
 		case 'h':
+			usage(stdout, EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(stderr, EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, EXIT_USAGE);
 	if (fmt_given && !batch_mode)
 		errx(EXIT_USAGE, "-o is for batch mode: add -b");
 	if (batch_mode)
