@@ -245,6 +245,22 @@ start_tui() {
 	wait_for screen_has "Terminal too small"
 	tmux -L "$TMUX_SOCK" resize-window -t top -x 160 -y 40
 	wait_for screen_has "$b"
+	# Sort, reverse, tag, pause, refresh interval: said on line 2.
+	tmux -L "$TMUX_SOCK" send-keys -t top s
+	wait_for screen_has "sort: state"
+	tmux -L "$TMUX_SOCK" send-keys -t top F6
+	wait_for screen_has "sort: pid"
+	tmux -L "$TMUX_SOCK" send-keys -t top r
+	wait_for screen_has "(reversed)"
+	tmux -L "$TMUX_SOCK" send-keys -t top Space
+	wait_for screen_has "tagged: 1"
+	screen | grep -q "^\* $b "
+	tmux -L "$TMUX_SOCK" send-keys -t top p
+	wait_for screen_has "[PAUSED]"
+	tmux -L "$TMUX_SOCK" send-keys -t top p +
+	wait_for screen_has "refresh: 1s  sort"
+	tmux -L "$TMUX_SOCK" send-keys -t top - -
+	wait_for screen_has "refresh: 0.2s  sort"
 	# q quits with status 0 and gives the screen back.
 	tmux -L "$TMUX_SOCK" send-keys -t top q
 	wait_for test -s "$BATS_TEST_TMPDIR/exit"
