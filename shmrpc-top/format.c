@@ -85,11 +85,6 @@ int fmt_name_width(const struct top_snap *s)
 		if (l > w)
 			w = l;
 	}
-	for (size_t i = 0; i < s->nobjs; i++) {
-		int l = (int)strlen(s->objs[i].oi->name);
-		if (l > w)
-			w = l;
-	}
 	return w > 40 ? 40 : w;
 }
 
@@ -171,9 +166,21 @@ void fmt_summary(char *buf, size_t len, const struct top_snap *s)
 	    t->objects, ob);
 }
 
+int fmt_obj_width(const struct top_snap *s)
+{
+	int w = 6;
+
+	for (size_t i = 0; i < s->nobjs; i++) {
+		int l = (int)strlen(s->objs[i].oi->name);
+		if (l > w)
+			w = l;
+	}
+	return w > 60 ? 60 : w;
+}
+
 void fmt_obj_header(char *buf, size_t len, int namew)
 {
-	snprintf(buf, len, "%-*s %-7s %7s %6s  %s", namew + 20, "OBJECT",
+	snprintf(buf, len, "%-*s %-7s %7s %6s  %s", namew, "OBJECT",
 	    "STATE", "SIZE", "AGE", "WHY");
 }
 
@@ -184,7 +191,7 @@ void fmt_obj_row(char *buf, size_t len, const struct top_obj *o, int namew)
 
 	fmt_bytes(sz, sizeof(sz), (double)oi->size, "", 1);
 	fmt_secs(age, sizeof(age), oi->age, "");
-	snprintf(buf, len, "%-*s %-7s %7s %6s  %s", namew + 20, oi->name,
+	snprintf(buf, len, "%-*s %-7s %7s %6s  %s", namew, oi->name,
 	    top_state_word(oi->state), sz, age,
 	    oi->reason != NULL ? oi->reason : "");
 }
@@ -208,6 +215,7 @@ static int frame_text(FILE *f, const struct top_snap *s)
 	fprintf(f, "%s\n", line);
 	if (s->nobjs > 0) {
 		fprintf(f, "\nStale and orphan objects: %zu\n", s->nobjs);
+		w = fmt_obj_width(s);
 		fmt_obj_header(line, sizeof(line), w);
 		fprintf(f, "%s\n", line);
 		for (size_t i = 0; i < s->nobjs; i++) {

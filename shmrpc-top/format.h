@@ -17,8 +17,10 @@ void fmt_rate(char *buf, size_t len, double v, const char *blank, int ok);
 void fmt_ns(char *buf, size_t len, double ns, const char *blank);
 void fmt_secs(char *buf, size_t len, double s, const char *blank);
 
-/* Width of the NAME column that fits every row (min 4, max 40). */
+/* Width of the NAME column that fits every row (min 4, max 40), and of
+ * the OBJECT column of the stale section (min 6, max 60). */
 int fmt_name_width(const struct top_snap *s);
+int fmt_obj_width(const struct top_snap *s);
 
 /* The column header, a channel's row, the totals line, a stale-section
  * header and row, each one line without a newline. */

@@ -255,6 +255,7 @@ static void draw_main(struct ui *u)
 		    "(%s) - x reaps the selected stale channel", s->nobjs, sz);
 		put_line(++y, A_BOLD, line);
 		y++;
+		namew = fmt_obj_width(s);
 		fmt_obj_header(line + 2, sizeof(line) - 2, namew);
 		line[0] = line[1] = ' ';
 		put_line(y++, u->color ? COLOR_PAIR(PAIR_HEADER) : A_REVERSE,
@@ -264,7 +265,7 @@ static void draw_main(struct ui *u)
 			    namew);
 			line[0] = line[1] = ' ';
 			put_line(y, A_NORMAL, line);
-			colour_state(y, 2 + namew + 20 + 1, s->objs[i].oi->state,
+			colour_state(y, 2 + namew + 1, s->objs[i].oi->state,
 			    u->color);
 		}
 	}
