@@ -337,7 +337,7 @@ static int histogram(struct ui *u, int y, int maxy, const struct top_row *r)
 		put(y++, 2, A_DIM, "(no finished calls)");
 		return y;
 	}
-	w = COLS - 32;
+	w = COLS - 33;
 	if (w < 10)
 		w = 10;
 	for (int i = lo; i <= hi && y < maxy; i++, y++) {
@@ -350,11 +350,11 @@ static int histogram(struct ui *u, int y, int maxy, const struct top_row *r)
 		if (n == 0 && r->lat[i] > 0)
 			n = 1;
 		attron(u->color ? COLOR_PAIR(PAIR_LIVE) : A_NORMAL);
-		for (int k = 0; k < n && 21 + k < COLS; k++) {
+		for (int k = 0; k < n && 22 + k < COLS; k++) {
 			if (u->utf8)
-				mvaddstr(y, 21 + k, "\u2588");
+				mvaddstr(y, 22 + k, "\u2588");
 			else
-				mvaddch(y, 21 + k, '#');
+				mvaddch(y, 22 + k, '#');
 		}
 		attroff(u->color ? COLOR_PAIR(PAIR_LIVE) : A_NORMAL);
 	}
