@@ -75,6 +75,8 @@ static void refresh_data(struct ui *u)
 	}
 	u->frames++;
 	u->next = top_now_mono() + u->delay;
+	if (u->snap == NULL)
+		return;
 	/* Keep the selection on the same channel. */
 	if (u->selname[0] != '\0') {
 		for (size_t i = 0; i < u->snap->nrows; i++)
