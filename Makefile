@@ -111,6 +111,14 @@ $(EXDIR)/%: examples/%.c examples/example-common.h $(STATIC_LIB)
 
 tests: $(UNIT_BINS) $(HELPER_BINS)
 
+# test_top also compiles shmrpc-top's snapshot and format (no curses).
+TOP_TEST_SRCS = shmrpc-top/snapshot.c shmrpc-top/format.c
+$(BUILD)/tests/test_top: tests/unit/test_top.c $(TOP_TEST_SRCS) \
+    $(wildcard shmrpc-top/*.h) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP_TEST_SRCS) $(STATIC_LIB) $(LDFLAGS) \
+	    $(LDLIBS_LIB) -lcmocka -lm
+
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) -lcmocka
