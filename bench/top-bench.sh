@@ -94,7 +94,7 @@ frame_cpu_ms() {
 	awk -v n="$n" '{ printf "%.1f\n", ($1 + $2) * 1000 / n }' <<<"$t"
 }
 
-echo "# shmrpc-top benchmark on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "# shmrpc-top benchmark on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(ls /proc | grep -c "^[0-9]") processes on the host before it started"
 
 hold 100 100
 if [ $quick = 1 ]; then runs=1 secs=10; else runs=3 secs=30; fi
