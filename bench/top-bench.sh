@@ -27,6 +27,7 @@ cleanup() {
 	[ -n "$HOLD_PID" ] && kill -TERM "$HOLD_PID" 2>/dev/null && wait "$HOLD_PID" 2>/dev/null
 	HOLD_PID=""
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK"
 	rm -f "$SHMRPC_REGISTRY" "$SHMRPC_REGISTRY.lock" "$SHMRPC_REGISTRY.tmp"
 	rm -rf "$TMP"
 }
