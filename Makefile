@@ -39,7 +39,7 @@ STATIC_LIB = $(BUILD)/lib/libshmrpc.a
 SHARED_LIB = $(BUILD)/lib/libshmrpc.so.$(VERSION)
 SONAME     = libshmrpc.so.$(SOVERSION)
 
-TOOLS      = $(BUILD)/bin/shmrpc-call $(BUILD)/bin/shmrpc-clean
+TOOLS      = $(BUILD)/bin/shmrpc-call $(BUILD)/bin/shmrpc-clean $(BUILD)/bin/shmrpc-top
 # Examples land next to their sources (examples/calculator-server...);
 # a checker build keeps its own copies under $(BUILD)/examples.
 ifeq ($(BUILD),build)
@@ -101,6 +101,14 @@ $(BUILD)/bin/shmrpc-clean: $(wildcard shmrpc-clean/*.c shmrpc-clean/*.h) $(STATI
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ \
 	    $(wildcard shmrpc-clean/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI)
+# shmrpc-top: the only program that links curses.
+CURSES_LIBS ?= $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+TOP_SRCS   = $(wildcard shmrpc-top/*.c)
+
+$(BUILD)/bin/shmrpc-top: $(TOP_SRCS) $(wildcard shmrpc-top/*.h) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_SRCS) $(STATIC_LIB) $(LDFLAGS) \
+	    $(LDLIBS_LIB) $(LDLIBS_CLI) $(CURSES_LIBS) -lm
 
 examples: $(EXAMPLES)
 
@@ -109,6 +117,14 @@ $(EXDIR)/%: examples/%.c examples/example-common.h $(STATIC_LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 
 tests: $(UNIT_BINS) $(HELPER_BINS)
+
+# test_top also compiles shmrpc-top's snapshot and format (no curses).
+TOP_TEST_SRCS = shmrpc-top/snapshot.c shmrpc-top/format.c
+$(BUILD)/tests/test_top: tests/unit/test_top.c $(TOP_TEST_SRCS) \
+    $(wildcard shmrpc-top/*.h) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP_TEST_SRCS) $(STATIC_LIB) $(LDFLAGS) \
+	    $(LDLIBS_LIB) -lcmocka -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)
