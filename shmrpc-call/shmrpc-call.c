@@ -20,16 +20,18 @@ enum { EXIT_OK = 0, EXIT_METHOD = 1, EXIT_USAGE = 2, EXIT_CHANNEL = 3 };
 
 #define COUNT_MAX 100000000LL
 
-static void usage(void)
+/* The usage text, shaped like shmrpc-call(1)'s SYNOPSIS: on stdout with
+ * status 0 when asked for (-h), on stderr with status 2 after a mistake. */
+static void usage(FILE *out, int status)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: shmrpc-call [-t posix|futex] [-w wait] [-T timeout] "
 	    "[-b bufsize]\n"
 	    "                   [-c count] channel method [params-json]\n"
 	    "       shmrpc-call --raw [-t futex] [-w wait] [-T timeout] "
 	    "[-b bufsize]\n"
 	    "                   [-c count] channel method < request > reply\n");
-	exit(EXIT_USAGE);
+	exit(status);
 }
 
 static double parse_seconds(const char *s, const char *what)
@@ -165,14 +167,16 @@ int main(int argc, char **argv)
 			printf("shmrpc-call %s\n", shmrpc_version());
 			return EXIT_OK;
 		case 'h':
+			usage(stdout, EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(stderr, EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 2 || argc > 3)
-		usage();
+		usage(stderr, EXIT_USAGE);
 	if (shmrpc_name_check(argv[0]) < 0)
 		errx(EXIT_USAGE, "invalid channel name: '%s'", argv[0]);
 	if (raw && argc != 2)

@@ -74,9 +74,10 @@ suite_setup() {
 	run "$CALL" --version
 	[ "$status" -eq 0 ]
 	[[ "$output" == "shmrpc-call "[0-9]* ]]
-	run "$CALL" --help
-	[ "$status" -eq 2 ]
+	run --separate-stderr "$CALL" --help
+	[ "$status" -eq 0 ]
 	[[ "$output" == usage:* ]]
+	[ -z "$stderr" ]
 }
 
 @test "exit 3 when the channel does not exist" {

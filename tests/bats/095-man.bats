@@ -13,7 +13,7 @@ load helpers
 }
 
 @test "shmrpc-call(1) documents every option the tool accepts" {
-	for opt in transport wait timeout buffer-size count help version; do
+	for opt in transport wait timeout buffer-size count raw help version; do
 		grep -q -- "$opt" "$ROOT/man/shmrpc-call.1"
 	done
 }
