@@ -82,6 +82,16 @@ stop_all() {
 		wait "$pid" 2>/dev/null || true
 	done <"$PIDS_FILE"
 	: >"$PIDS_FILE"
+	# Anything else this test started names its channel, so its command
+	# line holds the tag: stop it too, even when an assertion failed
+	# before the test could.
+	if pkill -TERM -f -- "$TAG" 2>/dev/null; then
+		for _ in $(seq 50); do
+			pgrep -f -- "$TAG" >/dev/null || break
+			sleep 0.1
+		done
+		pkill -KILL -f -- "$TAG" 2>/dev/null || true
+	fi
 }
 
 # shm_objects NAME: the /dev/shm entries of channel NAME, one a line.
