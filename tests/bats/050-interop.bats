@@ -9,16 +9,6 @@ suite_setup() {
 	PY=$(command -v python3)
 }
 
-# wait_ready FILE: wait for a "ready" line in FILE.
-wait_ready() {
-	for _ in $(seq 100); do
-		grep -q ready "$1" && return 0
-		sleep 0.05
-	done
-	echo "not ready: $(cat "$1")" >&2
-	return 1
-}
-
 @test "the Python seed client calls a C server" {
 	ch=$(channel_name)
 	start_bg "$EXDIR/calculator-server" -t posix "$ch"

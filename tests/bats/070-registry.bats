@@ -24,31 +24,6 @@ suite_teardown() {
 	    "$SHMRPC_REGISTRY".lock "$SHMRPC_REGISTRY".tmp
 }
 
-# transport_available T: can this build create a T channel?
-transport_available() {
-	local ch
-	ch=$(channel_name probe)
-	"$SERVER" -t "$1" "$ch" >/dev/null 2>&1 3>&- &
-	local pid=$!
-	if wait_channel "$ch" "$1" 2>/dev/null; then
-		stop_pid "$pid"
-		wait "$pid" 2>/dev/null || true
-		return 0
-	fi
-	wait "$pid" 2>/dev/null || true
-	return 1
-}
-
-# wait_ready FILE: wait until a test-server wrote "ready" there.
-wait_ready() {
-	for _ in $(seq 200); do
-		grep -q '^ready' "$1" && return 0
-		sleep 0.05
-	done
-	echo "server did not come up: $(cat "$1")" >&2
-	return 1
-}
-
 restart_after_kill() {
 	local t=$1 ch pid
 	ch=$(channel_name "$t")
@@ -80,7 +55,6 @@ restart_after_kill() {
 }
 
 @test "kill -9 of a futex server: registry keeps the dead pid, restart just works" {
-	transport_available futex || skip "no futex transport in this build"
 	restart_after_kill futex
 }
 

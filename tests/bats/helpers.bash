@@ -63,6 +63,16 @@ wait_channel() {
 	[ "$status" -eq 0 ] || { echo "channel $1 did not come up: $output" >&2; return 1; }
 }
 
+# wait_ready FILE: wait until a server wrote its "ready" line there.
+wait_ready() {
+	for _ in $(seq 200); do
+		grep -q '^ready' "$1" && return 0
+		sleep 0.05
+	done
+	echo "not ready: $(cat "$1")" >&2
+	return 1
+}
+
 # stop_pid PID: SIGTERM, then wait up to 10 s for it to exit.
 stop_pid() {
 	kill -TERM "$1" 2>/dev/null || return 0
