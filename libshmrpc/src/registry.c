@@ -1056,15 +1056,22 @@ int registry_open_channel(const struct transport_ops *ops,
 	pid_t pid = 0;
 
 	for (;;) {
-		int rc = ops->open(out, name, &o);
 		int64_t now;
 
-		if (rc < 0 || !registered_owner_dead(name, o.transport, &pid))
-			return rc;
+		/* Look before mapping anything: even a brief mapping of a dead
+		 * server's objects makes a restarting server see them in use
+		 * and refuse to reclaim them. */
+		if (!registered_owner_dead(name, o.transport, &pid)) {
+			int rc = ops->open(out, name, &o);
+			/* Checked again: the server may have died meanwhile. */
+			if (rc < 0 ||
+			    !registered_owner_dead(name, o.transport, &pid))
+				return rc;
+			ops->close(*out);
+			*out = NULL;
+		}
 		/* Its server died: attaching would only keep a restarting
 		 * server from reclaiming the channel.  Wait for a new one. */
-		ops->close(*out);
-		*out = NULL;
 		last_error_set("channel %s: its server (pid %ld) died; no new "
 		    "server yet", name, (long)pid);
 		now = clock_now_ns();
