@@ -218,8 +218,9 @@ SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,
  * opts->wait_for_server seconds for it to appear.  Errors: SHMRPC_ENAME,
  * SHMRPC_ENOCHANNEL, SHMRPC_EVERSION (segment too small or of another
  * layout), SHMRPC_EFULL (futex: no free slot), SHMRPC_ENOTOURS (an object
- * is not a regular file), SHMRPC_ESERVERDEAD (futex: the server is dead
- * and wait_for_server ran out), -EINVAL, -EPROTONOSUPPORT, -errno.
+ * is not a regular file), SHMRPC_ESERVERDEAD (the registered server is
+ * dead and no new one came within wait_for_server), -EINVAL,
+ * -EPROTONOSUPPORT, -errno.
  */
 SHMRPC_API int shmrpc_transport_open(shmrpc_transport **out,
     const char *name, const shmrpc_options *opts);

@@ -1076,7 +1076,7 @@ int registry_open_channel(const struct transport_ops *ops,
 		    "server yet", name, (long)pid);
 		now = clock_now_ns();
 		if (now >= deadline)
-			return SHMRPC_ENOCHANNEL;
+			return SHMRPC_ESERVERDEAD;
 		struct timespec ts = { 0, 10000000 };
 		nanosleep(&ts, NULL);
 		o.wait_for_server = (double)(deadline - clock_now_ns()) /
