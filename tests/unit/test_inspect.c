@@ -635,14 +635,14 @@ static void test_client_does_not_attach_to_dead_server(void **state)
 
 	(void)state;
 	server_dies(chan);
-	/* The objects exist, but their registered server is dead: no such
-	 * channel, and nothing mapped that would block a restart. */
+	/* The objects exist, but their registered server is dead: the
+	 * error says so, and nothing is mapped that would block a restart. */
 	assert_int_equal(shmrpc_transport_open(&cli, chan, &o),
-	    SHMRPC_ENOCHANNEL);
+	    SHMRPC_ESERVERDEAD);
 	assert_non_null(strstr(shmrpc_last_error_text(), "died"));
 	o.wait_for_server = 0.1;
 	assert_int_equal(shmrpc_transport_open(&cli, chan, &o),
-	    SHMRPC_ENOCHANNEL);
+	    SHMRPC_ESERVERDEAD);
 	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
 }
 
