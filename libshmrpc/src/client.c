@@ -49,14 +49,15 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 		return rc;
 	}
 	cli->in_cap = shmrpc_transport_max_message(cli->transport);
-	/* Futex messages are encoded and decoded in place in shared memory;
-	 * posix ones go through these. */
-	if (shmrpc_transport_kind_of(cli->transport) != SHMRPC_TRANSPORT_FUTEX) {
+	/* A transport with in-place operations (futex) has messages encoded
+	 * and decoded in its shared memory; the others (posix) go through
+	 * these copies. */
+	if (!transport_in_place(cli->transport)) {
 		cli->in = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
 		cli->out = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
 	}
-	if (shmrpc_transport_kind_of(cli->transport) !=
-		SHMRPC_TRANSPORT_FUTEX && (cli->in == NULL || cli->out == NULL)) {
+	if (!transport_in_place(cli->transport) &&
+	    (cli->in == NULL || cli->out == NULL)) {
 		free(cli->in);
 		free(cli->out);
 		shmrpc_transport_close(cli->transport);

@@ -188,6 +188,12 @@ void transport_note_error(shmrpc_transport *t, int err)
 		t->ops->note_error(t, err);
 }
 
+bool transport_in_place(const shmrpc_transport *t)
+{
+	return t->ops->request_area != NULL &&
+	    t->ops->recv_response_ref != NULL;
+}
+
 int transport_request_area(shmrpc_transport *t, void **area, size_t *cap)
 {
 	*area = NULL;

@@ -115,6 +115,10 @@ int transport_recv_response_keep(shmrpc_transport *t, void *buf, size_t cap,
     size_t *len);
 void transport_end_call(shmrpc_transport *t);
 
+/* Does t have the client's in-place operations (request_area and
+ * recv_response_ref)?  Without them, messages are copied. */
+bool transport_in_place(const shmrpc_transport *t);
+
 /* In-place wrappers (see transport_ops).  They return -EPROTONOSUPPORT
  * when the transport has no such op (posix): the caller then copies. */
 int transport_request_area(shmrpc_transport *t, void **area, size_t *cap);
