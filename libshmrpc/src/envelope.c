@@ -139,6 +139,20 @@ static const char *plain_ascii_end(const char *p, const char *end)
 }
 
 /*
+ * Whether s (NULL after a failed allocation) is plain ASCII, checked on
+ * jansson's private copy: on the futex transport the request lies in
+ * shared memory, and a client could rewrite the id or name between our
+ * scan and the copy.  The general path then refuses what is not UTF-8.
+ */
+static bool plain_ascii_copy(const json_t *s)
+{
+	const char *text = json_string_value(s);
+	size_t len = json_string_length(s);
+
+	return text != NULL && plain_ascii_end(text, text + len) == text + len;
+}
+
+/*
  * The exact text envelope_encode_request() writes for plain ASCII id and
  * method: {"request_id":"ID","method":"NAME","params":{...}}.  Decoding
  * only params (the one part the handler needs as json_t) saves the
@@ -173,7 +187,7 @@ static int decode_request_fast(const char *buf, size_t len,
 		goto slow;
 	out->own_id = json_stringn_nocheck(id, (size_t)(id_end - id));
 	out->own_method = json_stringn_nocheck(m, (size_t)(m_end - m));
-	if (out->own_id == NULL || out->own_method == NULL)
+	if (!plain_ascii_copy(out->own_id) || !plain_ascii_copy(out->own_method))
 		goto slow;
 	out->id = out->own_id;
 	out->method = json_string_value(out->own_method);

@@ -950,14 +950,17 @@ size_t wire_json_encode_string(const char *str, size_t n, char *buf,
 
 #define STACK_INLINE   64  /* containers tracked without malloc */
 #define SCRATCH_INLINE 256 /* bytes of unescaped string held without malloc */
+#define KEY_INLINE     48  /* object keys copied out of the input this short
+			      go to the key itself, not to scratch */
 
 /* A decoded string: either a slice of the input (no escapes) or a slice of
    the scratch stack, addressed by offset because the scratch may move. */
 typedef struct {
-	const char *input_ptr; /* NULL when the text lives in scratch */
+	const char *input_ptr; /* NULL when the text lives in scratch; a key
+				  may point at its own `copy` instead */
 	size_t scratch_off;
 	size_t len;
-	bool has_nul;
+	char copy[KEY_INLINE];
 } str_ref_t;
 
 typedef struct {
@@ -1196,7 +1199,7 @@ static const uchar *read_unicode_escape(parser_t *ps, const uchar *p,
 
 /* ps->p is at a backslash.  Appends the decoded character to scratch and
    advances past the escape. */
-static bool decode_escape(parser_t *ps, bool *has_nul)
+static bool decode_escape(parser_t *ps)
 {
 	const uchar *p = ps->p + 1;
 	char utf8[4];
@@ -1213,8 +1216,6 @@ static bool decode_escape(parser_t *ps, bool *has_nul)
 		p = read_unicode_escape(ps, p, &cp);
 		if (p == NULL)
 			return false;
-		if (cp == 0)
-			*has_nul = true;
 		n = utf8_encode((unsigned long)cp, utf8);
 	} else {
 		const int c = simple_escape_value(*p);
@@ -1239,7 +1240,6 @@ static bool scan_escaped_string(parser_t *ps, const uchar *start,
     str_ref_t *out)
 {
 	const size_t off = ps->scratch_len;
-	bool has_nul = false;
 
 	if (!scratch_append(ps, start, (size_t)(ps->p - start)))
 		return false;
@@ -1258,7 +1258,7 @@ static bool scan_escaped_string(parser_t *ps, const uchar *start,
 			    "control character in string");
 			return false;
 		}
-		if (!decode_escape(ps, &has_nul))
+		if (!decode_escape(ps))
 			return false;
 		const uchar *run = ps->p;
 		ps->p = find_string_special(run, ps->end);
@@ -1269,12 +1269,12 @@ static bool scan_escaped_string(parser_t *ps, const uchar *start,
 	out->input_ptr = NULL;
 	out->scratch_off = off;
 	out->len = ps->scratch_len - off;
-	out->has_nul = has_nul;
 	return true;
 }
 
-/* ps->p is at the opening quote.  UTF-8 was validated for the whole input
-   up front, so bytes >= 0x80 are plain content here. */
+/* ps->p is at the opening quote.  Bytes >= 0x80 are plain content here:
+   UTF-8 is checked on the private copy the caller makes (see
+   parse_string_value()). */
 static bool scan_string(parser_t *ps, str_ref_t *out)
 {
 	const uchar *start = ps->p + 1;
@@ -1284,7 +1284,6 @@ static bool scan_string(parser_t *ps, str_ref_t *out)
 		out->input_ptr = (const char *)start;
 		out->scratch_off = 0;
 		out->len = (size_t)(q - start);
-		out->has_nul = false; /* a raw NUL is a control byte */
 		ps->p = q + 1;
 		return true;
 	}
@@ -1292,8 +1291,53 @@ static bool scan_string(parser_t *ps, str_ref_t *out)
 	return scan_escaped_string(ps, start, out);
 }
 
+/*
+ * Strings are checked for UTF-8 after they are copied out of the input,
+ * not in it: on the futex transport the input is shared memory that a
+ * misbehaving peer can rewrite while we parse, and a check of bytes that
+ * are read again afterwards would prove nothing about what was copied.
+ * This way every json_t string we return is valid UTF-8 whatever the peer
+ * does.  Together with jansson's "reads everything it accepts" this is
+ * also exactly jansson's answer: a document is accepted only if all its
+ * strings are valid, and every byte outside strings is ASCII grammar.
+ */
+
+/* Whether the n bytes at p are ASCII (and, if no_nul, free of NUL): the
+   usual short names and ids, answered without a call. */
+static inline bool short_ascii(const uchar *p, size_t n, bool no_nul)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t flags = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, sizeof w);
+		/* a byte's 0x80 bit: set in w, or set by the borrow of a
+		   zero byte (a false positive needs a real one below) */
+		flags |= no_nul ? w | ((w - ones) & ~w) : w;
+	}
+	for (; i < n; i++)
+		flags |= p[i] | (no_nul && p[i] == 0 ? 0x80u : 0u);
+	return (flags & (ones * 0x80)) == 0;
+}
+
+static bool private_utf8_ok(parser_t *ps, const uchar *at, const char *copy,
+    size_t len)
+{
+	const uchar *p = (const uchar *)copy;
+
+	if (len < 64 && short_ascii(p, len, false))
+		return true;
+	if (WIRE_LIKELY(utf8_valid(p, len)))
+		return true;
+	fail_at(ps, at, json_error_invalid_utf8, "invalid UTF-8 in string");
+	return false;
+}
+
 static json_t *parse_string_value(parser_t *ps)
 {
+	const uchar *at = ps->p;
 	const size_t mark = ps->scratch_len;
 	str_ref_t s;
 
@@ -1302,8 +1346,14 @@ static json_t *parse_string_value(parser_t *ps)
 	/* NUL inside values is fine: WIRE_JSON_LOAD_FLAGS has JSON_ALLOW_NUL */
 	json_t *v = json_stringn_nocheck(str_ref_ptr(ps, &s), s.len);
 	ps->scratch_len = mark;
-	if (v == NULL)
+	if (v == NULL) {
 		fail_oom(ps);
+		return NULL;
+	}
+	if (!private_utf8_ok(ps, at, json_string_value(v), s.len)) {
+		json_decref(v);
+		return NULL;
+	}
 	return v;
 }
 
@@ -1611,20 +1661,44 @@ static json_t *parse_value_token(parser_t *ps)
 	return v;
 }
 
+/* Moves a key that is still in the input to a copy of our own and checks
+   it there, as values are (see private_utf8_ok()); jansson copies it once
+   more when it is set.  at: the key's opening quote, for errors. */
+static bool own_key(parser_t *ps, const uchar *at, str_ref_t *key)
+{
+	if (key->input_ptr != NULL && key->len <= KEY_INLINE) {
+		memcpy(key->copy, key->input_ptr, key->len);
+		key->input_ptr = key->copy;
+	} else if (key->input_ptr != NULL) {
+		const size_t off = ps->scratch_len;
+		if (!scratch_append(ps, key->input_ptr, key->len))
+			return false;
+		key->input_ptr = NULL;
+		key->scratch_off = off;
+	}
+	const char *copy = str_ref_ptr(ps, key);
+	if (key->len < 64 && short_ascii((const uchar *)copy, key->len, true))
+		return true;
+	if (memchr(copy, '\0', key->len) != NULL) {
+		/* jansson rejects these whatever the flags */
+		fail_at(ps, at, json_error_null_byte_in_key,
+		    "NUL byte in object key");
+		return false;
+	}
+	return private_utf8_ok(ps, at, copy, key->len);
+}
+
 /* Parses `"key" :` of an object member (after optional whitespace). */
 static bool parse_member_key(parser_t *ps, str_ref_t *key)
 {
 	skip_whitespace(ps);
+	const uchar *at = ps->p;
 	if (ps->p == ps->end || *ps->p != '"') {
 		fail(ps, json_error_invalid_syntax, "string or '}' expected");
 		return false;
 	}
-	if (!scan_string(ps, key))
+	if (!scan_string(ps, key) || !own_key(ps, at, key))
 		return false;
-	if (key->has_nul) { /* jansson rejects these whatever the flags */
-		fail(ps, json_error_null_byte_in_key, "NUL byte in object key");
-		return false;
-	}
 	skip_whitespace(ps);
 	if (ps->p == ps->end || *ps->p != ':') {
 		fail(ps, json_error_invalid_syntax, "':' expected");
@@ -1734,7 +1808,7 @@ static int open_container(parser_t *ps, json_t *container, str_ref_t *key)
 static json_t *parse_document(parser_t *ps)
 {
 	json_t *root = NULL;
-	str_ref_t key = { NULL, 0, 0, false };
+	str_ref_t key; /* set by parse_member_key() before any use */
 
 	for (;;) {
 		json_t *value;
@@ -1818,16 +1892,9 @@ json_t *wire_json_decode(const char *buf, size_t len, json_error_t *err)
 		    "wrong arguments");
 		return NULL;
 	}
-	/* jansson checks UTF-8 on every byte it reads and reads everything it
-	   accepts, so validating the whole input first is equivalent; it lets
-	   the parser treat bytes >= 0x80 as plain string content. */
-	if (!utf8_valid(begin, len)) {
-		error_fill(err, begin,
-		    begin + utf8_first_invalid(begin, begin + len),
-		    json_error_invalid_utf8, "invalid UTF-8");
-		return NULL;
-	}
-
+	/* No UTF-8 pass over the input first: strings are checked on their
+	   private copies (see private_utf8_ok()), and everything else the
+	   parser accepts is ASCII. */
 	parser_init(&parser, begin, len, err);
 	root = parse_document(&parser);
 	if (root != NULL) {
@@ -1840,7 +1907,17 @@ json_t *wire_json_decode(const char *buf, size_t len, json_error_t *err)
 		}
 	}
 	parser_release(&parser);
-	if (root != NULL && err != NULL)
-		err->position = (int)len; /* as jansson reports success */
-	return root;
+	if (root != NULL) {
+		if (err != NULL)
+			err->position = (int)len; /* as jansson reports */
+		return root;
+	}
+	/* Rejected: if the input holds invalid UTF-8 anywhere, say so (the
+	   error jansson's byte-by-byte check would most likely have met
+	   first), as a check of the whole input up front would have. */
+	const size_t bad = utf8_first_invalid(begin, begin + len);
+	if (bad < len)
+		error_fill(err, begin, begin + bad, json_error_invalid_utf8,
+		    "invalid UTF-8");
+	return NULL;
 }

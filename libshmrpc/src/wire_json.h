@@ -32,6 +32,14 @@
  *   - "\u0000" is allowed in values (JSON_ALLOW_NUL) but never in keys;
  *   - a duplicate key keeps its first position and its last value.
  *
+ * Input that changes while it is read (shared memory rewritten by a
+ * misbehaving peer): wire_json_decode() never reads outside [buf, buf+len)
+ * and never returns a value that breaks jansson's invariants, because
+ * strings and keys are checked for UTF-8 (and keys for NUL) on the private
+ * copies that become the json_t values; it may return an error or values
+ * built from a mix of old and new bytes.  tests/unit/test_shared_input.c
+ * decodes while another process rewrites the buffer.
+ *
  * Deliberate differences from jansson 2.14, none reachable through values
  * built by either decoder or by jansson's checking setters:
  *   1. Depth: a value nested deeper than WIRE_JSON_MAX_DEPTH (2048, as
