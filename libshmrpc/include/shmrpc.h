@@ -342,7 +342,9 @@ SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
  * *out_len (initially 0).  Return 0 for success; on failure call
  * shmrpc_req_error() and/or return non-zero, and the client gets
  * SHMRPC_EMETHOD with the text.  *out_len > out_cap is answered with an
- * "RPCError: Response too large" error.  in and out never overlap.
+ * "RPCError: Response too large" error.  in and out never overlap.  A
+ * misbehaving client can rewrite `in` during the call: copy it first if
+ * you validate it and then rely on the check (see shmrpc(7)).
  * shmrpc_req_method() gives the method name.  Runs on the serving thread.
  */
 typedef int (*shmrpc_bytes_method_fn)(shmrpc_req *req, const void *in,

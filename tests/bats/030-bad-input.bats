@@ -117,3 +117,22 @@ malformed_requests() {
 	# Nothing half-made is left behind.
 	[ "${lines[-1]}" = "0" ]
 }
+
+# The server decodes futex requests in place in shared memory, so a client
+# can rewrite a request while it is being read.  Every call must still be
+# answered (scribble-client checks that and that some were refused), the
+# server must stay up and serve a well-behaved client afterwards; under
+# make check-asan the decoders also run with ASan.
+@test "futex: a client rewriting its requests mid-call cannot take the server down" {
+	ch=$(channel_name)
+	start_bg "$SERVER" -t futex "$ch"
+	server=$BG_PID
+	wait_channel "$ch" futex
+	run "$BUILD/tests/scribble-client" "$ch" 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	kill -0 "$server"
+	run "$CALL" -t futex "$ch" echo '{"still":"alive"}'
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"still":"alive"}' ]
+}
