@@ -129,7 +129,8 @@ SHMRPC_API void shmrpc_set_log(shmrpc_log_fn fn, shmrpc_log_level level,
  * ---------------------------------------------------------------------- */
 
 typedef enum shmrpc_transport_kind {
-	SHMRPC_TRANSPORT_DEFAULT = 0, /* env SHMRPC_TRANSPORT, else the best */
+	SHMRPC_TRANSPORT_DEFAULT = 0, /* env SHMRPC_TRANSPORT, else the best;
+					 a client: the kind that exists */
 	SHMRPC_TRANSPORT_POSIX = 1,   /* named semaphores, shm-rpc-bridge 0.2.2 */
 	SHMRPC_TRANSPORT_FUTEX = 2,   /* Linux futexes, many clients, spinning */
 } shmrpc_transport_kind;

@@ -45,6 +45,10 @@ void shmrpc_log_init_once(void);
 int shmrpc_error_set(shmrpc_error *err, int code, const char *fmt, ...)
     SHMRPC_PRINTF(3, 4);
 
+/* Whether the transport was chosen, by in->transport or SHMRPC_TRANSPORT
+ * (in may be NULL). */
+bool options_transport_chosen(const shmrpc_options *in);
+
 /* Options with every "0 means default" resolved, for a server or client. */
 void options_resolve(shmrpc_options *out, const shmrpc_options *in,
     bool server);

@@ -69,6 +69,14 @@ static shmrpc_transport_kind default_transport(void)
 #endif
 }
 
+bool options_transport_chosen(const shmrpc_options *in)
+{
+	const char *env = getenv("SHMRPC_TRANSPORT");
+
+	return (in != NULL && in->transport != SHMRPC_TRANSPORT_DEFAULT) ||
+	    (env != NULL && *env != '\0');
+}
+
 void options_resolve(shmrpc_options *out, const shmrpc_options *in,
     bool server)
 {

@@ -4,8 +4,11 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "clock.h"
 #include "registry.h"
+#include "shmobj.h"
 #include "transport.h"
 
 const struct transport_ops *transport_ops_for(shmrpc_transport_kind kind)
@@ -38,6 +41,49 @@ void transport_base_init(shmrpc_transport *t, const struct transport_ops *ops,
 	snprintf(t->name, sizeof(t->name), "%s", name);
 }
 
+#ifdef __linux__
+/* Whether the first object of channel `name` of transport ops exists. */
+static bool channel_exists(const struct transport_ops *ops, const char *name)
+{
+	char fnames[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
+
+	return ops->object_names(name, fnames, TRANSPORT_MAX_OBJECTS) > 0 &&
+	    shmobj_exists(fnames[0]);
+}
+
+/*
+ * A client that chose no transport takes the kind of channel that is
+ * there: futex if there is one, else posix, which is all a Python
+ * shm-rpc-bridge server speaks.  It looks for either for up to
+ * opts->wait_for_server seconds, then leaves the rest of that wait to the
+ * open; with neither found, futex, whose open reports the missing channel.
+ */
+static void detect_client_transport(const char *name, shmrpc_options *opts)
+{
+	int64_t deadline = opts->wait_for_server > 0
+	    ? deadline_after(opts->wait_for_server) : clock_now_ns();
+
+	for (;;) {
+		if (channel_exists(&transport_futex_ops, name)) {
+			opts->transport = SHMRPC_TRANSPORT_FUTEX;
+			break;
+		}
+		if (channel_exists(&transport_posix_ops, name)) {
+			opts->transport = SHMRPC_TRANSPORT_POSIX;
+			break;
+		}
+		if (clock_now_ns() >= deadline) {
+			opts->transport = SHMRPC_TRANSPORT_FUTEX;
+			break;
+		}
+		struct timespec ts = { 0, 5000000 };
+		nanosleep(&ts, NULL);
+	}
+	int64_t left = deadline - clock_now_ns();
+	opts->wait_for_server = left > 0 ? (double)left / NS_PER_SEC : 0;
+}
+#endif
+
 static int open_common(shmrpc_transport **out, const char *name,
     const shmrpc_options *in, bool server)
 {
@@ -53,6 +99,10 @@ static int open_common(shmrpc_transport **out, const char *name,
 	if (rc < 0)
 		return rc;
 	options_resolve(&opts, in, server);
+#ifdef __linux__
+	if (!server && !options_transport_chosen(in))
+		detect_client_transport(name, &opts);
+#endif
 	if (opts.buffer_size != 0 &&
 	    (opts.buffer_size <= MSG_HEADER_SIZE ||
 		opts.buffer_size > (size_t)UINT32_MAX))

@@ -53,6 +53,28 @@ suite_setup() {
 	[ -z "$(shm_objects "$ch")" ]
 }
 
+@test "a client that names no transport finds a Python seed server (posix)" {
+	ch=$(channel_name)
+	unset SHMRPC_TRANSPORT
+	start_bg "$PY" "$SEED_PEER" server "$ch"
+	wait_ready "$BG_OUT"
+	run "$CALL" "$ch" add '{"a":2,"b":3}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "5" ]
+	# a named transport is taken as given: futex finds no channel
+	run "$CALL" -t futex "$ch" add '{"a":2,"b":3}'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"No such channel"* ]]
+	stop_pid "$BG_PID"
+	# waiting (-w) for a server that is not there yet finds it too
+	ch=$(channel_name)
+	( sleep 0.3; exec "$PY" "$SEED_PEER" server "$ch" ) >"$BATS_TEST_TMPDIR/late.out" 2>&1 &
+	echo $! >>"$PIDS_FILE"
+	run "$CALL" -w 10 "$ch" add '{"a":4,"b":4}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "8" ]
+}
+
 @test "a C client timeout against the seed server does not desynchronise the next call" {
 	ch=$(channel_name)
 	start_bg "$PY" "$SEED_PEER" server "$ch"

@@ -49,7 +49,7 @@ in_use_is() {
 	done
 }
 
-@test "shmrpc-call on both transports, and SHMRPC_TRANSPORT picks the default" {
+@test "shmrpc-call on both transports; SHMRPC_TRANSPORT, else the channel found, picks" {
 	for t in futex posix; do
 		ch=$(channel_name "$t")
 		start_bg "$SERVER" -t "$t" "$ch"
@@ -61,8 +61,12 @@ in_use_is() {
 		[ "$status" -eq 0 ]
 		[ "${lines[0]}" = true ]
 	done
-	# Unset, the default is futex: a posix-only channel is not found.
-	run env -u SHMRPC_TRANSPORT "$CALL" "$(channel_name posix)" echo
+	# Unset, a client takes the channel that is there, posix too ...
+	run env -u SHMRPC_TRANSPORT "$CALL" "$(channel_name posix)" echo '{"u":1}'
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"u":1}' ]
+	# ... but a transport it is told is the one it uses.
+	run env SHMRPC_TRANSPORT=futex "$CALL" "$(channel_name posix)" echo
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"No such channel"* ]]
 }
