@@ -445,13 +445,6 @@ static int full_check(const char *text, size_t len, char *why, size_t whylen)
 
 /* ---- locking -------------------------------------------------------------- */
 
-static int test_stall_seconds(void)
-{
-	const char *s = getenv("SHMRPC_TEST_REGISTRY_STALL");
-
-	return s != NULL ? atoi(s) : 0;
-}
-
 static int take_lock(struct registry *r)
 {
 	int64_t deadline = clock_now_ns() + LOCK_WAIT_NS;
@@ -623,7 +616,6 @@ out:
 
 static int write_new(struct registry *r, const char *buf, size_t len)
 {
-	int stall = test_stall_seconds();
 	int fd, rc;
 
 	/* Only the lock holder writes the temporary file: one left by a
@@ -640,12 +632,12 @@ static int write_new(struct registry *r, const char *buf, size_t len)
 		rc = -errno;
 		goto fail;
 	}
-	if (stall > 0) {
-		/* Test hook: die here with -9 and leave half a file. */
+	if (registry_test_midwrite_hook != NULL) {
+		/* Only in test programs: a writer killed half way. */
 		rc = shmfile_write_all(fd, buf, len / 2);
 		if (rc < 0)
 			goto fail;
-		sleep((unsigned)stall);
+		registry_test_midwrite_hook();
 		rc = shmfile_write_all(fd, buf + len / 2, len - len / 2);
 	} else {
 		rc = shmfile_write_all(fd, buf, len);

@@ -156,4 +156,13 @@ int registry_open_channel(const struct transport_ops *ops,
 int reap_create_channel(const struct transport_ops *ops,
     shmrpc_transport **out, const char *name, const shmrpc_options *opts);
 
+/*
+ * Test hook, in no release program: a test program that defines this
+ * function has it called with half of a new registry file written and the
+ * lock held, so that it can be killed there.  Weak and hidden, so that the
+ * library neither needs it nor exports a reference to it.
+ */
+void registry_test_midwrite_hook(void)
+    __attribute__((weak, visibility("hidden")));
+
 #endif

@@ -17,6 +17,19 @@
 
 #include <shmrpc.h>
 
+#include "registry.h" /* registry_test_midwrite_hook() */
+
+/* SHMRPC_TEST_REGISTRY_STALL=N: sleep N seconds half way through writing
+ * the registry, holding its lock (070-registry kills us there).  The hook
+ * exists only in test programs. */
+void registry_test_midwrite_hook(void)
+{
+	const char *s = getenv("SHMRPC_TEST_REGISTRY_STALL");
+
+	if (s != NULL)
+		sleep((unsigned)atoi(s));
+}
+
 static shmrpc_server *server;
 
 /* echo: the params object back. */

@@ -60,10 +60,19 @@ static int sweep(void)
 	return left;
 }
 
+/* Seconds registry_test_midwrite_hook() stalls a registry writer (set in
+   a forked child that is then killed half way through a write). */
+static unsigned midwrite_stall_seconds;
+
+void registry_test_midwrite_hook(void)
+{
+	if (midwrite_stall_seconds > 0)
+		sleep(midwrite_stall_seconds);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
-	unsetenv("SHMRPC_TEST_REGISTRY_STALL");
 	return sweep() == 0 ? 0 : -1;
 }
 
@@ -435,7 +444,7 @@ static void test_writer_killed_mid_update(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		shmrpc_transport *x;
-		setenv("SHMRPC_TEST_REGISTRY_STALL", "60", 1);
+		midwrite_stall_seconds = 60;
 		shmrpc_transport_create(&x, name, &o);
 		_exit(0);
 	}
