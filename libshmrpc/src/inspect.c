@@ -653,6 +653,69 @@ static void stat_object(int dir, struct obj *o)
 	o->regular = o->present && S_ISREG(o->st.st_mode);
 }
 
+/* ---- owners: one look at /proc/PID/stat per pid ------------------------------ */
+
+/* A server registers all of its channels under one pid: a thousand channels
+ * of two hundred servers cost two hundred reads of /proc/PID/stat, not a
+ * thousand. */
+struct pid_seen {
+	pid_t pid;       /* 0: free slot */
+	int rc;          /* what proc_start_time() returned */
+	uint64_t start;
+};
+
+/* What the snapshot says about a registered owner. */
+struct owner {
+	enum proc_liveness live;
+	bool pid_taken;  /* its pid now runs another process */
+};
+
+/* The entry for pid > 0 in the open-addressed table v (mask + 1 slots,
+ * never full), read from /proc on first sight. */
+static const struct pid_seen *pid_lookup(struct pid_seen *v, size_t mask,
+    pid_t pid)
+{
+	size_t h = ((size_t)(unsigned)pid * 2654435761u) & mask;
+
+	while (v[h].pid != 0 && v[h].pid != pid)
+		h = (h + 1) & mask;
+	if (v[h].pid == 0) {
+		v[h].pid = pid;
+		v[h].rc = proc_start_time(pid, &v[h].start);
+	}
+	return &v[h];
+}
+
+/* The owner of every wanted entry (first[i] != SIZE_MAX) into own[i]. */
+static int find_owners(const struct reg_set *rs, const size_t *first,
+    struct owner *own)
+{
+	size_t cap = 16;
+	struct pid_seen *seen;
+
+	while (cap < 2 * rs->n)
+		cap *= 2;
+	seen = calloc(cap, sizeof(*seen));
+	if (seen == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct reg_entry *e = &rs->v[i];
+		const struct pid_seen *p;
+
+		if (first[i] == SIZE_MAX)
+			continue;
+		if (e->pid <= 0) {
+			own[i].live = PROC_DEAD; /* as proc_liveness() says */
+			continue;
+		}
+		p = pid_lookup(seen, cap - 1, e->pid);
+		own[i].live = proc_liveness_from(p->rc, p->start, e->start);
+		own[i].pid_taken = p->rc == 0;
+	}
+	free(seen);
+	return 0;
+}
+
 /* ---- states ---------------------------------------------------------------- */
 
 static const char *comm_of(pid_t pid, char *buf, size_t len)
@@ -693,18 +756,17 @@ static shmrpc_state loose_state(const struct obj *o, double age, double grace,
 }
 
 static shmrpc_state channel_state(const struct reg_entry *e,
-    const struct obj *objs, size_t n, enum proc_liveness live,
-    char *why, size_t len)
+    const struct obj *objs, size_t n, struct owner own, char *why,
+    size_t len)
 {
 	char comm[64];
-	uint64_t start;
 
-	if (live == PROC_ALIVE) {
+	if (own.live == PROC_ALIVE) {
 		snprintf(why, len, "owner pid %ld (%s) is alive", (long)e->pid,
 		    e->comm);
 		return SHMRPC_STATE_LIVE;
 	}
-	if (live == PROC_UNKNOWN) {
+	if (own.live == PROC_UNKNOWN) {
 		snprintf(why, len, "cannot tell whether owner pid %ld is alive",
 		    (long)e->pid);
 		return SHMRPC_STATE_UNKNOWN;
@@ -746,8 +808,7 @@ static shmrpc_state channel_state(const struct reg_entry *e,
 	}
 	snprintf(why, len, "owner pid %ld (%s) is dead%s and no process maps "
 	    "its objects", (long)e->pid, e->comm,
-	    proc_start_time(e->pid, &start) == 0 ? " (its pid was reused)"
-						 : "");
+	    own.pid_taken ? " (its pid was reused)" : "");
 	return SHMRPC_STATE_STALE;
 }
 
@@ -785,15 +846,14 @@ static int fill_object(shmrpc_inspection *s, shmrpc_object_info *oi,
 
 static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
     const struct reg_entry *e, const char *registry, const struct obj *objs,
-    size_t n, double now)
+    size_t n, struct owner own, double now)
 {
-	enum proc_liveness live = proc_liveness(e->pid, e->start);
 	shmrpc_object_info *oi;
 	char why[512];
 	size_t nm = 0;
 	int rc;
 
-	ci->state = channel_state(e, objs, n, live, why, sizeof(why));
+	ci->state = channel_state(e, objs, n, own, why, sizeof(why));
 	ci->name = arena_strdup(&s->arena, e->name);
 	ci->transport_name = arena_strdup(&s->arena, e->transport);
 	ci->reason = arena_strdup(&s->arena, why);
@@ -806,7 +866,8 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 	ci->owner_pid = e->pid;
 	ci->owner_start = e->start;
 	ci->owner_uid = e->uid;
-	ci->owner_alive = live == PROC_ALIVE ? 1 : live == PROC_DEAD ? 0 : -1;
+	ci->owner_alive = own.live == PROC_ALIVE ? 1 :
+	    own.live == PROC_DEAD ? 0 : -1;
 	ci->buffer_size = (size_t)e->buffer_size;
 	ci->slots = e->slots;
 	ci->created = e->created;
@@ -881,6 +942,7 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 	const char **claimed = NULL;
 	size_t nclaimed = 0, nloose = 0;
 	size_t *first = NULL; /* first object of each wanted entry, or -1 */
+	struct owner *own = NULL; /* of each wanted entry */
 	shmrpc_inspection *s;
 	struct stat dirst;
 	struct dirent *de;
@@ -936,6 +998,19 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 		}
 	}
 	qsort(claimed, nclaimed, sizeof(*claimed), cmp_str);
+
+	/* Owners before mappers: an owner seen dead stays dead, so a process
+	 * that maps its objects after this look is still found by the scan
+	 * below (the other order could miss a client that attached just
+	 * before the owner died). */
+	own = calloc(rs.n ? rs.n : 1, sizeof(*own));
+	if (own == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = find_owners(&rs, first, own);
+	if (rc < 0)
+		goto out;
 
 	/* 2. Loose objects: our naming schemes, named by no registry. */
 	dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1000,7 +1075,7 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 			continue;
 		rc = fill_channel(s, &s->channels[s->nchannels++], &rs.v[i],
 		    rs.path[i], &objs.v[first[i]],
-		    (size_t)rs.v[i].nobjects, now);
+		    (size_t)rs.v[i].nobjects, own[i], now);
 	}
 	for (size_t i = 0; i < objs.n && rc == 0; i++) {
 		const struct obj *o = &objs.v[i];
@@ -1020,6 +1095,7 @@ out:
 	free(rs.path);
 	free(claimed);
 	free(first);
+	free(own);
 	if (rc < 0) {
 		shmrpc_inspection_free(s);
 		return rc;

@@ -384,6 +384,70 @@ static void test_pid_reuse_is_stale(void **state)
 	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
 }
 
+/* Register channel `name` (posix, no objects) as owned by pid/start. */
+static void put_entry(const char *name, pid_t pid, uint64_t start)
+{
+	struct registry r;
+	struct reg_entry e;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	snprintf(e.transport, sizeof(e.transport), "posix");
+	e.nobjects = transport_posix_ops.object_names(name, e.objects,
+	    TRANSPORT_MAX_OBJECTS);
+	e.buffer_size = 4096;
+	e.slots = 1;
+	e.created = 1.5e9;
+	e.pid = pid;
+	e.start = start;
+	e.uid = geteuid();
+	snprintf(e.comm, sizeof(e.comm), "owner");
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_put(&r, &e), 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+}
+
+/* One snapshot, one pid, two start times: /proc/PID/stat is read once for
+ * both entries, and each is judged by its own start time. */
+static void test_owner_pid_shared_by_entries(void **state)
+{
+	char a[160], b[160];
+	shmrpc_inspect_options io;
+	shmrpc_inspection *s;
+	int seen = 0;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s_a", tag);
+	snprintf(b, sizeof(b), "%s_b", tag);
+	put_entry(a, getpid(), proc_self_start_time());
+	put_entry(b, getpid(), proc_self_start_time() + 1);
+	shmrpc_inspect_options_init(&io);
+	io.prefix = tag;
+	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	assert_int_equal(shmrpc_inspection_channel_count(s), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
+		if (strcmp(c->name, a) == 0) {
+			assert_int_equal(c->state, SHMRPC_STATE_LIVE);
+			assert_int_equal(c->owner_alive, 1);
+			seen |= 1;
+		} else {
+			assert_string_equal(c->name, b);
+			assert_int_equal(c->state, SHMRPC_STATE_STALE);
+			assert_int_equal(c->owner_alive, 0);
+			assert_non_null(strstr(c->reason, "reused"));
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	shmrpc_inspection_free(s);
+	assert_int_equal(shmrpc_reap_channel(b, NULL, NULL), 0);
+	assert_int_equal(shmrpc_reap_channel(a, NULL, NULL), SHMRPC_EALIVE);
+	put_entry(a, getpid(), proc_self_start_time() + 1);
+	assert_int_equal(shmrpc_reap_channel(a, NULL, NULL), 0);
+}
+
 static void test_orphan_and_recent(void **state)
 {
 	char f[300];
@@ -655,6 +719,7 @@ int main(void)
 		T(test_stale_and_reap),
 		T(test_reap_all),
 		T(test_pid_reuse_is_stale),
+		T(test_owner_pid_shared_by_entries),
 		T(test_orphan_and_recent),
 		T(test_in_use_unregistered_mapped),
 		T(test_in_use_unregistered_fd_only),
