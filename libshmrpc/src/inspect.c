@@ -168,6 +168,7 @@ struct obj {
 	char channel[SHMRPC_NAME_MAX + 1];
 	shmrpc_transport_kind kind;
 	bool present, regular;
+	bool skip_scan;      /* of a live channel, mappers not wanted */
 	struct stat st;
 	pid_t *mappers;
 	size_t nmappers, cap;
@@ -416,8 +417,8 @@ static void scan_process(struct scan *sc, int procfd, pid_t pid)
 		if (proc_uid(sc, dirfd, &uid) == 0) {
 			for (size_t i = 0; i < sc->objs->n; i++) {
 				struct obj *o = &sc->objs->v[i];
-				if (o->present && o->unknown_pid == 0 &&
-				    could_hold(o, uid)) {
+				if (o->present && !o->skip_scan &&
+				    o->unknown_pid == 0 && could_hold(o, uid)) {
 					o->unknown_pid = pid;
 					o->unknown_uid = uid;
 				}
@@ -438,9 +439,11 @@ static int scan_all_processes(struct objs *objs, dev_t dev)
 	if (sc.refs == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < objs->n; i++)
-		if (objs->v[i].present && objs->v[i].st.st_dev == dev)
+		if (objs->v[i].present && !objs->v[i].skip_scan &&
+		    objs->v[i].st.st_dev == dev)
 			sc.refs[sc.nrefs++] = (struct ino_ref){
 				objs->v[i].st.st_ino, i };
+	/* Nothing to look for: no process need be read at all. */
 	if (sc.nrefs == 0) {
 		free(sc.refs);
 		return 0;
@@ -716,6 +719,18 @@ static int find_owners(const struct reg_set *rs, const size_t *first,
 	return 0;
 }
 
+/* The objects of live owners' entries need no scan (skip_live_mappers). */
+static void skip_live_objects(const struct reg_set *rs, const size_t *first,
+    const struct owner *own, struct objs *objs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		if (first[i] == SIZE_MAX || own[i].live != PROC_ALIVE)
+			continue;
+		for (int k = 0; k < rs->v[i].nobjects; k++)
+			objs->v[first[i] + (size_t)k].skip_scan = true;
+	}
+}
+
 /* ---- states ---------------------------------------------------------------- */
 
 static const char *comm_of(pid_t pid, char *buf, size_t len)
@@ -846,7 +861,8 @@ static int fill_object(shmrpc_inspection *s, shmrpc_object_info *oi,
 
 static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
     const struct reg_entry *e, const char *registry, const struct obj *objs,
-    size_t n, struct owner own, double now)
+    size_t n, struct owner own, const shmrpc_inspect_options *opts,
+    double now)
 {
 	shmrpc_object_info *oi;
 	char why[512];
@@ -909,7 +925,8 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 		ci->clients = c;
 		ci->nclients = e->nclients;
 	}
-	if (ci->state == SHMRPC_STATE_LIVE && e->kind != SHMRPC_TRANSPORT_DEFAULT) {
+	if (ci->state == SHMRPC_STATE_LIVE &&
+	    e->kind != SHMRPC_TRANSPORT_DEFAULT && !opts->skip_counters) {
 		const struct transport_ops *ops = transport_ops_for(e->kind);
 		json_t *counters = NULL;
 		if (ops != NULL && ops->read_counters != NULL &&
@@ -1011,6 +1028,8 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 	rc = find_owners(&rs, first, own);
 	if (rc < 0)
 		goto out;
+	if (opts.skip_live_mappers)
+		skip_live_objects(&rs, first, own, &objs);
 
 	/* 2. Loose objects: our naming schemes, named by no registry. */
 	dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1075,7 +1094,7 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 			continue;
 		rc = fill_channel(s, &s->channels[s->nchannels++], &rs.v[i],
 		    rs.path[i], &objs.v[first[i]],
-		    (size_t)rs.v[i].nobjects, own[i], now);
+		    (size_t)rs.v[i].nobjects, own[i], &opts, now);
 	}
 	for (size_t i = 0; i < objs.n && rc == 0; i++) {
 		const struct obj *o = &objs.v[i];
