@@ -332,6 +332,8 @@ int top_fetch_mappers(struct top_snap *s, const char *name,
 
 	if (r == NULL)
 		return SHMRPC_ENOCHANNEL;
+	if (r->ci->state != SHMRPC_STATE_LIVE)
+		return 0; /* the frame looked for them: only live ones skip */
 	shmrpc_inspect_options_init(&io);
 	io.all_users = o->all_users;
 	io.channel = name;

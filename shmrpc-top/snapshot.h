@@ -78,9 +78,10 @@ struct top_snap {
 int top_collect(struct top_snap **out, const struct top_snap *prev,
     const struct top_opts *opts);
 
-/* Look again at channel `name` of s, with the processes that map its
- * objects, and point its row at that look (kept until top_snap_free()).
- * 0, or a negative error and the row keeps what it had. */
+/* Look again at live channel `name` of s, with the processes that map its
+ * objects, and point its row at that look (kept until top_snap_free());
+ * a channel that is not live has them already.  0, or a negative error
+ * and the row keeps what it had. */
 int top_fetch_mappers(struct top_snap *s, const char *name,
     const struct top_opts *opts);
 void top_snap_free(struct top_snap *s);
