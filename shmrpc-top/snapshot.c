@@ -205,6 +205,10 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
 		return -ENOMEM;
 	shmrpc_inspect_options_init(&io);
 	io.all_users = o->all_users;
+	/* A live channel's state does not depend on who maps it, and its
+	 * counters are read below: the library need do neither. */
+	io.skip_live_mappers = 1;
+	io.skip_counters = 1;
 	rc = shmrpc_inspect(&s->insp, &io);
 	if (rc < 0) {
 		free(s);
@@ -318,11 +322,47 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
 	return 0;
 }
 
+int top_fetch_mappers(struct top_snap *s, const char *name,
+    const struct top_opts *o)
+{
+	struct top_row *r = top_find(s, name);
+	shmrpc_inspect_options io;
+	shmrpc_inspection *insp;
+	int rc;
+
+	if (r == NULL)
+		return SHMRPC_ENOCHANNEL;
+	if (r->ci->state != SHMRPC_STATE_LIVE)
+		return 0; /* the frame looked for them: only live ones skip */
+	shmrpc_inspect_options_init(&io);
+	io.all_users = o->all_users;
+	io.channel = name;
+	io.skip_counters = 1;
+	if ((rc = shmrpc_inspect(&insp, &io)) < 0)
+		return rc;
+	/* With all users, each registry may have a channel of that name:
+	 * the row's is the one in the same registry. */
+	for (size_t i = 0; i < shmrpc_inspection_channel_count(insp); i++) {
+		const shmrpc_channel_info *ci =
+		    shmrpc_inspection_channel(insp, i);
+
+		if (strcmp(ci->registry, r->ci->registry) != 0)
+			continue;
+		shmrpc_inspection_free(s->detail);
+		s->detail = insp;
+		r->ci = ci;
+		return 0;
+	}
+	shmrpc_inspection_free(insp);
+	return SHMRPC_ENOCHANNEL;
+}
+
 void top_snap_free(struct top_snap *s)
 {
 	if (s == NULL)
 		return;
 	shmrpc_inspection_free(s->insp);
+	shmrpc_inspection_free(s->detail);
 	free(s->rows);
 	free(s->byname);
 	free(s->objs);

@@ -58,6 +58,7 @@ struct top_totals {
 
 struct top_snap {
 	shmrpc_inspection *insp;
+	shmrpc_inspection *detail;     /* top_fetch_mappers(), or NULL */
 	double mono;                   /* CLOCK_MONOTONIC, s */
 	double real;                   /* CLOCK_REALTIME, s */
 	double interval;               /* since the previous one; 0: first */
@@ -70,8 +71,18 @@ struct top_snap {
 };
 
 /* Take a snapshot; prev (may be NULL) gives the rates and history.  New
- * snapshot in *out, free with top_snap_free().  0 or a negative error. */
+ * snapshot in *out, free with top_snap_free().  0 or a negative error.
+ * Live channels come without their mappers (finding them means reading
+ * every process's maps and fds, most of a frame's cost): see
+ * top_fetch_mappers(). */
 int top_collect(struct top_snap **out, const struct top_snap *prev,
+    const struct top_opts *opts);
+
+/* Look again at live channel `name` of s, with the processes that map its
+ * objects, and point its row at that look (kept until top_snap_free());
+ * a channel that is not live has them already.  0, or a negative error
+ * and the row keeps what it had. */
+int top_fetch_mappers(struct top_snap *s, const char *name,
     const struct top_opts *opts);
 void top_snap_free(struct top_snap *s);
 

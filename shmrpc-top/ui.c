@@ -77,6 +77,9 @@ static void refresh_data(struct ui *u)
 	u->next = top_now_mono() + u->delay;
 	if (u->snap == NULL)
 		return;
+	if (u->view == VIEW_DETAIL ||
+	    (u->view == VIEW_HELP && u->back == VIEW_DETAIL))
+		top_fetch_mappers(u->snap, u->selname, &u->opts);
 	/* Keep the selection on the same channel. */
 	if (u->selname[0] != '\0') {
 		for (size_t i = 0; i < u->snap->nrows; i++)
@@ -675,6 +678,9 @@ static void key(struct ui *u, int ch)
 		if (selected(u) != NULL) {
 			remember_sel(u);
 			u->view = VIEW_DETAIL;
+			/* The frame's snapshot has no mappers of live
+			 * channels; the detail view lists them. */
+			top_fetch_mappers(u->snap, u->selname, &u->opts);
 		}
 		break;
 	case KEY_ESC: case KEY_LEFT:

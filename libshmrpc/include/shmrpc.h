@@ -572,6 +572,20 @@ typedef struct shmrpc_inspect_options {
 	int all_users;
 	/* shmrpc_reap_*: check and report, remove nothing. */
 	int dry_run;
+	/* shmrpc_inspect(): do not look for the processes that map the
+	 * objects of LIVE channels: their mappers lists (the channel's and
+	 * its objects') come back empty.  States are the same either way (a
+	 * live owner makes a channel LIVE whoever maps it); what is saved is
+	 * the scan of every process's /proc/PID/maps and fds, which is then
+	 * made only when some channel is not live or a loose object exists.
+	 * For monitors that redraw every second.  shmrpc_reap_*() ignore it
+	 * and always look. */
+	int skip_live_mappers;
+	/* shmrpc_inspect(): leave shmrpc_channel_info.counters NULL (and
+	 * clients empty where only the counters know them), for callers that
+	 * read shmrpc_stats_channel() themselves and would otherwise map
+	 * every channel twice. */
+	int skip_counters;
 } shmrpc_inspect_options;
 
 /* Fill opts with the defaults (grace -1, everything else 0/NULL). */
@@ -641,6 +655,10 @@ typedef struct shmrpc_inspection shmrpc_inspection;
  * but no registry names, each with its state.  opts may be NULL.  A
  * corrupt registry met on the way is set aside and rebuilt (see
  * shmrpc-registry(5)) and said in the snapshot's warnings.
+ *
+ * Finding who maps each object means reading every process's
+ * /proc/PID/maps and fds; opts->skip_live_mappers spares that for live
+ * channels, which is nearly all of a snapshot's cost on a busy host.
  *
  * New snapshot in *out; free it with shmrpc_inspection_free().  Errors:
  * -ENOMEM, -errno when /dev/shm or /proc cannot be read at all.

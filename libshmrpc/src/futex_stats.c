@@ -76,21 +76,13 @@ static bool client_owner(uint64_t o)
 	return o != FUTEX_OWNER_FREE && o != FUTEX_OWNER_SERVER;
 }
 
-SHMRPC_API int shmrpc_stats_channel(const char *name,
+/* The channel's figures from its mapped header h. */
+static void channel_stats(const struct futex_header *h,
     shmrpc_channel_stats *out)
 {
-	struct shm_map m;
-	const struct futex_header *h;
-	const struct futex_slot *slots;
-	int rc;
+	const struct futex_slot *slots = slots_of(h);
 
-	if (out == NULL)
-		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	rc = map_channel(name, &m, &h);
-	if (rc < 0)
-		return rc;
-	slots = slots_of(h);
 	out->transport = SHMRPC_TRANSPORT_FUTEX;
 	out->server_pid = h->server_pid;
 	out->server_start_time = h->server_start;
@@ -121,26 +113,15 @@ SHMRPC_API int shmrpc_stats_channel(const char *name,
 	uint64_t requests = out->counters.bytes_out;
 	out->counters.bytes_out = out->counters.bytes_in;
 	out->counters.bytes_in = requests;
-	shmobj_close(&m);
-	return 0;
 }
 
-SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
-    unsigned max, unsigned *count)
+/* Up to max client slots of the mapped header h into out; how many. */
+static unsigned slot_stats(const struct futex_header *h,
+    shmrpc_slot_stats *out, unsigned max)
 {
-	struct shm_map m;
-	const struct futex_header *h;
-	const struct futex_slot *slots;
+	const struct futex_slot *slots = slots_of(h);
 	unsigned n = 0;
-	int rc;
 
-	if (count == NULL || (out == NULL && max > 0))
-		return -EINVAL;
-	*count = 0;
-	rc = map_channel(name, &m, &h);
-	if (rc < 0)
-		return rc;
-	slots = slots_of(h);
 	for (uint32_t i = 0; i < h->nslots && n < max; i++) {
 		uint64_t o = atomic_load_explicit(&slots[i].owner, RLX);
 
@@ -156,7 +137,41 @@ SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
 		read_counters(&slots[i].stats, &out[n].counters);
 		n++;
 	}
-	*count = n;
+	return n;
+}
+
+SHMRPC_API int shmrpc_stats_channel(const char *name,
+    shmrpc_channel_stats *out)
+{
+	struct shm_map m;
+	const struct futex_header *h;
+	int rc;
+
+	if (out == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	rc = map_channel(name, &m, &h);
+	if (rc < 0)
+		return rc;
+	channel_stats(h, out);
+	shmobj_close(&m);
+	return 0;
+}
+
+SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
+    unsigned max, unsigned *count)
+{
+	struct shm_map m;
+	const struct futex_header *h;
+	int rc;
+
+	if (count == NULL || (out == NULL && max > 0))
+		return -EINVAL;
+	*count = 0;
+	rc = map_channel(name, &m, &h);
+	if (rc < 0)
+		return rc;
+	*count = slot_stats(h, out, max);
 	shmobj_close(&m);
 	return 0;
 }
@@ -187,22 +202,26 @@ int futex_read_counters(const char *name, json_t **out)
 {
 	shmrpc_channel_stats ch;
 	shmrpc_slot_stats *slots;
-	unsigned n = 0;
+	struct shm_map m;
+	const struct futex_header *h;
+	unsigned n;
 	json_t *o, *arr;
 	int rc;
 
 	*out = NULL;
-	rc = shmrpc_stats_channel(name, &ch);
+	/* One mapping for the channel's figures and its slots: mapping and
+	 * unmapping is most of what reading them costs. */
+	rc = map_channel(name, &m, &h);
 	if (rc < 0)
 		return rc;
+	channel_stats(h, &ch);
 	slots = calloc(ch.slots > 0 ? ch.slots : 1, sizeof(*slots));
-	if (slots == NULL)
+	if (slots == NULL) {
+		shmobj_close(&m);
 		return -ENOMEM;
-	rc = shmrpc_stats_slots(name, slots, ch.slots, &n);
-	if (rc < 0) {
-		free(slots);
-		return rc;
 	}
+	n = slot_stats(h, slots, ch.slots);
+	shmobj_close(&m);
 	o = counters_json(&ch.counters);
 	arr = json_array();
 	for (unsigned i = 0; i < n; i++) {

@@ -168,6 +168,7 @@ struct obj {
 	char channel[SHMRPC_NAME_MAX + 1];
 	shmrpc_transport_kind kind;
 	bool present, regular;
+	bool skip_scan;      /* of a live channel, mappers not wanted */
 	struct stat st;
 	pid_t *mappers;
 	size_t nmappers, cap;
@@ -416,8 +417,8 @@ static void scan_process(struct scan *sc, int procfd, pid_t pid)
 		if (proc_uid(sc, dirfd, &uid) == 0) {
 			for (size_t i = 0; i < sc->objs->n; i++) {
 				struct obj *o = &sc->objs->v[i];
-				if (o->present && o->unknown_pid == 0 &&
-				    could_hold(o, uid)) {
+				if (o->present && !o->skip_scan &&
+				    o->unknown_pid == 0 && could_hold(o, uid)) {
 					o->unknown_pid = pid;
 					o->unknown_uid = uid;
 				}
@@ -438,9 +439,11 @@ static int scan_all_processes(struct objs *objs, dev_t dev)
 	if (sc.refs == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < objs->n; i++)
-		if (objs->v[i].present && objs->v[i].st.st_dev == dev)
+		if (objs->v[i].present && !objs->v[i].skip_scan &&
+		    objs->v[i].st.st_dev == dev)
 			sc.refs[sc.nrefs++] = (struct ino_ref){
 				objs->v[i].st.st_ino, i };
+	/* Nothing to look for: no process need be read at all. */
 	if (sc.nrefs == 0) {
 		free(sc.refs);
 		return 0;
@@ -510,6 +513,35 @@ static int regs_add(struct reg_set *rs, const struct reg_entry *e,
 	return 0;
 }
 
+/* Add the n entries of v, a registry_read() array, to rs, and free v.
+ * The first registry's array is taken as it is: copying a thousand
+ * entries of 2 KB each, and growing the copy, cost more than reading
+ * them. */
+static int regs_take(struct reg_set *rs, struct reg_entry *v, size_t n,
+    const char *path)
+{
+	int rc = 0;
+
+	if (rs->n == 0 && n > 0) {
+		const char **p = realloc(rs->path, n * sizeof(*p));
+		if (p == NULL) {
+			reg_entries_free(v, n);
+			return -ENOMEM;
+		}
+		rs->path = p;
+		free(rs->v);
+		rs->v = v;
+		rs->n = rs->cap = n;
+		for (size_t i = 0; i < n; i++)
+			rs->path[i] = path;
+		return 0;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = regs_add(rs, &v[i], path);
+	reg_entries_free(v, n);
+	return rc;
+}
+
 static int add_warning(shmrpc_inspection *s, const char *text)
 {
 	char **grown = realloc(s->warnings, (s->nwarnings + 1) * sizeof(char *));
@@ -565,10 +597,7 @@ static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
 		reg_entries_free(v, n);
 		return rc;
 	}
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = regs_add(rs, &v[i], kept);
-	reg_entries_free(v, n);
-	return rc;
+	return regs_take(rs, v, n, kept);
 }
 
 static int read_registries(shmrpc_inspection *s, struct reg_set *rs,
@@ -653,6 +682,81 @@ static void stat_object(int dir, struct obj *o)
 	o->regular = o->present && S_ISREG(o->st.st_mode);
 }
 
+/* ---- owners: one look at /proc/PID/stat per pid ------------------------------ */
+
+/* A server registers all of its channels under one pid: a thousand channels
+ * of two hundred servers cost two hundred reads of /proc/PID/stat, not a
+ * thousand. */
+struct pid_seen {
+	pid_t pid;       /* 0: free slot */
+	int rc;          /* what proc_start_time() returned */
+	uint64_t start;
+};
+
+/* What the snapshot says about a registered owner. */
+struct owner {
+	enum proc_liveness live;
+	bool pid_taken;  /* its pid now runs another process */
+};
+
+/* The entry for pid > 0 in the open-addressed table v (mask + 1 slots,
+ * never full), read from /proc on first sight. */
+static const struct pid_seen *pid_lookup(struct pid_seen *v, size_t mask,
+    pid_t pid)
+{
+	size_t h = ((size_t)(unsigned)pid * 2654435761u) & mask;
+
+	while (v[h].pid != 0 && v[h].pid != pid)
+		h = (h + 1) & mask;
+	if (v[h].pid == 0) {
+		v[h].pid = pid;
+		v[h].rc = proc_start_time(pid, &v[h].start);
+	}
+	return &v[h];
+}
+
+/* The owner of every wanted entry (first[i] != SIZE_MAX) into own[i]. */
+static int find_owners(const struct reg_set *rs, const size_t *first,
+    struct owner *own)
+{
+	size_t cap = 16;
+	struct pid_seen *seen;
+
+	while (cap < 2 * rs->n)
+		cap *= 2;
+	seen = calloc(cap, sizeof(*seen));
+	if (seen == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct reg_entry *e = &rs->v[i];
+		const struct pid_seen *p;
+
+		if (first[i] == SIZE_MAX)
+			continue;
+		if (e->pid <= 0) {
+			own[i].live = PROC_DEAD; /* as proc_liveness() says */
+			continue;
+		}
+		p = pid_lookup(seen, cap - 1, e->pid);
+		own[i].live = proc_liveness_from(p->rc, p->start, e->start);
+		own[i].pid_taken = p->rc == 0;
+	}
+	free(seen);
+	return 0;
+}
+
+/* The objects of live owners' entries need no scan (skip_live_mappers). */
+static void skip_live_objects(const struct reg_set *rs, const size_t *first,
+    const struct owner *own, struct objs *objs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		if (first[i] == SIZE_MAX || own[i].live != PROC_ALIVE)
+			continue;
+		for (int k = 0; k < rs->v[i].nobjects; k++)
+			objs->v[first[i] + (size_t)k].skip_scan = true;
+	}
+}
+
 /* ---- states ---------------------------------------------------------------- */
 
 static const char *comm_of(pid_t pid, char *buf, size_t len)
@@ -693,18 +797,17 @@ static shmrpc_state loose_state(const struct obj *o, double age, double grace,
 }
 
 static shmrpc_state channel_state(const struct reg_entry *e,
-    const struct obj *objs, size_t n, enum proc_liveness live,
-    char *why, size_t len)
+    const struct obj *objs, size_t n, struct owner own, char *why,
+    size_t len)
 {
 	char comm[64];
-	uint64_t start;
 
-	if (live == PROC_ALIVE) {
+	if (own.live == PROC_ALIVE) {
 		snprintf(why, len, "owner pid %ld (%s) is alive", (long)e->pid,
 		    e->comm);
 		return SHMRPC_STATE_LIVE;
 	}
-	if (live == PROC_UNKNOWN) {
+	if (own.live == PROC_UNKNOWN) {
 		snprintf(why, len, "cannot tell whether owner pid %ld is alive",
 		    (long)e->pid);
 		return SHMRPC_STATE_UNKNOWN;
@@ -746,8 +849,7 @@ static shmrpc_state channel_state(const struct reg_entry *e,
 	}
 	snprintf(why, len, "owner pid %ld (%s) is dead%s and no process maps "
 	    "its objects", (long)e->pid, e->comm,
-	    proc_start_time(e->pid, &start) == 0 ? " (its pid was reused)"
-						 : "");
+	    own.pid_taken ? " (its pid was reused)" : "");
 	return SHMRPC_STATE_STALE;
 }
 
@@ -785,15 +887,15 @@ static int fill_object(shmrpc_inspection *s, shmrpc_object_info *oi,
 
 static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
     const struct reg_entry *e, const char *registry, const struct obj *objs,
-    size_t n, double now)
+    size_t n, struct owner own, const shmrpc_inspect_options *opts,
+    double now)
 {
-	enum proc_liveness live = proc_liveness(e->pid, e->start);
 	shmrpc_object_info *oi;
 	char why[512];
 	size_t nm = 0;
 	int rc;
 
-	ci->state = channel_state(e, objs, n, live, why, sizeof(why));
+	ci->state = channel_state(e, objs, n, own, why, sizeof(why));
 	ci->name = arena_strdup(&s->arena, e->name);
 	ci->transport_name = arena_strdup(&s->arena, e->transport);
 	ci->reason = arena_strdup(&s->arena, why);
@@ -806,7 +908,8 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 	ci->owner_pid = e->pid;
 	ci->owner_start = e->start;
 	ci->owner_uid = e->uid;
-	ci->owner_alive = live == PROC_ALIVE ? 1 : live == PROC_DEAD ? 0 : -1;
+	ci->owner_alive = own.live == PROC_ALIVE ? 1 :
+	    own.live == PROC_DEAD ? 0 : -1;
 	ci->buffer_size = (size_t)e->buffer_size;
 	ci->slots = e->slots;
 	ci->created = e->created;
@@ -848,7 +951,8 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 		ci->clients = c;
 		ci->nclients = e->nclients;
 	}
-	if (ci->state == SHMRPC_STATE_LIVE && e->kind != SHMRPC_TRANSPORT_DEFAULT) {
+	if (ci->state == SHMRPC_STATE_LIVE &&
+	    e->kind != SHMRPC_TRANSPORT_DEFAULT && !opts->skip_counters) {
 		const struct transport_ops *ops = transport_ops_for(e->kind);
 		json_t *counters = NULL;
 		if (ops != NULL && ops->read_counters != NULL &&
@@ -881,6 +985,7 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 	const char **claimed = NULL;
 	size_t nclaimed = 0, nloose = 0;
 	size_t *first = NULL; /* first object of each wanted entry, or -1 */
+	struct owner *own = NULL; /* of each wanted entry */
 	shmrpc_inspection *s;
 	struct stat dirst;
 	struct dirent *de;
@@ -936,6 +1041,21 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 		}
 	}
 	qsort(claimed, nclaimed, sizeof(*claimed), cmp_str);
+
+	/* Owners before mappers: an owner seen dead stays dead, so a process
+	 * that maps its objects after this look is still found by the scan
+	 * below (the other order could miss a client that attached just
+	 * before the owner died). */
+	own = calloc(rs.n ? rs.n : 1, sizeof(*own));
+	if (own == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = find_owners(&rs, first, own);
+	if (rc < 0)
+		goto out;
+	if (opts.skip_live_mappers)
+		skip_live_objects(&rs, first, own, &objs);
 
 	/* 2. Loose objects: our naming schemes, named by no registry. */
 	dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1000,7 +1120,7 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 			continue;
 		rc = fill_channel(s, &s->channels[s->nchannels++], &rs.v[i],
 		    rs.path[i], &objs.v[first[i]],
-		    (size_t)rs.v[i].nobjects, now);
+		    (size_t)rs.v[i].nobjects, own[i], &opts, now);
 	}
 	for (size_t i = 0; i < objs.n && rc == 0; i++) {
 		const struct obj *o = &objs.v[i];
@@ -1020,6 +1140,7 @@ out:
 	free(rs.path);
 	free(claimed);
 	free(first);
+	free(own);
 	if (rc < 0) {
 		shmrpc_inspection_free(s);
 		return rc;

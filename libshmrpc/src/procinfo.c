@@ -86,16 +86,21 @@ uint64_t proc_self_start_time(void)
 	return v;
 }
 
-enum proc_liveness proc_liveness(pid_t pid, uint64_t start)
+enum proc_liveness proc_liveness_from(int rc, uint64_t now, uint64_t start)
 {
-	uint64_t now;
-	int rc = proc_start_time(pid, &now);
-
 	if (rc == -ESRCH)
 		return PROC_DEAD;
 	if (rc < 0)
 		return PROC_UNKNOWN;
 	return now == start ? PROC_ALIVE : PROC_DEAD;
+}
+
+enum proc_liveness proc_liveness(pid_t pid, uint64_t start)
+{
+	uint64_t now = 0;
+	int rc = proc_start_time(pid, &now);
+
+	return proc_liveness_from(rc, now, start);
 }
 
 int proc_comm(pid_t pid, char *buf, size_t len)

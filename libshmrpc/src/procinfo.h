@@ -25,6 +25,10 @@ enum proc_liveness {
 /* Is the process (pid, start) still the one that is running? */
 enum proc_liveness proc_liveness(pid_t pid, uint64_t start);
 
+/* The same answer from what proc_start_time(pid, &now) returned (rc, now),
+ * for callers that ask about one pid for many entries. */
+enum proc_liveness proc_liveness_from(int rc, uint64_t now, uint64_t start);
+
 /* Command name (comm) of pid into buf; 0 or -errno. */
 int proc_comm(pid_t pid, char *buf, size_t len);
 

@@ -136,6 +136,18 @@ static int refusal(const char *what, shmrpc_state state, const char *reason,
 	    shmrpc_state_name(state), reason);
 }
 
+/* The options of a final check: the caller's selection and grace, but
+ * every mapper looked for whatever the caller asked (a reap decides on
+ * them), and no counters (a reap never reads them). */
+static shmrpc_inspect_options final_check_opts(const shmrpc_inspect_options *in)
+{
+	shmrpc_inspect_options o = *in;
+
+	o.skip_live_mappers = 0;
+	o.skip_counters = 1;
+	return o;
+}
+
 /*
  * Reap, in the registry r (locked by the caller), channel `channel` of
  * transport kind (DEFAULT: any), or only its loose object `object`.
@@ -147,7 +159,7 @@ static int reap_locked(struct registry *r, const shmrpc_inspect_options *in,
 	const shmrpc_channel_info *chs[16];
 	const shmrpc_object_info *loose[64];
 	size_t nch = 0, nloose = 0;
-	shmrpc_inspect_options opts = *in;
+	shmrpc_inspect_options opts = final_check_opts(in);
 	struct inspect_source src = { r->path, NULL, 0 };
 	struct reg_entry *v = NULL;
 	shmrpc_inspection *s = NULL;
@@ -520,6 +532,7 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *in,
 		goto out;
 	src.path = r.path;
 	src.entries = v;
+	opts = final_check_opts(&opts);
 	rc = inspect_build(&s, &opts, &src, r.owner);
 	reg_entries_free(v, src.n);
 	if (rc < 0)

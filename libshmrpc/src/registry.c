@@ -409,12 +409,19 @@ static int split_lines(struct registry *r, const char *text, size_t len,
 	}
 }
 
-/* The full check: jansson parses the whole text and every entry. */
-static int full_check(const char *text, size_t len, char *why, size_t whylen)
+/*
+ * The full check: jansson parses the whole text and every entry.  With out
+ * non-NULL the entries it parsed are kept there (a new array of *n, for
+ * reg_entries_free()), so that a reader parses the text once, not once
+ * whole and again line by line.
+ */
+static int full_check(const char *text, size_t len, char *why, size_t whylen,
+    struct reg_entry **out, size_t *n)
 {
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, 0, &jerr);
 	const json_t *chs, *v;
+	struct reg_entry *kept = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -426,18 +433,35 @@ static int full_check(const char *text, size_t len, char *why, size_t whylen)
 	chs = json_object_get(doc, "channels");
 	if (!json_is_array(chs)) {
 		snprintf(why, whylen, "it has no channel list");
-		rc = -EINVAL;
-	} else {
-		json_array_foreach(chs, i, v) {
-			struct reg_entry e;
-			if (reg_entry_from_json(v, &e) < 0) {
+		json_decref(doc);
+		return -EINVAL;
+	}
+	if (out != NULL) {
+		kept = calloc(json_array_size(chs) + 1, sizeof(*kept));
+		if (kept == NULL) {
+			json_decref(doc);
+			return -ENOMEM;
+		}
+	}
+	json_array_foreach(chs, i, v) {
+		struct reg_entry e;
+		/* -ENOMEM is not damage: the file must not be set aside. */
+		if ((rc = reg_entry_from_json(v, &e)) < 0) {
+			if (rc == -EINVAL)
 				snprintf(why, whylen,
 				    "entry %zu is incomplete", i + 1);
-				rc = -EINVAL;
-				break;
-			}
-			reg_entry_clear(&e);
+			break;
 		}
+		if (kept != NULL)
+			kept[i] = e;
+		else
+			reg_entry_clear(&e);
+	}
+	if (out != NULL && rc == 0) {
+		*out = kept;
+		*n = json_array_size(chs);
+	} else if (kept != NULL) {
+		reg_entries_free(kept, i);
 	}
 	json_decref(doc);
 	return rc;
@@ -604,7 +628,7 @@ int registry_lock(struct registry *r, const char *path, bool full)
 	}
 	rc = split_lines(r, text, len, why, sizeof(why));
 	if (rc == 0 && full)
-		rc = full_check(text, len, why, sizeof(why));
+		rc = full_check(text, len, why, sizeof(why), NULL, NULL);
 	if (rc == -EINVAL)
 		rc = set_aside_and_rebuild(r, why);
 out:
@@ -810,13 +834,13 @@ static int parse_document(const char *text, size_t len, struct reg_entry **out,
 	memset(&tmp, 0, sizeof(tmp));
 	rc = split_lines(&tmp, text, len, why, sizeof(why));
 	if (rc == 0)
-		rc = full_check(text, len, why, sizeof(why));
-	if (rc == 0) {
-		rc = registry_entries(&tmp, out, n);
-		if (rc == 0 && *n != tmp.nlines) {
-			reg_entries_free(*out, *n);
-			rc = -EINVAL;
-		}
+		rc = full_check(text, len, why, sizeof(why), out, n);
+	/* The lines and the document must agree on what the entries are. */
+	if (rc == 0 && *n != tmp.nlines) {
+		reg_entries_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		rc = -EINVAL;
 	}
 	free_lines(&tmp);
 	return rc;

@@ -210,6 +210,7 @@ start_tui() {
 	b=$(channel_name beta)
 	start_server "$a"
 	start_server "$b"
+	bpid=$BG_PID
 	start_bg "$CALL" -c 5000000 "$a" echo '{"x":1}'
 	start_tui -d 0.5 -f "$TAG"
 	wait_for screen_has "$a"
@@ -228,6 +229,9 @@ start_tui() {
 	wait_for screen_has "Channel $b  futex  LIVE"
 	screen_has "SLOT"
 	screen_has "shmrpc_futex_$b"
+	# Its object's line names the server that maps it (the list view
+	# does not look for mappers of live channels; the detail view does).
+	screen | grep -Eq "shmrpc_futex_$b +[0-9.]+[KMG]?B? +yes +$bpid\b"
 	screen_has "Latency"
 	screen_has "calls/s, last minute"
 	tmux -L "$TMUX_SOCK" send-keys -t top Escape

@@ -165,6 +165,14 @@ static void make_file(const char *fname)
 	close(fd);
 }
 
+static void unlink_shm(const char *fname)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "/dev/shm/%s", fname);
+	unlink(path);
+}
+
 static bool exists(const char *fname)
 {
 	char path[400];
@@ -384,6 +392,70 @@ static void test_pid_reuse_is_stale(void **state)
 	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
 }
 
+/* Register channel `name` (posix, no objects) as owned by pid/start. */
+static void put_entry(const char *name, pid_t pid, uint64_t start)
+{
+	struct registry r;
+	struct reg_entry e;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	snprintf(e.transport, sizeof(e.transport), "posix");
+	e.nobjects = transport_posix_ops.object_names(name, e.objects,
+	    TRANSPORT_MAX_OBJECTS);
+	e.buffer_size = 4096;
+	e.slots = 1;
+	e.created = 1.5e9;
+	e.pid = pid;
+	e.start = start;
+	e.uid = geteuid();
+	snprintf(e.comm, sizeof(e.comm), "owner");
+	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_put(&r, &e), 0);
+	assert_int_equal(registry_commit(&r), 0);
+	registry_unlock(&r);
+}
+
+/* One snapshot, one pid, two start times: /proc/PID/stat is read once for
+ * both entries, and each is judged by its own start time. */
+static void test_owner_pid_shared_by_entries(void **state)
+{
+	char a[160], b[160];
+	shmrpc_inspect_options io;
+	shmrpc_inspection *s;
+	int seen = 0;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s_a", tag);
+	snprintf(b, sizeof(b), "%s_b", tag);
+	put_entry(a, getpid(), proc_self_start_time());
+	put_entry(b, getpid(), proc_self_start_time() + 1);
+	shmrpc_inspect_options_init(&io);
+	io.prefix = tag;
+	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	assert_int_equal(shmrpc_inspection_channel_count(s), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
+		if (strcmp(c->name, a) == 0) {
+			assert_int_equal(c->state, SHMRPC_STATE_LIVE);
+			assert_int_equal(c->owner_alive, 1);
+			seen |= 1;
+		} else {
+			assert_string_equal(c->name, b);
+			assert_int_equal(c->state, SHMRPC_STATE_STALE);
+			assert_int_equal(c->owner_alive, 0);
+			assert_non_null(strstr(c->reason, "reused"));
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	shmrpc_inspection_free(s);
+	assert_int_equal(shmrpc_reap_channel(b, NULL, NULL), 0);
+	assert_int_equal(shmrpc_reap_channel(a, NULL, NULL), SHMRPC_EALIVE);
+	put_entry(a, getpid(), proc_self_start_time() + 1);
+	assert_int_equal(shmrpc_reap_channel(a, NULL, NULL), 0);
+}
+
 static void test_orphan_and_recent(void **state)
 {
 	char f[300];
@@ -585,23 +657,22 @@ static void test_live_owner_refuses_and_names_pid(void **state)
 	shmrpc_transport_close(t);
 }
 
-static void test_dead_owner_with_client_is_in_use(void **state)
+/* A posix server of `name` in a child, a client of it here, then the
+ * server killed: the channel is left to the client.  Returns the client. */
+static shmrpc_transport *client_of_dead_server(const char *name)
 {
 	shmrpc_options o = posix_opts();
-	shmrpc_transport *cli, *t;
-	shmrpc_inspection *s;
-	const shmrpc_channel_info *c;
+	shmrpc_transport *cli;
 	int p[2];
 	char ch;
 
-	(void)state;
 	/* A client attached while the server lived; then the server dies. */
 	assert_int_equal(pipe(p), 0);
 	child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
 		shmrpc_transport *x;
-		if (shmrpc_transport_create(&x, chan, &o) < 0)
+		if (shmrpc_transport_create(&x, name, &o) < 0)
 			_exit(1);
 		if (write(p[1], "r", 1) != 1)
 			_exit(1);
@@ -611,11 +682,22 @@ static void test_dead_owner_with_client_is_in_use(void **state)
 	close(p[1]);
 	assert_int_equal(read(p[0], &ch, 1), 1);
 	close(p[0]);
-	assert_int_equal(shmrpc_transport_open(&cli, chan, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, name, &o), 0);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	child = 0;
+	return cli;
+}
 
+static void test_dead_owner_with_client_is_in_use(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *cli, *t;
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+
+	(void)state;
+	cli = client_of_dead_server(chan);
 	c = one_channel(&s, chan, -1);
 	assert_int_equal(c->state, SHMRPC_STATE_INUSE);
 	assert_int_equal(c->nmappers, 1);
@@ -626,6 +708,119 @@ static void test_dead_owner_with_client_is_in_use(void **state)
 	shmrpc_transport_close(cli);
 	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
 	shmrpc_transport_close(t);
+}
+
+/* The channel of that name in s, or fail. */
+static const shmrpc_channel_info *channel_named(const shmrpc_inspection *s,
+    const char *name)
+{
+	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++)
+		if (strcmp(shmrpc_inspection_channel(s, i)->name, name) == 0)
+			return shmrpc_inspection_channel(s, i);
+	fail_msg("no channel %s in the snapshot", name);
+	return NULL;
+}
+
+/* skip_live_mappers leaves out the mappers of live channels only: a
+ * channel whose owner died is still scanned (and so still IN-USE while a
+ * client maps it, and not reaped), and so is a loose object. */
+static void test_skip_live_mappers(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *live, *cli;
+	shmrpc_inspect_options io;
+	shmrpc_reap_result res;
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+	const shmrpc_object_info *lo;
+	char dead[160], held[300];
+	pid_t h;
+
+	(void)state;
+	snprintf(dead, sizeof(dead), "%s_dead", tag);
+	snprintf(held, sizeof(held), "srb_%s_h_resp", tag);
+	/* The holder first: a child forked later would inherit our maps. */
+	h = holder(held, true);
+	assert_int_equal(shmrpc_transport_create(&live, chan, &o), 0);
+	cli = client_of_dead_server(dead);
+	child = h; /* teardown kills it on failure */
+
+	shmrpc_inspect_options_init(&io);
+	io.prefix = tag;
+	io.grace = 0;
+	io.skip_live_mappers = 1;
+	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	c = channel_named(s, chan);
+	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
+	assert_int_equal(c->nmappers, 0);
+	for (size_t i = 0; i < c->nobjects; i++)
+		assert_int_equal(c->objects[i].nmappers, 0);
+	c = channel_named(s, dead);
+	assert_int_equal(c->state, SHMRPC_STATE_INUSE);
+	assert_int_equal(c->nmappers, 1);
+	assert_int_equal(c->mappers[0], getpid());
+	assert_int_equal(shmrpc_inspection_object_count(s), 1);
+	lo = shmrpc_inspection_object(s, 0);
+	assert_string_equal(lo->name, held);
+	assert_int_equal(lo->state, SHMRPC_STATE_INUSE);
+	assert_int_equal(lo->nmappers, 1);
+	assert_int_equal(lo->mappers[0], h);
+	shmrpc_inspection_free(s);
+	/* A reap given the flag still looks at every mapper. */
+	assert_int_equal(shmrpc_reap_channel(dead, &io, &res), SHMRPC_EALIVE);
+	assert_int_equal(res.state, SHMRPC_STATE_INUSE);
+	assert_int_equal(shmrpc_reap_object(held, &io, &res), SHMRPC_EALIVE);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(shmrpc_reap_all(&io, NULL, NULL), 0);
+
+	/* Without the flag the live channel's mappers are there: us. */
+	io.skip_live_mappers = 0;
+	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	c = channel_named(s, chan);
+	assert_int_equal(c->nmappers, 1);
+	assert_int_equal(c->mappers[0], getpid());
+	shmrpc_inspection_free(s);
+
+	kill(h, SIGKILL);
+	waitpid(h, NULL, 0);
+	child = 0;
+	unlink_shm(held);
+	shmrpc_transport_close(cli);
+	assert_int_equal(shmrpc_reap_channel(dead, NULL, NULL), 0);
+	shmrpc_transport_close(live);
+}
+
+/* skip_counters: no counters (and no clients from them) for a live futex
+ * channel that has them otherwise. */
+static void test_skip_counters(void **state)
+{
+	shmrpc_options o;
+	shmrpc_transport *srv, *cli;
+	shmrpc_inspect_options io;
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+
+	(void)state;
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_FUTEX;
+	assert_int_equal(shmrpc_transport_create(&srv, chan, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o), 0);
+	c = one_channel(&s, chan, -1);
+	assert_non_null(c->counters);
+	assert_int_equal(c->nclients, 1);
+	shmrpc_inspection_free(s);
+
+	shmrpc_inspect_options_init(&io);
+	io.channel = chan;
+	io.skip_counters = 1;
+	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	c = channel_named(s, chan);
+	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
+	assert_null(c->counters);
+	assert_int_equal(c->nclients, 0);
+	shmrpc_inspection_free(s);
+	shmrpc_transport_close(cli);
+	shmrpc_transport_close(srv);
 }
 
 static void test_client_does_not_attach_to_dead_server(void **state)
@@ -655,6 +850,7 @@ int main(void)
 		T(test_stale_and_reap),
 		T(test_reap_all),
 		T(test_pid_reuse_is_stale),
+		T(test_owner_pid_shared_by_entries),
 		T(test_orphan_and_recent),
 		T(test_in_use_unregistered_mapped),
 		T(test_in_use_unregistered_fd_only),
@@ -664,6 +860,8 @@ int main(void)
 		T(test_live_owner_refuses_and_names_pid),
 		T(test_dead_owner_with_client_is_in_use),
 		T(test_client_does_not_attach_to_dead_server),
+		T(test_skip_live_mappers),
+		T(test_skip_counters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * test_top - shmrpc-top's pieces without a terminal: percentiles of a
- * log2 histogram, cells (blank where not known), and two snapshots of a
- * real futex channel giving a rate only on the second.
+ * log2 histogram, cells (blank where not known), two snapshots of a
+ * real futex channel giving a rate only on the second, and mappers looked
+ * for only when asked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -105,12 +106,58 @@ static void test_two_snapshots(void **state)
 	unlink(reg);
 }
 
+/* A frame does not look for a live channel's mappers; the detail view
+ * asks for them with top_fetch_mappers(). */
+static void test_mappers_on_demand(void **state)
+{
+	char reg[128], name[64];
+	shmrpc_server *srv;
+	struct top_snap *s;
+	struct top_opts o = { 0 };
+	struct top_row *r;
+
+	(void)state;
+	snprintf(reg, sizeof(reg), "/dev/shm/test_top_m%d-registry.json",
+	    (int)getpid());
+	setenv("SHMRPC_REGISTRY", reg, 1);
+	snprintf(name, sizeof(name), "test_top_m%d", (int)getpid());
+	o.filter = name;
+	assert_int_equal(shmrpc_server_open(&srv, name, NULL), 0);
+	assert_int_equal(top_collect(&s, NULL, &o), 0);
+	r = top_find(s, name);
+	assert_non_null(r);
+	assert_int_equal(r->ci->state, SHMRPC_STATE_LIVE);
+	assert_int_equal(r->has_stats, 1);
+	assert_null(r->ci->counters); /* read by top itself, not twice */
+	assert_int_equal(r->ci->nmappers, 0);
+	assert_int_equal(r->ci->objects[0].nmappers, 0);
+
+	assert_int_equal(top_fetch_mappers(s, name, &o), 0);
+	r = top_find(s, name);
+	assert_non_null(r);
+	assert_int_equal(r->ci->state, SHMRPC_STATE_LIVE);
+	assert_int_equal(r->ci->nmappers, 1);
+	assert_int_equal(r->ci->mappers[0], getpid());
+	assert_int_equal(r->ci->objects[0].nmappers, 1);
+	/* Again (the next frame of the detail view): the last look wins. */
+	assert_int_equal(top_fetch_mappers(s, name, &o), 0);
+	assert_int_equal(top_find(s, name)->ci->nmappers, 1);
+	assert_int_equal(top_fetch_mappers(s, "no-such-channel", &o),
+	    SHMRPC_ENOCHANNEL);
+	top_snap_free(s);
+	shmrpc_server_close(srv);
+	unlink(reg);
+	snprintf(reg + strlen(reg), sizeof(reg) - strlen(reg), ".lock");
+	unlink(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_two_snapshots),
+		cmocka_unit_test(test_mappers_on_demand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
