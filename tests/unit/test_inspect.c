@@ -30,6 +30,7 @@ static char tag[64];
 static char chan[128];
 static int test_no;
 static pid_t child;
+static pid_t second_child; /* for tests that need two at once */
 
 static int setup(void **state)
 {
@@ -39,7 +40,18 @@ static int setup(void **state)
 	snprintf(reg_path, sizeof(reg_path), "/dev/shm/%s-registry.json", tag);
 	setenv("SHMRPC_REGISTRY", reg_path, 1);
 	child = 0;
+	second_child = 0;
 	return 0;
+}
+
+/* A child a failed test left running. */
+static void kill_child(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+		*pid = 0;
+	}
 }
 
 static int teardown(void **state)
@@ -49,10 +61,8 @@ static int teardown(void **state)
 	int left = 0;
 
 	(void)state;
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-	}
+	kill_child(&child);
+	kill_child(&second_child);
 	while ((de = readdir(d)) != NULL) {
 		if (strstr(de->d_name, tag) == NULL)
 			continue;
@@ -734,16 +744,14 @@ static void test_skip_live_mappers(void **state)
 	const shmrpc_channel_info *c;
 	const shmrpc_object_info *lo;
 	char dead[160], held[300];
-	pid_t h;
 
 	(void)state;
 	snprintf(dead, sizeof(dead), "%s_dead", tag);
 	snprintf(held, sizeof(held), "srb_%s_h_resp", tag);
 	/* The holder first: a child forked later would inherit our maps. */
-	h = holder(held, true);
+	second_child = holder(held, true); /* teardown kills it on failure */
 	assert_int_equal(shmrpc_transport_create(&live, chan, &o), 0);
 	cli = client_of_dead_server(dead);
-	child = h; /* teardown kills it on failure */
 
 	shmrpc_inspect_options_init(&io);
 	io.prefix = tag;
@@ -764,7 +772,7 @@ static void test_skip_live_mappers(void **state)
 	assert_string_equal(lo->name, held);
 	assert_int_equal(lo->state, SHMRPC_STATE_INUSE);
 	assert_int_equal(lo->nmappers, 1);
-	assert_int_equal(lo->mappers[0], h);
+	assert_int_equal(lo->mappers[0], second_child);
 	shmrpc_inspection_free(s);
 	/* A reap given the flag still looks at every mapper. */
 	assert_int_equal(shmrpc_reap_channel(dead, &io, &res), SHMRPC_EALIVE);
@@ -781,9 +789,9 @@ static void test_skip_live_mappers(void **state)
 	assert_int_equal(c->mappers[0], getpid());
 	shmrpc_inspection_free(s);
 
-	kill(h, SIGKILL);
-	waitpid(h, NULL, 0);
-	child = 0;
+	kill(second_child, SIGKILL);
+	waitpid(second_child, NULL, 0);
+	second_child = 0;
 	unlink_shm(held);
 	shmrpc_transport_close(cli);
 	assert_int_equal(shmrpc_reap_channel(dead, NULL, NULL), 0);
