@@ -42,7 +42,8 @@
 #define FUTEX_SEG_PREFIX "shmrpc_futex_"
 
 #define FUTEX_MAGIC 0x58545546u /* "FUTX" in little-endian memory */
-#define FUTEX_LAYOUT_VERSION 1u
+/* 2: slot.server_cpu moved from line 1 to line 0. */
+#define FUTEX_LAYOUT_VERSION 2u
 
 #define FUTEX_CACHELINE 64
 #define FUTEX_HEADER_SIZE 4096u
@@ -126,7 +127,10 @@ struct futex_counters {
 };
 
 struct futex_slot {
-	/* Line 0: the handshake; the client spins on it. */
+	/* Line 0: the handshake; the client spins on it.  Each side writes
+	 * it once per call (the post, the answer), so it crosses between
+	 * the two CPUs' caches twice per call; nothing else that changes
+	 * per call may live here, or it would cross more often. */
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t state;
 	_Atomic uint32_t waiting;  /* 1 while the client is in FUTEX_WAIT */
 	_Atomic uint32_t req_len;  /* written by the client before REQ */
@@ -134,16 +138,22 @@ struct futex_slot {
 	/* CPU the client ran on when it posted, so that the server does not
 	 * spin on the CPU the client needs. */
 	_Atomic int32_t client_cpu;
+	/* CPU of the server thread that took the last request, so that the
+	 * client does not spin on the CPU the server needs.  On this line
+	 * because the client reads it while it spins here; the server
+	 * stores it only when it changes, so the line is not taken from
+	 * the spinning client at every request. */
+	_Atomic int32_t server_cpu;
 
-	/* Line 1: ownership (see FUTEX_OWNER_*); info fields for viewers;
-	 * what the server writes when it takes a request. */
+	/* Line 1: ownership (see FUTEX_OWNER_*) and info fields for viewers,
+	 * written when the slot changes hands; and `taken`, which a server
+	 * thread writes (compare-and-swap) at every request.  No client
+	 * reads this line during a call, so that write stays in the
+	 * server's cache. */
 	alignas(FUTEX_CACHELINE) _Atomic uint64_t owner;
 	_Atomic uint64_t owner_start; /* full start time of the owner */
 	_Atomic int64_t claimed_ns;   /* CLOCK_MONOTONIC when claimed */
 	_Atomic uint32_t taken;       /* state a server thread went for */
-	/* CPU of the server thread that took the last request, so that the
-	 * client does not spin on the CPU the server needs. */
-	_Atomic int32_t server_cpu;
 
 	/* Lines 2..: the client's counters of this slot.  calls: requests
 	 * sent; bytes_out/in: request/response bytes; timeouts: calls

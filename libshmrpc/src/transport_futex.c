@@ -567,8 +567,11 @@ static int take_request(struct futex_transport *f, uint32_t *gen)
 			}
 			*gen = FUTEX_GEN_OF(s2);
 			atomic_store_explicit(&f->cursor, i + 1, RLX);
-			atomic_store_explicit(&sl->server_cpu, sched_getcpu(),
-			    RLX);
+			/* Only when it changed: the client spins on this
+			 * line (see futex_layout.h). */
+			int cpu = sched_getcpu();
+			if (atomic_load_explicit(&sl->server_cpu, RLX) != cpu)
+				atomic_store_explicit(&sl->server_cpu, cpu, RLX);
 			atomic_store_explicit(&f->last_client_cpu,
 			    atomic_load_explicit(&sl->client_cpu, RLX), RLX);
 			/* More work waiting and nobody looking: pass it
