@@ -100,6 +100,7 @@ struct futex_transport {
 	uint32_t nslots;
 	uint64_t stride;
 	int64_t spin_ns;           /* 0: never spin */
+	bool prefetchw;            /* the CPU has PREFETCHW (futex.h) */
 	char fname[TRANSPORT_FNAME_MAX];
 
 	/* Server side. */
@@ -142,6 +143,23 @@ static inline unsigned char *req_buf(struct futex_transport *f, uint32_t i)
 static inline unsigned char *resp_buf(struct futex_transport *f, uint32_t i)
 {
 	return req_buf(f, i) + f->stride;
+}
+
+/* Start fetching the first two lines of a buffer (a small message; the
+ * CPU's own prefetcher follows a longer copy), to read or to write. */
+static inline void prefetch_msg(const unsigned char *buf)
+{
+	prefetch_read(buf);
+	prefetch_read(buf + FUTEX_CACHELINE);
+}
+
+static inline void prefetch_msg_excl(const struct futex_transport *f,
+    const unsigned char *buf)
+{
+	if (f->prefetchw) {
+		prefetch_write(buf);
+		prefetch_write(buf + FUTEX_CACHELINE);
+	}
 }
 
 /* The slot's call is over (or its client gone): clear its in-flight mark
@@ -432,6 +450,7 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	atomic_init(&f->next_sweep, 0);
 	atomic_init(&f->last_client_cpu, -1);
 	f->spin_ns = resolve_spin(opts);
+	f->prefetchw = cpu_has_prefetchw();
 	transport_base_init(&f->base, &transport_futex_ops,
 	    SHMRPC_TRANSPORT_FUTEX, true, name, opts,
 	    g.buffer_size - MSG_HEADER_SIZE);
@@ -547,6 +566,17 @@ static int take_request(struct futex_transport *f, uint32_t *gen)
 			if (i >= f->nslots)
 				continue;
 			sl = slot_at(f, i);
+			/* The slot's state line and the request are in the
+			 * client's cache, and the ready word is only shared
+			 * with it (we have just read it; clearing our bit
+			 * needs it exclusive).  Ask for all of them now: the
+			 * load of the state and the atomic on the ready word
+			 * below would otherwise each wait for a transfer of
+			 * their own, and the copy of the request for a
+			 * third. */
+			if (f->prefetchw)
+				prefetch_write(&h->ready[w]);
+			prefetch_msg(req_buf(f, i));
 			/* Note what we go for before we go for it (see
 			 * futex_layout.h); a set bit means REQ. */
 			s = atomic_load_explicit(&sl->state, ACQ);
@@ -566,6 +596,10 @@ static int take_request(struct futex_transport *f, uint32_t *gen)
 				continue;
 			}
 			*gen = FUTEX_GEN_OF(s2);
+			/* The answer goes there, and the client read the last
+			 * one from there: fetch it for writing while the call
+			 * runs, not when the answer is copied in. */
+			prefetch_msg_excl(f, resp_buf(f, i));
 			atomic_store_explicit(&f->cursor, i + 1, RLX);
 			/* Only when it changed: the client spins on this
 			 * line (see futex_layout.h). */
@@ -931,6 +965,7 @@ static int futex_open(shmrpc_transport **out, const char *name,
 	atomic_init(&f->stopped, false);
 	f->me = self_owner_id();
 	f->spin_ns = resolve_spin(opts);
+	f->prefetchw = cpu_has_prefetchw();
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	f->max_spinners = ncpu > 2 ? (uint32_t)(ncpu - 1) : 1;
 	transport_base_init(&f->base, &transport_futex_ops,
@@ -1207,6 +1242,10 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 		abandon_call(f);
 		return rc;
 	}
+	/* The answer is in the server's cache: start fetching it now, so
+	 * that the transfer overlaps the bookkeeping below (a clock read,
+	 * the counters) instead of starting when our caller reads it. */
+	prefetch_msg(resp_buf(f, f->slot));
 	n = atomic_load_explicit(&sl->resp_len, RLX);
 	if (n > t->max_message) {
 		rc = SHMRPC_ETRANSPORT;
