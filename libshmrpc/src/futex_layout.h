@@ -42,8 +42,10 @@
 #define FUTEX_SEG_PREFIX "shmrpc_futex_"
 
 #define FUTEX_MAGIC 0x58545546u /* "FUTX" in little-endian memory */
-/* 2: slot.server_cpu moved from line 1 to line 0. */
-#define FUTEX_LAYOUT_VERSION 2u
+/* 2: slot.server_cpu moved from line 1 to line 0.  3: header.client_calls
+ * (clients in a call, changed at every call) became header.clients (clients
+ * holding a slot). */
+#define FUTEX_LAYOUT_VERSION 3u
 
 #define FUTEX_CACHELINE 64
 #define FUTEX_HEADER_SIZE 4096u
@@ -197,11 +199,13 @@ struct futex_header {
 	 * time). */
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t spinning;
 
-	/* Line 4: clients in a call now (a hint: a client that dies in a
-	 * call is subtracted when the server reclaims its slot).  When
-	 * more clients wait than there are CPUs besides the server's, a
-	 * waiting client gives its CPU away early instead of spinning. */
-	alignas(FUTEX_CACHELINE) _Atomic uint32_t client_calls;
+	/* Line 4: slots held by clients (a hint).  Added to when a client
+	 * claims a slot, subtracted from when it leaves or its slot is
+	 * taken over after its death, so it is written rarely and every
+	 * client reads it from its own cache.  When there are more clients
+	 * than CPUs besides the server's, a waiting client gives its CPU
+	 * away early instead of spinning. */
+	alignas(FUTEX_CACHELINE) _Atomic uint32_t clients;
 
 	/* Lines 5-6: bit i set = slot i has posted a request.  The server
 	 * finds work by scanning these words, not the slots. */

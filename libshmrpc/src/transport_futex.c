@@ -70,10 +70,11 @@
  * one to another CPU), otherwise the call returns at once.
  */
 #define FUTEX_PURE_SPIN_NS 5000
-/* The pure-spin window of a client when more clients are in a call than
- * there are CPUs besides the server's (header.client_calls): the other
- * clients need our CPU to read their answers and post their next calls,
- * which overlaps their work with the server's. */
+/* The pure-spin window of a client when there are more clients than CPUs
+ * besides the server's (header.clients): the other clients need our CPU to
+ * read their answers and post their next calls, which overlaps their work
+ * with the server's.  Clients that hold a slot but make no calls count
+ * too; they only make the others yield a little earlier. */
 #define FUTEX_CROWDED_SPIN_NS 1000
 /* Longest spin accepted from options or the environment: 1 s. */
 #define FUTEX_MAX_SPIN_NS 1000000000LL
@@ -118,7 +119,6 @@ struct futex_transport {
 	uint32_t slot;
 	bool has_slot;
 	bool call_open;            /* posted, answer not yet consumed */
-	bool crowded;              /* more clients in calls than CPUs */
 	uint32_t max_spinners;     /* clients that may spin without crowding */
 	uint32_t call_gen;
 	int64_t call_t0;
@@ -162,16 +162,12 @@ static inline void prefetch_msg_excl(const struct futex_transport *f,
 	}
 }
 
-/* The slot's call is over (or its client gone): clear its in-flight mark
- * and take it out of the header's count of clients in a call.  Only the
- * slot's holder calls this (its client, or whoever took the slot over
- * from a dead one), so a plain load and store do. */
-static void clear_in_flight(struct futex_header *h, struct futex_slot *sl)
+/* The slot's call is over (or its client gone): clear its in-flight mark.
+ * Only the slot's holder calls this (its client, or whoever took the slot
+ * over from a dead one), so a plain store does. */
+static void clear_in_flight(struct futex_slot *sl)
 {
-	if (atomic_load_explicit(&sl->stats.in_flight, RLX) != 0) {
-		atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
-		atomic_fetch_sub_explicit(&h->client_calls, 1, RLX);
-	}
+	atomic_store_explicit(&sl->stats.in_flight, 0, RLX);
 }
 
 /* Counter with one writer: no locked instruction. */
@@ -355,7 +351,7 @@ static bool slot_settle(struct futex_transport *f, uint32_t i,
 {
 	struct futex_slot *sl = slot_at(f, i);
 
-	clear_in_flight(f->hdr, sl);
+	clear_in_flight(sl);
 	retire_counters(f->hdr, sl);
 	for (;;) {
 		uint32_t s = atomic_load_explicit(&sl->state, ACQ);
@@ -410,6 +406,9 @@ static bool slot_take_over(struct futex_transport *f, uint32_t i, uint64_t o,
 
 	if (!atomic_compare_exchange_strong(&sl->owner, &o, holder))
 		return false;
+	/* The dead client no longer holds a slot (a client taking it over
+	 * counts itself again in slot_claimed()). */
+	atomic_fetch_sub_explicit(&f->hdr->clients, 1, RLX);
 	log_info("channel %s: reclaiming slot %u of dead client pid %d",
 	    f->base.name, i, (int)FUTEX_OWNER_PID(o));
 	return true;
@@ -919,6 +918,7 @@ static void slot_claimed(struct futex_transport *f, uint32_t i)
 	atomic_store_explicit(&sl->owner_start, proc_self_start_time(), RLX);
 	atomic_store_explicit(&sl->claimed_ns, now, RLX);
 	atomic_store_explicit(&sl->waiting, 0, RLX);
+	atomic_fetch_add_explicit(&f->hdr->clients, 1, RLX);
 	f->slot = i;
 	f->has_slot = true;
 }
@@ -1030,7 +1030,9 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 	if (atomic_load_explicit(&sl->state, ACQ) == want)
 		return 0;
 	if (f->spin_ns > 0) {
-		int64_t spun;
+		int64_t spun, pure = atomic_load_explicit(&f->hdr->clients,
+		    RLX) > f->max_spinners ? FUTEX_CROWDED_SPIN_NS
+					   : FUTEX_PURE_SPIN_NS;
 		int me = sched_getcpu(), peer;
 		for (;;) {
 			for (int k = 0; k < 16; k++) {
@@ -1050,9 +1052,7 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 			 * is short when more clients are in calls than
 			 * there are CPUs for them (they need the CPU to
 			 * read their answers and post their next calls). */
-			if (peer == me ||
-			    spun >= (f->crowded ? FUTEX_CROWDED_SPIN_NS
-						: FUTEX_PURE_SPIN_NS))
+			if (peer == me || spun >= pure)
 				sched_yield();
 		}
 	}
@@ -1124,10 +1124,6 @@ static int futex_send_request(shmrpc_transport *t, const void *buf,
 	s = atomic_load_explicit(&sl->state, RLX);
 	if (FUTEX_PHASE_OF(s) != FUTEX_IDLE && FUTEX_PHASE_OF(s) != FUTEX_RESP)
 		return SHMRPC_ESTATE;
-	/* Before the copy: a locked instruction waits for earlier stores
-	 * to reach the cache, and the copy's would have to. */
-	f->crowded = atomic_fetch_add_explicit(&h->client_calls, 1, RLX) >=
-	    f->max_spinners;
 	if (buf != req_buf(f, i)) /* else written in place */
 		memcpy(req_buf(f, i), buf, len);
 	atomic_store_explicit(&sl->req_len, (uint32_t)len, RLX);
@@ -1160,7 +1156,7 @@ static void abandon_call(struct futex_transport *f)
 	uint32_t gen = f->call_gen;
 
 	f->call_open = false;
-	clear_in_flight(f->hdr, sl);
+	clear_in_flight(sl);
 	for (;;) {
 		uint32_t s = atomic_load_explicit(&sl->state, ACQ);
 
@@ -1260,7 +1256,7 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 	f->call_open = false;
 	now = clock_now_ns();
 	ctr_bump(&sl->stats.bytes_in, n);
-	clear_in_flight(f->hdr, sl);
+	clear_in_flight(sl);
 	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
 	ctr_bump(&sl->stats.latency[lat_bucket(now - f->call_t0)], 1);
 	if (rc < 0)
@@ -1322,6 +1318,7 @@ static void futex_close(shmrpc_transport *t)
 				futex_wake(&slot_at(f, i)->state, INT_MAX);
 	} else if (f->hdr != NULL && f->has_slot) {
 		slot_settle(f, f->slot, f->me, false);
+		atomic_fetch_sub_explicit(&f->hdr->clients, 1, RLX);
 	}
 	shmobj_close(&f->map);
 	free(f->taken_gen);
