@@ -66,8 +66,8 @@
  * Of the spin budget, at most this much is pure spinning (pause, load).
  * After it, and at once if the peer last ran on our CPU, a waiter calls
  * sched_yield() between looks: if the peer is runnable on our CPU it
- * gets the CPU (and the scheduler sees two runnable tasks and may move
- * one to another CPU), otherwise the call returns at once.
+ * gets the CPU, otherwise the call returns at once.  A yield does not
+ * move either task to another CPU; see FUTEX_SHARED_CPU_NS for that.
  */
 #define FUTEX_PURE_SPIN_NS 5000
 /* The pure-spin window of a client when there are more clients than CPUs
@@ -76,6 +76,22 @@
  * with the server's.  Clients that hold a slot but make no calls count
  * too; they only make the others yield a little earlier. */
 #define FUTEX_CROWDED_SPIN_NS 1000
+/*
+ * A client whose calls have been served by a server thread on its own CPU
+ * for this long sleeps through its next call instead of yielding, and
+ * again after as long, for as long as that lasts.  A yield never moves a
+ * task to another CPU, and the load balancer leaves tasks that keep
+ * running (cache-hot) where they are, so a client and the server could
+ * stay on one CPU taking turns (~2-3 us a call) while another CPU idles:
+ * measured, 8 clients on 2 CPUs, the clients that started on the
+ * server's CPU stayed there the whole run and finished long after the
+ * others, whose CPU sat idle meanwhile.  The wake-up of a sleeper (the
+ * server sees `waiting` and wakes it) puts it on an idle CPU when the
+ * scheduler finds one.  Sleeping at every such call is worse: when no CPU
+ * is idle, every wake-up preempts the server.  Measurements in
+ * bench/README.md.
+ */
+#define FUTEX_SHARED_CPU_NS (50 * 1000LL)
 /* Longest spin accepted from options or the environment: 1 s. */
 #define FUTEX_MAX_SPIN_NS 1000000000LL
 /* A sleeping client checks the server process this often. */
@@ -122,6 +138,8 @@ struct futex_transport {
 	uint32_t max_spinners;     /* clients that may spin without crowding */
 	uint32_t call_gen;
 	int64_t call_t0;
+	int64_t shared_since;      /* start of a run of calls whose server
+				    * thread ran on our CPU; 0: none */
 	bool pending;              /* a timed-out call the server still has */
 	uint32_t pending_gen;
 	int server_gone;           /* sticky ESERVERDEAD / ESTOPPED */
@@ -1014,9 +1032,10 @@ static int server_gone(struct futex_transport *f, bool check_process)
 /*
  * Wait until our slot holds the answer of generation gen: spin until the
  * budget counted from t0 (CLOCK_MONOTONIC ns) is spent, then sleep in
- * slices, checking the server between them.  0, SHMRPC_ETIMEOUT,
- * SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED, SHMRPC_ETRANSPORT (the slot was
- * changed under us).
+ * slices, checking the server between them.  Now and then, while the
+ * server thread runs on our CPU, sleep at once (FUTEX_SHARED_CPU_NS).
+ * 0, SHMRPC_ETIMEOUT, SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED,
+ * SHMRPC_ETRANSPORT (the slot was changed under us).
  */
 static int wait_response(struct futex_transport *f, uint32_t gen,
     int64_t t0, int64_t deadline)
@@ -1034,6 +1053,18 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 		    RLX) > f->max_spinners ? FUTEX_CROWDED_SPIN_NS
 					   : FUTEX_PURE_SPIN_NS;
 		int me = sched_getcpu(), peer;
+
+		/* Where the server thread that takes our calls ran when it
+		 * took the last one. */
+		peer = atomic_load_explicit(&sl->server_cpu, RLX);
+		if (peer != me)
+			f->shared_since = 0;
+		else if (f->shared_since == 0)
+			f->shared_since = t0;
+		else if (t0 - f->shared_since >= FUTEX_SHARED_CPU_NS) {
+			f->shared_since = 0;
+			goto sleep;
+		}
 		for (;;) {
 			for (int k = 0; k < 16; k++) {
 				cpu_relax();
@@ -1044,18 +1075,17 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 			spun = clock_now_ns() - t0;
 			if (spun >= f->spin_ns || t0 + spun >= deadline)
 				break;
-			/* Where the server thread that takes (took) our
-			 * calls runs. */
 			peer = atomic_load_explicit(&sl->server_cpu, RLX);
 			/* Give the CPU away rather than spin when the peer
 			 * needs it, and after the pure-spin window, which
-			 * is short when more clients are in calls than
-			 * there are CPUs for them (they need the CPU to
-			 * read their answers and post their next calls). */
+			 * is short when there are more clients than CPUs
+			 * for them (they need the CPU to read their answers
+			 * and post their next calls). */
 			if (peer == me || spun >= pure)
 				sched_yield();
 		}
 	}
+sleep:
 	last_check = clock_now_ns();
 	for (;;) {
 		atomic_store_explicit(&sl->waiting, 1, SEQ);
