@@ -70,11 +70,24 @@
  * move either task to another CPU; see FUTEX_SHARED_CPU_NS for that.
  */
 #define FUTEX_PURE_SPIN_NS 5000
-/* The pure-spin window of a client when there are more clients than CPUs
+/*
+ * The pure-spin window of a client when there are more clients than CPUs
  * besides the server's (header.clients): the other clients need our CPU to
  * read their answers and post their next calls, which overlaps their work
  * with the server's.  Clients that hold a slot but make no calls count
- * too; they only make the others yield a little earlier. */
+ * too; they only make the others yield a little earlier.
+ *
+ * Not while our calls are short, though: a client whose last call was
+ * answered within its pure-spin window keeps the full window.  Calls that
+ * take less than a context switch (~1 us here) are cheaper to spin
+ * through, one client after another each using the CPU for a stretch,
+ * than to take turns at every call; and clients that yield while others
+ * keep spinning wait for those others' whole scheduler slices, so the
+ * clients should all do the one or all do the other.  A call answered
+ * within the window keeps a client spinning, a call it had to yield or
+ * sleep for makes it yield early: small calls settle on spinning, calls
+ * longer than the window (10 KiB and up here) on taking turns.
+ */
 #define FUTEX_CROWDED_SPIN_NS 1000
 /*
  * A client whose calls have been served by a server thread on its own CPU
@@ -136,6 +149,7 @@ struct futex_transport {
 	bool has_slot;
 	bool call_open;            /* posted, answer not yet consumed */
 	uint32_t max_spinners;     /* clients that may spin without crowding */
+	bool short_calls;          /* last answer came while we spun purely */
 	uint32_t call_gen;
 	int64_t call_t0;
 	int64_t shared_since;      /* start of a run of calls whose server
@@ -1049,10 +1063,12 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 	if (atomic_load_explicit(&sl->state, ACQ) == want)
 		return 0;
 	if (f->spin_ns > 0) {
-		int64_t spun, pure = atomic_load_explicit(&f->hdr->clients,
-		    RLX) > f->max_spinners ? FUTEX_CROWDED_SPIN_NS
-					   : FUTEX_PURE_SPIN_NS;
+		int64_t spun, pure = !f->short_calls &&
+		    atomic_load_explicit(&f->hdr->clients, RLX) >
+			f->max_spinners ? FUTEX_CROWDED_SPIN_NS
+					: FUTEX_PURE_SPIN_NS;
 		int me = sched_getcpu(), peer;
+		bool yielded = false;
 
 		/* Where the server thread that takes our calls ran when it
 		 * took the last one. */
@@ -1069,8 +1085,10 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 			for (int k = 0; k < 16; k++) {
 				cpu_relax();
 				s = atomic_load_explicit(&sl->state, ACQ);
-				if (s == want)
+				if (s == want) {
+					f->short_calls = !yielded;
 					return 0;
+				}
 			}
 			spun = clock_now_ns() - t0;
 			if (spun >= f->spin_ns || t0 + spun >= deadline)
@@ -1081,11 +1099,14 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 			 * is short when there are more clients than CPUs
 			 * for them (they need the CPU to read their answers
 			 * and post their next calls). */
-			if (peer == me || spun >= pure)
+			if (peer == me || spun >= pure) {
 				sched_yield();
+				yielded = true;
+			}
 		}
 	}
 sleep:
+	f->short_calls = false;
 	last_check = clock_now_ns();
 	for (;;) {
 		atomic_store_explicit(&sl->waiting, 1, SEQ);
