@@ -17,15 +17,26 @@
  *   sees RESP, copies the response         (FUTEX_WAKE only if the client
  *                                           said it sleeps: slot.waiting)
  *
- * Each side touches the other's cache lines as little as it can: taking a
- * request writes nothing in the line the client spins on, and no counter
- * is shared between the two sides (see futex_layout.h).
+ * A small call's round trip is mostly cache lines crossing between the
+ * two CPUs (~50-100 ns each on the 2-CPU VM), so each side touches the
+ * other's lines as little as it can: a call moves the handshake line
+ * (slot line 0) and the ready word once each way, plus the message
+ * buffers; taking a request writes nothing in the line the client spins
+ * on, a line that one side writes at every call is not read by the other
+ * during the call, and no counter is shared between the two sides (see
+ * futex_layout.h).  Where a side needs several of the other's lines at
+ * once (the server taking a request: its state, its bytes and the ready
+ * word; the client seeing its answer: the answer's bytes) it asks for
+ * them together with prefetch hints, so that they cross in one transfer
+ * time, not one after another.
  *
  * Either side spins for at most spin_ns, then sleeps in FUTEX_WAIT.  The
  * sleeper announces itself first (slot.waiting, header.sleepers) and then
  * re-checks; the waker publishes first and then looks for sleepers.  Both
  * use sequentially consistent atomics, so one of the two always sees the
- * other and no wake-up is lost.
+ * other and no wake-up is lost.  A client whose server thread runs on its
+ * own CPU also sleeps through a call now and then, so that the scheduler
+ * can move it to an idle CPU (FUTEX_SHARED_CPU_NS).
  *
  * A client sleeps in slices of FUTEX_CHECK_NS and, after each slice,
  * checks that the server process (pid + start time in the header) still
