@@ -352,56 +352,6 @@ static void test_reap_all(void **state)
 	assert_false(exists(held));
 }
 
-static void test_pid_reuse_is_stale(void **state)
-{
-	struct registry r;
-	struct reg_entry e;
-	shmrpc_inspection *s;
-	const shmrpc_channel_info *c;
-
-	(void)state;
-	/* Our pid, alive, but another start time: a reused pid. */
-	memset(&e, 0, sizeof(e));
-	snprintf(e.name, sizeof(e.name), "%s", chan);
-	snprintf(e.transport, sizeof(e.transport), "posix");
-	e.nobjects = transport_posix_ops.object_names(chan, e.objects,
-	    TRANSPORT_MAX_OBJECTS);
-	e.buffer_size = 4096;
-	e.slots = 1;
-	e.created = 1.5e9;
-	e.pid = getpid();
-	e.start = proc_self_start_time() + 1;
-	e.uid = geteuid();
-	snprintf(e.comm, sizeof(e.comm), "old");
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
-	assert_int_equal(registry_put(&r, &e), 0);
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
-	c = one_channel(&s, chan, -1);
-	assert_int_equal(c->state, SHMRPC_STATE_STALE);
-	assert_non_null(strstr(c->reason, "reused"));
-	shmrpc_inspection_free(s);
-
-	/* The same entry with the right start time is live. */
-	e.start = proc_self_start_time();
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
-	assert_int_equal(registry_put(&r, &e), 0);
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
-	c = one_channel(&s, chan, -1);
-	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
-	shmrpc_inspection_free(s);
-
-	/* A live entry is never reaped; a stale one (no objects) goes. */
-	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
-	e.start = proc_self_start_time() + 1;
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
-	assert_int_equal(registry_put(&r, &e), 0);
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
-	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
-}
-
 /* Register channel `name` (posix, no objects) as owned by pid/start. */
 static void put_entry(const char *name, pid_t pid, uint64_t start)
 {
@@ -424,6 +374,31 @@ static void put_entry(const char *name, pid_t pid, uint64_t start)
 	assert_int_equal(registry_put(&r, &e), 0);
 	assert_int_equal(registry_commit(&r), 0);
 	registry_unlock(&r);
+}
+
+static void test_pid_reuse_is_stale(void **state)
+{
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c;
+
+	(void)state;
+	/* Our pid, alive, but another start time: a reused pid. */
+	put_entry(chan, getpid(), proc_self_start_time() + 1);
+	c = one_channel(&s, chan, -1);
+	assert_int_equal(c->state, SHMRPC_STATE_STALE);
+	assert_non_null(strstr(c->reason, "reused"));
+	shmrpc_inspection_free(s);
+
+	/* The same entry with the right start time is live. */
+	put_entry(chan, getpid(), proc_self_start_time());
+	c = one_channel(&s, chan, -1);
+	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
+	shmrpc_inspection_free(s);
+
+	/* A live entry is never reaped; a stale one (no objects) goes. */
+	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
+	put_entry(chan, getpid(), proc_self_start_time() + 1);
+	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
 }
 
 /* One snapshot, one pid, two start times: /proc/PID/stat is read once for
