@@ -130,6 +130,33 @@ static void server_dies(const char *name)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A posix server of `name` in a child that waits to be killed (the
+ * caller keeps the pid in `child`, for teardown).  Returns once it serves. */
+static pid_t server_lives(const char *name)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		shmrpc_transport *t;
+		shmrpc_options o = posix_opts();
+		if (shmrpc_transport_create(&t, name, &o) < 0)
+			_exit(1);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	return pid;
+}
+
 /* A child that creates /dev/shm/fname, maps it (or only holds its fd) and
  * waits to be killed.  Returns once it is set up. */
 static pid_t holder(const char *fname, bool map)
@@ -611,25 +638,9 @@ static void test_live_owner_refuses_and_names_pid(void **state)
 	shmrpc_options o = posix_opts();
 	shmrpc_transport *t;
 	char pidtext[32];
-	int p[2];
-	char c;
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		shmrpc_transport *x;
-		if (shmrpc_transport_create(&x, chan, &o) < 0)
-			_exit(1);
-		if (write(p[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], &c, 1), 1);
-	close(p[0]);
+	child = server_lives(chan);
 	assert_int_equal(shmrpc_transport_create(&t, chan, &o), SHMRPC_EINUSE);
 	snprintf(pidtext, sizeof(pidtext), "pid %ld", (long)child);
 	assert_non_null(strstr(shmrpc_last_error_text(), pidtext));
@@ -648,25 +659,9 @@ static shmrpc_transport *client_of_dead_server(const char *name)
 {
 	shmrpc_options o = posix_opts();
 	shmrpc_transport *cli;
-	int p[2];
-	char ch;
 
 	/* A client attached while the server lived; then the server dies. */
-	assert_int_equal(pipe(p), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		shmrpc_transport *x;
-		if (shmrpc_transport_create(&x, name, &o) < 0)
-			_exit(1);
-		if (write(p[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], &ch, 1), 1);
-	close(p[0]);
+	child = server_lives(name);
 	assert_int_equal(shmrpc_transport_open(&cli, name, &o), 0);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
