@@ -33,7 +33,7 @@ LIB_CFLAGS = $(ALL_CFLAGS) -DSHMRPC_BUILDING -fvisibility=hidden
 LDLIBS_LIB = -ljansson -lpthread
 LDLIBS_CLI = -lbsd
 
-LIB_SRCS   = $(wildcard libshmrpc/src/*.c)
+LIB_SRCS   = $(wildcard libshmrpc/src/*/*.c)
 LIB_OBJS   = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 STATIC_LIB = $(BUILD)/lib/libshmrpc.a
 SHARED_LIB = $(BUILD)/lib/libshmrpc.so.$(VERSION)
@@ -72,7 +72,7 @@ help:
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
 
-$(BUILD)/obj/%.o: %.c $(wildcard libshmrpc/src/*.h) libshmrpc/include/shmrpc.h
+$(BUILD)/obj/%.o: %.c $(wildcard libshmrpc/src/*/*.h) libshmrpc/include/shmrpc.h
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
@@ -161,9 +161,9 @@ FUZZ_WORK       = $(BUILD)/fuzz/corpus
 FUZZ_FLAGS      = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                   -fno-sanitize-recover=all -Ilibshmrpc/src
 
-$(FUZZ_BIN): fuzz/fuzz_wire_json.c libshmrpc/src/wire_json.c libshmrpc/src/wire_json.h
+$(FUZZ_BIN): fuzz/fuzz_wire_json.c libshmrpc/src/codec/wire_json.c libshmrpc/src/codec/wire_json.h
 	@mkdir -p $(@D) $(FUZZ_WORK)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_wire_json.c libshmrpc/src/wire_json.c -ljansson
+	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_wire_json.c libshmrpc/src/codec/wire_json.c -ljansson
 
 # Builds the target if clang can link a libFuzzer program, else warns.
 fuzz-bin:
@@ -206,7 +206,7 @@ check-valgrind: tests
 # bench/README.md.
 BENCH_BIN  = $(BUILD)/bench/shmrpc-bench
 
-$(BENCH_BIN): bench/bench.c libshmrpc/src/futex.h $(STATIC_LIB)
+$(BENCH_BIN): bench/bench.c libshmrpc/src/os/futex.h $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ bench/bench.c $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 

@@ -54,7 +54,7 @@
 
 #include <shmrpc.h>
 
-#include "futex.h"
+#include "os/futex.h"
 
 #define MAX_CLIENTS 8
 

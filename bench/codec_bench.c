@@ -30,7 +30,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire_json.h"
+#include "codec/wire_json.h"
 
 #define BIG_STRING_BYTES (2u * 1024u * 1024u)
 #define MIN_BATCHES      7

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "registry.h"
+#include "channel/channel.h"
 
 static double now_us(void)
 {
@@ -77,7 +77,7 @@ static void bench_update(int runs, int others)
 	opts.transport = SHMRPC_TRANSPORT_POSIX;
 	opts.buffer_size = 4096;
 	options_resolve(&opts, &opts, true);
-	if (registry_lock(&r, path, false) < 0)
+	if (registry_lock(&r, path, false, NULL) < 0)
 		errx(1, "cannot lock %s", path);
 	for (int i = 0; i < others; i++) {
 		memset(&fake, 0, sizeof(fake));
@@ -85,7 +85,7 @@ static void bench_update(int runs, int others)
 		snprintf(name, sizeof(name), "bench_other_channel_%04d", i);
 		transport_base_init(&fake.base, &transport_posix_ops,
 		    SHMRPC_TRANSPORT_POSIX, true, name, &opts, 4092);
-		registry_entry_for(&e, &fake.base, &opts);
+		channel_entry_for(&e, &fake.base, &opts);
 		registry_put(&r, &e);
 	}
 	if (registry_commit(&r) < 0)
@@ -98,9 +98,9 @@ static void bench_update(int runs, int others)
 	    4092);
 	for (int i = 0; i < runs; i++) {
 		double t0 = now_us();
-		registry_add_channel(&fake.base, &opts);
+		channel_register(&fake.base, &opts);
 		double t1 = now_us();
-		registry_remove_channel("bench_measured_channel",
+		channel_unregister("bench_measured_channel",
 		    SHMRPC_TRANSPORT_POSIX);
 		double t2 = now_us();
 		reg[i] = t1 - t0;
@@ -110,7 +110,7 @@ static void bench_update(int runs, int others)
 	report("register", reg, runs, "us");
 	report("unregister", unreg, runs, "us");
 	/* Empty it again: the registry file and its lock go away. */
-	if (registry_lock(&r, path, false) == 0) {
+	if (registry_lock(&r, path, false, NULL) == 0) {
 		while (r.nlines > 0)
 			registry_remove_at(&r, 0);
 		registry_commit(&r);

@@ -18,7 +18,7 @@
  * Run:   UBSAN_OPTIONS=halt_on_error=1 /tmp/fz -max_total_time=180 \
  *          fuzz/corpus/wire_json
  */
-#include "wire_json.h"
+#include "codec/wire_json.h"
 
 #include <stdint.h>
 #include <stdio.h>

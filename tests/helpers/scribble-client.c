@@ -20,7 +20,7 @@
 
 #include <shmrpc.h>
 
-#include "transport.h" /* transport_request_area(): the in-place slot */
+#include "transport/transport.h" /* transport_request_area(): the in-place slot */
 
 /* Requests the server parses in different ways: the envelope fast path,
    the general path (escapes, a key order of its own), a bytes request. */

@@ -17,7 +17,7 @@
 
 #include <shmrpc.h>
 
-#include "registry.h" /* registry_test_midwrite_hook() */
+#include "registry/registry.h" /* registry_test_midwrite_hook() */
 
 /* SHMRPC_TEST_REGISTRY_STALL=N: sleep N seconds half way through writing
  * the registry, holding its lock (070-registry kills us there).  The hook

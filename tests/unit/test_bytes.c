@@ -22,7 +22,7 @@
 
 #include <shmrpc.h>
 
-#include "envelope.h"
+#include "codec/envelope.h"
 
 #define BUF 4096u
 #define HDR 4u /* message length header */

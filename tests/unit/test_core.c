@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "envelope.h"
+#include "codec/envelope.h"
 #include "shmrpc.h"
 
 static char channel[64];

@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "futex_layout.h"
-#include "shmobj.h"
-#include "transport.h"
+#include "transport/futex_layout.h"
+#include "os/shmobj.h"
+#include "transport/transport.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 

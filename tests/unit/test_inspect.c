@@ -22,8 +22,9 @@
 
 #include <cmocka.h>
 
-#include "procinfo.h"
-#include "registry.h"
+#include "os/procinfo.h"
+#include "inspect/inspect.h"
+#include "registry/registry.h"
 
 static char reg_path[256];
 static char tag[64];
@@ -397,7 +398,7 @@ static void put_entry(const char *name, pid_t pid, uint64_t start)
 	e.start = start;
 	e.uid = geteuid();
 	snprintf(e.comm, sizeof(e.comm), "owner");
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
 	assert_int_equal(registry_put(&r, &e), 0);
 	assert_int_equal(registry_commit(&r), 0);
 	registry_unlock(&r);

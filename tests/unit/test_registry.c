@@ -22,8 +22,9 @@
 
 #include <cmocka.h>
 
-#include "registry.h"
-#include "shmobj.h"
+#include "inspect/inspect.h"
+#include "registry/registry.h"
+#include "os/shmobj.h"
 
 static char reg_path[256];
 static char tag[64];
@@ -142,7 +143,7 @@ static void test_round_trip(void **state)
 	pid_t clients[2] = { 11, 22 };
 
 	(void)state;
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
 	for (int i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "%s_ch%d", tag, i);
 		make_entry(&e, name, 1000 + i, 5000 + (uint64_t)i);
@@ -157,7 +158,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(registry_commit(&r), 0);
 	registry_unlock(&r);
 
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(v[1].pid, 4242);
 	assert_int_equal(v[1].start, 77);
@@ -178,11 +179,11 @@ static void test_round_trip_fields(void **state)
 	(void)state;
 	snprintf(name, sizeof(name), "%s_f", tag);
 	make_entry(&e, name, 99, 123456789);
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
 	assert_int_equal(registry_put(&r, &e), 0);
 	assert_int_equal(registry_commit(&r), 0);
 	registry_unlock(&r);
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, name);
 	assert_string_equal(v[0].transport, "posix");
@@ -217,13 +218,13 @@ static void test_empty_registry_removes_files(void **state)
 	snprintf(name, sizeof(name), "%s_x", tag);
 	snprintf(lock, sizeof(lock), "%s.lock", reg_path);
 	make_entry(&e, name, 5, 6);
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
 	assert_int_equal(registry_put(&r, &e), 0);
 	assert_int_equal(registry_commit(&r), 0);
 	registry_unlock(&r);
 	assert_int_equal(stat(reg_path, &st), 0);
 	assert_int_equal(stat(lock, &st), 0);
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
 	assert_true(registry_find(&r, name, "posix") == 0);
 	registry_remove_at(&r, 0);
 	assert_int_equal(registry_commit(&r), 0);
@@ -241,7 +242,7 @@ static void check_repaired(const char *content, const char *why)
 	size_t n;
 
 	write_file(reg_path, content);
-	assert_int_equal(registry_read(reg_path, &v, &n, warn, sizeof(warn)),
+	assert_int_equal(registry_read(reg_path, &v, &n, warn, sizeof(warn), inspect_rebuild),
 	    0);
 	/* Rebuilt: only channels some live process maps, which are none of
 	 * ours (other users of /dev/shm may have some), all marked. */
@@ -288,7 +289,7 @@ static void test_truncated_file(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(registry_lock(&r, reg_path, false), 0);
+	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
 	for (int i = 0; i < 4; i++) {
 		snprintf(name, sizeof(name), "%s_t%d", tag, i);
 		make_entry(&e, name, 1000 + i, 1);
@@ -324,7 +325,7 @@ static void test_symlink_registry_refused(void **state)
 	write_file(target, "keep me\n");
 	assert_int_equal(symlink(target, reg_path), 0);
 	/* Never followed: set aside (renamed, the target untouched). */
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
 	reg_entries_free(v, n);
 	assert_string_equal(read_text(target), "keep me\n");
 	/* What is under the name now is ours: absent or rebuilt. */
@@ -394,7 +395,7 @@ static void test_many_writers(void **state)
 
 	/* Every child holds its keeper and has closed its cycler 100
 	 * times: exactly the 64 keepers are registered, once each. */
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
 	assert_int_equal(n, STRESS_PROCS);
 	for (int i = 0; i < STRESS_PROCS; i++) {
 		char keep[128];
@@ -457,7 +458,7 @@ static void test_writer_killed_mid_update(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 
 	/* The registry is intact and still usable. */
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0), 0);
+	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, other);
 	reg_entries_free(v, n);

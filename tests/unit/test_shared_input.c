@@ -15,8 +15,8 @@
  * a thread, because that is the real situation and because it keeps the
  * race out of ThreadSanitizer's view (it would rightly flag a thread).
  */
-#include "envelope.h"
-#include "wire_json.h"
+#include "codec/envelope.h"
+#include "codec/wire_json.h"
 
 #include <setjmp.h>
 #include <signal.h>

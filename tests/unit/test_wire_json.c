@@ -20,7 +20,7 @@
  * at all) to cover the other code paths.  Reals are also checked under
  * de_DE/fr_FR/ps_AF when installed (LOCPATH works).
  */
-#include "wire_json.h"
+#include "codec/wire_json.h"
 
 #include <locale.h>
 #include <math.h>

@@ -53,7 +53,7 @@ bool options_transport_chosen(const shmrpc_options *in);
 void options_resolve(shmrpc_options *out, const shmrpc_options *in,
     bool server);
 
-/* The thread's detail text for shmrpc_last_error_text() (reap.c). */
+/* The thread's detail text for shmrpc_last_error_text() (error.c). */
 void last_error_clear(void);
 void last_error_set(const char *fmt, ...) SHMRPC_PRINTF(1, 2);
 

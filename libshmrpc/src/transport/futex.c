@@ -55,12 +55,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "futex.h"
-#include "futex_layout.h"
-#include "procinfo.h"
-#include "shmobj.h"
-#include "transport.h"
+#include "base/clock.h"
+#include "os/futex.h"
+#include "transport/futex_layout.h"
+#include "os/procinfo.h"
+#include "os/shmobj.h"
+#include "transport/transport.h"
 
 /*
  * Default spin budget, ns, for either side before it sleeps (option
@@ -297,35 +297,6 @@ static int futex_object_names(const char *name,
 		return 0;
 	snprintf(out[0], TRANSPORT_FNAME_MAX, "%s%s", FUTEX_SEG_PREFIX, name);
 	return 1;
-}
-
-int futex_header_check(const struct futex_header *h, size_t file_size,
-    const char *fname)
-{
-	struct futex_geometry g;
-	const char *why = NULL;
-
-	if (h->magic != FUTEX_MAGIC)
-		why = "bad magic";
-	else if (h->version != FUTEX_LAYOUT_VERSION)
-		why = "another layout version";
-	else if (h->header_size != FUTEX_HEADER_SIZE ||
-	    h->slot_size != sizeof(struct futex_slot))
-		why = "other structure sizes";
-	else if (futex_geometry(h->buffer_size, h->nslots, &g) < 0)
-		why = "bad buffer size or slot count";
-	else if (g.stride != h->buffer_stride ||
-	    g.slots_offset != h->slots_offset ||
-	    g.buffers_offset != h->buffers_offset ||
-	    g.total_size != h->total_size)
-		why = "inconsistent offsets";
-	else if (file_size != h->total_size)
-		why = "file size differs from the header's";
-	if (why == NULL)
-		return 0;
-	log_info("/dev/shm/%s: %s (magic %#x, version %u)", fname, why,
-	    h->magic, h->version);
-	return SHMRPC_EVERSION;
 }
 
 static void reset_counters(struct futex_counters *c)

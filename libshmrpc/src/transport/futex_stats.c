@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "futex_layout.h"
-#include "shmobj.h"
-#include "transport.h"
+#include "transport/futex_layout.h"
+#include "os/shmobj.h"
+#include "transport/transport.h"
 
 #define RLX memory_order_relaxed
 

@@ -11,8 +11,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "envelope.h"
-#include "transport.h"
+#include "codec/envelope.h"
+#include "transport/transport.h"
 
 struct shmrpc_client {
 	shmrpc_transport *transport;

@@ -25,32 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "inspect.h"
-#include "registry.h"
-#include "shmobj.h"
-
-/* ---- the thread's last error detail ------------------------------------- */
-
-static _Thread_local char last_error[SHMRPC_ERROR_TEXT_LENGTH];
-
-SHMRPC_API const char *shmrpc_last_error_text(void)
-{
-	return last_error;
-}
-
-void last_error_clear(void)
-{
-	last_error[0] = '\0';
-}
-
-void last_error_set(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-}
+#include "inspect/inspect.h"
+#include "inspect/reap.h"
+#include "registry/registry.h"
+#include "os/shmobj.h"
 
 /* ---- reaping under the lock ------------------------------------------------ */
 
@@ -382,7 +360,7 @@ static int reap_common(const char *channel, const char *object,
 	if (rc < 0)
 		return result(res, rc, SHMRPC_STATE_UNKNOWN, "registry: %s",
 		    shmrpc_strerror(rc));
-	rc = registry_lock(&r, path, true);
+	rc = registry_lock(&r, path, true, inspect_rebuild);
 	if (rc < 0)
 		return result(res, rc, SHMRPC_STATE_UNKNOWN,
 		    "registry %s: %s", path, shmrpc_strerror(rc));
@@ -451,6 +429,16 @@ SHMRPC_API int shmrpc_reap_object(const char *fname,
 		    "%s: not an object of a shmrpc channel",
 		    fname ? fname : "(null)");
 	return reap_common(channel, fname, opts, res);
+}
+
+int reap_channel_locked(struct registry *r, const char *channel,
+    shmrpc_transport_kind kind, shmrpc_reap_result *res)
+{
+	shmrpc_inspect_options opts;
+
+	shmrpc_inspect_options_init(&opts);
+	memset(res, 0, sizeof(*res));
+	return reap_locked(r, &opts, channel, NULL, kind, res);
 }
 
 /* ---- many at once: one lock, one final inspection --------------------------- */
@@ -526,7 +514,7 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *in,
 		return -errno;
 	if ((rc = registry_path(path, sizeof(path))) < 0)
 		return rc;
-	if ((rc = registry_lock(&r, path, true)) < 0)
+	if ((rc = registry_lock(&r, path, true, inspect_rebuild)) < 0)
 		return rc;
 	if ((rc = registry_entries(&r, &v, &src.n)) < 0)
 		goto out;
@@ -569,97 +557,5 @@ out:
 	registry_commit(&r);
 	registry_unlock(&r);
 	shmrpc_inspection_free(s);
-	return rc;
-}
-
-/* ---- a server opening a channel: reclaim what a dead one left ---------------- */
-
-/* Why create still says EINUSE after the reclaim attempt. */
-static void describe_leftovers(const struct transport_ops *ops,
-    const char *name)
-{
-	char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
-	int dir = shm_dirfd();
-	int n = ops->object_names(name, names, TRANSPORT_MAX_OBJECTS);
-	struct stat st;
-
-	for (int i = 0; i < n && dir >= 0; i++) {
-		if (shmfile_stat_at(dir, names[i], &st) < 0)
-			continue;
-		if (!S_ISREG(st.st_mode))
-			last_error_set("channel %s: /dev/shm/%s exists and "
-			    "is not a regular file", name, names[i]);
-		else
-			last_error_set("channel %s: /dev/shm/%s exists, "
-			    "owned by uid %lu, and is not ours to reclaim",
-			    name, names[i], (unsigned long)st.st_uid);
-		return;
-	}
-	last_error_set("channel %s is being created by another process", name);
-}
-
-int reap_create_channel(const struct transport_ops *ops,
-    shmrpc_transport **out, const char *name, const shmrpc_options *opts)
-{
-	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
-	char path[PATH_MAX];
-	struct registry r;
-	struct reg_entry e;
-	int rc;
-
-	rc = ops->create(out, name, opts);
-	if (rc == 0) {
-		registry_add_channel(*out, opts);
-		return 0;
-	}
-	if (rc != SHMRPC_EINUSE)
-		return rc;
-
-	/* The name is taken.  Under the registry lock (so no other server
-	 * or cleaner races us), find out by whom. */
-	rc = registry_path(path, sizeof(path));
-	if (rc == 0)
-		rc = registry_lock(&r, path, false);
-	if (rc < 0) {
-		last_error_set("channel %s exists, and registry %s cannot be "
-		    "read to tell whether it is stale: %s", name, path,
-		    shmrpc_strerror(rc));
-		return SHMRPC_EINUSE;
-	}
-	shmrpc_inspect_options_init(&io);
-	memset(&res, 0, sizeof(res));
-	rc = reap_locked(&r, &io, name, NULL, opts->transport, &res);
-	if (rc == 0) {
-		log_warn("channel %s: reclaimed what a dead server left: %s",
-		    name, res.text);
-	} else if (rc != SHMRPC_ENOCHANNEL) {
-		if (res.state == SHMRPC_STATE_LIVE ||
-		    res.state == SHMRPC_STATE_INUSE)
-			last_error_set("channel %s is in use: %s", name,
-			    res.text);
-		else
-			last_error_set("channel %s exists and was left alone: "
-			    "%s", name, res.text);
-		log_info("%s", last_error);
-		registry_commit(&r);
-		registry_unlock(&r);
-		return SHMRPC_EINUSE;
-	}
-	rc = ops->create(out, name, opts);
-	if (rc == 0) {
-		registry_entry_for(&e, *out, opts);
-		rc = registry_put(&r, &e);
-		if (rc == 0)
-			rc = registry_commit(&r);
-		if (rc < 0)
-			log_warn("channel %s: not registered in %s: %s", name,
-			    path, shmrpc_strerror(rc));
-		rc = 0;
-	} else if (rc == SHMRPC_EINUSE) {
-		describe_leftovers(ops, name);
-		registry_commit(&r);
-	}
-	registry_unlock(&r);
 	return rc;
 }

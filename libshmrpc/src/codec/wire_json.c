@@ -13,7 +13,7 @@
  * beyond 64 levels), not C stack.  No global mutable state: everything lives
  * in per-call structs on the caller's stack.
  */
-#include "wire_json.h"
+#include "codec/wire_json.h"
 
 #include <errno.h>
 #include <float.h>

@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "shmobj.h"
-#include "transport.h"
+#include "base/clock.h"
+#include "os/shmobj.h"
+#include "transport/transport.h"
 
 enum { SEG_REQ, SEG_RESP, SEM_REQ_EMPTY, SEM_REQ_FULL, SEM_RESP_EMPTY,
 	SEM_RESP_FULL, POSIX_NOBJ };

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
-#include "transport.h"
+#include "codec/envelope.h"
+#include "transport/transport.h"
 
 #define BUILTIN_RUNNING "__running__"
 

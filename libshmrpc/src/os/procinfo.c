@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "procinfo.h"
+#include "os/procinfo.h"
 
 /* Read /proc/PID/<what> into buf (NUL-terminated); bytes read or -errno. */
 static ssize_t read_proc_file(pid_t pid, const char *what, char *buf,

@@ -6,7 +6,7 @@
 #ifndef SHMRPC_TRANSPORT_H
 #define SHMRPC_TRANSPORT_H
 
-#include "common.h"
+#include "base/common.h"
 
 /* Bytes of the length header in front of every message (seed format). */
 #define MSG_HEADER_SIZE 4u

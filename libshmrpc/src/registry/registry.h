@@ -32,7 +32,7 @@
 #include <limits.h>
 #include <sys/types.h>
 
-#include "transport.h"
+#include "transport/transport.h"
 
 #define REGISTRY_FORMAT "shmrpc-registry"
 #define REGISTRY_VERSION 1
@@ -70,6 +70,15 @@ json_t *reg_entry_to_json(const struct reg_entry *e);
 int registry_path(char *buf, size_t len);
 int registry_path_for_uid(uid_t uid, char *buf, size_t len);
 
+/*
+ * Rebuilds the entries of uid's registry after a damaged file was set
+ * aside (the inspection layer's inspect_rebuild(), passed down by the
+ * layers above so that the registry needs nothing above it).  New array
+ * in *out (reg_entries_free).  0 or < 0.
+ */
+typedef int (*registry_rebuild_fn)(uid_t uid, struct reg_entry **out,
+    size_t *n);
+
 /* A registry file held under its lock. */
 struct registry {
 	char path[PATH_MAX];
@@ -82,6 +91,8 @@ struct registry {
 	char **lines;               /* entry lines, without ",\n" */
 	size_t nlines, cap;
 	bool dirty;
+	registry_rebuild_fn rebuild; /* may be NULL: a set-aside file then
+	                                leaves an empty registry */
 	char warning[640];          /* "" or what was set aside and why */
 };
 
@@ -89,10 +100,11 @@ struct registry {
  * Take the lock on the registry at path (waits up to 10 s:
  * -ETIMEDOUT), and load it.  full_check: also parse every entry with
  * jansson (readers found it damaged).  A damaged file is set aside and
- * rebuilt here (r->warning says so).  0 or a negative code; on failure
- * nothing is held.
+ * its entries rebuilt with rebuild (may be NULL); r->warning says so.
+ * 0 or a negative code; on failure nothing is held.
  */
-int registry_lock(struct registry *r, const char *path, bool full_check);
+int registry_lock(struct registry *r, const char *path, bool full_check,
+    registry_rebuild_fn rebuild);
 /* Write the entries back if they changed: 0 or -errno (the file is then
  * unchanged).  Keeps the lock. */
 int registry_commit(struct registry *r);
@@ -105,56 +117,29 @@ ssize_t registry_find(const struct registry *r, const char *name,
 /* Add or replace the entry of (e->name, e->transport).  0 or -ENOMEM. */
 int registry_put(struct registry *r, const struct reg_entry *e);
 void registry_remove_at(struct registry *r, size_t i);
+/* Parse line i into *e (reg_entry_clear).  0 or -EINVAL (damaged). */
+int registry_get(const struct registry *r, size_t i, struct reg_entry *e);
 /* Parse every line into a new array (free with reg_entries_free). */
 int registry_entries(const struct registry *r, struct reg_entry **out,
     size_t *n);
 
 /*
  * Lock-free read of the whole registry at path into a new array (ENOENT
- * is an empty registry).  A damaged file is repaired under the lock and
- * read again; warn (may be NULL) then says what happened.  0 or < 0.
+ * is an empty registry).  A damaged file is repaired under the lock (with
+ * rebuild, as registry_lock()) and read again; warn (may be NULL) then
+ * says what happened.  0 or < 0.
  */
 int registry_read(const char *path, struct reg_entry **out, size_t *n,
-    char *warn, size_t warnlen);
-
-/* Fill e for a server channel just created by this process. */
-void registry_entry_for(struct reg_entry *e, const shmrpc_transport *t,
-    const shmrpc_options *opts);
-
-/* Library hooks: register a new server channel / unregister our own entry
- * for it.  Failures are logged, never fatal: an unregistered channel shows
- * as in use while we map it and is never reaped. */
-void registry_add_channel(const shmrpc_transport *t,
-    const shmrpc_options *opts);
-void registry_remove_channel(const char *name, shmrpc_transport_kind kind);
+    char *warn, size_t warnlen, registry_rebuild_fn rebuild);
 
 /*
- * For transports that know their clients (futex slots): record the pids
- * attached to our channel (name, kind).  0, SHMRPC_ENOCHANNEL if we have no
- * entry for it, or < 0.
+ * Lock-free look at one entry, (name, transport), of the registry at
+ * path, without parsing the others: 0 and *e filled (reg_entry_clear),
+ * -ENOENT when the file or the entry does not exist, -EINVAL when the
+ * file is damaged, or -errno.
  */
-int registry_set_clients(const char *name, shmrpc_transport_kind kind,
-    const pid_t *pids, size_t n);
-
-/*
- * Server side of open (reap.c): ops->create, and register the channel.
- * When the name is taken: under the registry lock, reclaim it if what is
- * there is stale (registered owner dead, nobody maps it) or orphaned, with
- * a log line, and create again; otherwise SHMRPC_EINUSE with
- * shmrpc_last_error_text() naming the pid that holds it.
- */
-/*
- * Client side of open: ops->open, but a channel whose registered owner is
- * dead counts as absent (SHMRPC_ENOCHANNEL, with shmrpc_last_error_text()
- * saying so), waited for as opts->wait_for_server says: a client must not
- * map a dead server's objects and so keep a new server from reclaiming
- * them.
- */
-int registry_open_channel(const struct transport_ops *ops,
-    shmrpc_transport **out, const char *name, const shmrpc_options *opts);
-
-int reap_create_channel(const struct transport_ops *ops,
-    shmrpc_transport **out, const char *name, const shmrpc_options *opts);
+int registry_lookup(const char *path, const char *name, const char *transport,
+    struct reg_entry *e);
 
 /*
  * Test hook, in no release program: a test program that defines this

@@ -9,7 +9,7 @@
 
 #include <sys/types.h>
 
-#include "registry.h"
+#include "registry/registry.h"
 
 /*
  * Where the registry entries come from.  NULL: read the registries (the

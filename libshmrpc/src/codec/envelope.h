@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "common.h"
+#include "base/common.h"
 
 /*
  * Encode a request into buf[0..cap).  *len gets the size.  SHMRPC_ETOOBIG

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
+#include "base/common.h"
 
 static const char *const level_names[] = { "none", "error", "warn", "info",
 	"debug" };

@@ -1,12 +1,13 @@
 /*
- * error.c - error codes to text.
+ * error.c - layer: base.  Error codes to text, and the error details
+ * functions hand back (shmrpc_error, the thread's last error text).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "common.h"
+#include "base/common.h"
 
 static const struct {
 	int code;
@@ -64,4 +65,27 @@ int shmrpc_error_set(shmrpc_error *err, int code, const char *fmt, ...)
 	vsnprintf(err->text, sizeof(err->text), fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+/* ---- the thread's last error detail --------------------------------------- */
+
+static _Thread_local char last_error[SHMRPC_ERROR_TEXT_LENGTH];
+
+SHMRPC_API const char *shmrpc_last_error_text(void)
+{
+	return last_error;
+}
+
+void last_error_clear(void)
+{
+	last_error[0] = '\0';
+}
+
+void last_error_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
 }

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "inspect.h"
-#include "procinfo.h"
-#include "shmobj.h"
+#include "inspect/inspect.h"
+#include "os/procinfo.h"
+#include "os/shmobj.h"
 
 /* ---- a bump allocator for a snapshot ------------------------------------ */
 
@@ -586,7 +586,7 @@ static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
 				return rc;
 		return 0;
 	}
-	rc = registry_read(path, &v, &n, warn, sizeof(warn));
+	rc = registry_read(path, &v, &n, warn, sizeof(warn), inspect_rebuild);
 	if (rc < 0) {
 		char text[PATH_MAX + 128];
 		snprintf(text, sizeof(text), "registry %s: %s", path,

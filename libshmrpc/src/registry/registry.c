@@ -13,11 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "inspect.h"
-#include "procinfo.h"
-#include "registry.h"
-#include "shmobj.h"
+#include "base/clock.h"
+#include "os/procinfo.h"
+#include "registry/registry.h"
+#include "os/shmobj.h"
 
 #define HEADER_START "{\"format\": \"" REGISTRY_FORMAT "\", \"version\": "
 #define HEADER_END ", \"channels\": ["
@@ -541,7 +540,7 @@ static int set_aside_and_rebuild(struct registry *r, const char *why)
 	    "registry %.200s was damaged (%.100s): set aside as %.200s and rebuilt from "
 	    "/dev/shm", r->path, why, aside);
 	log_warn("%s", r->warning);
-	rc = inspect_rebuild(r->owner, &v, &n);
+	rc = r->rebuild != NULL ? r->rebuild(r->owner, &v, &n) : 0;
 	if (rc < 0) {
 		log_warn("registry %s: rebuild failed: %s", r->path,
 		    shmrpc_strerror(rc));
@@ -560,7 +559,8 @@ static int set_aside_and_rebuild(struct registry *r, const char *why)
 	return rc < 0 && rc != -ENOMEM ? 0 : rc;
 }
 
-int registry_lock(struct registry *r, const char *path, bool full)
+int registry_lock(struct registry *r, const char *path, bool full,
+    registry_rebuild_fn rebuild)
 {
 	struct stat st;
 	char why[256];
@@ -570,6 +570,7 @@ int registry_lock(struct registry *r, const char *path, bool full)
 
 	memset(r, 0, sizeof(*r));
 	r->dir = r->lockfd = -1;
+	r->rebuild = rebuild;
 	if ((size_t)snprintf(r->path, sizeof(r->path), "%s", path) >=
 	    sizeof(r->path))
 		return -ENAMETOOLONG;
@@ -802,6 +803,11 @@ static int parse_line(const char *line, struct reg_entry *e)
 	return rc;
 }
 
+int registry_get(const struct registry *r, size_t i, struct reg_entry *e)
+{
+	return i < r->nlines ? parse_line(r->lines[i], e) : -EINVAL;
+}
+
 int registry_entries(const struct registry *r, struct reg_entry **out,
     size_t *n)
 {
@@ -847,7 +853,7 @@ static int parse_document(const char *text, size_t len, struct reg_entry **out,
 }
 
 int registry_read(const char *path, struct reg_entry **out, size_t *n,
-    char *warn, size_t warnlen)
+    char *warn, size_t warnlen, registry_rebuild_fn rebuild)
 {
 	char base[NAME_MAX + 1];
 	struct registry r;
@@ -883,7 +889,7 @@ int registry_read(const char *path, struct reg_entry **out, size_t *n,
 	}
 	/* Damaged: repair it under the lock (where it is checked again: a
 	 * writer may have replaced it meanwhile), then use what we hold. */
-	rc = registry_lock(&r, path, true);
+	rc = registry_lock(&r, path, true, rebuild);
 	if (rc < 0)
 		return rc;
 	rc = registry_commit(&r);
@@ -895,207 +901,37 @@ int registry_read(const char *path, struct reg_entry **out, size_t *n,
 	return rc;
 }
 
-/* ---- the library's hooks ------------------------------------------------------ */
 
-void registry_entry_for(struct reg_entry *e, const shmrpc_transport *t,
-    const shmrpc_options *opts)
+/* ---- one entry, without the lock -------------------------------------------- */
+
+int registry_lookup(const char *path, const char *name, const char *transport,
+    struct reg_entry *e)
 {
-	struct timespec now;
-
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", t->name);
-	snprintf(e->transport, sizeof(e->transport), "%s",
-	    shmrpc_transport_name(t->kind));
-	e->kind = t->kind;
-	e->nobjects = t->ops->object_names(t->name, e->objects,
-	    TRANSPORT_MAX_OBJECTS);
-	e->buffer_size = t->max_message + MSG_HEADER_SIZE;
-	e->slots = t->kind == SHMRPC_TRANSPORT_POSIX ? 1 : opts->slots;
-	clock_gettime(CLOCK_REALTIME, &now);
-	e->created = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-	e->pid = getpid();
-	e->start = proc_self_start_time();
-	e->uid = geteuid();
-	if (proc_comm(e->pid, e->comm, sizeof(e->comm)) < 0)
-		snprintf(e->comm, sizeof(e->comm), "?");
-}
-
-void registry_add_channel(const shmrpc_transport *t,
-    const shmrpc_options *opts)
-{
-	char path[PATH_MAX];
-	struct registry r;
-	struct reg_entry e;
-	int rc;
-
-	registry_entry_for(&e, t, opts);
-	rc = registry_path(path, sizeof(path));
-	if (rc == 0)
-		rc = registry_lock(&r, path, false);
-	if (rc < 0) {
-		log_warn("channel %s: not registered: %s", t->name,
-		    shmrpc_strerror(rc));
-		return;
-	}
-	rc = registry_put(&r, &e);
-	if (rc == 0)
-		rc = registry_commit(&r);
-	registry_unlock(&r);
-	if (rc < 0)
-		log_warn("channel %s: not registered in %s: %s", t->name, path,
-		    shmrpc_strerror(rc));
-}
-
-void registry_remove_channel(const char *name, shmrpc_transport_kind kind)
-{
-	char path[PATH_MAX];
-	struct registry r;
-	struct reg_entry e;
-	ssize_t i;
-	int rc;
-
-	rc = registry_path(path, sizeof(path));
-	if (rc == 0)
-		rc = registry_lock(&r, path, false);
-	if (rc < 0) {
-		log_warn("channel %s: cannot unregister: %s", name,
-		    shmrpc_strerror(rc));
-		return;
-	}
-	i = registry_find(&r, name, shmrpc_transport_name(kind));
-	if (i >= 0 && parse_line(r.lines[i], &e) == 0) {
-		/* Only our own entry (or a guessed one): another process
-		 * may have taken the name over since. */
-		if ((e.pid == getpid() && e.start == proc_self_start_time()) ||
-		    e.rebuilt)
-			registry_remove_at(&r, (size_t)i);
-		reg_entry_clear(&e);
-	}
-	rc = registry_commit(&r);
-	registry_unlock(&r);
-	if (rc < 0)
-		log_warn("channel %s: cannot unregister: %s", name,
-		    shmrpc_strerror(rc));
-}
-
-int registry_set_clients(const char *name, shmrpc_transport_kind kind,
-    const pid_t *pids, size_t n)
-{
-	char path[PATH_MAX];
-	struct registry r;
-	struct reg_entry e;
-	ssize_t i;
-	int rc;
-
-	rc = registry_path(path, sizeof(path));
-	if (rc == 0)
-		rc = registry_lock(&r, path, false);
-	if (rc < 0)
-		return rc;
-	i = registry_find(&r, name, shmrpc_transport_name(kind));
-	if (i < 0 || parse_line(r.lines[i], &e) < 0) {
-		registry_unlock(&r);
-		return SHMRPC_ENOCHANNEL;
-	}
-	free(e.clients);
-	e.clients = NULL;
-	e.nclients = 0;
-	if (n > 0) {
-		e.clients = malloc(n * sizeof(pid_t));
-		if (e.clients == NULL) {
-			registry_unlock(&r);
-			return -ENOMEM;
-		}
-		memcpy(e.clients, pids, n * sizeof(pid_t));
-		e.nclients = n;
-	}
-	rc = registry_put(&r, &e);
-	reg_entry_clear(&e);
-	if (rc == 0)
-		rc = registry_commit(&r);
-	registry_unlock(&r);
-	return rc;
-}
-
-/* ---- clients: do not attach to a dead server's channel -------------------- */
-
-/* Is (name, kind) registered here with an owner that is dead?  A cheap
- * lock-free look: the registry is read, checked line by line, and only the
- * channel's own line is parsed.  Anything unclear answers false. */
-static bool registered_owner_dead(const char *name, shmrpc_transport_kind kind,
-    pid_t *pid)
-{
-	char path[PATH_MAX], base[NAME_MAX + 1], why[256];
+	char base[NAME_MAX + 1], why[256];
 	struct registry tmp;
-	struct reg_entry e;
 	char *text = NULL;
 	size_t len;
 	ssize_t i;
-	bool dead = false;
-	int dir, fd;
+	int dir, fd, rc;
 
-	if (registry_path(path, sizeof(path)) < 0)
-		return false;
 	dir = shmfile_dir_open(path, base, sizeof(base));
 	if (dir < 0)
-		return false;
+		return dir;
 	fd = shmfile_open_at(dir, base, O_RDONLY, 0, NULL);
 	close(dir);
 	if (fd < 0)
-		return false;
-	if (shmfile_read_all(fd, &text, &len) < 0) {
-		close(fd);
-		return false;
-	}
+		return fd;
+	rc = shmfile_read_all(fd, &text, &len);
 	close(fd);
+	if (rc < 0)
+		return rc;
 	memset(&tmp, 0, sizeof(tmp));
-	if (split_lines(&tmp, text, len, why, sizeof(why)) == 0) {
-		i = registry_find(&tmp, name, shmrpc_transport_name(kind));
-		if (i >= 0 && parse_line(tmp.lines[i], &e) == 0) {
-			dead = proc_liveness(e.pid, e.start) == PROC_DEAD;
-			*pid = e.pid;
-			reg_entry_clear(&e);
-		}
+	rc = split_lines(&tmp, text, len, why, sizeof(why));
+	if (rc == 0) {
+		i = registry_find(&tmp, name, transport);
+		rc = i >= 0 ? parse_line(tmp.lines[i], e) : -ENOENT;
 	}
 	free_lines(&tmp);
 	free(text);
-	return dead;
-}
-
-int registry_open_channel(const struct transport_ops *ops,
-    shmrpc_transport **out, const char *name, const shmrpc_options *opts)
-{
-	/* As the transports do: <= 0 means do not wait. */
-	int64_t deadline = opts->wait_for_server > 0
-	    ? deadline_after(opts->wait_for_server) : clock_now_ns();
-	shmrpc_options o = *opts;
-	pid_t pid = 0;
-
-	for (;;) {
-		int64_t now;
-
-		/* Look before mapping anything: even a brief mapping of a dead
-		 * server's objects makes a restarting server see them in use
-		 * and refuse to reclaim them. */
-		if (!registered_owner_dead(name, o.transport, &pid)) {
-			int rc = ops->open(out, name, &o);
-			/* Checked again: the server may have died meanwhile. */
-			if (rc < 0 ||
-			    !registered_owner_dead(name, o.transport, &pid))
-				return rc;
-			ops->close(*out);
-			*out = NULL;
-		}
-		/* Its server died: attaching would only keep a restarting
-		 * server from reclaiming the channel.  Wait for a new one. */
-		last_error_set("channel %s: its server (pid %ld) died; no new "
-		    "server yet", name, (long)pid);
-		now = clock_now_ns();
-		if (now >= deadline)
-			return SHMRPC_ESERVERDEAD;
-		struct timespec ts = { 0, 10000000 };
-		nanosleep(&ts, NULL);
-		o.wait_for_server = (double)(deadline - clock_now_ns()) /
-		    (double)NS_PER_SEC;
-	}
+	return rc;
 }

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
-#include "wire_json.h"
+#include "codec/envelope.h"
+#include "codec/wire_json.h"
 
 /* Output cursor: counts every byte needed, writes only what fits. */
 struct out {

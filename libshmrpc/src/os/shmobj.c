@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "shmobj.h"
+#include "base/common.h"
+#include "os/shmobj.h"
 
 static int dirfd_cached = -1;
 static int dirfd_error;
