@@ -1,5 +1,5 @@
 /*
- * clock.h - monotonic time and deadlines, in nanoseconds.
+ * clock.h - layer: base.  Monotonic time and deadlines, in nanoseconds.
  */
 #ifndef SHMRPC_CLOCK_H
 #define SHMRPC_CLOCK_H

@@ -1,6 +1,6 @@
 /*
- * common.h - internal helpers shared by every source file of the library.
- * Never installed.
+ * common.h - layer: base.  Internal helpers shared by every source file of
+ * the library. Never installed.
  */
 #ifndef SHMRPC_COMMON_H
 #define SHMRPC_COMMON_H

@@ -1,5 +1,6 @@
 /*
- * log.c - the library's only way to say something: a settable sink.
+ * log.c - layer: base.  The library's only way to say something: a settable
+ * sink.
  *
  * The default sink is silent unless SHMRPC_LOG names a level, because a
  * library must not write to a program's stderr uninvited.

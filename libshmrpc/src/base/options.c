@@ -1,5 +1,5 @@
 /*
- * options.c - defaults, option resolution, names of things.
+ * options.c - layer: base.  Defaults, option resolution, names of things.
  */
 #include <stdlib.h>
 #include <string.h>

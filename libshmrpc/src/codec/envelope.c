@@ -1,5 +1,5 @@
 /*
- * envelope.c - request/response envelopes (see envelope.h).
+ * envelope.c - layer: codec.  Request/response envelopes (see envelope.h).
  *
  * Why not jansson's own json_dumpb()/json_loadb() (as this file used to)?
  * The envelope would have to be built as a json_t object only to be dumped

@@ -1,6 +1,6 @@
 /*
- * envelope.h - the RPC request and response envelopes of the seed's wire
- * format, between json_t values and message bytes:
+ * envelope.h - layer: codec.  The RPC request and response envelopes of the
+ * seed's wire format, between json_t values and message bytes:
  *
  *   request  {"request_id": "<id>", "method": "<name>", "params": {...}}
  *   response {"request_id": "<id>", "result": <any>, "error": null|"<text>"}

@@ -1,7 +1,8 @@
 /*
- * wire_json: fast JSON text codec for jansson's data model.
- * See wire_json.h for why this exists and where it deliberately differs from
- * jansson 2.14 (json_dumpb / json_loadb with WIRE_JSON_*_FLAGS).
+ * wire_json.c - layer: codec.  A fast JSON text codec for jansson's data
+ * model. See wire_json.h for why this exists and where it deliberately
+ * differs from jansson 2.14 (json_dumpb / json_loadb with
+ * WIRE_JSON_*_FLAGS).
  *
  * Layout of this file:
  *   1. byte scanning: find the next '"', '\\' or control byte (SSE2 / SWAR)

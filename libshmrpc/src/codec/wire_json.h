@@ -1,5 +1,6 @@
 /*
- * wire_json: a fast JSON text codec for jansson's data model (internal header).
+ * wire_json.h - layer: codec.  A fast JSON text codec for jansson's data
+ * model (internal header).
  *
  * Why not json_dumpb()/json_loadb()?  They are correct but slow on the hot
  * path of every RPC: on our 2-core VMs jansson needs ~5.2 us to encode and

@@ -1,7 +1,8 @@
 /*
- * inspect.c - the inspection API: registered channels and loose objects in
- * /dev/shm, who maps them (/proc/PID/maps and /proc/PID/fd, matched by
- * device and inode), and their states (see inspect.h, shmrpc-registry(5)).
+ * inspect.c - layer: inspection.  The inspection API: registered channels
+ * and loose objects in /dev/shm, who maps them (/proc/PID/maps and
+ * /proc/PID/fd, matched by device and inode), and their states (see
+ * inspect.h, shmrpc-registry(5)).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -16,63 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/arena.h"
 #include "inspect/inspect.h"
 #include "os/procinfo.h"
+#include "os/procscan.h"
 #include "os/shmobj.h"
-
-/* ---- a bump allocator for a snapshot ------------------------------------ */
-
-struct arena_block {
-	struct arena_block *next;
-	size_t used, cap;
-	max_align_t data[];
-};
-
-struct arena {
-	struct arena_block *head;
-};
-
-static void *arena_alloc(struct arena *a, size_t n)
-{
-	struct arena_block *b = a->head;
-	size_t need = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-
-	if (need == 0)
-		need = sizeof(max_align_t);
-	if (b == NULL || b->cap - b->used < need) {
-		size_t cap = need > 65536 ? need : 65536;
-		b = malloc(sizeof(*b) + cap);
-		if (b == NULL)
-			return NULL;
-		b->cap = cap;
-		b->used = 0;
-		b->next = a->head;
-		a->head = b;
-	}
-	void *p = (char *)b->data + b->used;
-	b->used += need;
-	memset(p, 0, n);
-	return p;
-}
-
-static char *arena_strdup(struct arena *a, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = arena_alloc(a, n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
-}
-
-static void arena_free(struct arena *a)
-{
-	while (a->head != NULL) {
-		struct arena_block *next = a->head->next;
-		free(a->head);
-		a->head = next;
-	}
-}
 
 struct shmrpc_inspection {
 	struct arena arena;
@@ -83,83 +32,6 @@ struct shmrpc_inspection {
 	char **warnings;
 	size_t nwarnings;
 };
-
-/* ---- naming schemes --------------------------------------------------- */
-
-#define MAX_SCHEMES 32
-
-static struct scheme {
-	char prefix[TRANSPORT_FNAME_MAX];
-	char suffix[TRANSPORT_FNAME_MAX];
-	size_t plen, slen;
-	shmrpc_transport_kind kind;
-} schemes[MAX_SCHEMES];
-static int nschemes;
-static pthread_once_t schemes_once = PTHREAD_ONCE_INIT;
-
-/* Every transport this build has.  A new transport only needs to be listed
- * here (and in transport_ops_for) for its objects to be recognised. */
-static const shmrpc_transport_kind known_kinds[] = {
-	SHMRPC_TRANSPORT_POSIX, SHMRPC_TRANSPORT_FUTEX,
-};
-
-static void build_schemes(void)
-{
-	/* A placeholder that no name contains: split each object name of the
-	 * placeholder channel around it. */
-	static const char marker[] = "\x01";
-
-	for (size_t k = 0; k < ARRAY_LEN(known_kinds); k++) {
-		const struct transport_ops *ops =
-		    transport_ops_for(known_kinds[k]);
-		char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
-		int n;
-
-		if (ops == NULL)
-			continue;
-		n = ops->object_names(marker, names, TRANSPORT_MAX_OBJECTS);
-		for (int i = 0; i < n && nschemes < MAX_SCHEMES; i++) {
-			char *m = strstr(names[i], marker);
-			struct scheme *s = &schemes[nschemes];
-			if (m == NULL)
-				continue;
-			*m = '\0';
-			s->plen = strlen(names[i]);
-			s->slen = strlen(m + sizeof(marker) - 1);
-			memcpy(s->prefix, names[i], s->plen + 1);
-			memcpy(s->suffix, m + sizeof(marker) - 1, s->slen + 1);
-			s->kind = known_kinds[k];
-			nschemes++;
-		}
-	}
-}
-
-bool inspect_match_object(const char *fname, char *channel, size_t len,
-    shmrpc_transport_kind *kind)
-{
-	size_t n = strlen(fname);
-
-	pthread_once(&schemes_once, build_schemes);
-	for (int i = 0; i < nschemes; i++) {
-		const struct scheme *s = &schemes[i];
-		size_t clen;
-
-		if (n <= s->plen + s->slen ||
-		    strncmp(fname, s->prefix, s->plen) != 0 ||
-		    strcmp(fname + n - s->slen, s->suffix) != 0)
-			continue;
-		clen = n - s->plen - s->slen;
-		if (clen >= len || clen > SHMRPC_NAME_MAX)
-			continue;
-		memcpy(channel, fname + s->plen, clen);
-		channel[clen] = '\0';
-		if (shmrpc_name_check(channel) < 0)
-			continue;
-		*kind = s->kind;
-		return true;
-	}
-	return false;
-}
 
 /* ---- objects under consideration -------------------------------------- */
 
@@ -222,148 +94,16 @@ static void add_mapper(struct obj *o, pid_t pid)
 
 /* ---- who maps what: /proc ------------------------------------------------ */
 
-struct ino_ref {
-	ino_t ino;
-	size_t idx;
-};
-
-static int cmp_ino(const void *a, const void *b)
-{
-	const struct ino_ref *x = a, *y = b;
-
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-struct scan {
+struct mapper_search {
 	struct objs *objs;
-	struct ino_ref *refs;
-	size_t nrefs;
-	dev_t dev;
-	char *buf;
-	size_t cap;
+	size_t *obj_of;      /* object index of each inode searched */
 };
 
-static void hit(struct scan *sc, ino_t ino, pid_t pid)
+static void on_mapped(void *arg, size_t i, pid_t pid)
 {
-	struct ino_ref key = { .ino = ino };
-	struct ino_ref *r = bsearch(&key, sc->refs, sc->nrefs,
-	    sizeof(*sc->refs), cmp_ino);
+	struct mapper_search *ms = arg;
 
-	if (r == NULL)
-		return;
-	/* Several objects may share an inode only if they are links to one
-	 * file: mark them all. */
-	while (r > sc->refs && r[-1].ino == ino)
-		r--;
-	for (; r < sc->refs + sc->nrefs && r->ino == ino; r++)
-		add_mapper(&sc->objs->v[r->idx], pid);
-}
-
-static unsigned long hex_field(const char **pp)
-{
-	const char *p = *pp;
-	unsigned long v = 0;
-
-	for (;; p++) {
-		int d;
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			d = *p - 'a' + 10;
-		else
-			break;
-		v = v * 16 + (unsigned long)d;
-	}
-	*pp = p;
-	return v;
-}
-
-/* Read a /proc file into sc->buf.  Length, or -errno. */
-static ssize_t read_proc(struct scan *sc, int dirfd, const char *what)
-{
-	size_t n = 0;
-	int fd = openat(dirfd, what, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t r;
-		if (sc->cap - n < 4096) {
-			size_t cap = sc->cap ? sc->cap * 2 : 65536;
-			char *grown = realloc(sc->buf, cap);
-			if (grown == NULL) {
-				close(fd);
-				return -ENOMEM;
-			}
-			sc->buf = grown;
-			sc->cap = cap;
-		}
-		r = read(fd, sc->buf + n, sc->cap - n - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	sc->buf[n] = '\0';
-	return (ssize_t)n;
-}
-
-/* maps lines: "start-end perms offset MAJ:MIN inode  path". */
-static void scan_maps(struct scan *sc, size_t len, pid_t pid)
-{
-	unsigned maj = major(sc->dev), min = minor(sc->dev);
-	const char *p = sc->buf, *end = sc->buf + len;
-
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		unsigned long dmaj, dmin;
-		unsigned long long ino;
-		int field;
-
-		if (eol == NULL)
-			eol = end;
-		/* skip address, perms, offset */
-		for (field = 0; field < 3 && p < eol; field++) {
-			while (p < eol && *p != ' ')
-				p++;
-			while (p < eol && *p == ' ')
-				p++;
-		}
-		dmaj = hex_field(&p);
-		if (p < eol && *p == ':') {
-			p++;
-			dmin = hex_field(&p);
-			if (dmaj == maj && dmin == min) {
-				ino = strtoull(p, NULL, 10);
-				if (ino != 0)
-					hit(sc, (ino_t)ino, pid);
-			}
-		}
-		p = eol + 1;
-	}
-}
-
-/* Effective uid of pid, from /proc/PID/status (readable by everyone). */
-static int proc_uid(struct scan *sc, int dirfd, uid_t *uid)
-{
-	ssize_t n = read_proc(sc, dirfd, "status");
-	const char *p;
-	unsigned long r, e;
-
-	if (n < 0)
-		return (int)n;
-	p = strstr(sc->buf, "\nUid:");
-	if (p == NULL || sscanf(p + 5, "%lu %lu", &r, &e) != 2)
-		return -EINVAL;
-	*uid = (uid_t)e;
-	return 0;
+	add_mapper(&ms->objs->v[ms->obj_of[i]], pid);
 }
 
 /* Could a process of uid, whose maps we cannot read, hold object o?
@@ -376,103 +116,46 @@ static bool could_hold(const struct obj *o, uid_t uid)
 	return uid == o->st.st_uid || (o->st.st_mode & 0066) != 0;
 }
 
-static void scan_process(struct scan *sc, int procfd, pid_t pid)
+static void on_unreadable(void *arg, pid_t pid, uid_t uid)
 {
-	char pidstr[16];
-	int dirfd, fddir;
-	ssize_t n;
-	bool unreadable = false;
+	struct mapper_search *ms = arg;
 
-	snprintf(pidstr, sizeof(pidstr), "%ld", (long)pid);
-	dirfd = openat(procfd, pidstr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return; /* gone */
-	n = read_proc(sc, dirfd, "maps");
-	if (n >= 0)
-		scan_maps(sc, (size_t)n, pid);
-	else if (n == -EACCES || n == -EPERM)
-		unreadable = true;
-	fddir = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fddir >= 0) {
-		DIR *d = fdopendir(fddir);
-		struct dirent *de;
-		if (d == NULL) {
-			close(fddir);
-		} else {
-			while ((de = readdir(d)) != NULL) {
-				struct stat st;
-				if (de->d_name[0] == '.')
-					continue;
-				if (fstatat(fddir, de->d_name, &st, 0) == 0 &&
-				    st.st_dev == sc->dev)
-					hit(sc, st.st_ino, pid);
-			}
-			closedir(d);
-		}
-	} else if (errno == EACCES || errno == EPERM) {
-		unreadable = true;
-	}
-	if (unreadable) {
-		uid_t uid = 0;
-		if (proc_uid(sc, dirfd, &uid) == 0) {
-			for (size_t i = 0; i < sc->objs->n; i++) {
-				struct obj *o = &sc->objs->v[i];
-				if (o->present && !o->skip_scan &&
-				    o->unknown_pid == 0 && could_hold(o, uid)) {
-					o->unknown_pid = pid;
-					o->unknown_uid = uid;
-				}
-			}
+	for (size_t i = 0; i < ms->objs->n; i++) {
+		struct obj *o = &ms->objs->v[i];
+		if (o->present && !o->skip_scan && o->unknown_pid == 0 &&
+		    could_hold(o, uid)) {
+			o->unknown_pid = pid;
+			o->unknown_uid = uid;
 		}
 	}
-	close(dirfd);
 }
 
-static int scan_all_processes(struct objs *objs, dev_t dev)
+/* Fill the mappers (and unknown holders) of every present object on
+ * device dev that is not skipped. */
+static int find_mappers(struct objs *objs, dev_t dev)
 {
-	struct scan sc = { .objs = objs, .dev = dev };
-	struct dirent *de;
-	DIR *d;
-	int procfd;
+	struct mapper_search ms = { .objs = objs };
+	struct procscan_hooks hooks = { on_mapped, on_unreadable, &ms };
+	ino_t *inos = calloc(objs->n ? objs->n : 1, sizeof(*inos));
+	size_t n = 0;
+	int rc;
 
-	sc.refs = calloc(objs->n ? objs->n : 1, sizeof(*sc.refs));
-	if (sc.refs == NULL)
+	ms.obj_of = calloc(objs->n ? objs->n : 1, sizeof(*ms.obj_of));
+	if (inos == NULL || ms.obj_of == NULL) {
+		free(inos);
+		free(ms.obj_of);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < objs->n; i++)
 		if (objs->v[i].present && !objs->v[i].skip_scan &&
-		    objs->v[i].st.st_dev == dev)
-			sc.refs[sc.nrefs++] = (struct ino_ref){
-				objs->v[i].st.st_ino, i };
-	/* Nothing to look for: no process need be read at all. */
-	if (sc.nrefs == 0) {
-		free(sc.refs);
-		return 0;
-	}
-	qsort(sc.refs, sc.nrefs, sizeof(*sc.refs), cmp_ino);
-	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0) {
-		int rc = -errno;
-		free(sc.refs);
-		return rc;
-	}
-	d = fdopendir(procfd);
-	if (d == NULL) {
-		int rc = -errno;
-		close(procfd);
-		free(sc.refs);
-		return rc;
-	}
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		scan_process(&sc, procfd, (pid_t)pid);
-	}
-	closedir(d);
-	free(sc.buf);
-	free(sc.refs);
-	return 0;
+		    objs->v[i].st.st_dev == dev) {
+			inos[n] = objs->v[i].st.st_ino;
+			ms.obj_of[n++] = i;
+		}
+	rc = procscan_run(inos, n, dev, &hooks);
+	free(inos);
+	free(ms.obj_of);
+	return rc;
 }
 
 /* ---- gathering ------------------------------------------------------------ */
@@ -976,98 +659,99 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 	return 0;
 }
 
-int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
-    const struct inspect_source *src, uid_t only_uid)
-{
+/* Everything one snapshot is built from. */
+struct build {
 	shmrpc_inspect_options opts;
-	struct reg_set rs = { 0 };
-	struct objs objs = { 0 };
-	const char **claimed = NULL;
-	size_t nclaimed = 0, nloose = 0;
-	size_t *first = NULL; /* first object of each wanted entry, or -1 */
-	struct owner *own = NULL; /* of each wanted entry */
-	shmrpc_inspection *s;
-	struct stat dirst;
-	struct dirent *de;
-	double now = now_real();
-	int dir, rc;
-	DIR *d;
+	uid_t only_uid;       /* whose loose objects, without all_users */
+	double now;
+	int dir;              /* /dev/shm */
+	dev_t dev;
+	struct reg_set rs;    /* every registry entry read */
+	size_t *first;        /* first object of each wanted entry, or -1 */
+	struct owner *own;    /* of each wanted entry */
+	const char **claimed; /* every object a registry names, sorted */
+	size_t nclaimed;
+	struct objs objs;     /* the wanted entries' objects, then loose ones */
+	size_t nloose;
+};
 
-	*out = NULL;
-	if (in != NULL)
-		opts = *in;
-	else
-		shmrpc_inspect_options_init(&opts);
-	if (opts.grace < 0)
-		opts.grace = SHMRPC_DEFAULT_GRACE;
-	dir = shm_dirfd();
-	if (dir < 0)
-		return dir;
-	if (fstat(dir, &dirst) < 0)
-		return -errno;
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return -ENOMEM;
+static void build_free(struct build *b)
+{
+	objs_free(&b->objs);
+	reg_entries_free(b->rs.v, b->rs.n);
+	free(b->rs.path);
+	free(b->claimed);
+	free(b->first);
+	free(b->own);
+}
 
-	/* 1. Registered channels, and every object name they claim. */
-	rc = read_registries(s, &rs, &opts, src, only_uid);
+/* Step 1: registered channels, and every object name they claim. */
+static int gather_registered(struct build *b, shmrpc_inspection *s,
+    const struct inspect_source *src)
+{
+	int rc = read_registries(s, &b->rs, &b->opts, src, b->only_uid);
+
 	if (rc < 0)
-		goto out;
-	first = calloc(rs.n ? rs.n : 1, sizeof(*first));
-	claimed = calloc(rs.n * TRANSPORT_MAX_OBJECTS + 1, sizeof(*claimed));
-	if (first == NULL || claimed == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < rs.n; i++) {
-		struct reg_entry *e = &rs.v[i];
+		return rc;
+	b->first = calloc(b->rs.n ? b->rs.n : 1, sizeof(*b->first));
+	b->claimed = calloc(b->rs.n * TRANSPORT_MAX_OBJECTS + 1,
+	    sizeof(*b->claimed));
+	if (b->first == NULL || b->claimed == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->rs.n; i++) {
+		struct reg_entry *e = &b->rs.v[i];
 		for (int k = 0; k < e->nobjects; k++)
-			claimed[nclaimed++] = e->objects[k];
-		first[i] = SIZE_MAX;
-		if (!wanted(&opts, e->name))
+			b->claimed[b->nclaimed++] = e->objects[k];
+		b->first[i] = SIZE_MAX;
+		if (!wanted(&b->opts, e->name))
 			continue;
-		first[i] = objs.n;
+		b->first[i] = b->objs.n;
 		for (int k = 0; k < e->nobjects; k++) {
-			struct obj *o = objs_add(&objs);
-			if (o == NULL) {
-				rc = -ENOMEM;
-				goto out;
-			}
+			struct obj *o = objs_add(&b->objs);
+			if (o == NULL)
+				return -ENOMEM;
 			snprintf(o->name, sizeof(o->name), "%s", e->objects[k]);
 			snprintf(o->channel, sizeof(o->channel), "%s", e->name);
 			o->kind = e->kind;
 			o->entry = (ssize_t)i;
-			stat_object(dir, o);
+			stat_object(b->dir, o);
 		}
 	}
-	qsort(claimed, nclaimed, sizeof(*claimed), cmp_str);
+	qsort(b->claimed, b->nclaimed, sizeof(*b->claimed), cmp_str);
+	return 0;
+}
 
-	/* Owners before mappers: an owner seen dead stays dead, so a process
-	 * that maps its objects after this look is still found by the scan
-	 * below (the other order could miss a client that attached just
-	 * before the owner died). */
-	own = calloc(rs.n ? rs.n : 1, sizeof(*own));
-	if (own == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = find_owners(&rs, first, own);
-	if (rc < 0)
-		goto out;
-	if (opts.skip_live_mappers)
-		skip_live_objects(&rs, first, own, &objs);
+/* Owners before mappers: an owner seen dead stays dead, so a process that
+ * maps its objects after this look is still found by the scan that
+ * follows (the other order could miss a client that attached just before
+ * the owner died). */
+static int judge_owners(struct build *b)
+{
+	int rc;
 
-	/* 2. Loose objects: our naming schemes, named by no registry. */
-	dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0) {
-		rc = -errno;
-		goto out;
-	}
+	b->own = calloc(b->rs.n ? b->rs.n : 1, sizeof(*b->own));
+	if (b->own == NULL)
+		return -ENOMEM;
+	rc = find_owners(&b->rs, b->first, b->own);
+	if (rc == 0 && b->opts.skip_live_mappers)
+		skip_live_objects(&b->rs, b->first, b->own, &b->objs);
+	return rc;
+}
+
+/* Step 2: loose objects: our naming schemes, named by no registry. */
+static int gather_loose(struct build *b)
+{
+	struct dirent *de;
+	DIR *d;
+	int dir, rc = 0;
+
+	dir = openat(b->dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
 	d = fdopendir(dir);
 	if (d == NULL) {
-		rc = -errno;
 		close(dir);
-		goto out;
+		return -errno;
 	}
 	while ((de = readdir(d)) != NULL) {
 		char channel[SHMRPC_NAME_MAX + 1];
@@ -1077,11 +761,11 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 
 		if (!inspect_match_object(de->d_name, channel, sizeof(channel),
 			&kind) ||
-		    !wanted(&opts, channel) ||
-		    bsearch(&key, claimed, nclaimed, sizeof(*claimed),
+		    !wanted(&b->opts, channel) ||
+		    bsearch(&key, b->claimed, b->nclaimed, sizeof(*b->claimed),
 			cmp_str) != NULL)
 			continue;
-		o = objs_add(&objs);
+		o = objs_add(&b->objs);
 		if (o == NULL) {
 			rc = -ENOMEM;
 			break;
@@ -1091,56 +775,83 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 		o->kind = kind;
 		stat_object(dirfd(d), o);
 		if (!o->present ||
-		    (!opts.all_users && o->st.st_uid != only_uid)) {
-			objs.n--; /* gone meanwhile, or another user's */
+		    (!b->opts.all_users && o->st.st_uid != b->only_uid)) {
+			b->objs.n--; /* gone meanwhile, or another user's */
 			continue;
 		}
-		nloose++;
+		b->nloose++;
 	}
 	closedir(d);
-	if (rc < 0)
-		goto out;
+	return rc;
+}
 
-	/* 3. Who maps or holds each of them. */
-	rc = scan_all_processes(&objs, dirst.st_dev);
-	if (rc < 0)
-		goto out;
+/* Step 4: the snapshot, from what the steps before found. */
+static int fill_snapshot(struct build *b, shmrpc_inspection *s)
+{
+	int rc = 0;
 
-	/* 4. The snapshot. */
-	s->channels = arena_alloc(&s->arena, (rs.n ? rs.n : 1) *
+	s->channels = arena_alloc(&s->arena, (b->rs.n ? b->rs.n : 1) *
 	    sizeof(*s->channels));
-	s->objects = arena_alloc(&s->arena, (nloose ? nloose : 1) *
+	s->objects = arena_alloc(&s->arena, (b->nloose ? b->nloose : 1) *
 	    sizeof(*s->objects));
-	if (s->channels == NULL || s->objects == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < rs.n && rc == 0; i++) {
-		if (first[i] == SIZE_MAX)
+	if (s->channels == NULL || s->objects == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->rs.n && rc == 0; i++) {
+		if (b->first[i] == SIZE_MAX)
 			continue;
-		rc = fill_channel(s, &s->channels[s->nchannels++], &rs.v[i],
-		    rs.path[i], &objs.v[first[i]],
-		    (size_t)rs.v[i].nobjects, own[i], &opts, now);
+		rc = fill_channel(s, &s->channels[s->nchannels++], &b->rs.v[i],
+		    b->rs.path[i], &b->objs.v[b->first[i]],
+		    (size_t)b->rs.v[i].nobjects, b->own[i], &b->opts, b->now);
 	}
-	for (size_t i = 0; i < objs.n && rc == 0; i++) {
-		const struct obj *o = &objs.v[i];
+	for (size_t i = 0; i < b->objs.n && rc == 0; i++) {
+		const struct obj *o = &b->objs.v[i];
 		char why[512];
 		shmrpc_state st;
 
 		if (o->entry >= 0)
 			continue;
-		st = loose_state(o, age_of(&o->st, now), opts.grace, why,
+		st = loose_state(o, age_of(&o->st, b->now), b->opts.grace, why,
 		    sizeof(why));
 		rc = fill_object(s, &s->objects[s->nobjects++], o, st, why,
-		    now);
+		    b->now);
 	}
-out:
-	objs_free(&objs);
-	reg_entries_free(rs.v, rs.n);
-	free(rs.path);
-	free(claimed);
-	free(first);
-	free(own);
+	return rc;
+}
+
+int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
+    const struct inspect_source *src, uid_t only_uid)
+{
+	struct build b = { .only_uid = only_uid, .now = now_real() };
+	shmrpc_inspection *s;
+	struct stat dirst;
+	int rc;
+
+	*out = NULL;
+	if (in != NULL)
+		b.opts = *in;
+	else
+		shmrpc_inspect_options_init(&b.opts);
+	if (b.opts.grace < 0)
+		b.opts.grace = SHMRPC_DEFAULT_GRACE;
+	b.dir = shm_dirfd();
+	if (b.dir < 0)
+		return b.dir;
+	if (fstat(b.dir, &dirst) < 0)
+		return -errno;
+	b.dev = dirst.st_dev;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	rc = gather_registered(&b, s, src);
+	if (rc == 0)
+		rc = judge_owners(&b);
+	if (rc == 0)
+		rc = gather_loose(&b);
+	if (rc == 0) /* step 3: who maps or holds each of them */
+		rc = find_mappers(&b.objs, b.dev);
+	if (rc == 0)
+		rc = fill_snapshot(&b, s);
+	build_free(&b);
 	if (rc < 0) {
 		shmrpc_inspection_free(s);
 		return rc;
@@ -1166,13 +877,14 @@ int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 	rc = inspect_build(&s, &opts, &none, uid);
 	if (rc < 0)
 		return rc;
-	v = calloc(s->nobjects ? s->nobjects : 1, sizeof(*v));
+	size_t nobjects = shmrpc_inspection_object_count(s);
+	v = calloc(nobjects ? nobjects : 1, sizeof(*v));
 	if (v == NULL) {
 		shmrpc_inspection_free(s);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < s->nobjects; i++) {
-		const shmrpc_object_info *o = &s->objects[i];
+	for (size_t i = 0; i < nobjects; i++) {
+		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
 		const struct transport_ops *ops = transport_ops_for(o->transport);
 		struct reg_entry *e;
 		uint64_t best_start = UINT64_MAX;
@@ -1214,8 +926,8 @@ int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 				e->start = start;
 			}
 		}
-		if (e->pid != 0)
-			comm_of(e->pid, e->comm, sizeof(e->comm));
+		if (e->pid != 0 && proc_comm(e->pid, e->comm, sizeof(e->comm)) < 0)
+			snprintf(e->comm, sizeof(e->comm), "?");
 	}
 	shmrpc_inspection_free(s);
 	/* Drop groups whose mappers all vanished meanwhile. */

@@ -1,8 +1,9 @@
 /*
- * inspect.h - what is in /dev/shm, who owns it, who maps it, and so which
- * state it is in.  The rules are those of shmrpc-registry(5); this is the
- * one place that implements them (the reaper, the restart reclaim and the
- * tools all go through inspect_build()).
+ * inspect.h - layer: inspection.  What is in /dev/shm, who owns it, who
+ * maps it, and so which state it is in.  The rules are those of
+ * shmrpc-registry(5); this is the one place that implements them (the
+ * reaper, the restart reclaim and the tools all go through
+ * inspect_build()).
  */
 #ifndef SHMRPC_INSPECT_H
 #define SHMRPC_INSPECT_H

@@ -1,7 +1,7 @@
 /*
- * reap.c - removing what is safe to remove, once, for everyone: the
- * shmrpc_reap_*() API (shmrpc-clean) and the reclaim of a stale channel
- * when a server opens it again.
+ * reap.c - layer: inspection.  Removing what is safe to remove, once, for
+ * everyone: the shmrpc_reap_*() API (shmrpc-clean) and the reclaim of a
+ * stale channel when a server opens it again.
  *
  * The rules (shmrpc-registry(5)):
  *  - one reaper at a time: the registry's lock is held from the final

@@ -1,5 +1,5 @@
 /*
- * reap.h - layer: inspection and reaping.  Removing what the inspection
+ * reap.h - layer: inspection.  Removing what the inspection
  * proves safe to remove (the shmrpc_reap_*() API is in shmrpc.h); this
  * header is the part the channel layer uses when a server reclaims a name.
  */

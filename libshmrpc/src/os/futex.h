@@ -1,7 +1,8 @@
 /*
- * futex.h - thin wrappers around the futex(2) system call, for words in
- * shared memory (never FUTEX_PRIVATE_FLAG: the other side is usually
- * another process), a CPU-friendly spin hint and cache prefetch hints.
+ * futex.h - layer: OS access.  Thin wrappers around the futex(2) system
+ * call, for words in shared memory (never FUTEX_PRIVATE_FLAG: the other
+ * side is usually another process), a CPU-friendly spin hint and cache
+ * prefetch hints.
  *
  * Every function here is async-signal-safe: a plain syscall, no locks.
  */

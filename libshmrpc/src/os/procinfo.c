@@ -1,5 +1,6 @@
 /*
- * procinfo.c - process identity from /proc (see procinfo.h).
+ * procinfo.c - layer: OS access.  Process identity from /proc (see
+ * procinfo.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,7 +1,7 @@
 /*
- * procinfo.h - who a process is, from /proc: a pid alone can be reused,
- * so the library names a process by pid and start time (field 22 of
- * /proc/PID/stat, clock ticks since boot).
+ * procinfo.h - layer: OS access.  Who a process is, from /proc: a pid alone
+ * can be reused, so the library names a process by pid and start time
+ * (field 22 of /proc/PID/stat, clock ticks since boot).
  */
 #ifndef SHMRPC_PROCINFO_H
 #define SHMRPC_PROCINFO_H

@@ -1,5 +1,6 @@
 /*
- * shmobj.c - safe access to /dev/shm (see shmobj.h for the rules).
+ * shmobj.c - layer: OS access.  Safe access to /dev/shm (see shmobj.h for
+ * the rules).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /*
- * shmobj.h - create, open and remove files in /dev/shm safely.
+ * shmobj.h - layer: OS access.  Create, open and remove files in /dev/shm
+ * safely.
  *
  * Every transport, the registry and the reaper reach /dev/shm only through
  * here, so the safety rules live in one place: work relative to one

@@ -1,6 +1,6 @@
 /*
- * registry.c - the per-user registry file: format, locking, atomic update
- * (see registry.h and shmrpc-registry(5)).
+ * registry.c - layer: registry.  The per-user registry file: format,
+ * locking, atomic update (see registry.h and shmrpc-registry(5)).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /*
- * registry.h - the per-user registry of channels (see shmrpc-registry(5)).
+ * registry.h - layer: registry.  The per-user registry of channels (see
+ * shmrpc-registry(5)).
  *
  * File format: JSON, one channel per line so that an update rewrites text
  * instead of re-parsing and re-printing every entry (jansson needs ~1 ms

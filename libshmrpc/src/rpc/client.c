@@ -1,6 +1,6 @@
 /*
- * client.c - the RPC client: request ids, one call at a time per handle,
- * late replies recognised and dropped.
+ * client.c - layer: RPC.  The client: request ids, one call at a time per
+ * handle, late replies recognised and dropped.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>

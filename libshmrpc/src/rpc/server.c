@@ -1,5 +1,6 @@
 /*
- * server.c - the RPC server: method table, request dispatch, serve loop.
+ * server.c - layer: RPC.  The server: method table, request dispatch, serve
+ * loop.
  */
 #include <stdarg.h>
 #include <stdatomic.h>

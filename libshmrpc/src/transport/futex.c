@@ -1,6 +1,6 @@
 /*
- * transport_futex.c - the Linux transport: one shared segment per channel,
- * many client slots, spin-then-sleep waits on futexes, peer-death
+ * futex.c - layer: transport.  The Linux transport: one shared segment per
+ * channel, many client slots, spin-then-sleep waits on futexes, peer-death
  * detection, live counters.  The segment layout is in futex_layout.h.
  *
  * A call, when both sides are awake, makes no system call:

@@ -1,7 +1,8 @@
 /*
- * futex_layout.h - the shared segment of a futex channel, byte for byte.
+ * futex_layout.h - layer: transport.  The shared segment of a futex
+ * channel, byte for byte.
  *
- * Shared by the transport (transport_futex.c) and by anything that reads
+ * Shared by the transport (futex.c) and by anything that reads
  * a channel from outside (the counters view, shmrpc-top).  Changing any
  * structure here means bumping FUTEX_LAYOUT_VERSION: a process that maps
  * a segment of another version must refuse it (SHMRPC_EVERSION), never
@@ -235,7 +236,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4,
 
 /* Check a mapped header against this build's layout and the file's size:
  * 0 or SHMRPC_EVERSION (logged at info level with the reason).  In
- * transport_futex.c. */
+ * futex_layout.c. */
 int futex_header_check(const struct futex_header *h, size_t file_size,
     const char *fname);
 

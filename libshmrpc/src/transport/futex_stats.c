@@ -1,6 +1,6 @@
 /*
- * futex_stats.c - the read-only view of a futex channel's live counters
- * (shmrpc_stats_channel(), shmrpc_stats_slots()).
+ * futex_stats.c - layer: transport.  The read-only view of a futex
+ * channel's live counters (shmrpc_stats_channel(), shmrpc_stats_slots()).
  *
  * The segment is opened O_RDONLY and mapped PROT_READ for the duration of
  * one call: the reader claims no slot, writes nothing and wakes nobody.

@@ -1,5 +1,6 @@
 /*
- * transport_posix.c - the shm-rpc-bridge 0.2.2 wire format, byte for byte.
+ * posix.c - layer: transport.  The shm-rpc-bridge 0.2.2 wire format, byte
+ * for byte.
  *
  * Channel NAME is six objects in /dev/shm: segments srb_NAME_req and
  * srb_NAME_resp of exactly buffer_size bytes, each holding

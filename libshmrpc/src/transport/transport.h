@@ -1,7 +1,7 @@
 /*
- * transport.h - what every transport implements, and the base every
- * transport handle starts with.  The public shmrpc_transport_* functions in
- * transport.c check arguments and dispatch here.
+ * transport.h - layer: transport.  What every transport implements, and the
+ * base every transport handle starts with.  The public shmrpc_transport_*
+ * functions in transport.c check arguments and dispatch here.
  */
 #ifndef SHMRPC_TRANSPORT_H
 #define SHMRPC_TRANSPORT_H
