@@ -95,14 +95,14 @@ static int compare_doubles(const void *a, const void *b)
 static size_t encode(enum codec codec, const json_t *v, char *buf, size_t cap)
 {
 	if (codec == WIRE_JSON)
-		return wire_json_encode(v, buf, cap);
+		return shmrpc__wire_json_encode(v, buf, cap);
 	return json_dumpb(v, buf, cap, WIRE_JSON_DUMP_FLAGS);
 }
 
 static json_t *decode(enum codec codec, const char *buf, size_t len)
 {
 	if (codec == WIRE_JSON)
-		return wire_json_decode(buf, len, NULL);
+		return shmrpc__wire_json_decode(buf, len, NULL);
 	return json_loadb(buf, len, WIRE_JSON_LOAD_FLAGS, NULL);
 }
 
@@ -112,7 +112,7 @@ static size_t encoded_size_checked(const json_t *v)
 	const size_t n = json_dumpb(v, NULL, 0, WIRE_JSON_DUMP_FLAGS);
 	char *a = xmalloc(n + 1), *b = xmalloc(n + 1);
 
-	if (n == 0 || wire_json_encode(v, a, n) != n ||
+	if (n == 0 || shmrpc__wire_json_encode(v, a, n) != n ||
 	    json_dumpb(v, b, n, WIRE_JSON_DUMP_FLAGS) != n ||
 	    memcmp(a, b, n) != 0)
 		die("wire_json and jansson disagree on a benchmark document");

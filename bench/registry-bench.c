@@ -76,31 +76,32 @@ static void bench_update(int runs, int others)
 	shmrpc_options_init(&opts);
 	opts.transport = SHMRPC_TRANSPORT_POSIX;
 	opts.buffer_size = 4096;
-	options_resolve(&opts, &opts, true);
-	if (registry_lock(&r, path, false, NULL) < 0)
+	shmrpc__options_resolve(&opts, &opts, true);
+	if (shmrpc__registry_lock(&r, path, false, NULL) < 0)
 		errx(1, "cannot lock %s", path);
 	for (int i = 0; i < others; i++) {
 		memset(&fake, 0, sizeof(fake));
 		char name[64];
 		snprintf(name, sizeof(name), "bench_other_channel_%04d", i);
-		transport_base_init(&fake.base, &transport_posix_ops,
-		    SHMRPC_TRANSPORT_POSIX, true, name, &opts, 4092);
-		channel_entry_for(&e, &fake.base, &opts);
-		registry_put(&r, &e);
+		shmrpc__transport_base_init(&fake.base,
+		    &shmrpc__transport_posix_ops, SHMRPC_TRANSPORT_POSIX, true,
+		    name, &opts, 4092);
+		shmrpc__channel_entry_for(&e, &fake.base, &opts);
+		shmrpc__registry_put(&r, &e);
 	}
-	if (registry_commit(&r) < 0)
+	if (shmrpc__registry_commit(&r) < 0)
 		errx(1, "cannot write %s", path);
-	registry_unlock(&r);
+	shmrpc__registry_unlock(&r);
 
 	memset(&fake, 0, sizeof(fake));
-	transport_base_init(&fake.base, &transport_posix_ops,
+	shmrpc__transport_base_init(&fake.base, &shmrpc__transport_posix_ops,
 	    SHMRPC_TRANSPORT_POSIX, true, "bench_measured_channel", &opts,
 	    4092);
 	for (int i = 0; i < runs; i++) {
 		double t0 = now_us();
-		channel_register(&fake.base, &opts);
+		shmrpc__channel_register(&fake.base, &opts);
 		double t1 = now_us();
-		channel_unregister("bench_measured_channel",
+		shmrpc__channel_unregister("bench_measured_channel",
 		    SHMRPC_TRANSPORT_POSIX);
 		double t2 = now_us();
 		reg[i] = t1 - t0;
@@ -110,11 +111,11 @@ static void bench_update(int runs, int others)
 	report("register", reg, runs, "us");
 	report("unregister", unreg, runs, "us");
 	/* Empty it again: the registry file and its lock go away. */
-	if (registry_lock(&r, path, false, NULL) == 0) {
+	if (shmrpc__registry_lock(&r, path, false, NULL) == 0) {
 		while (r.nlines > 0)
-			registry_remove_at(&r, 0);
-		registry_commit(&r);
-		registry_unlock(&r);
+			shmrpc__registry_remove_at(&r, 0);
+		shmrpc__registry_commit(&r);
+		shmrpc__registry_unlock(&r);
 	}
 	free(reg);
 	free(unreg);

@@ -2,10 +2,11 @@
  * Differential libFuzzer target: wire_json vs jansson 2.14.
  *
  * For every input:
- *   1. decode with wire_json_decode and json_loadb(WIRE_JSON_LOAD_FLAGS):
- *      both must accept or both reject; accepted values must be json_equal
- *      and print identically through jansson (key order, sign of zero);
- *   2. on accept, wire_json_encode must succeed, produce exactly
+ *   1. decode with shmrpc__wire_json_decode and
+ * json_loadb(WIRE_JSON_LOAD_FLAGS): both must accept or both reject; accepted
+ * values must be json_equal and print identically through jansson (key order,
+ * sign of zero);
+ *   2. on accept, shmrpc__wire_json_encode must succeed, produce exactly
  *      json_dumpb's text, and that text must decode (with either decoder)
  *      to an equal value; a too small buffer gets the full size back and
  *      nothing written past its end;
@@ -47,11 +48,11 @@ static char *dump_with_jansson(const json_t *v, size_t *len)
 /* wire_json's text for v, malloc'd; *len = 0 and NULL if it refuses. */
 static char *dump_with_wire(const json_t *v, size_t *len)
 {
-	*len = wire_json_encode(v, NULL, 0);
+	*len = shmrpc__wire_json_encode(v, NULL, 0);
 	if (*len == 0)
 		return NULL;
 	char *text = malloc(*len);
-	if (text == NULL || wire_json_encode(v, text, *len) != *len)
+	if (text == NULL || shmrpc__wire_json_encode(v, text, *len) != *len)
 		abort();
 	return text;
 }
@@ -78,7 +79,7 @@ static void check_small_capacity(const json_t *v, size_t need)
 	if (buf == NULL)
 		abort();
 	memset(buf, 0xA5, cap + GUARD);
-	if (wire_json_encode(v, (char *)buf, cap) != need)
+	if (shmrpc__wire_json_encode(v, (char *)buf, cap) != need)
 		mismatch("size differs when the buffer is too small");
 	for (size_t i = cap; i < cap + GUARD; i++)
 		if (buf[i] != 0xA5)
@@ -89,7 +90,7 @@ static void check_small_capacity(const json_t *v, size_t need)
 static void check_decode(const char *buf, size_t len)
 {
 	json_error_t err;
-	json_t *w = wire_json_decode(buf, len, &err);
+	json_t *w = shmrpc__wire_json_decode(buf, len, &err);
 	json_t *j = json_loadb(buf, len, WIRE_JSON_LOAD_FLAGS, NULL);
 
 	if (w != NULL && j == NULL)
@@ -117,7 +118,7 @@ static void check_decode(const char *buf, size_t len)
 
 	check_small_capacity(w, el);
 
-	json_t *back_w = wire_json_decode(et, el, NULL);
+	json_t *back_w = shmrpc__wire_json_decode(et, el, NULL);
 	json_t *back_j = json_loadb(et, el, WIRE_JSON_LOAD_FLAGS, NULL);
 	if (back_w == NULL || back_j == NULL || !json_equal(back_w, w) ||
 	    !json_equal(back_j, w))
@@ -150,7 +151,7 @@ static void check_encode_raw_string(const char *buf, size_t len)
 
 	if (as_string != NULL)
 		expect_same_text(o, "raw key encodes differently");
-	else if (wire_json_encode(o, NULL, 0) != 0)
+	else if (shmrpc__wire_json_encode(o, NULL, 0) != 0)
 		mismatch("invalid UTF-8 key was encoded");
 	json_decref(as_string);
 	json_decref(o);

@@ -23,3 +23,23 @@ load helpers
 	run readelf -d "$BUILD/lib/libshmrpc.so"
 	[[ "$output" == *"Library soname: [libshmrpc.so.0]"* ]]
 }
+
+@test "every global symbol of libshmrpc.a starts with shmrpc_ (public) or shmrpc__ (internal)" {
+	# A program with its own registry_find() or arena_alloc() must link
+	# against the static library: nothing outside our namespace.
+	nm -A "$BUILD/lib/libshmrpc.a" |
+	    awk 'NF == 3 && $2 ~ /^[A-TV-Z]$/ {print $3}' | sort -u \
+	    >"$BATS_TEST_TMPDIR/globals"
+	[ -s "$BATS_TEST_TMPDIR/globals" ]
+	run grep -v '^shmrpc_' "$BATS_TEST_TMPDIR/globals"
+	echo "$output"
+	[ -z "$output" ]
+	# Internal helpers do not look public: every shmrpc_ symbol that is
+	# not declared in shmrpc.h is shmrpc__.
+	grep -v '#define SHMRPC_API' "$ROOT/libshmrpc/include/shmrpc.h" | tr '\n' ' ' |
+	    grep -o 'SHMRPC_API [^;(]*(' | sed 's/($//; s/.*[ *]//' |
+	    sort >"$BATS_TEST_TMPDIR/declared"
+	run sh -c "grep -v '^shmrpc__' '$BATS_TEST_TMPDIR/globals' | comm -23 - '$BATS_TEST_TMPDIR/declared'"
+	echo "$output"
+	[ -z "$output" ]
+}

@@ -20,7 +20,8 @@
 
 #include <shmrpc.h>
 
-#include "transport/transport.h" /* transport_request_area(): the in-place slot */
+/* shmrpc__transport_request_area(): the in-place slot */
+#include "transport/transport.h"
 
 /* Requests the server parses in different ways: the envelope fast path,
    the general path (escapes, a key order of its own), a bytes request. */
@@ -138,7 +139,7 @@ int main(int argc, char **argv)
 		errx(1, "pthread_create");
 
 	for (unsigned i = 0; now_ms() < until; i = (i + 1) % 3) {
-		rc = transport_request_area(t, &area, &cap);
+		rc = shmrpc__transport_request_area(t, &area, &cap);
 		if (rc < 0)
 			errx(1, "request area: %s", shmrpc_strerror(rc));
 		s.area = area;

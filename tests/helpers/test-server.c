@@ -17,12 +17,12 @@
 
 #include <shmrpc.h>
 
-#include "registry/registry.h" /* registry_test_midwrite_hook() */
+#include "registry/registry.h" /* shmrpc__registry_test_midwrite_hook() */
 
 /* SHMRPC_TEST_REGISTRY_STALL=N: sleep N seconds half way through writing
  * the registry, holding its lock (070-registry kills us there).  The hook
  * exists only in test programs. */
-void registry_test_midwrite_hook(void)
+void shmrpc__registry_test_midwrite_hook(void)
 {
 	const char *s = getenv("SHMRPC_TEST_REGISTRY_STALL");
 

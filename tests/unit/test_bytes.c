@@ -406,7 +406,7 @@ static void check_request(const char *text, int want_rc, const char *method)
 {
 	struct request_view rq;
 	char why[256];
-	int rc = envelope_decode_request(text, strlen(text), &rq, why,
+	int rc = shmrpc__envelope_decode_request(text, strlen(text), &rq, why,
 	    sizeof(why));
 	json_t *ref = json_loads(text, JSON_ALLOW_NUL, NULL);
 
@@ -419,7 +419,7 @@ static void check_request(const char *text, int want_rc, const char *method)
 		    json_object_get(ref, "request_id")));
 	}
 	json_decref(ref);
-	request_view_release(&rq);
+	shmrpc__request_view_release(&rq);
 }
 
 static void test_envelope_fast_paths(void **state)
@@ -431,14 +431,16 @@ static void test_envelope_fast_paths(void **state)
 	struct response_view rv;
 
 	(void)state;
-	assert_int_equal(envelope_encode_request(buf, sizeof(buf), &len,
-	    "00ff-7", "add", params), 0);
+	assert_int_equal(shmrpc__envelope_encode_request(buf, sizeof(buf), &len,
+			     "00ff-7", "add", params),
+	    0);
 	buf[len] = '\0';
 	assert_string_equal(buf, "{\"request_id\":\"00ff-7\",\"method\":"
 	    "\"add\",\"params\":{\"a\":1,\"b\":\"x\\\"y\",\"c\":[0.5,null]}}");
 	check_request(buf, 0, "add");
-	assert_int_equal(envelope_encode_request(buf, 10, &len, "1", "add",
-	    params), SHMRPC_ETOOBIG);
+	assert_int_equal(shmrpc__envelope_encode_request(buf, 10, &len, "1",
+			     "add", params),
+	    SHMRPC_ETOOBIG);
 	/* escapes, spaces, duplicate keys, trailing junk: general path */
 	check_request("{\"request_id\":\"i\",\"method\":\"a\\u0064d\","
 	    "\"params\":{}}", 0, "add");
@@ -455,30 +457,37 @@ static void test_envelope_fast_paths(void **state)
 
 	/* responses */
 	json_t *res = json_pack("[i, s]", 3, "r"), *rid = json_string("id-1");
-	assert_int_equal(envelope_encode_response(buf, sizeof(buf), &len,
-	    rid, res, NULL), 0);
+	assert_int_equal(shmrpc__envelope_encode_response(buf, sizeof(buf),
+			     &len, rid, res, NULL),
+	    0);
 	json_decref(rid);
 	json_decref(res);
-	assert_int_equal(envelope_decode_response(buf, len, "id-1", &rv), 0);
+	assert_int_equal(shmrpc__envelope_decode_response(buf, len, "id-1",
+			     &rv),
+	    0);
 	assert_string_equal(rv.id, "id-1");
 	assert_null(rv.error);
 	assert_int_equal(json_array_size(rv.result), 2);
-	response_view_release(&rv);
+	shmrpc__response_view_release(&rv);
 	/* another id: general path, id as sent */
-	assert_int_equal(envelope_decode_response(buf, len, "id-2", &rv), 0);
+	assert_int_equal(shmrpc__envelope_decode_response(buf, len, "id-2",
+			     &rv),
+	    0);
 	assert_string_equal(rv.id, "id-1");
-	response_view_release(&rv);
+	shmrpc__response_view_release(&rv);
 	const char *t = "{\"request_id\":\"id-1\",\"result\":1,\"result\":2,"
 	    "\"error\":null}";
-	assert_int_equal(envelope_decode_response(t, strlen(t), "id-1", &rv),
+	assert_int_equal(shmrpc__envelope_decode_response(t, strlen(t), "id-1",
+			     &rv),
 	    0);
 	assert_int_equal(json_integer_value(rv.result), 2);
-	response_view_release(&rv);
+	shmrpc__response_view_release(&rv);
 	t = "{\"request_id\":\"id-1\",\"result\":null,\"error\":\"E: x\"}";
-	assert_int_equal(envelope_decode_response(t, strlen(t), "id-1", &rv),
+	assert_int_equal(shmrpc__envelope_decode_response(t, strlen(t), "id-1",
+			     &rv),
 	    0);
 	assert_string_equal(rv.error, "E: x");
-	response_view_release(&rv);
+	shmrpc__response_view_release(&rv);
 	json_decref(params);
 }
 

@@ -98,32 +98,41 @@ static void test_envelope_round_trip(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(envelope_encode_request(buf, sizeof(buf), &len, "id-1", "add",
-	    params), 0);
-	assert_int_equal(envelope_decode_request(buf, len, &rq, why,
-	    sizeof(why)), 0);
+	assert_int_equal(shmrpc__envelope_encode_request(buf, sizeof(buf), &len,
+			     "id-1", "add", params),
+	    0);
+	assert_int_equal(shmrpc__envelope_decode_request(buf, len, &rq, why,
+			     sizeof(why)),
+	    0);
 	assert_string_equal(rq.method, "add");
 	assert_string_equal(json_string_value(rq.id), "id-1");
 	assert_true(json_equal((json_t *)rq.params, params));
-	request_view_release(&rq);
+	shmrpc__request_view_release(&rq);
 
-	assert_int_equal(envelope_encode_response(buf, sizeof(buf), &len, id, params,
-	    NULL), 0);
-	assert_int_equal(envelope_decode_response(buf, len, "id-1", &rv), 0);
+	assert_int_equal(shmrpc__envelope_encode_response(buf, sizeof(buf),
+			     &len, id, params, NULL),
+	    0);
+	assert_int_equal(shmrpc__envelope_decode_response(buf, len, "id-1",
+			     &rv),
+	    0);
 	assert_string_equal(rv.id, "id-1");
 	assert_null(rv.error);
 	assert_true(json_equal(rv.result, params));
-	response_view_release(&rv);
+	shmrpc__response_view_release(&rv);
 
-	assert_int_equal(envelope_encode_response(buf, sizeof(buf), &len, id, NULL,
-	    "ValueError: no"), 0);
-	assert_int_equal(envelope_decode_response(buf, len, "id-1", &rv), 0);
+	assert_int_equal(shmrpc__envelope_encode_response(buf, sizeof(buf),
+			     &len, id, NULL, "ValueError: no"),
+	    0);
+	assert_int_equal(shmrpc__envelope_decode_response(buf, len, "id-1",
+			     &rv),
+	    0);
 	assert_string_equal(rv.error, "ValueError: no");
-	response_view_release(&rv);
+	shmrpc__response_view_release(&rv);
 
 	/* Too big for the limit: refused, not truncated. */
-	assert_int_equal(envelope_encode_request(buf, 20, &len, "id-1", "add",
-	    params), SHMRPC_ETOOBIG);
+	assert_int_equal(shmrpc__envelope_encode_request(buf, 20, &len, "id-1",
+			     "add", params),
+	    SHMRPC_ETOOBIG);
 	json_decref(params);
 	json_decref(id);
 }
@@ -148,18 +157,18 @@ static void test_envelope_rejects(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_requests) / sizeof(*bad_requests);
 	    i++) {
-		int rc = envelope_decode_request(bad_requests[i],
+		int rc = shmrpc__envelope_decode_request(bad_requests[i],
 		    strlen(bad_requests[i]), &rq, why, sizeof(why));
 		assert_true(rc == SHMRPC_ESERIAL || rc == SHMRPC_EPROTO);
 		assert_true(why[0] != '\0');
-		request_view_release(&rq);
+		shmrpc__request_view_release(&rq);
 	}
 	for (size_t i = 0; i < sizeof(bad_responses) / sizeof(*bad_responses);
 	    i++) {
-		int rc = envelope_decode_response(bad_responses[i],
+		int rc = shmrpc__envelope_decode_response(bad_responses[i],
 		    strlen(bad_responses[i]), "x", &rv);
 		assert_true(rc == SHMRPC_ESERIAL || rc == SHMRPC_EPROTO);
-		response_view_release(&rv);
+		shmrpc__response_view_release(&rv);
 	}
 }
 

@@ -157,8 +157,10 @@ static void srv_stop(struct srv *sv)
 
 static void test_names(void **state)
 {
-	const struct transport_ops *fx = transport_ops_for(SHMRPC_TRANSPORT_FUTEX);
-	const struct transport_ops *px = transport_ops_for(SHMRPC_TRANSPORT_POSIX);
+	const struct transport_ops *fx = shmrpc__transport_ops_for(
+	    SHMRPC_TRANSPORT_FUTEX);
+	const struct transport_ops *px = shmrpc__transport_ops_for(
+	    SHMRPC_TRANSPORT_POSIX);
 	char fn[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
 	char pn[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
 	char longname[SHMRPC_NAME_MAX + 1];
@@ -201,9 +203,9 @@ static void test_default_is_futex(void **state)
 	assert_int_equal(shmrpc_transport_create(&t, ch, NULL), 0);
 	assert_int_equal(shmrpc_transport_kind_of(t), SHMRPC_TRANSPORT_FUTEX);
 	fname_of(fn, sizeof(fn), ch);
-	assert_true(shmobj_exists(fn));
+	assert_true(shmrpc__shmobj_exists(fn));
 	shmrpc_transport_close(t);
-	assert_false(shmobj_exists(fn));
+	assert_false(shmrpc__shmobj_exists(fn));
 	if (saved != NULL) {
 		setenv("SHMRPC_TRANSPORT", saved, 1);
 		free(saved);
@@ -386,7 +388,7 @@ static void test_client_died_while_posting(void **state)
 		shmrpc_transport *cc;
 		struct shm_map m;
 		if (shmrpc_transport_open(&cc, ch, &o) < 0 ||
-		    shmobj_open(fn, 0, 0, &m) < 0)
+		    shmrpc__shmobj_open(fn, 0, 0, &m) < 0)
 			_exit(1);
 		struct futex_header *h = m.addr;
 		struct futex_slot *sl = (struct futex_slot *)
@@ -424,14 +426,15 @@ static void expect_version_error(const char *ch, const struct futex_header *h,
 	shmrpc_channel_stats st;
 
 	fname_of(fn, sizeof(fn), ch);
-	assert_int_equal(shmobj_create(fn, size, h,
-			     size < sizeof(*h) ? size : sizeof(*h), &m), 0);
-	shmobj_close(&m);
+	assert_int_equal(shmrpc__shmobj_create(fn, size, h,
+			     size < sizeof(*h) ? size : sizeof(*h), &m),
+	    0);
+	shmrpc__shmobj_close(&m);
 	futex_opts(&o);
 	assert_int_equal(shmrpc_transport_open(&c, ch, &o), SHMRPC_EVERSION);
 	assert_null(c);
 	assert_int_equal(shmrpc_stats_channel(ch, &st), SHMRPC_EVERSION);
-	assert_int_equal(shmobj_unlink(fn), 0);
+	assert_int_equal(shmrpc__shmobj_unlink(fn), 0);
 }
 
 static void test_version_mismatch(void **state)
@@ -453,10 +456,11 @@ static void test_version_mismatch(void **state)
 	assert_int_equal(shmrpc_transport_create(&srv, ch, &o), 0);
 	{
 		struct shm_map m;
-		assert_int_equal(shmobj_open_readonly(fn, FUTEX_HEADER_SIZE,
-				     FUTEX_HEADER_SIZE, &m), 0);
+		assert_int_equal(shmrpc__shmobj_open_readonly(fn,
+				     FUTEX_HEADER_SIZE, FUTEX_HEADER_SIZE, &m),
+		    0);
 		memcpy(good, m.addr, FUTEX_HEADER_SIZE);
-		shmobj_close(&m);
+		shmrpc__shmobj_close(&m);
 	}
 	/* A client may ask for smaller buffers, not for bigger ones. */
 	o.buffer_size = 512;
@@ -904,7 +908,7 @@ static int remove_leftovers(void **state)
 		if (strstr(e->d_name, prefix) == NULL)
 			continue;
 		fprintf(stderr, "left in /dev/shm: %s\n", e->d_name);
-		shmobj_unlink(e->d_name);
+		shmrpc__shmobj_unlink(e->d_name);
 		left++;
 	}
 	closedir(d);

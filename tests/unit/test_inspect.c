@@ -249,7 +249,7 @@ static void test_live(void **state)
 	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
 	assert_int_equal(c->owner_pid, getpid());
 	assert_int_equal(c->owner_alive, 1);
-	assert_int_equal(c->owner_start, proc_self_start_time());
+	assert_int_equal(c->owner_start, shmrpc__proc_self_start_time());
 	assert_int_equal(c->owner_uid, geteuid());
 	assert_string_equal(c->transport_name, "posix");
 	assert_int_equal(c->transport, SHMRPC_TRANSPORT_POSIX);
@@ -389,7 +389,7 @@ static void put_entry(const char *name, pid_t pid, uint64_t start)
 	memset(&e, 0, sizeof(e));
 	snprintf(e.name, sizeof(e.name), "%s", name);
 	snprintf(e.transport, sizeof(e.transport), "posix");
-	e.nobjects = transport_posix_ops.object_names(name, e.objects,
+	e.nobjects = shmrpc__transport_posix_ops.object_names(name, e.objects,
 	    TRANSPORT_MAX_OBJECTS);
 	e.buffer_size = 4096;
 	e.slots = 1;
@@ -398,10 +398,12 @@ static void put_entry(const char *name, pid_t pid, uint64_t start)
 	e.start = start;
 	e.uid = geteuid();
 	snprintf(e.comm, sizeof(e.comm), "owner");
-	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
-	assert_int_equal(registry_put(&r, &e), 0);
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
+			     shmrpc__inspect_rebuild),
+	    0);
+	assert_int_equal(shmrpc__registry_put(&r, &e), 0);
+	assert_int_equal(shmrpc__registry_commit(&r), 0);
+	shmrpc__registry_unlock(&r);
 }
 
 static void test_pid_reuse_is_stale(void **state)
@@ -411,21 +413,21 @@ static void test_pid_reuse_is_stale(void **state)
 
 	(void)state;
 	/* Our pid, alive, but another start time: a reused pid. */
-	put_entry(chan, getpid(), proc_self_start_time() + 1);
+	put_entry(chan, getpid(), shmrpc__proc_self_start_time() + 1);
 	c = one_channel(&s, chan, -1);
 	assert_int_equal(c->state, SHMRPC_STATE_STALE);
 	assert_non_null(strstr(c->reason, "reused"));
 	shmrpc_inspection_free(s);
 
 	/* The same entry with the right start time is live. */
-	put_entry(chan, getpid(), proc_self_start_time());
+	put_entry(chan, getpid(), shmrpc__proc_self_start_time());
 	c = one_channel(&s, chan, -1);
 	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
 	shmrpc_inspection_free(s);
 
 	/* A live entry is never reaped; a stale one (no objects) goes. */
 	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
-	put_entry(chan, getpid(), proc_self_start_time() + 1);
+	put_entry(chan, getpid(), shmrpc__proc_self_start_time() + 1);
 	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
 }
 
@@ -441,8 +443,8 @@ static void test_owner_pid_shared_by_entries(void **state)
 	(void)state;
 	snprintf(a, sizeof(a), "%s_a", tag);
 	snprintf(b, sizeof(b), "%s_b", tag);
-	put_entry(a, getpid(), proc_self_start_time());
-	put_entry(b, getpid(), proc_self_start_time() + 1);
+	put_entry(a, getpid(), shmrpc__proc_self_start_time());
+	put_entry(b, getpid(), shmrpc__proc_self_start_time() + 1);
 	shmrpc_inspect_options_init(&io);
 	io.prefix = tag;
 	assert_int_equal(shmrpc_inspect(&s, &io), 0);
@@ -465,7 +467,7 @@ static void test_owner_pid_shared_by_entries(void **state)
 	shmrpc_inspection_free(s);
 	assert_int_equal(shmrpc_reap_channel(b, NULL, NULL), 0);
 	assert_int_equal(shmrpc_reap_channel(a, NULL, NULL), SHMRPC_EALIVE);
-	put_entry(a, getpid(), proc_self_start_time() + 1);
+	put_entry(a, getpid(), shmrpc__proc_self_start_time() + 1);
 	assert_int_equal(shmrpc_reap_channel(a, NULL, NULL), 0);
 }
 

@@ -61,11 +61,11 @@ static int sweep(void)
 	return left;
 }
 
-/* Seconds registry_test_midwrite_hook() stalls a registry writer (set in
-   a forked child that is then killed half way through a write). */
+/* Seconds shmrpc__registry_test_midwrite_hook() stalls a registry writer (set
+   in a forked child that is then killed half way through a write). */
 static unsigned midwrite_stall_seconds;
 
-void registry_test_midwrite_hook(void)
+void shmrpc__registry_test_midwrite_hook(void)
 {
 	if (midwrite_stall_seconds > 0)
 		sleep(midwrite_stall_seconds);
@@ -121,7 +121,7 @@ static void make_entry(struct reg_entry *e, const char *name, pid_t pid,
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->transport, sizeof(e->transport), "posix");
 	e->kind = SHMRPC_TRANSPORT_POSIX;
-	e->nobjects = transport_posix_ops.object_names(name, e->objects,
+	e->nobjects = shmrpc__transport_posix_ops.object_names(name, e->objects,
 	    TRANSPORT_MAX_OBJECTS);
 	e->buffer_size = 4096;
 	e->slots = 1;
@@ -143,22 +143,26 @@ static void test_round_trip(void **state)
 	pid_t clients[2] = { 11, 22 };
 
 	(void)state;
-	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
+			     shmrpc__inspect_rebuild),
+	    0);
 	for (int i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "%s_ch%d", tag, i);
 		make_entry(&e, name, 1000 + i, 5000 + (uint64_t)i);
-		assert_int_equal(registry_put(&r, &e), 0);
+		assert_int_equal(shmrpc__registry_put(&r, &e), 0);
 	}
 	/* Putting the same key again replaces, never duplicates. */
 	snprintf(name, sizeof(name), "%s_ch1", tag);
 	make_entry(&e, name, 4242, 77);
 	e.clients = clients;
 	e.nclients = 2;
-	assert_int_equal(registry_put(&r, &e), 0);
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
+	assert_int_equal(shmrpc__registry_put(&r, &e), 0);
+	assert_int_equal(shmrpc__registry_commit(&r), 0);
+	shmrpc__registry_unlock(&r);
 
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, NULL, 0,
+			     shmrpc__inspect_rebuild),
+	    0);
 	assert_int_equal(n, 3);
 	assert_int_equal(v[1].pid, 4242);
 	assert_int_equal(v[1].start, 77);
@@ -166,7 +170,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(v[1].clients[1], 22);
 	assert_string_equal(v[1].comm, "we \"quote\"");
 	assert_true(strncmp(v[1].objects[0], "srb_", 4) == 0);
-	reg_entries_free(v, n);
+	shmrpc__reg_entries_free(v, n);
 }
 
 static void test_round_trip_fields(void **state)
@@ -179,11 +183,15 @@ static void test_round_trip_fields(void **state)
 	(void)state;
 	snprintf(name, sizeof(name), "%s_f", tag);
 	make_entry(&e, name, 99, 123456789);
-	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
-	assert_int_equal(registry_put(&r, &e), 0);
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
+			     shmrpc__inspect_rebuild),
+	    0);
+	assert_int_equal(shmrpc__registry_put(&r, &e), 0);
+	assert_int_equal(shmrpc__registry_commit(&r), 0);
+	shmrpc__registry_unlock(&r);
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, NULL, 0,
+			     shmrpc__inspect_rebuild),
+	    0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, name);
 	assert_string_equal(v[0].transport, "posix");
@@ -193,7 +201,7 @@ static void test_round_trip_fields(void **state)
 	assert_int_equal(v[0].slots, 1);
 	assert_true(v[0].created > 1767225600.2 && v[0].created < 1767225600.3);
 	assert_int_equal(v[0].uid, geteuid());
-	reg_entries_free(v, n);
+	shmrpc__reg_entries_free(v, n);
 	/* The file is the documented JSON: jansson reads it whole. */
 	json_error_t jerr;
 	json_t *doc = json_load_file(reg_path, 0, &jerr);
@@ -218,17 +226,21 @@ static void test_empty_registry_removes_files(void **state)
 	snprintf(name, sizeof(name), "%s_x", tag);
 	snprintf(lock, sizeof(lock), "%s.lock", reg_path);
 	make_entry(&e, name, 5, 6);
-	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
-	assert_int_equal(registry_put(&r, &e), 0);
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
+			     shmrpc__inspect_rebuild),
+	    0);
+	assert_int_equal(shmrpc__registry_put(&r, &e), 0);
+	assert_int_equal(shmrpc__registry_commit(&r), 0);
+	shmrpc__registry_unlock(&r);
 	assert_int_equal(stat(reg_path, &st), 0);
 	assert_int_equal(stat(lock, &st), 0);
-	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
-	assert_true(registry_find(&r, name, "posix") == 0);
-	registry_remove_at(&r, 0);
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
+			     shmrpc__inspect_rebuild),
+	    0);
+	assert_true(shmrpc__registry_find(&r, name, "posix") == 0);
+	shmrpc__registry_remove_at(&r, 0);
+	assert_int_equal(shmrpc__registry_commit(&r), 0);
+	shmrpc__registry_unlock(&r);
 	assert_int_not_equal(stat(reg_path, &st), 0);
 	assert_int_not_equal(stat(lock, &st), 0);
 }
@@ -242,7 +254,8 @@ static void check_repaired(const char *content, const char *why)
 	size_t n;
 
 	write_file(reg_path, content);
-	assert_int_equal(registry_read(reg_path, &v, &n, warn, sizeof(warn), inspect_rebuild),
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, warn,
+			     sizeof(warn), shmrpc__inspect_rebuild),
 	    0);
 	/* Rebuilt: only channels some live process maps, which are none of
 	 * ours (other users of /dev/shm may have some), all marked. */
@@ -250,7 +263,7 @@ static void check_repaired(const char *content, const char *why)
 		assert_true(v[i].rebuilt);
 		assert_null(strstr(v[i].name, tag));
 	}
-	reg_entries_free(v, n);
+	shmrpc__reg_entries_free(v, n);
 	assert_non_null(strstr(warn, "set aside"));
 	if (why != NULL && strstr(warn, why) == NULL)
 		fail_msg("warning \"%s\" lacks \"%s\"", warn, why);
@@ -289,14 +302,16 @@ static void test_truncated_file(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(registry_lock(&r, reg_path, false, inspect_rebuild), 0);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
+			     shmrpc__inspect_rebuild),
+	    0);
 	for (int i = 0; i < 4; i++) {
 		snprintf(name, sizeof(name), "%s_t%d", tag, i);
 		make_entry(&e, name, 1000 + i, 1);
-		registry_put(&r, &e);
+		shmrpc__registry_put(&r, &e);
 	}
-	assert_int_equal(registry_commit(&r), 0);
-	registry_unlock(&r);
+	assert_int_equal(shmrpc__registry_commit(&r), 0);
+	shmrpc__registry_unlock(&r);
 	text = strdup(read_text(reg_path));
 	len = strlen(text);
 	text[len / 2] = '\0';
@@ -325,8 +340,10 @@ static void test_symlink_registry_refused(void **state)
 	write_file(target, "keep me\n");
 	assert_int_equal(symlink(target, reg_path), 0);
 	/* Never followed: set aside (renamed, the target untouched). */
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
-	reg_entries_free(v, n);
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, NULL, 0,
+			     shmrpc__inspect_rebuild),
+	    0);
+	shmrpc__reg_entries_free(v, n);
 	assert_string_equal(read_text(target), "keep me\n");
 	/* What is under the name now is ours: absent or rebuilt. */
 	assert_true(lstat(reg_path, &st) == -1 || S_ISREG(st.st_mode));
@@ -395,7 +412,9 @@ static void test_many_writers(void **state)
 
 	/* Every child holds its keeper and has closed its cycler 100
 	 * times: exactly the 64 keepers are registered, once each. */
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, NULL, 0,
+			     shmrpc__inspect_rebuild),
+	    0);
 	assert_int_equal(n, STRESS_PROCS);
 	for (int i = 0; i < STRESS_PROCS; i++) {
 		char keep[128];
@@ -405,7 +424,7 @@ static void test_many_writers(void **state)
 			found += strcmp(v[j].name, keep) == 0;
 		assert_int_equal(found, 1);
 	}
-	reg_entries_free(v, n);
+	shmrpc__reg_entries_free(v, n);
 
 	close(go[1]);
 	for (int i = 0; i < STRESS_PROCS; i++) {
@@ -458,10 +477,12 @@ static void test_writer_killed_mid_update(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 
 	/* The registry is intact and still usable. */
-	assert_int_equal(registry_read(reg_path, &v, &n, NULL, 0, inspect_rebuild), 0);
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, NULL, 0,
+			     shmrpc__inspect_rebuild),
+	    0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, other);
-	reg_entries_free(v, n);
+	shmrpc__reg_entries_free(v, n);
 	shmrpc_transport_close(t);
 	assert_null(read_text(reg_path));
 

@@ -151,7 +151,7 @@ static struct shared *start_scribbler(const char *doc, pid_t *child)
 	memcpy(sh->original, doc, sh->len);
 	memcpy(sh->buf, doc, sh->len);
 	/* intact, the document is valid: refusals below are the writer's */
-	json_t *whole = wire_json_decode(sh->buf, sh->len, NULL);
+	json_t *whole = shmrpc__wire_json_decode(sh->buf, sh->len, NULL);
 	assert_non_null(whole);
 	assert_true(value_ok(whole));
 	json_decref(whole);
@@ -228,7 +228,7 @@ static void race(const char *doc, const char *what,
 static enum outcome decode_wire_json(const char *buf, size_t len)
 {
 	json_error_t err;
-	json_t *v = wire_json_decode(buf, len, &err);
+	json_t *v = shmrpc__wire_json_decode(buf, len, &err);
 	enum outcome o = v == NULL ? REFUSED : value_ok(v) ? ACCEPTED : BROKEN;
 
 	json_decref(v);
@@ -243,13 +243,14 @@ static enum outcome decode_request(const char *buf, size_t len)
 	char why[256];
 	enum outcome o = REFUSED;
 
-	if (envelope_decode_request(buf, len, &rq, why, sizeof why) == 0)
+	if (shmrpc__envelope_decode_request(buf, len, &rq, why, sizeof why) ==
+	    0)
 		o = text_ok(rq.method, strlen(rq.method)) &&
 			(rq.id == NULL || value_ok(rq.id)) &&
 			json_is_object(rq.params) && value_ok(rq.params)
 		    ? ACCEPTED
 		    : BROKEN;
-	request_view_release(&rq);
+	shmrpc__request_view_release(&rq);
 	return o;
 }
 
@@ -259,12 +260,12 @@ static enum outcome decode_response(const char *buf, size_t len)
 	struct response_view rs;
 	enum outcome o = REFUSED;
 
-	if (envelope_decode_response(buf, len, "7f3a-41", &rs) == 0)
+	if (shmrpc__envelope_decode_response(buf, len, "7f3a-41", &rs) == 0)
 		o = (rs.result == NULL || value_ok(rs.result)) &&
 			(rs.error == NULL || text_ok(rs.error, rs.error_len))
 		    ? ACCEPTED
 		    : BROKEN;
-	response_view_release(&rs);
+	shmrpc__response_view_release(&rs);
 	return o;
 }
 

@@ -107,7 +107,7 @@ static bool check_decode(const char *buf, size_t len)
 	if (len != 0)
 		memcpy(copy, buf, len);
 
-	json_t *w = wire_json_decode(copy, len, &werr);
+	json_t *w = shmrpc__wire_json_decode(copy, len, &werr);
 	json_t *j = json_loadb(copy, len, WIRE_JSON_LOAD_FLAGS, &jerr);
 	if ((w == NULL) != (j == NULL))
 		fail_msg("accept/reject differs for '%s': "
@@ -122,7 +122,7 @@ static bool check_decode(const char *buf, size_t len)
 		assert_true(werr.position >= 0 && (size_t)werr.position <= len);
 	}
 	/* a NULL error pointer must give the same answer */
-	json_t *w2 = wire_json_decode(copy, len, NULL);
+	json_t *w2 = shmrpc__wire_json_decode(copy, len, NULL);
 	assert_true((w2 == NULL) == (w == NULL));
 	json_decref(w2);
 	const bool accepted = w != NULL;
@@ -189,7 +189,7 @@ static bool has_nul_key(const json_t *v)
 static size_t check_encode(const json_t *v)
 {
 	const size_t need = json_dumpb(v, NULL, 0, WIRE_JSON_DUMP_FLAGS);
-	const size_t wneed = wire_json_encode(v, NULL, 0);
+	const size_t wneed = shmrpc__wire_json_encode(v, NULL, 0);
 	if (need != wneed)
 		fail_msg("encoded size differs: wire_json %zu, jansson %zu",
 		    wneed, need);
@@ -199,7 +199,7 @@ static size_t check_encode(const json_t *v)
 	char *expected = jansson_text(v, &(size_t){ 0 });
 	char *got = xmalloc(need + GUARD_BYTES);
 	memset(got, GUARD_VALUE, need + GUARD_BYTES);
-	assert_int_equal(wire_json_encode(v, got, need), need);
+	assert_int_equal(shmrpc__wire_json_encode(v, got, need), need);
 	if (memcmp(got, expected, need) != 0)
 		fail_msg("encoded text differs: wire_json '%s'",
 		    excerpt(got, need));
@@ -550,8 +550,9 @@ static void test_decode_numbers(void **state)
 		expect_reject(rejected[i]);
 
 	/* integer vs real typing and the exact values */
-	json_t *v = wire_json_decode("[-0, -0.0, 9223372036854775807, 1.0]", 36,
-	    NULL);
+	json_t *v =
+	    shmrpc__wire_json_decode("[-0, -0.0, 9223372036854775807, 1.0]", 36,
+		NULL);
 	assert_non_null(v);
 	assert_true(json_is_integer(json_array_get(v, 0)));
 	assert_int_equal(json_integer_value(json_array_get(v, 0)), 0);
@@ -660,7 +661,8 @@ static void test_decode_duplicates_and_order(void **state)
 	expect_accept("{\"z\":1,\"y\":2,\"x\":3,\"w\":4,\"v\":5,\"u\":6,"
 	    "\"t\":7,\"s\":8,\"r\":9}");
 
-	json_t *v = wire_json_decode("{\"b\":1,\"a\":2,\"b\":3}", 19, NULL);
+	json_t *v = shmrpc__wire_json_decode("{\"b\":1,\"a\":2,\"b\":3}", 19,
+	    NULL);
 	assert_non_null(v);
 	assert_int_equal(json_object_size(v), 2);
 	assert_int_equal(json_integer_value(json_object_get(v, "b")), 3);
@@ -747,28 +749,28 @@ static void test_decode_errors(void **state)
 {
 	(void)state;
 	json_error_t err;
-	assert_null(wire_json_decode(NULL, 0, &err));
+	assert_null(shmrpc__wire_json_decode(NULL, 0, &err));
 	assert_null(json_loadb(NULL, 0, WIRE_JSON_LOAD_FLAGS, NULL));
 	assert_true(err.text[0] != '\0');
 
-	assert_null(wire_json_decode("[1,\n2,\n x]", 10, &err));
+	assert_null(shmrpc__wire_json_decode("[1,\n2,\n x]", 10, &err));
 	assert_int_equal(err.line, 3);
 	assert_int_equal(err.position, 8);
 	assert_int_equal(json_error_code(&err), json_error_invalid_syntax);
 	assert_string_equal(err.source, "<buffer>");
 
-	assert_null(wire_json_decode("99999999999999999999", 20, &err));
+	assert_null(shmrpc__wire_json_decode("99999999999999999999", 20, &err));
 	assert_int_equal(json_error_code(&err), json_error_numeric_overflow);
-	assert_null(wire_json_decode("\"\xC0\x80\"", 4, &err));
+	assert_null(shmrpc__wire_json_decode("\"\xC0\x80\"", 4, &err));
 	assert_int_equal(json_error_code(&err), json_error_invalid_utf8);
 	assert_int_equal(err.position, 1);
-	assert_null(wire_json_decode("{\"\\u0000\":1}", 12, &err));
+	assert_null(shmrpc__wire_json_decode("{\"\\u0000\":1}", 12, &err));
 	assert_int_equal(json_error_code(&err), json_error_null_byte_in_key);
-	assert_null(wire_json_decode("1 2", 3, &err));
+	assert_null(shmrpc__wire_json_decode("1 2", 3, &err));
 	assert_int_equal(json_error_code(&err),
 	    json_error_end_of_input_expected);
 
-	json_t *v = wire_json_decode("[1]", 3, &err);
+	json_t *v = shmrpc__wire_json_decode("[1]", 3, &err);
 	assert_non_null(v);
 	assert_int_equal(err.position, 3);
 	json_decref(v);
@@ -831,7 +833,7 @@ static void test_encode_scalars(void **state)
 		assert_true(check_encode(v) > 0);
 		json_decref(v);
 	}
-	assert_int_equal(wire_json_encode(NULL, NULL, 0), 0);
+	assert_int_equal(shmrpc__wire_json_encode(NULL, NULL, 0), 0);
 	assert_int_equal(json_dumpb(NULL, NULL, 0, WIRE_JSON_DUMP_FLAGS), 0);
 }
 
@@ -944,8 +946,8 @@ static void test_encode_small_capacity(void **state)
 		for (size_t cap = 0; cap <= need + 2; cap++) {
 			unsigned char *buf = xmalloc(cap + GUARD_BYTES);
 			memset(buf, GUARD_VALUE, cap + GUARD_BYTES);
-			const size_t got =
-			    wire_json_encode(docs[d], (char *)buf, cap);
+			const size_t got = shmrpc__wire_json_encode(docs[d],
+			    (char *)buf, cap);
 
 			assert_int_equal(got, need);
 			for (size_t i = cap; i < cap + GUARD_BYTES; i++)
@@ -959,7 +961,7 @@ static void test_encode_small_capacity(void **state)
 		free(expected);
 		json_decref(docs[d]);
 	}
-	assert_int_equal(wire_json_encode(json_true(), NULL, 0), 4);
+	assert_int_equal(shmrpc__wire_json_encode(json_true(), NULL, 0), 4);
 }
 
 static json_t *nest_arrays(size_t depth, json_t *innermost)
@@ -1012,7 +1014,7 @@ static void test_deliberate_differences(void **state)
 	const size_t max = WIRE_JSON_MAX_DEPTH;
 	/* 1. deeper than the decoders accept: jansson prints it, we refuse */
 	json_t *v = nest_arrays(max, json_integer(7));
-	assert_int_equal(wire_json_encode(v, NULL, 0), 0);
+	assert_int_equal(shmrpc__wire_json_encode(v, NULL, 0), 0);
 	assert_true(json_dumpb(v, NULL, 0, WIRE_JSON_DUMP_FLAGS) > 0);
 	size_t len;
 	char *text = jansson_text(v, &len);
@@ -1020,13 +1022,13 @@ static void test_deliberate_differences(void **state)
 	free(text);
 	json_decref(v);
 	v = nest_arrays(max + 1, NULL);
-	assert_int_equal(wire_json_encode(v, NULL, 0), 0);
+	assert_int_equal(shmrpc__wire_json_encode(v, NULL, 0), 0);
 	json_decref(v);
 
 	/* 2. a key that is not UTF-8: jansson emits malformed text */
 	json_t *o = json_object();
 	json_object_setn_new_nocheck(o, "a\xFF", 2, json_integer(1));
-	assert_int_equal(wire_json_encode(o, NULL, 0), 0);
+	assert_int_equal(shmrpc__wire_json_encode(o, NULL, 0), 0);
 	text = jansson_text(o, &len);
 	assert_non_null(text);
 	assert_null(json_loadb(text, len, WIRE_JSON_LOAD_FLAGS, NULL));
@@ -1057,7 +1059,8 @@ static void test_locale_independence(void **state)
 	/* reference: the C locale, where check_encode() compared with jansson
 	 */
 	const size_t c_len = check_encode(reals);
-	assert_int_equal(wire_json_encode(reals, c_text, sizeof c_text), c_len);
+	assert_int_equal(shmrpc__wire_json_encode(reals, c_text, sizeof c_text),
+	    c_len);
 	const char *const reals_text = c_text;
 
 	const char *old = setlocale(LC_NUMERIC, NULL);
@@ -1067,8 +1070,10 @@ static void test_locale_independence(void **state)
 		if (setlocale(LC_NUMERIC, locales[i].name) == NULL)
 			continue;
 		tried++;
-		const size_t len = wire_json_encode(reals, text, sizeof text);
-		json_t *back = wire_json_decode(reals_text, c_len, NULL);
+		const size_t len = shmrpc__wire_json_encode(reals, text,
+		    sizeof text);
+		json_t *back = shmrpc__wire_json_decode(reals_text, c_len,
+		    NULL);
 		size_t jansson_len = 0;
 		char jansson_buf[128];
 		json_t *jansson_back = NULL;
@@ -1276,7 +1281,7 @@ static void test_random_documents(void **state)
 		}
 		const size_t cap = len + 16;
 		char *text = xmalloc(cap);
-		assert_int_equal(wire_json_encode(v, text, cap), len);
+		assert_int_equal(shmrpc__wire_json_encode(v, text, cap), len);
 		check_decode(text, len);
 		/* pretty-printed variant: whitespace everywhere */
 		char *pretty = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(1));

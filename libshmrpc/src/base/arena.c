@@ -16,7 +16,7 @@ struct arena_block {
 	max_align_t data[];
 };
 
-void *arena_alloc(struct arena *a, size_t n)
+void *shmrpc__arena_alloc(struct arena *a, size_t n)
 {
 	struct arena_block *b = a->head;
 	size_t need = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
@@ -39,17 +39,17 @@ void *arena_alloc(struct arena *a, size_t n)
 	return p;
 }
 
-char *arena_strdup(struct arena *a, const char *s)
+char *shmrpc__arena_strdup(struct arena *a, const char *s)
 {
 	size_t n = strlen(s) + 1;
-	char *p = arena_alloc(a, n);
+	char *p = shmrpc__arena_alloc(a, n);
 
 	if (p != NULL)
 		memcpy(p, s, n);
 	return p;
 }
 
-void arena_free(struct arena *a)
+void shmrpc__arena_free(struct arena *a)
 {
 	while (a->head != NULL) {
 		struct arena_block *next = a->head->next;

@@ -14,14 +14,14 @@ struct arena {
 	struct arena_block *head; /* NULL: empty (a zeroed arena is valid) */
 };
 
-/* n zeroed bytes aligned for any type, valid until arena_free(); NULL
+/* n zeroed bytes aligned for any type, valid until shmrpc__arena_free(); NULL
  * when out of memory. */
-void *arena_alloc(struct arena *a, size_t n);
+void *shmrpc__arena_alloc(struct arena *a, size_t n);
 
 /* A copy of s in the arena, or NULL. */
-char *arena_strdup(struct arena *a, const char *s);
+char *shmrpc__arena_strdup(struct arena *a, const char *s);
 
 /* Free every allocation at once; the arena is empty again. */
-void arena_free(struct arena *a);
+void shmrpc__arena_free(struct arena *a);
 
 #endif

@@ -25,16 +25,16 @@
 #endif
 
 /* Log through the installed sink (log.c).  Cheap when the level is off. */
-extern volatile int shmrpc_log_level_now;
-void shmrpc_log_emit(shmrpc_log_level level, const char *fmt, ...)
+extern volatile int shmrpc__log_level_now;
+void shmrpc__log_emit(shmrpc_log_level level, const char *fmt, ...)
     SHMRPC_PRINTF(2, 3);
-void shmrpc_log_init_once(void);
+void shmrpc__log_init_once(void);
 
-#define LOG_AT(level, ...)                                                   \
-	do {                                                                 \
-		shmrpc_log_init_once();                                      \
-		if ((int)(level) <= shmrpc_log_level_now)                    \
-			shmrpc_log_emit((level), __VA_ARGS__);               \
+#define LOG_AT(level, ...)                                                     \
+	do {                                                                   \
+		shmrpc__log_init_once();                                       \
+		if ((int)(level) <= shmrpc__log_level_now)                     \
+			shmrpc__log_emit((level), __VA_ARGS__);                \
 	} while (0)
 #define log_error(...) LOG_AT(SHMRPC_LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) LOG_AT(SHMRPC_LOG_WARN, __VA_ARGS__)
@@ -42,19 +42,19 @@ void shmrpc_log_init_once(void);
 #define log_debug(...) LOG_AT(SHMRPC_LOG_DEBUG, __VA_ARGS__)
 
 /* Fill err (may be NULL) with code and a formatted text; returns code. */
-int shmrpc_error_set(shmrpc_error *err, int code, const char *fmt, ...)
+int shmrpc__error_set(shmrpc_error *err, int code, const char *fmt, ...)
     SHMRPC_PRINTF(3, 4);
 
 /* Whether the transport was chosen, by in->transport or SHMRPC_TRANSPORT
  * (in may be NULL). */
-bool options_transport_chosen(const shmrpc_options *in);
+bool shmrpc__options_transport_chosen(const shmrpc_options *in);
 
 /* Options with every "0 means default" resolved, for a server or client. */
-void options_resolve(shmrpc_options *out, const shmrpc_options *in,
+void shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
     bool server);
 
 /* The thread's detail text for shmrpc_last_error_text() (error.c). */
-void last_error_clear(void);
-void last_error_set(const char *fmt, ...) SHMRPC_PRINTF(1, 2);
+void shmrpc__last_error_clear(void);
+void shmrpc__last_error_set(const char *fmt, ...) SHMRPC_PRINTF(1, 2);
 
 #endif

@@ -49,7 +49,7 @@ SHMRPC_API const char *shmrpc_strerror(int err)
 	return "Unknown error";
 }
 
-int shmrpc_error_set(shmrpc_error *err, int code, const char *fmt, ...)
+int shmrpc__error_set(shmrpc_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -76,12 +76,12 @@ SHMRPC_API const char *shmrpc_last_error_text(void)
 	return last_error;
 }
 
-void last_error_clear(void)
+void shmrpc__last_error_clear(void)
 {
 	last_error[0] = '\0';
 }
 
-void last_error_set(const char *fmt, ...)
+void shmrpc__last_error_set(const char *fmt, ...)
 {
 	va_list ap;
 

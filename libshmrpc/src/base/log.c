@@ -25,7 +25,7 @@ static void default_sink(shmrpc_log_level level, const char *msg, void *arg)
 
 static shmrpc_log_fn sink = default_sink;
 static void *sink_arg;
-volatile int shmrpc_log_level_now = SHMRPC_LOG_NONE;
+volatile int shmrpc__log_level_now = SHMRPC_LOG_NONE;
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static bool level_set_by_caller;
 
@@ -37,10 +37,10 @@ static void read_env_level(void)
 		return;
 	for (size_t i = 1; i < ARRAY_LEN(level_names); i++)
 		if (strcmp(s, level_names[i]) == 0)
-			shmrpc_log_level_now = (int)i;
+			shmrpc__log_level_now = (int)i;
 }
 
-void shmrpc_log_init_once(void)
+void shmrpc__log_init_once(void)
 {
 	pthread_once(&env_once, read_env_level);
 }
@@ -48,11 +48,11 @@ void shmrpc_log_init_once(void)
 SHMRPC_API void shmrpc_set_log(shmrpc_log_fn fn, shmrpc_log_level level,
     void *arg)
 {
-	shmrpc_log_init_once();
+	shmrpc__log_init_once();
 	if (fn == NULL) {
 		sink = default_sink;
 		sink_arg = NULL;
-		shmrpc_log_level_now = SHMRPC_LOG_NONE;
+		shmrpc__log_level_now = SHMRPC_LOG_NONE;
 		level_set_by_caller = false;
 		read_env_level();
 		return;
@@ -60,10 +60,10 @@ SHMRPC_API void shmrpc_set_log(shmrpc_log_fn fn, shmrpc_log_level level,
 	sink = fn;
 	sink_arg = arg;
 	level_set_by_caller = true;
-	shmrpc_log_level_now = (int)level;
+	shmrpc__log_level_now = (int)level;
 }
 
-void shmrpc_log_emit(shmrpc_log_level level, const char *fmt, ...)
+void shmrpc__log_emit(shmrpc_log_level level, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;

@@ -69,7 +69,7 @@ static shmrpc_transport_kind default_transport(void)
 #endif
 }
 
-bool options_transport_chosen(const shmrpc_options *in)
+bool shmrpc__options_transport_chosen(const shmrpc_options *in)
 {
 	const char *env = getenv("SHMRPC_TRANSPORT");
 
@@ -77,7 +77,7 @@ bool options_transport_chosen(const shmrpc_options *in)
 	    (env != NULL && *env != '\0');
 }
 
-void options_resolve(shmrpc_options *out, const shmrpc_options *in,
+void shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
     bool server)
 {
 	if (in != NULL)

@@ -24,7 +24,7 @@
 
 /* ---- the registry entry of a channel we serve ------------------------------ */
 
-void channel_entry_for(struct reg_entry *e, const shmrpc_transport *t,
+void shmrpc__channel_entry_for(struct reg_entry *e, const shmrpc_transport *t,
     const shmrpc_options *opts)
 {
 	struct timespec now;
@@ -41,38 +41,40 @@ void channel_entry_for(struct reg_entry *e, const shmrpc_transport *t,
 	clock_gettime(CLOCK_REALTIME, &now);
 	e->created = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	e->pid = getpid();
-	e->start = proc_self_start_time();
+	e->start = shmrpc__proc_self_start_time();
 	e->uid = geteuid();
-	if (proc_comm(e->pid, e->comm, sizeof(e->comm)) < 0)
+	if (shmrpc__proc_comm(e->pid, e->comm, sizeof(e->comm)) < 0)
 		snprintf(e->comm, sizeof(e->comm), "?");
 }
 
-void channel_register(const shmrpc_transport *t, const shmrpc_options *opts)
+void shmrpc__channel_register(const shmrpc_transport *t,
+    const shmrpc_options *opts)
 {
 	char path[PATH_MAX];
 	struct registry r;
 	struct reg_entry e;
 	int rc;
 
-	channel_entry_for(&e, t, opts);
-	rc = registry_path(path, sizeof(path));
+	shmrpc__channel_entry_for(&e, t, opts);
+	rc = shmrpc__registry_path(path, sizeof(path));
 	if (rc == 0)
-		rc = registry_lock(&r, path, false, inspect_rebuild);
+		rc = shmrpc__registry_lock(&r, path, false,
+		    shmrpc__inspect_rebuild);
 	if (rc < 0) {
 		log_warn("channel %s: not registered: %s", t->name,
 		    shmrpc_strerror(rc));
 		return;
 	}
-	rc = registry_put(&r, &e);
+	rc = shmrpc__registry_put(&r, &e);
 	if (rc == 0)
-		rc = registry_commit(&r);
-	registry_unlock(&r);
+		rc = shmrpc__registry_commit(&r);
+	shmrpc__registry_unlock(&r);
 	if (rc < 0)
 		log_warn("channel %s: not registered in %s: %s", t->name, path,
 		    shmrpc_strerror(rc));
 }
 
-void channel_unregister(const char *name, shmrpc_transport_kind kind)
+void shmrpc__channel_unregister(const char *name, shmrpc_transport_kind kind)
 {
 	char path[PATH_MAX];
 	struct registry r;
@@ -80,25 +82,27 @@ void channel_unregister(const char *name, shmrpc_transport_kind kind)
 	ssize_t i;
 	int rc;
 
-	rc = registry_path(path, sizeof(path));
+	rc = shmrpc__registry_path(path, sizeof(path));
 	if (rc == 0)
-		rc = registry_lock(&r, path, false, inspect_rebuild);
+		rc = shmrpc__registry_lock(&r, path, false,
+		    shmrpc__inspect_rebuild);
 	if (rc < 0) {
 		log_warn("channel %s: cannot unregister: %s", name,
 		    shmrpc_strerror(rc));
 		return;
 	}
-	i = registry_find(&r, name, shmrpc_transport_name(kind));
-	if (i >= 0 && registry_get(&r, (size_t)i, &e) == 0) {
+	i = shmrpc__registry_find(&r, name, shmrpc_transport_name(kind));
+	if (i >= 0 && shmrpc__registry_get(&r, (size_t)i, &e) == 0) {
 		/* Only our own entry (or a guessed one): another process
 		 * may have taken the name over since. */
-		if ((e.pid == getpid() && e.start == proc_self_start_time()) ||
+		if ((e.pid == getpid() &&
+			e.start == shmrpc__proc_self_start_time()) ||
 		    e.rebuilt)
-			registry_remove_at(&r, (size_t)i);
-		reg_entry_clear(&e);
+			shmrpc__registry_remove_at(&r, (size_t)i);
+		shmrpc__reg_entry_clear(&e);
 	}
-	rc = registry_commit(&r);
-	registry_unlock(&r);
+	rc = shmrpc__registry_commit(&r);
+	shmrpc__registry_unlock(&r);
 	if (rc < 0)
 		log_warn("channel %s: cannot unregister: %s", name,
 		    shmrpc_strerror(rc));
@@ -111,23 +115,26 @@ static void describe_leftovers(const struct transport_ops *ops,
     const char *name)
 {
 	char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
-	int dir = shm_dirfd();
+	int dir = shmrpc__shm_dirfd();
 	int n = ops->object_names(name, names, TRANSPORT_MAX_OBJECTS);
 	struct stat st;
 
 	for (int i = 0; i < n && dir >= 0; i++) {
-		if (shmfile_stat_at(dir, names[i], &st) < 0)
+		if (shmrpc__shmfile_stat_at(dir, names[i], &st) < 0)
 			continue;
 		if (!S_ISREG(st.st_mode))
-			last_error_set("channel %s: /dev/shm/%s exists and "
-			    "is not a regular file", name, names[i]);
+			shmrpc__last_error_set("channel %s: /dev/shm/%s "
+			    "exists and is not a regular file", name,
+			    names[i]);
 		else
-			last_error_set("channel %s: /dev/shm/%s exists, "
-			    "owned by uid %lu, and is not ours to reclaim",
-			    name, names[i], (unsigned long)st.st_uid);
+			shmrpc__last_error_set("channel %s: /dev/shm/%s "
+			    "exists, owned by uid %lu, and is not ours to "
+			    "reclaim", name, names[i],
+			    (unsigned long)st.st_uid);
 		return;
 	}
-	last_error_set("channel %s is being created by another process", name);
+	shmrpc__last_error_set("channel %s is being created by another process",
+	    name);
 }
 
 /*
@@ -148,7 +155,7 @@ static int create_reclaiming(const struct transport_ops *ops,
 
 	rc = ops->create(out, name, opts);
 	if (rc == 0) {
-		channel_register(*out, opts);
+		shmrpc__channel_register(*out, opts);
 		return 0;
 	}
 	if (rc != SHMRPC_EINUSE)
@@ -156,47 +163,48 @@ static int create_reclaiming(const struct transport_ops *ops,
 
 	/* The name is taken.  Under the registry lock (so no other server
 	 * or cleaner races us), find out by whom. */
-	rc = registry_path(path, sizeof(path));
+	rc = shmrpc__registry_path(path, sizeof(path));
 	if (rc == 0)
-		rc = registry_lock(&r, path, false, inspect_rebuild);
+		rc = shmrpc__registry_lock(&r, path, false,
+		    shmrpc__inspect_rebuild);
 	if (rc < 0) {
-		last_error_set("channel %s exists, and registry %s cannot be "
-		    "read to tell whether it is stale: %s", name, path,
-		    shmrpc_strerror(rc));
+		shmrpc__last_error_set("channel %s exists, and registry %s "
+		    "cannot be read to tell whether it is stale: %s", name,
+		    path, shmrpc_strerror(rc));
 		return SHMRPC_EINUSE;
 	}
-	rc = reap_channel_locked(&r, name, opts->transport, &res);
+	rc = shmrpc__reap_channel_locked(&r, name, opts->transport, &res);
 	if (rc == 0) {
 		log_warn("channel %s: reclaimed what a dead server left: %s",
 		    name, res.text);
 	} else if (rc != SHMRPC_ENOCHANNEL) {
 		if (res.state == SHMRPC_STATE_LIVE ||
 		    res.state == SHMRPC_STATE_INUSE)
-			last_error_set("channel %s is in use: %s", name,
+			shmrpc__last_error_set("channel %s is in use: %s", name,
 			    res.text);
 		else
-			last_error_set("channel %s exists and was left alone: "
-			    "%s", name, res.text);
+			shmrpc__last_error_set("channel %s exists and was left "
+			    "alone: %s", name, res.text);
 		log_info("%s", shmrpc_last_error_text());
-		registry_commit(&r);
-		registry_unlock(&r);
+		shmrpc__registry_commit(&r);
+		shmrpc__registry_unlock(&r);
 		return SHMRPC_EINUSE;
 	}
 	rc = ops->create(out, name, opts);
 	if (rc == 0) {
-		channel_entry_for(&e, *out, opts);
-		rc = registry_put(&r, &e);
+		shmrpc__channel_entry_for(&e, *out, opts);
+		rc = shmrpc__registry_put(&r, &e);
 		if (rc == 0)
-			rc = registry_commit(&r);
+			rc = shmrpc__registry_commit(&r);
 		if (rc < 0)
 			log_warn("channel %s: not registered in %s: %s", name,
 			    path, shmrpc_strerror(rc));
 		rc = 0;
 	} else if (rc == SHMRPC_EINUSE) {
 		describe_leftovers(ops, name);
-		registry_commit(&r);
+		shmrpc__registry_commit(&r);
 	}
-	registry_unlock(&r);
+	shmrpc__registry_unlock(&r);
 	return rc;
 }
 
@@ -211,12 +219,13 @@ static bool registered_owner_dead(const char *name, shmrpc_transport_kind kind,
 	struct reg_entry e;
 	bool dead;
 
-	if (registry_path(path, sizeof(path)) < 0 ||
-	    registry_lookup(path, name, shmrpc_transport_name(kind), &e) < 0)
+	if (shmrpc__registry_path(path, sizeof(path)) < 0 ||
+	    shmrpc__registry_lookup(path, name, shmrpc_transport_name(kind),
+		&e) < 0)
 		return false;
-	dead = proc_liveness(e.pid, e.start) == PROC_DEAD;
+	dead = shmrpc__proc_liveness(e.pid, e.start) == PROC_DEAD;
 	*pid = e.pid;
-	reg_entry_clear(&e);
+	shmrpc__reg_entry_clear(&e);
 	return dead;
 }
 
@@ -250,8 +259,8 @@ static int open_checked(const struct transport_ops *ops,
 		}
 		/* Its server died: attaching would only keep a restarting
 		 * server from reclaiming the channel.  Wait for a new one. */
-		last_error_set("channel %s: its server (pid %ld) died; no new "
-		    "server yet", name, (long)pid);
+		shmrpc__last_error_set("channel %s: its server (pid %ld) died; "
+		    "no new server yet", name, (long)pid);
 		if (clock_now_ns() >= deadline)
 			return SHMRPC_ESERVERDEAD;
 		struct timespec ts = { 0, 10000000 };
@@ -268,7 +277,7 @@ static bool objects_exist(const struct transport_ops *ops, const char *name)
 	char fnames[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
 
 	return ops->object_names(name, fnames, TRANSPORT_MAX_OBJECTS) > 0 &&
-	    shmobj_exists(fnames[0]);
+	    shmrpc__shmobj_exists(fnames[0]);
 }
 
 /*
@@ -280,10 +289,10 @@ static bool objects_exist(const struct transport_ops *ops, const char *name)
  */
 static void detect_client_transport(const char *name, shmrpc_options *opts)
 {
-	const struct transport_ops *futex =
-	    transport_ops_for(SHMRPC_TRANSPORT_FUTEX);
-	const struct transport_ops *posix =
-	    transport_ops_for(SHMRPC_TRANSPORT_POSIX);
+	const struct transport_ops *futex = shmrpc__transport_ops_for(
+	    SHMRPC_TRANSPORT_FUTEX);
+	const struct transport_ops *posix = shmrpc__transport_ops_for(
+	    SHMRPC_TRANSPORT_POSIX);
 	int64_t deadline = opts->wait_for_server > 0
 	    ? deadline_after(opts->wait_for_server) : clock_now_ns();
 
@@ -320,20 +329,20 @@ static int open_common(shmrpc_transport **out, const char *name,
 	if (out == NULL)
 		return -EINVAL;
 	*out = NULL;
-	last_error_clear();
+	shmrpc__last_error_clear();
 	rc = shmrpc_name_check(name);
 	if (rc < 0)
 		return rc;
-	options_resolve(&opts, in, server);
+	shmrpc__options_resolve(&opts, in, server);
 #ifdef __linux__
-	if (!server && !options_transport_chosen(in))
+	if (!server && !shmrpc__options_transport_chosen(in))
 		detect_client_transport(name, &opts);
 #endif
 	if (opts.buffer_size != 0 &&
 	    (opts.buffer_size <= MSG_HEADER_SIZE ||
 		opts.buffer_size > (size_t)UINT32_MAX))
 		return -EINVAL;
-	ops = transport_ops_for(opts.transport);
+	ops = shmrpc__transport_ops_for(opts.transport);
 	if (ops == NULL)
 		return -EPROTONOSUPPORT;
 	return server ? create_reclaiming(ops, out, name, &opts)
@@ -366,7 +375,7 @@ SHMRPC_API void shmrpc_transport_close(shmrpc_transport *t)
 
 		memcpy(name, t->name, sizeof(name));
 		t->ops->close(t);
-		channel_unregister(name, kind);
+		shmrpc__channel_unregister(name, kind);
 		return;
 	}
 	t->ops->close(t);

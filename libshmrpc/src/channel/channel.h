@@ -20,7 +20,7 @@
 #include "transport/transport.h"
 
 /* Fill e for server channel t just created by this process. */
-void channel_entry_for(struct reg_entry *e, const shmrpc_transport *t,
+void shmrpc__channel_entry_for(struct reg_entry *e, const shmrpc_transport *t,
     const shmrpc_options *opts);
 
 /*
@@ -29,7 +29,8 @@ void channel_entry_for(struct reg_entry *e, const shmrpc_transport *t,
  * unregistered channel shows as in use while we map it and is never
  * reaped.
  */
-void channel_register(const shmrpc_transport *t, const shmrpc_options *opts);
-void channel_unregister(const char *name, shmrpc_transport_kind kind);
+void shmrpc__channel_register(const shmrpc_transport *t,
+    const shmrpc_options *opts);
+void shmrpc__channel_unregister(const char *name, shmrpc_transport_kind kind);
 
 #endif

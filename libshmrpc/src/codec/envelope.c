@@ -45,7 +45,7 @@ static bool put_string(struct out *o, const char *s, size_t n)
 {
 	size_t cap;
 	char *at = room(o, &cap);
-	size_t need = wire_json_encode_string(s, n, at, cap);
+	size_t need = shmrpc__wire_json_encode_string(s, n, at, cap);
 
 	if (need == 0)
 		return false;
@@ -57,7 +57,7 @@ static bool put_value(struct out *o, const json_t *v)
 {
 	size_t cap;
 	char *at = room(o, &cap);
-	size_t need = wire_json_encode(v, at, cap);
+	size_t need = shmrpc__wire_json_encode(v, at, cap);
 
 	if (need == 0)
 		return false;
@@ -73,7 +73,7 @@ static int finish(const struct out *o, size_t *len)
 	return 0;
 }
 
-int envelope_encode_request(char *buf, size_t cap, size_t *len,
+int shmrpc__envelope_encode_request(char *buf, size_t cap, size_t *len,
     const char *id, const char *method, const json_t *params)
 {
 	struct out o = { buf, buf == NULL ? 0 : cap, 0 };
@@ -91,7 +91,7 @@ int envelope_encode_request(char *buf, size_t cap, size_t *len,
 	return finish(&o, len);
 }
 
-int envelope_encode_response(char *buf, size_t cap, size_t *len,
+int shmrpc__envelope_encode_response(char *buf, size_t cap, size_t *len,
     const json_t *id, const json_t *result, const char *error)
 {
 	static const char not_utf8[] = "RPCError: error text is not UTF-8";
@@ -117,7 +117,7 @@ int envelope_encode_response(char *buf, size_t cap, size_t *len,
 	return finish(&o, len);
 }
 
-void request_view_release(struct request_view *v)
+void shmrpc__request_view_release(struct request_view *v)
 {
 	json_decref(v->root);
 	json_decref(v->own_id);
@@ -153,8 +153,8 @@ static bool plain_ascii_copy(const json_t *s)
 }
 
 /*
- * The exact text envelope_encode_request() writes for plain ASCII id and
- * method: {"request_id":"ID","method":"NAME","params":{...}}.  Decoding
+ * The exact text shmrpc__envelope_encode_request() writes for plain ASCII id
+ * and method: {"request_id":"ID","method":"NAME","params":{...}}.  Decoding
  * only params (the one part the handler needs as json_t) saves the
  * envelope object and its three members.  Any other text, including
  * anything the general path would reject or answer with a reason, falls
@@ -182,7 +182,7 @@ static int decode_request_fast(const char *buf, size_t len,
 	p += LIT_LEN(",\"params\":");
 	/* params is the text between here and the final '}'; it is an
 	 * object, as it starts with '{', if it decodes at all. */
-	out->root = wire_json_decode(p, (size_t)(end - 1 - p), NULL);
+	out->root = shmrpc__wire_json_decode(p, (size_t)(end - 1 - p), NULL);
 	if (out->root == NULL || !json_is_object(out->root))
 		goto slow;
 	out->own_id = json_stringn_nocheck(id, (size_t)(id_end - id));
@@ -194,11 +194,11 @@ static int decode_request_fast(const char *buf, size_t len,
 	out->params = out->root;
 	return 1;
 slow:
-	request_view_release(out);
+	shmrpc__request_view_release(out);
 	return 0;
 }
 
-int envelope_decode_request(const char *buf, size_t len,
+int shmrpc__envelope_decode_request(const char *buf, size_t len,
     struct request_view *out, char *why, size_t whylen)
 {
 	json_error_t jerr;
@@ -207,7 +207,7 @@ int envelope_decode_request(const char *buf, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (decode_request_fast(buf, len, out))
 		return 0;
-	out->root = wire_json_decode(buf, len, &jerr);
+	out->root = shmrpc__wire_json_decode(buf, len, &jerr);
 	if (out->root == NULL) {
 		snprintf(why, whylen, "Invalid JSON in request: %s", jerr.text);
 		return SHMRPC_ESERIAL;
@@ -235,7 +235,7 @@ int envelope_decode_request(const char *buf, size_t len,
 	return 0;
 }
 
-void response_view_release(struct response_view *v)
+void shmrpc__response_view_release(struct response_view *v)
 {
 	json_decref(v->root);
 	memset(v, 0, sizeof(*v));
@@ -267,8 +267,8 @@ static int decode_response_fast(const char *buf, size_t len,
 	if ((size_t)(end - p) < LIT_LEN(tail) ||
 	    memcmp(end - LIT_LEN(tail), tail, LIT_LEN(tail)) != 0)
 		return 0;
-	out->root = wire_json_decode(p, (size_t)(end - LIT_LEN(tail) - p),
-	    NULL);
+	out->root = shmrpc__wire_json_decode(p,
+	    (size_t)(end - LIT_LEN(tail) - p), NULL);
 	if (out->root == NULL)
 		return 0;
 	out->id = expect_id;
@@ -276,7 +276,7 @@ static int decode_response_fast(const char *buf, size_t len,
 	return 1;
 }
 
-int envelope_decode_response(const char *buf, size_t len,
+int shmrpc__envelope_decode_response(const char *buf, size_t len,
     const char *expect_id, struct response_view *out)
 {
 	json_t *id, *error;
@@ -284,7 +284,7 @@ int envelope_decode_response(const char *buf, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (decode_response_fast(buf, len, expect_id, out))
 		return 0;
-	out->root = wire_json_decode(buf, len, NULL);
+	out->root = shmrpc__wire_json_decode(buf, len, NULL);
 	if (out->root == NULL)
 		return SHMRPC_ESERIAL;
 	if (!json_is_object(out->root))

@@ -23,12 +23,12 @@
  * if params or the method name cannot be encoded (e.g. not UTF-8).  id is
  * written as a JSON string too.  No allocation.  Thread-safe.
  */
-int envelope_encode_request(char *buf, size_t cap, size_t *len,
+int shmrpc__envelope_encode_request(char *buf, size_t cap, size_t *len,
     const char *id, const char *method, const json_t *params);
 
 /* Encode a response; id NULL encodes null, result NULL encodes null, error
  * NULL encodes a result (error null).  Errors as above. */
-int envelope_encode_response(char *buf, size_t cap, size_t *len,
+int shmrpc__envelope_encode_response(char *buf, size_t cap, size_t *len,
     const json_t *id, const json_t *result, const char *error);
 
 /* A decoded request: root owns everything; the rest is borrowed from it
@@ -45,11 +45,11 @@ struct request_view {
  * Decode and check a request.  0, or SHMRPC_ESERIAL / SHMRPC_EPROTO with a
  * reason in why[] for the error response.  On error out->root and out->id
  * may still be set (to answer with the right id); call
- * request_view_release() in every case.  buf need not outlive the call.
+ * shmrpc__request_view_release() in every case.  buf need not outlive the call.
  */
-int envelope_decode_request(const char *buf, size_t len,
+int shmrpc__envelope_decode_request(const char *buf, size_t len,
     struct request_view *out, char *why, size_t whylen);
-void request_view_release(struct request_view *v);
+void shmrpc__request_view_release(struct request_view *v);
 
 struct response_view {
 	json_t *root;
@@ -62,9 +62,9 @@ struct response_view {
 /* Decode and check a response.  0, SHMRPC_ESERIAL or SHMRPC_EPROTO.
  * expect_id (may be NULL) is the id the caller waits for: it only enables
  * a fast path for the exact text our own server writes. */
-int envelope_decode_response(const char *buf, size_t len,
+int shmrpc__envelope_decode_response(const char *buf, size_t len,
     const char *expect_id, struct response_view *out);
-void response_view_release(struct response_view *v);
+void shmrpc__response_view_release(struct response_view *v);
 
 #endif
 

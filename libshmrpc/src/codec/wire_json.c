@@ -918,7 +918,7 @@ static bool encode_document(encoder_t *e, const json_t *v)
 	}
 }
 
-size_t wire_json_encode(const json_t *v, char *buf, size_t cap)
+size_t shmrpc__wire_json_encode(const json_t *v, char *buf, size_t cap)
 {
 	/* not zero-initialised: the inline stack needs no clearing */
 	encoder_t enc;
@@ -935,7 +935,7 @@ size_t wire_json_encode(const json_t *v, char *buf, size_t cap)
 	return ok ? enc.out.len : 0;
 }
 
-size_t wire_json_encode_string(const char *str, size_t n, char *buf,
+size_t shmrpc__wire_json_encode_string(const char *str, size_t n, char *buf,
     size_t cap)
 {
 	out_t o = { buf, buf == NULL ? 0 : cap, 0 };
@@ -1881,7 +1881,7 @@ static void error_init(json_error_t *err)
 	snprintf(err->source, sizeof err->source, "%s", "<buffer>");
 }
 
-json_t *wire_json_decode(const char *buf, size_t len, json_error_t *err)
+json_t *shmrpc__wire_json_decode(const char *buf, size_t len, json_error_t *err)
 {
 	const uchar *begin = (const uchar *)buf;
 	parser_t parser;

@@ -14,9 +14,9 @@
  * or SSSE3 chosen at run time; scalar with an ASCII fast path otherwise).
  * bench/codec_bench.c measures both side by side.
  *
- * Contract: wire_json_decode() accepts and rejects exactly what
+ * Contract: shmrpc__wire_json_decode() accepts and rejects exactly what
  * json_loadb(buf, len, WIRE_JSON_LOAD_FLAGS, err) does and builds equal
- * values (same types, same key order, same doubles); wire_json_encode()
+ * values (same types, same key order, same doubles); shmrpc__wire_json_encode()
  * writes exactly json_dumpb(v, buf, cap, WIRE_JSON_DUMP_FLAGS)'s text and
  * fails where it fails.  tests/unit/test_wire_json.c and
  * fuzz/fuzz_wire_json.c check this differentially against jansson 2.14.
@@ -34,8 +34,8 @@
  *   - a duplicate key keeps its first position and its last value.
  *
  * Input that changes while it is read (shared memory rewritten by a
- * misbehaving peer): wire_json_decode() never reads outside [buf, buf+len)
- * and never returns a value that breaks jansson's invariants, because
+ * misbehaving peer): shmrpc__wire_json_decode() never reads outside [buf,
+ * buf+len) and never returns a value that breaks jansson's invariants, because
  * strings and keys are checked for UTF-8 (and keys for NUL) on the private
  * copies that become the json_t values; it may return an error or values
  * built from a mix of old and new bytes.  tests/unit/test_shared_input.c
@@ -44,16 +44,18 @@
  * Deliberate differences from jansson 2.14, none reachable through values
  * built by either decoder or by jansson's checking setters:
  *   1. Depth: a value nested deeper than WIRE_JSON_MAX_DEPTH (2048, as
- *      JSON_PARSER_MAX_DEPTH counts) makes wire_json_encode() return 0.
+ *      JSON_PARSER_MAX_DEPTH counts) makes shmrpc__wire_json_encode() return 0.
  *      jansson's dumper has no depth limit (it detects cycles and otherwise
  *      recurses until the stack runs out), but json_loadb() rejects such text,
  *      so it could never cross the wire anyway.  The limit also ends
  *      reference cycles, where json_dumpb() returns 0 too.
  *   2. An object key that is not valid UTF-8 (only possible through the
- *      *_nocheck setters) makes wire_json_encode() return 0; jansson 2.14
- *      ignores that error for keys and emits malformed text such as {":1}.
+ *      *_nocheck setters) makes shmrpc__wire_json_encode() return 0;
+ * jansson 2.14 ignores that error for keys and emits malformed text such as
+ * {":1}.
  *   3. A NaN or infinite real (json_real()/json_real_set() refuse them)
- *      makes wire_json_encode() return 0 where jansson would print "inf.0".
+ *      makes shmrpc__wire_json_encode() return 0 where jansson would print
+ * "inf.0".
  *   4. Locale: both directions ignore LC_NUMERIC.  jansson converts '.' to a
  *      one-byte locale decimal point and back, with the same results; with a
  *      multi-byte one (e.g. ps_AF) it garbles reals and its decoder aborts on
@@ -90,20 +92,21 @@
    reference cycle, NULL v, out of memory for nesting beyond 64 levels).
    Never writes past buf[cap-1]; a NULL buf counts as cap 0 (size query).
    No NUL terminator is written.  Thread-safe; v is borrowed. */
-size_t wire_json_encode(const json_t *v, char *buf, size_t cap);
+size_t shmrpc__wire_json_encode(const json_t *v, char *buf, size_t cap);
 
 /* Encode the n bytes at str as one JSON string (quotes included), exactly
-   as wire_json_encode() encodes a json_t string of them, into buf.  Returns
-   the bytes the encoding needs (may exceed cap, as above), or 0 if str is
-   NULL or not valid UTF-8.  For building envelopes without a json_t.
+   as shmrpc__wire_json_encode() encodes a json_t string of them, into buf.
+   Returns the bytes the encoding needs (may exceed cap, as above), or 0 if str
+   is NULL or not valid UTF-8.  For building envelopes without a json_t.
    Thread-safe. */
-size_t wire_json_encode_string(const char *str, size_t n, char *buf,
+size_t shmrpc__wire_json_encode_string(const char *str, size_t n, char *buf,
     size_t cap);
 
 /* Decode exactly len bytes of buf (no NUL terminator needed).  Returns a new
    reference, or NULL with err filled (err may be NULL), accepting and
    rejecting exactly what json_loadb(buf, len, WIRE_JSON_LOAD_FLAGS, err)
    does.  Thread-safe. */
-json_t *wire_json_decode(const char *buf, size_t len, json_error_t *err);
+json_t *shmrpc__wire_json_decode(const char *buf, size_t len,
+    json_error_t *err);
 
 #endif /* SHMRPC_WIRE_JSON_H */

@@ -152,7 +152,7 @@ static int find_mappers(struct objs *objs, dev_t dev)
 			inos[n] = objs->v[i].st.st_ino;
 			ms.obj_of[n++] = i;
 		}
-	rc = procscan_run(inos, n, dev, &hooks);
+	rc = shmrpc__procscan_run(inos, n, dev, &hooks);
 	free(inos);
 	free(ms.obj_of);
 	return rc;
@@ -196,7 +196,7 @@ static int regs_add(struct reg_set *rs, const struct reg_entry *e,
 	return 0;
 }
 
-/* Add the n entries of v, a registry_read() array, to rs, and free v.
+/* Add the n entries of v, a shmrpc__registry_read() array, to rs, and free v.
  * The first registry's array is taken as it is: copying a thousand
  * entries of 2 KB each, and growing the copy, cost more than reading
  * them. */
@@ -208,7 +208,7 @@ static int regs_take(struct reg_set *rs, struct reg_entry *v, size_t n,
 	if (rs->n == 0 && n > 0) {
 		const char **p = realloc(rs->path, n * sizeof(*p));
 		if (p == NULL) {
-			reg_entries_free(v, n);
+			shmrpc__reg_entries_free(v, n);
 			return -ENOMEM;
 		}
 		rs->path = p;
@@ -221,7 +221,7 @@ static int regs_take(struct reg_set *rs, struct reg_entry *v, size_t n,
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = regs_add(rs, &v[i], path);
-	reg_entries_free(v, n);
+	shmrpc__reg_entries_free(v, n);
 	return rc;
 }
 
@@ -232,7 +232,7 @@ static int add_warning(shmrpc_inspection *s, const char *text)
 	if (grown == NULL)
 		return -ENOMEM;
 	s->warnings = grown;
-	s->warnings[s->nwarnings] = arena_strdup(&s->arena, text);
+	s->warnings[s->nwarnings] = shmrpc__arena_strdup(&s->arena, text);
 	if (s->warnings[s->nwarnings] == NULL)
 		return -ENOMEM;
 	s->nwarnings++;
@@ -258,7 +258,7 @@ static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
 	struct reg_entry *v = NULL;
 	size_t n = 0;
 	char warn[512];
-	const char *kept = arena_strdup(&s->arena, path);
+	const char *kept = shmrpc__arena_strdup(&s->arena, path);
 	int rc;
 
 	if (kept == NULL)
@@ -269,7 +269,8 @@ static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
 				return rc;
 		return 0;
 	}
-	rc = registry_read(path, &v, &n, warn, sizeof(warn), inspect_rebuild);
+	rc = shmrpc__registry_read(path, &v, &n, warn, sizeof(warn),
+	    shmrpc__inspect_rebuild);
 	if (rc < 0) {
 		char text[PATH_MAX + 128];
 		snprintf(text, sizeof(text), "registry %s: %s", path,
@@ -277,7 +278,7 @@ static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
 		return add_warning(s, text);
 	}
 	if (warn[0] != '\0' && (rc = add_warning(s, warn)) < 0) {
-		reg_entries_free(v, n);
+		shmrpc__reg_entries_free(v, n);
 		return rc;
 	}
 	return regs_take(rs, v, n, kept);
@@ -294,7 +295,7 @@ static int read_registries(shmrpc_inspection *s, struct reg_set *rs,
 	if (src != NULL && src->path == NULL)
 		return 0;
 	if (opts->all_users && (env == NULL || env[0] == '\0')) {
-		int dir = shm_dirfd();
+		int dir = shmrpc__shm_dirfd();
 		struct dirent *de;
 		DIR *d;
 
@@ -319,7 +320,7 @@ static int read_registries(shmrpc_inspection *s, struct reg_set *rs,
 		closedir(d);
 		return rc;
 	}
-	rc = registry_path_for_uid(uid, path, sizeof(path));
+	rc = shmrpc__registry_path_for_uid(uid, path, sizeof(path));
 	if (rc < 0)
 		return rc;
 	return read_one_registry(s, rs, path, src);
@@ -361,7 +362,7 @@ static double age_of(const struct stat *st, double now)
 
 static void stat_object(int dir, struct obj *o)
 {
-	o->present = shmfile_stat_at(dir, o->name, &o->st) == 0;
+	o->present = shmrpc__shmfile_stat_at(dir, o->name, &o->st) == 0;
 	o->regular = o->present && S_ISREG(o->st.st_mode);
 }
 
@@ -372,13 +373,13 @@ static void stat_object(int dir, struct obj *o)
  * thousand. */
 struct pid_seen {
 	pid_t pid;       /* 0: free slot */
-	int rc;          /* what proc_start_time() returned */
+	int rc; /* what shmrpc__proc_start_time() returned */
 	uint64_t start;
 };
 
 /* What the snapshot says about a registered owner. */
 struct owner {
-	enum proc_liveness live;
+	enum shmrpc__proc_liveness live;
 	bool pid_taken;  /* its pid now runs another process */
 };
 
@@ -393,7 +394,7 @@ static const struct pid_seen *pid_lookup(struct pid_seen *v, size_t mask,
 		h = (h + 1) & mask;
 	if (v[h].pid == 0) {
 		v[h].pid = pid;
-		v[h].rc = proc_start_time(pid, &v[h].start);
+		v[h].rc = shmrpc__proc_start_time(pid, &v[h].start);
 	}
 	return &v[h];
 }
@@ -417,11 +418,13 @@ static int find_owners(const struct reg_set *rs, const size_t *first,
 		if (first[i] == SIZE_MAX)
 			continue;
 		if (e->pid <= 0) {
-			own[i].live = PROC_DEAD; /* as proc_liveness() says */
+			own[i].live =
+			    PROC_DEAD; /* as shmrpc__proc_liveness() says */
 			continue;
 		}
 		p = pid_lookup(seen, cap - 1, e->pid);
-		own[i].live = proc_liveness_from(p->rc, p->start, e->start);
+		own[i].live = shmrpc__proc_liveness_from(p->rc, p->start,
+		    e->start);
 		own[i].pid_taken = p->rc == 0;
 	}
 	free(seen);
@@ -444,7 +447,7 @@ static void skip_live_objects(const struct reg_set *rs, const size_t *first,
 
 static const char *comm_of(pid_t pid, char *buf, size_t len)
 {
-	if (proc_comm(pid, buf, len) < 0)
+	if (shmrpc__proc_comm(pid, buf, len) < 0)
 		snprintf(buf, len, "?");
 	return buf;
 }
@@ -541,9 +544,9 @@ static shmrpc_state channel_state(const struct reg_entry *e,
 static int fill_object(shmrpc_inspection *s, shmrpc_object_info *oi,
     const struct obj *o, shmrpc_state state, const char *why, double now)
 {
-	oi->name = arena_strdup(&s->arena, o->name);
-	oi->channel = arena_strdup(&s->arena, o->channel);
-	oi->reason = arena_strdup(&s->arena, why);
+	oi->name = shmrpc__arena_strdup(&s->arena, o->name);
+	oi->channel = shmrpc__arena_strdup(&s->arena, o->channel);
+	oi->reason = shmrpc__arena_strdup(&s->arena, why);
 	if (oi->name == NULL || oi->channel == NULL || oi->reason == NULL)
 		return -ENOMEM;
 	oi->transport = o->kind;
@@ -558,7 +561,8 @@ static int fill_object(shmrpc_inspection *s, shmrpc_object_info *oi,
 		oi->ino = (uint64_t)o->st.st_ino;
 	}
 	if (o->nmappers > 0) {
-		pid_t *m = arena_alloc(&s->arena, o->nmappers * sizeof(pid_t));
+		pid_t *m = shmrpc__arena_alloc(&s->arena,
+		    o->nmappers * sizeof(pid_t));
 		if (m == NULL)
 			return -ENOMEM;
 		memcpy(m, o->mappers, o->nmappers * sizeof(pid_t));
@@ -579,10 +583,10 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 	int rc;
 
 	ci->state = channel_state(e, objs, n, own, why, sizeof(why));
-	ci->name = arena_strdup(&s->arena, e->name);
-	ci->transport_name = arena_strdup(&s->arena, e->transport);
-	ci->reason = arena_strdup(&s->arena, why);
-	ci->owner_comm = arena_strdup(&s->arena, e->comm);
+	ci->name = shmrpc__arena_strdup(&s->arena, e->name);
+	ci->transport_name = shmrpc__arena_strdup(&s->arena, e->transport);
+	ci->reason = shmrpc__arena_strdup(&s->arena, why);
+	ci->owner_comm = shmrpc__arena_strdup(&s->arena, e->comm);
 	ci->registry = registry;
 	if (ci->name == NULL || ci->transport_name == NULL ||
 	    ci->reason == NULL || ci->owner_comm == NULL)
@@ -598,7 +602,7 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 	ci->created = e->created;
 	ci->age = now > e->created ? now - e->created : 0;
 	ci->rebuilt = e->rebuilt;
-	oi = arena_alloc(&s->arena, (n ? n : 1) * sizeof(*oi));
+	oi = shmrpc__arena_alloc(&s->arena, (n ? n : 1) * sizeof(*oi));
 	if (oi == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -610,7 +614,7 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 	ci->objects = oi;
 	ci->nobjects = n;
 	if (nm > 0) {
-		pid_t *m = arena_alloc(&s->arena, nm * sizeof(pid_t));
+		pid_t *m = shmrpc__arena_alloc(&s->arena, nm * sizeof(pid_t));
 		size_t k = 0;
 		if (m == NULL)
 			return -ENOMEM;
@@ -627,7 +631,8 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 		ci->nmappers = k;
 	}
 	if (e->nclients > 0) {
-		pid_t *c = arena_alloc(&s->arena, e->nclients * sizeof(pid_t));
+		pid_t *c = shmrpc__arena_alloc(&s->arena,
+		    e->nclients * sizeof(pid_t));
 		if (c == NULL)
 			return -ENOMEM;
 		memcpy(c, e->clients, e->nclients * sizeof(pid_t));
@@ -636,7 +641,8 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 	}
 	if (ci->state == SHMRPC_STATE_LIVE &&
 	    e->kind != SHMRPC_TRANSPORT_DEFAULT && !opts->skip_counters) {
-		const struct transport_ops *ops = transport_ops_for(e->kind);
+		const struct transport_ops *ops = shmrpc__transport_ops_for(
+		    e->kind);
 		json_t *counters = NULL;
 		if (ops != NULL && ops->read_counters != NULL &&
 		    ops->read_counters(e->name, &counters) == 0 &&
@@ -646,7 +652,8 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 		json_t *slots = json_object_get(ci->counters, "slots");
 		if (ci->nclients == 0 && json_array_size(slots) > 0) {
 			size_t nslots = json_array_size(slots);
-			pid_t *c = arena_alloc(&s->arena, nslots * sizeof(pid_t));
+			pid_t *c = shmrpc__arena_alloc(&s->arena,
+			    nslots * sizeof(pid_t));
 			if (c == NULL)
 				return -ENOMEM;
 			for (size_t i = 0; i < nslots; i++)
@@ -678,7 +685,7 @@ struct build {
 static void build_free(struct build *b)
 {
 	objs_free(&b->objs);
-	reg_entries_free(b->rs.v, b->rs.n);
+	shmrpc__reg_entries_free(b->rs.v, b->rs.n);
 	free(b->rs.path);
 	free(b->claimed);
 	free(b->first);
@@ -759,8 +766,8 @@ static int gather_loose(struct build *b)
 		shmrpc_transport_kind kind;
 		struct obj *o;
 
-		if (!inspect_match_object(de->d_name, channel, sizeof(channel),
-			&kind) ||
+		if (!shmrpc__inspect_match_object(de->d_name, channel,
+			sizeof(channel), &kind) ||
 		    !wanted(&b->opts, channel) ||
 		    bsearch(&key, b->claimed, b->nclaimed, sizeof(*b->claimed),
 			cmp_str) != NULL)
@@ -790,10 +797,10 @@ static int fill_snapshot(struct build *b, shmrpc_inspection *s)
 {
 	int rc = 0;
 
-	s->channels = arena_alloc(&s->arena, (b->rs.n ? b->rs.n : 1) *
-	    sizeof(*s->channels));
-	s->objects = arena_alloc(&s->arena, (b->nloose ? b->nloose : 1) *
-	    sizeof(*s->objects));
+	s->channels = shmrpc__arena_alloc(&s->arena,
+	    (b->rs.n ? b->rs.n : 1) * sizeof(*s->channels));
+	s->objects = shmrpc__arena_alloc(&s->arena,
+	    (b->nloose ? b->nloose : 1) * sizeof(*s->objects));
 	if (s->channels == NULL || s->objects == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->rs.n && rc == 0; i++) {
@@ -818,8 +825,9 @@ static int fill_snapshot(struct build *b, shmrpc_inspection *s)
 	return rc;
 }
 
-int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
-    const struct inspect_source *src, uid_t only_uid)
+int shmrpc__inspect_build(shmrpc_inspection **out,
+    const shmrpc_inspect_options *in, const struct inspect_source *src,
+    uid_t only_uid)
 {
 	struct build b = { .only_uid = only_uid, .now = now_real() };
 	shmrpc_inspection *s;
@@ -833,7 +841,7 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 		shmrpc_inspect_options_init(&b.opts);
 	if (b.opts.grace < 0)
 		b.opts.grace = SHMRPC_DEFAULT_GRACE;
-	b.dir = shm_dirfd();
+	b.dir = shmrpc__shm_dirfd();
 	if (b.dir < 0)
 		return b.dir;
 	if (fstat(b.dir, &dirst) < 0)
@@ -862,7 +870,7 @@ int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *in,
 
 /* ---- rebuilding a lost registry -------------------------------------------- */
 
-int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
+int shmrpc__inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 {
 	const struct inspect_source none = { NULL, NULL, 0 };
 	shmrpc_inspect_options opts;
@@ -874,7 +882,7 @@ int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	shmrpc_inspect_options_init(&opts);
-	rc = inspect_build(&s, &opts, &none, uid);
+	rc = shmrpc__inspect_build(&s, &opts, &none, uid);
 	if (rc < 0)
 		return rc;
 	size_t nobjects = shmrpc_inspection_object_count(s);
@@ -885,7 +893,8 @@ int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 	}
 	for (size_t i = 0; i < nobjects; i++) {
 		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
-		const struct transport_ops *ops = transport_ops_for(o->transport);
+		const struct transport_ops *ops = shmrpc__transport_ops_for(
+		    o->transport);
 		struct reg_entry *e;
 		uint64_t best_start = UINT64_MAX;
 		size_t j;
@@ -919,14 +928,16 @@ int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 		/* Owner: the earliest-started process mapping the group. */
 		for (size_t m = 0; m < o->nmappers; m++) {
 			uint64_t start;
-			if (proc_start_time(o->mappers[m], &start) == 0 &&
+			if (shmrpc__proc_start_time(o->mappers[m], &start) ==
+				0 &&
 			    start < best_start) {
 				best_start = start;
 				e->pid = o->mappers[m];
 				e->start = start;
 			}
 		}
-		if (e->pid != 0 && proc_comm(e->pid, e->comm, sizeof(e->comm)) < 0)
+		if (e->pid != 0 &&
+		    shmrpc__proc_comm(e->pid, e->comm, sizeof(e->comm)) < 0)
 			snprintf(e->comm, sizeof(e->comm), "?");
 	}
 	shmrpc_inspection_free(s);
@@ -981,7 +992,7 @@ SHMRPC_API int shmrpc_inspect(shmrpc_inspection **out,
 		log_info("inspecting all users without root: other users' "
 			 "processes cannot be read, their objects may show "
 			 "as unknown");
-	return inspect_build(out, opts, NULL, geteuid());
+	return shmrpc__inspect_build(out, opts, NULL, geteuid());
 }
 
 SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *s)
@@ -991,7 +1002,7 @@ SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *s)
 	for (size_t i = 0; i < s->nchannels; i++)
 		json_decref((json_t *)s->channels[i].counters);
 	free(s->warnings);
-	arena_free(&s->arena);
+	shmrpc__arena_free(&s->arena);
 	free(s);
 }
 

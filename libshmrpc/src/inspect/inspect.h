@@ -3,7 +3,7 @@
  * maps it, and so which state it is in.  The rules are those of
  * shmrpc-registry(5); this is the one place that implements them (the
  * reaper, the restart reclaim and the tools all go through
- * inspect_build()).
+ * shmrpc__inspect_build()).
  */
 #ifndef SHMRPC_INSPECT_H
 #define SHMRPC_INSPECT_H
@@ -28,16 +28,17 @@ struct inspect_source {
  * Take a snapshot as shmrpc_inspect() does.  only_uid: with
  * !opts->all_users, whose objects count as "ours" (normally geteuid()).
  */
-int inspect_build(shmrpc_inspection **out, const shmrpc_inspect_options *opts,
-    const struct inspect_source *src, uid_t only_uid);
+int shmrpc__inspect_build(shmrpc_inspection **out,
+    const shmrpc_inspect_options *opts, const struct inspect_source *src,
+    uid_t only_uid);
 
 /*
  * Entries for a registry of uid that was lost: one per group of uid's
  * loose objects (same channel and transport) that a live process maps,
  * owned by the earliest-started process mapping them, marked rebuilt.
- * New array in *out (reg_entries_free).  0 or < 0.
+ * New array in *out (shmrpc__reg_entries_free).  0 or < 0.
  */
-int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n);
+int shmrpc__inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n);
 
 /*
  * Does /dev/shm/fname follow a transport's naming scheme?  Then its
@@ -45,7 +46,7 @@ int inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n);
  * and true is returned.  Schemes come from each transport's object_names
  * op (every object name is prefix + channel + suffix).
  */
-bool inspect_match_object(const char *fname, char *channel, size_t len,
+bool shmrpc__inspect_match_object(const char *fname, char *channel, size_t len,
     shmrpc_transport_kind *kind);
 
 #endif

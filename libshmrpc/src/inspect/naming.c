@@ -20,7 +20,7 @@ static int nschemes;
 static pthread_once_t schemes_once = PTHREAD_ONCE_INIT;
 
 /* Every transport this build has.  A new transport only needs to be listed
- * here (and in transport_ops_for) for its objects to be recognised. */
+ * here (and in shmrpc__transport_ops_for) for its objects to be recognised. */
 static const shmrpc_transport_kind known_kinds[] = {
 	SHMRPC_TRANSPORT_POSIX, SHMRPC_TRANSPORT_FUTEX,
 };
@@ -32,8 +32,8 @@ static void build_schemes(void)
 	static const char marker[] = "\x01";
 
 	for (size_t k = 0; k < ARRAY_LEN(known_kinds); k++) {
-		const struct transport_ops *ops =
-		    transport_ops_for(known_kinds[k]);
+		const struct transport_ops *ops = shmrpc__transport_ops_for(
+		    known_kinds[k]);
 		char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
 		int n;
 
@@ -56,7 +56,7 @@ static void build_schemes(void)
 	}
 }
 
-bool inspect_match_object(const char *fname, char *channel, size_t len,
+bool shmrpc__inspect_match_object(const char *fname, char *channel, size_t len,
     shmrpc_transport_kind *kind)
 {
 	size_t n = strlen(fname);

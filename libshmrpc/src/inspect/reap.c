@@ -73,7 +73,7 @@ static int check_identity(int dir, dev_t shmdev, const shmrpc_object_info *o,
     shmrpc_reap_result *res)
 {
 	struct stat st;
-	int rc = shmfile_stat_at(dir, o->name, &st);
+	int rc = shmrpc__shmfile_stat_at(dir, o->name, &st);
 
 	if (rc == -ENOENT)
 		return 0; /* gone already: nothing to do */
@@ -142,7 +142,7 @@ static int reap_locked(struct registry *r, const shmrpc_inspect_options *in,
 	struct reg_entry *v = NULL;
 	shmrpc_inspection *s = NULL;
 	struct stat dirst;
-	int dir = shm_dirfd(), rc;
+	int dir = shmrpc__shm_dirfd(), rc;
 	unsigned removed = 0;
 
 	if (dir < 0)
@@ -151,7 +151,7 @@ static int reap_locked(struct registry *r, const shmrpc_inspect_options *in,
 	if (fstat(dir, &dirst) < 0)
 		return result(res, -errno, SHMRPC_STATE_UNKNOWN,
 		    "/dev/shm: %s", strerror(errno));
-	rc = registry_entries(r, &v, &src.n);
+	rc = shmrpc__registry_entries(r, &v, &src.n);
 	if (rc < 0)
 		return result(res, rc, SHMRPC_STATE_UNKNOWN, "registry %s: %s",
 		    r->path, shmrpc_strerror(rc));
@@ -160,8 +160,8 @@ static int reap_locked(struct registry *r, const shmrpc_inspect_options *in,
 	opts.prefix = NULL;
 	/* The final check: a fresh look at the registry we hold, /dev/shm
 	 * and every process. */
-	rc = inspect_build(&s, &opts, &src, r->owner);
-	reg_entries_free(v, src.n);
+	rc = shmrpc__inspect_build(&s, &opts, &src, r->owner);
+	shmrpc__reg_entries_free(v, src.n);
 	if (rc < 0)
 		return result(res, rc, SHMRPC_STATE_UNKNOWN,
 		    "cannot inspect: %s", shmrpc_strerror(rc));
@@ -258,7 +258,7 @@ static int reap_locked(struct registry *r, const shmrpc_inspect_options *in,
 	for (size_t i = 0; i < nch; i++)
 		for (size_t k = 0; k < chs[i]->nobjects; k++)
 			if (chs[i]->objects[k].present &&
-			    (rc = shmfile_unlink_at(dir,
+			    (rc = shmrpc__shmfile_unlink_at(dir,
 				 chs[i]->objects[k].name)) < 0) {
 				rc = result(res, rc, SHMRPC_STATE_STALE,
 				    "%s: %s", chs[i]->objects[k].name,
@@ -266,18 +266,18 @@ static int reap_locked(struct registry *r, const shmrpc_inspect_options *in,
 				goto out;
 			}
 	for (size_t i = 0; i < nloose; i++)
-		if ((rc = shmfile_unlink_at(dir, loose[i]->name)) < 0) {
+		if ((rc = shmrpc__shmfile_unlink_at(dir, loose[i]->name)) < 0) {
 			rc = result(res, rc, SHMRPC_STATE_ORPHAN, "%s: %s",
 			    loose[i]->name, shmrpc_strerror(rc));
 			goto out;
 		}
 	for (size_t i = 0; i < nch; i++) {
-		ssize_t at = registry_find(r, chs[i]->name,
+		ssize_t at = shmrpc__registry_find(r, chs[i]->name,
 		    chs[i]->transport_name);
 		if (at >= 0)
-			registry_remove_at(r, (size_t)at);
+			shmrpc__registry_remove_at(r, (size_t)at);
 	}
-	rc = registry_commit(r);
+	rc = shmrpc__registry_commit(r);
 	if (rc < 0) {
 		rc = result(res, rc, SHMRPC_STATE_STALE, "objects removed, but "
 		    "registry %s cannot be written: %s", r->path,
@@ -298,10 +298,10 @@ out:
  * there. */
 static int explain_missing(const char *fname, shmrpc_reap_result *res)
 {
-	int dir = shm_dirfd();
+	int dir = shmrpc__shm_dirfd();
 	struct stat st;
 
-	if (dir < 0 || shmfile_stat_at(dir, fname, &st) < 0)
+	if (dir < 0 || shmrpc__shmfile_stat_at(dir, fname, &st) < 0)
 		return 0;
 	if (!S_ISREG(st.st_mode))
 		return result(res, SHMRPC_ENOTOURS, SHMRPC_STATE_UNKNOWN,
@@ -323,7 +323,7 @@ static int reap_registry_path(const char *channel,
 	int rc;
 
 	if (!opts->all_users || geteuid() != 0)
-		return registry_path(path, len);
+		return shmrpc__registry_path(path, len);
 	o.channel = channel;
 	o.prefix = NULL;
 	rc = shmrpc_inspect(&s, &o);
@@ -333,10 +333,10 @@ static int reap_registry_path(const char *channel,
 		snprintf(path, len, "%s",
 		    shmrpc_inspection_channel(s, 0)->registry);
 	else if (shmrpc_inspection_object_count(s) > 0)
-		rc = registry_path_for_uid(shmrpc_inspection_object(s, 0)->uid,
-		    path, len);
+		rc = shmrpc__registry_path_for_uid(
+		    shmrpc_inspection_object(s, 0)->uid, path, len);
 	else
-		rc = registry_path(path, len);
+		rc = shmrpc__registry_path(path, len);
 	shmrpc_inspection_free(s);
 	return rc;
 }
@@ -360,15 +360,15 @@ static int reap_common(const char *channel, const char *object,
 	if (rc < 0)
 		return result(res, rc, SHMRPC_STATE_UNKNOWN, "registry: %s",
 		    shmrpc_strerror(rc));
-	rc = registry_lock(&r, path, true, inspect_rebuild);
+	rc = shmrpc__registry_lock(&r, path, true, shmrpc__inspect_rebuild);
 	if (rc < 0)
 		return result(res, rc, SHMRPC_STATE_UNKNOWN,
 		    "registry %s: %s", path, shmrpc_strerror(rc));
 	rc = reap_locked(&r, &opts, channel, object,
 	    SHMRPC_TRANSPORT_DEFAULT, res);
 	/* Commit a repair made while locking, even if we reaped nothing. */
-	registry_commit(&r);
-	registry_unlock(&r);
+	shmrpc__registry_commit(&r);
+	shmrpc__registry_unlock(&r);
 	if (rc == SHMRPC_ENOCHANNEL) {
 		if (object != NULL) {
 			explain_missing(object, res);
@@ -379,7 +379,7 @@ static int reap_common(const char *channel, const char *object,
 					SHMRPC_TRANSPORT_POSIX,
 					SHMRPC_TRANSPORT_FUTEX };
 				const struct transport_ops *ops =
-				    transport_ops_for(kinds[k]);
+				    shmrpc__transport_ops_for(kinds[k]);
 				char names[TRANSPORT_MAX_OBJECTS]
 					  [TRANSPORT_FNAME_MAX];
 				int n;
@@ -424,14 +424,15 @@ SHMRPC_API int shmrpc_reap_object(const char *fname,
 		res = &local;
 	memset(res, 0, sizeof(*res));
 	if (fname == NULL || strchr(fname, '/') != NULL ||
-	    !inspect_match_object(fname, channel, sizeof(channel), &kind))
+	    !shmrpc__inspect_match_object(fname, channel, sizeof(channel),
+		&kind))
 		return result(res, SHMRPC_ENOCHANNEL, SHMRPC_STATE_UNKNOWN,
 		    "%s: not an object of a shmrpc channel",
 		    fname ? fname : "(null)");
 	return reap_common(channel, fname, opts, res);
 }
 
-int reap_channel_locked(struct registry *r, const char *channel,
+int shmrpc__reap_channel_locked(struct registry *r, const char *channel,
     shmrpc_transport_kind kind, shmrpc_reap_result *res)
 {
 	shmrpc_inspect_options opts;
@@ -471,15 +472,16 @@ static int reap_item(struct registry *r, const shmrpc_inspect_options *opts,
 	if (!opts->dry_run) {
 		for (size_t k = 0; k < n; k++)
 			if (objs[k].present &&
-			    (rc = shmfile_unlink_at(dir, objs[k].name)) < 0)
+			    (rc = shmrpc__shmfile_unlink_at(dir,
+				 objs[k].name)) < 0)
 				return result(res, rc, c ? c->state : o->state,
 				    "%s: %s", objs[k].name,
 				    shmrpc_strerror(rc));
 		if (c != NULL) {
-			ssize_t at = registry_find(r, c->name,
+			ssize_t at = shmrpc__registry_find(r, c->name,
 			    c->transport_name);
 			if (at >= 0)
-				registry_remove_at(r, (size_t)at);
+				shmrpc__registry_remove_at(r, (size_t)at);
 		}
 	}
 	return result(res, 0, c ? c->state : o->state,
@@ -500,7 +502,7 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *in,
 	char path[PATH_MAX];
 	struct registry r;
 	struct stat dirst;
-	int dir = shm_dirfd(), rc, first = 0;
+	int dir = shmrpc__shm_dirfd(), rc, first = 0;
 
 	if (in != NULL)
 		opts = *in;
@@ -512,17 +514,18 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *in,
 		return dir;
 	if (fstat(dir, &dirst) < 0)
 		return -errno;
-	if ((rc = registry_path(path, sizeof(path))) < 0)
+	if ((rc = shmrpc__registry_path(path, sizeof(path))) < 0)
 		return rc;
-	if ((rc = registry_lock(&r, path, true, inspect_rebuild)) < 0)
+	if ((rc = shmrpc__registry_lock(&r, path, true,
+		 shmrpc__inspect_rebuild)) < 0)
 		return rc;
-	if ((rc = registry_entries(&r, &v, &src.n)) < 0)
+	if ((rc = shmrpc__registry_entries(&r, &v, &src.n)) < 0)
 		goto out;
 	src.path = r.path;
 	src.entries = v;
 	opts = final_check_opts(&opts);
-	rc = inspect_build(&s, &opts, &src, r.owner);
-	reg_entries_free(v, src.n);
+	rc = shmrpc__inspect_build(&s, &opts, &src, r.owner);
+	shmrpc__reg_entries_free(v, src.n);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
@@ -546,16 +549,16 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *in,
 		if (cb != NULL)
 			cb(o->name, &res, arg);
 	}
-	rc = registry_commit(&r);
+	rc = shmrpc__registry_commit(&r);
 	if (rc == 0)
 		rc = first;
-	registry_unlock(&r);
+	shmrpc__registry_unlock(&r);
 	shmrpc_inspection_free(s);
 	return rc;
 out:
 	/* Commit a repair made while locking, even if we reaped nothing. */
-	registry_commit(&r);
-	registry_unlock(&r);
+	shmrpc__registry_commit(&r);
+	shmrpc__registry_unlock(&r);
 	shmrpc_inspection_free(s);
 	return rc;
 }

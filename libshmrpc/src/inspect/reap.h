@@ -16,7 +16,7 @@
  * 0 when removed, SHMRPC_ENOCHANNEL when nothing of that name exists, or
  * the refusal; res (zeroed first) says what was found and why.
  */
-int reap_channel_locked(struct registry *r, const char *channel,
+int shmrpc__reap_channel_locked(struct registry *r, const char *channel,
     shmrpc_transport_kind kind, shmrpc_reap_result *res);
 
 #endif

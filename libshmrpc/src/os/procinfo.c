@@ -34,7 +34,7 @@ static ssize_t read_proc_file(pid_t pid, const char *what, char *buf,
 	return n;
 }
 
-int proc_start_time(pid_t pid, uint64_t *start)
+int shmrpc__proc_start_time(pid_t pid, uint64_t *start)
 {
 	char buf[1024];
 	ssize_t n;
@@ -71,7 +71,7 @@ int proc_start_time(pid_t pid, uint64_t *start)
 	return -EINVAL;
 }
 
-uint64_t proc_self_start_time(void)
+uint64_t shmrpc__proc_self_start_time(void)
 {
 	static _Atomic uint64_t cached;
 	static _Atomic pid_t cached_pid;
@@ -80,14 +80,15 @@ uint64_t proc_self_start_time(void)
 	/* Re-read after fork(): the child is a new process. */
 	if (cached_pid == getpid() && cached != 0)
 		return cached;
-	if (proc_start_time(getpid(), &v) < 0)
+	if (shmrpc__proc_start_time(getpid(), &v) < 0)
 		v = 0;
 	cached = v;
 	cached_pid = getpid();
 	return v;
 }
 
-enum proc_liveness proc_liveness_from(int rc, uint64_t now, uint64_t start)
+enum shmrpc__proc_liveness shmrpc__proc_liveness_from(int rc, uint64_t now,
+    uint64_t start)
 {
 	if (rc == -ESRCH)
 		return PROC_DEAD;
@@ -96,15 +97,15 @@ enum proc_liveness proc_liveness_from(int rc, uint64_t now, uint64_t start)
 	return now == start ? PROC_ALIVE : PROC_DEAD;
 }
 
-enum proc_liveness proc_liveness(pid_t pid, uint64_t start)
+enum shmrpc__proc_liveness shmrpc__proc_liveness(pid_t pid, uint64_t start)
 {
 	uint64_t now = 0;
-	int rc = proc_start_time(pid, &now);
+	int rc = shmrpc__proc_start_time(pid, &now);
 
-	return proc_liveness_from(rc, now, start);
+	return shmrpc__proc_liveness_from(rc, now, start);
 }
 
-int proc_comm(pid_t pid, char *buf, size_t len)
+int shmrpc__proc_comm(pid_t pid, char *buf, size_t len)
 {
 	ssize_t n = read_proc_file(pid, "comm", buf, len);
 

@@ -214,7 +214,7 @@ static void scan_process(struct scan *sc, int procfd, pid_t pid)
 	close(dirfd);
 }
 
-int procscan_run(const ino_t *inos, size_t n, dev_t dev,
+int shmrpc__procscan_run(const ino_t *inos, size_t n, dev_t dev,
     const struct procscan_hooks *hooks)
 {
 	struct scan sc = { .hooks = hooks, .dev = dev };

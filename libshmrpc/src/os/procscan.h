@@ -16,7 +16,7 @@
 
 struct procscan_hooks {
 	/* pid maps or holds an fd of file i (index into the inodes given
-	 * to procscan_run()); may be called more than once per pair. */
+	 * to shmrpc__procscan_run()); may be called more than once per pair. */
 	void (*mapped)(void *arg, size_t i, pid_t pid);
 	/* pid's maps or fds cannot be read (permission); uid is its
 	 * effective uid, from /proc/PID/status. */
@@ -30,7 +30,7 @@ struct procscan_hooks {
  * reported.  With n == 0 no process is read.  0, -ENOMEM, or -errno when
  * /proc cannot be listed.  Thread-safe (no state kept).
  */
-int procscan_run(const ino_t *inos, size_t n, dev_t dev,
+int shmrpc__procscan_run(const ino_t *inos, size_t n, dev_t dev,
     const struct procscan_hooks *hooks);
 
 #endif

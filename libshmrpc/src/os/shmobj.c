@@ -29,7 +29,7 @@ static void open_shm_dir(void)
 		dirfd_cached = fd;
 }
 
-int shm_dirfd(void)
+int shmrpc__shm_dirfd(void)
 {
 	pthread_once(&dirfd_once, open_shm_dir);
 	return dirfd_cached >= 0 ? dirfd_cached : dirfd_error;
@@ -70,10 +70,10 @@ static int publish_tmpfile(int fd, int dir, const char *fname)
 	return errno == EEXIST ? SHMRPC_EINUSE : -errno;
 }
 
-int shmobj_create(const char *fname, size_t size, const void *init,
+int shmrpc__shmobj_create(const char *fname, size_t size, const void *init,
     size_t init_len, struct shm_map *m)
 {
-	int dir = shm_dirfd();
+	int dir = shmrpc__shm_dirfd();
 	int fd, rc;
 
 	*m = (struct shm_map)SHM_MAP_INIT;
@@ -82,7 +82,7 @@ int shmobj_create(const char *fname, size_t size, const void *init,
 	if (size == 0 || init_len > size)
 		return -EINVAL;
 	/* Fail early (and without creating anything) if the name is taken. */
-	if (shmobj_exists(fname))
+	if (shmrpc__shmobj_exists(fname))
 		return SHMRPC_EINUSE;
 	fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -109,7 +109,7 @@ int shmobj_create(const char *fname, size_t size, const void *init,
 		goto fail;
 	rc = publish_tmpfile(fd, dir, fname);
 	if (rc < 0) {
-		shmobj_close(m);
+		shmrpc__shmobj_close(m);
 		return rc;
 	}
 	return 0;
@@ -121,7 +121,7 @@ fail:
 static int open_and_map(const char *fname, size_t min_size, size_t map_size,
     bool writable, struct shm_map *m)
 {
-	int dir = shm_dirfd();
+	int dir = shmrpc__shm_dirfd();
 	struct stat st;
 	int fd, rc;
 
@@ -162,19 +162,19 @@ fail:
 	return rc;
 }
 
-int shmobj_open(const char *fname, size_t min_size, size_t map_size,
+int shmrpc__shmobj_open(const char *fname, size_t min_size, size_t map_size,
     struct shm_map *m)
 {
 	return open_and_map(fname, min_size, map_size, true, m);
 }
 
-int shmobj_open_readonly(const char *fname, size_t min_size,
+int shmrpc__shmobj_open_readonly(const char *fname, size_t min_size,
     size_t map_size, struct shm_map *m)
 {
 	return open_and_map(fname, min_size, map_size, false, m);
 }
 
-void shmobj_close(struct shm_map *m)
+void shmrpc__shmobj_close(struct shm_map *m)
 {
 	if (m->addr != NULL && m->size > 0)
 		munmap(m->addr, m->size);
@@ -183,9 +183,9 @@ void shmobj_close(struct shm_map *m)
 	*m = (struct shm_map)SHM_MAP_INIT;
 }
 
-int shmobj_unlink(const char *fname)
+int shmrpc__shmobj_unlink(const char *fname)
 {
-	int dir = shm_dirfd();
+	int dir = shmrpc__shm_dirfd();
 
 	if (dir < 0)
 		return dir;
@@ -194,17 +194,17 @@ int shmobj_unlink(const char *fname)
 	return 0;
 }
 
-bool shmobj_exists(const char *fname)
+bool shmrpc__shmobj_exists(const char *fname)
 {
 	struct stat st;
-	int dir = shm_dirfd();
+	int dir = shmrpc__shm_dirfd();
 
 	return dir >= 0 && fstatat(dir, fname, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* ---- files relative to any directory ------------------------------------ */
 
-int shmfile_dir_open(const char *path, char *base, size_t baselen)
+int shmrpc__shmfile_dir_open(const char *path, char *base, size_t baselen)
 {
 	const char *slash = strrchr(path, '/');
 	char dir[4096];
@@ -231,7 +231,7 @@ int shmfile_dir_open(const char *path, char *base, size_t baselen)
 	return fd < 0 ? -errno : fd;
 }
 
-int shmfile_open_at(int dir, const char *fname, int flags, mode_t mode,
+int shmrpc__shmfile_open_at(int dir, const char *fname, int flags, mode_t mode,
     struct stat *st)
 {
 	struct stat local;
@@ -258,7 +258,7 @@ int shmfile_open_at(int dir, const char *fname, int flags, mode_t mode,
 	return fd;
 }
 
-int shmfile_read_all(int fd, char **out, size_t *len)
+int shmrpc__shmfile_read_all(int fd, char **out, size_t *len)
 {
 	size_t cap = 16384, n = 0;
 	char *buf = malloc(cap + 1);
@@ -296,7 +296,7 @@ int shmfile_read_all(int fd, char **out, size_t *len)
 	return 0;
 }
 
-int shmfile_write_all(int fd, const void *buf, size_t len)
+int shmrpc__shmfile_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -313,19 +313,19 @@ int shmfile_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int shmfile_stat_at(int dir, const char *fname, struct stat *st)
+int shmrpc__shmfile_stat_at(int dir, const char *fname, struct stat *st)
 {
 	return fstatat(dir, fname, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
-int shmfile_unlink_at(int dir, const char *fname)
+int shmrpc__shmfile_unlink_at(int dir, const char *fname)
 {
 	if (unlinkat(dir, fname, 0) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
 }
 
-int shmfile_rename_at(int dir, const char *from, const char *to)
+int shmrpc__shmfile_rename_at(int dir, const char *from, const char *to)
 {
 	return renameat(dir, from, dir, to) < 0 ? -errno : 0;
 }

@@ -31,7 +31,7 @@ struct shm_map {
 
 /* The directory descriptor of /dev/shm, opened once per process; or
  * -errno. */
-int shm_dirfd(void);
+int shmrpc__shm_dirfd(void);
 
 /*
  * Create /dev/shm/fname holding size bytes (mode 0600): the first init_len
@@ -40,7 +40,7 @@ int shm_dirfd(void);
  * Maps it shared into *m.  SHMRPC_EINUSE if the name exists (whatever it
  * is: nothing is followed), -ENOSPC if /dev/shm is full, -errno otherwise.
  */
-int shmobj_create(const char *fname, size_t size, const void *init,
+int shmrpc__shmobj_create(const char *fname, size_t size, const void *init,
     size_t init_len, struct shm_map *m);
 
 /*
@@ -50,18 +50,18 @@ int shmobj_create(const char *fname, size_t size, const void *init,
  * fifo, directory...), SHMRPC_EVERSION if it is smaller than min_size or
  * map_size, -errno otherwise.
  */
-int shmobj_open(const char *fname, size_t min_size, size_t map_size,
+int shmrpc__shmobj_open(const char *fname, size_t min_size, size_t map_size,
     struct shm_map *m);
 
 /* Unmap and close; safe on a SHM_MAP_INIT map, and twice. */
-void shmobj_close(struct shm_map *m);
+void shmrpc__shmobj_close(struct shm_map *m);
 
 /* Remove /dev/shm/fname (not following links).  0 if it is gone,
  * including when it never existed; -errno otherwise. */
-int shmobj_unlink(const char *fname);
+int shmrpc__shmobj_unlink(const char *fname);
 
 /* Does /dev/shm/fname exist (as anything)? */
-bool shmobj_exists(const char *fname);
+bool shmrpc__shmobj_exists(const char *fname);
 
 /* ---- files relative to any directory (the registry, the reaper) ---------
  *
@@ -76,7 +76,7 @@ bool shmobj_exists(const char *fname);
  * or -errno (-ENAMETOOLONG if base does not fit, -EINVAL for "" or a path
  * ending in '/').
  */
-int shmfile_dir_open(const char *path, char *base, size_t baselen);
+int shmrpc__shmfile_dir_open(const char *path, char *base, size_t baselen);
 
 /*
  * openat(dir, fname, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode),
@@ -84,30 +84,30 @@ int shmfile_dir_open(const char *path, char *base, size_t baselen);
  * and refused with SHMRPC_ENOTOURS, as is a symlink.  Returns the fd or a
  * negative code (-ENOENT when it does not exist).
  */
-int shmfile_open_at(int dir, const char *fname, int flags, mode_t mode,
+int shmrpc__shmfile_open_at(int dir, const char *fname, int flags, mode_t mode,
     struct stat *st);
 
 /* Read the whole file behind fd from offset 0 into a new NUL-terminated
  * buffer *out (caller frees), its length in *len.  0 or -errno. */
-int shmfile_read_all(int fd, char **out, size_t *len);
+int shmrpc__shmfile_read_all(int fd, char **out, size_t *len);
 
 /* write() all len bytes, retrying short writes and EINTR.  0 or -errno. */
-int shmfile_write_all(int fd, const void *buf, size_t len);
+int shmrpc__shmfile_write_all(int fd, const void *buf, size_t len);
 
 /* lstat-like: fstatat(dir, fname, st, AT_SYMLINK_NOFOLLOW).  0 or -errno. */
-int shmfile_stat_at(int dir, const char *fname, struct stat *st);
+int shmrpc__shmfile_stat_at(int dir, const char *fname, struct stat *st);
 
 /* unlinkat(dir, fname, 0); 0 also when it did not exist; else -errno. */
-int shmfile_unlink_at(int dir, const char *fname);
+int shmrpc__shmfile_unlink_at(int dir, const char *fname);
 
 /* renameat(dir, from, dir, to) (atomic replacement).  0 or -errno. */
-int shmfile_rename_at(int dir, const char *from, const char *to);
+int shmrpc__shmfile_rename_at(int dir, const char *from, const char *to);
 /*
- * Like shmobj_open(), but read-only: the file is opened O_RDONLY and
+ * Like shmrpc__shmobj_open(), but read-only: the file is opened O_RDONLY and
  * mapped PROT_READ, so the caller cannot disturb what it inspects.
- * map_size 0 maps the whole file.  Same errors as shmobj_open().
+ * map_size 0 maps the whole file.  Same errors as shmrpc__shmobj_open().
  */
-int shmobj_open_readonly(const char *fname, size_t min_size,
+int shmrpc__shmobj_open_readonly(const char *fname, size_t min_size,
     size_t map_size, struct shm_map *m);
 
 #endif

@@ -25,13 +25,13 @@
 
 /* ---- entries ------------------------------------------------------------ */
 
-void reg_entry_clear(struct reg_entry *e)
+void shmrpc__reg_entry_clear(struct reg_entry *e)
 {
 	free(e->clients);
 	memset(e, 0, sizeof(*e));
 }
 
-void reg_entries_free(struct reg_entry *v, size_t n)
+void shmrpc__reg_entries_free(struct reg_entry *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i].clients);
@@ -98,7 +98,7 @@ static int get_str(const json_t *o, const char *key, char *buf, size_t len)
 	return 0;
 }
 
-int reg_entry_from_json(const json_t *o, struct reg_entry *e)
+int shmrpc__reg_entry_from_json(const json_t *o, struct reg_entry *e)
 {
 	const json_t *objs, *owner, *clients, *v;
 	char created[64];
@@ -158,7 +158,7 @@ int reg_entry_from_json(const json_t *o, struct reg_entry *e)
 		json_array_foreach(clients, i, v) {
 			json_int_t p = json_integer_value(v);
 			if (!json_is_integer(v) || p <= 0 || p > INT32_MAX) {
-				reg_entry_clear(e);
+				shmrpc__reg_entry_clear(e);
 				return -EINVAL;
 			}
 			e->clients[e->nclients++] = (pid_t)p;
@@ -168,7 +168,7 @@ int reg_entry_from_json(const json_t *o, struct reg_entry *e)
 	return 0;
 }
 
-json_t *reg_entry_to_json(const struct reg_entry *e)
+json_t *shmrpc__reg_entry_to_json(const struct reg_entry *e)
 {
 	json_t *o, *objs, *clients;
 	char created[64];
@@ -198,7 +198,7 @@ json_t *reg_entry_to_json(const struct reg_entry *e)
 /* The line of an entry: one line of JSON, key order kept. */
 static char *entry_line(const struct reg_entry *e)
 {
-	json_t *o = reg_entry_to_json(e);
+	json_t *o = shmrpc__reg_entry_to_json(e);
 	char *s;
 
 	if (o == NULL)
@@ -237,7 +237,7 @@ static char *key_prefix(const char *name, const char *transport)
 
 /* ---- paths -------------------------------------------------------------- */
 
-int registry_path_for_uid(uid_t uid, char *buf, size_t len)
+int shmrpc__registry_path_for_uid(uid_t uid, char *buf, size_t len)
 {
 	const char *env = getenv("SHMRPC_REGISTRY");
 	int n;
@@ -250,14 +250,14 @@ int registry_path_for_uid(uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int registry_path(char *buf, size_t len)
+int shmrpc__registry_path(char *buf, size_t len)
 {
-	return registry_path_for_uid(geteuid(), buf, len);
+	return shmrpc__registry_path_for_uid(geteuid(), buf, len);
 }
 
 SHMRPC_API char *shmrpc_registry_path(char *buf, size_t len)
 {
-	if (buf == NULL || registry_path(buf, len) < 0)
+	if (buf == NULL || shmrpc__registry_path(buf, len) < 0)
 		return NULL;
 	return buf;
 }
@@ -411,7 +411,7 @@ static int split_lines(struct registry *r, const char *text, size_t len,
 /*
  * The full check: jansson parses the whole text and every entry.  With out
  * non-NULL the entries it parsed are kept there (a new array of *n, for
- * reg_entries_free()), so that a reader parses the text once, not once
+ * shmrpc__reg_entries_free()), so that a reader parses the text once, not once
  * whole and again line by line.
  */
 static int full_check(const char *text, size_t len, char *why, size_t whylen,
@@ -445,7 +445,7 @@ static int full_check(const char *text, size_t len, char *why, size_t whylen,
 	json_array_foreach(chs, i, v) {
 		struct reg_entry e;
 		/* -ENOMEM is not damage: the file must not be set aside. */
-		if ((rc = reg_entry_from_json(v, &e)) < 0) {
+		if ((rc = shmrpc__reg_entry_from_json(v, &e)) < 0) {
 			if (rc == -EINVAL)
 				snprintf(why, whylen,
 				    "entry %zu is incomplete", i + 1);
@@ -454,13 +454,13 @@ static int full_check(const char *text, size_t len, char *why, size_t whylen,
 		if (kept != NULL)
 			kept[i] = e;
 		else
-			reg_entry_clear(&e);
+			shmrpc__reg_entry_clear(&e);
 	}
 	if (out != NULL && rc == 0) {
 		*out = kept;
 		*n = json_array_size(chs);
 	} else if (kept != NULL) {
-		reg_entries_free(kept, i);
+		shmrpc__reg_entries_free(kept, i);
 	}
 	json_decref(doc);
 	return rc;
@@ -475,7 +475,7 @@ static int take_lock(struct registry *r)
 
 	for (;;) {
 		struct stat held, named;
-		int fd = shmfile_open_at(r->dir, r->lockname,
+		int fd = shmrpc__shmfile_open_at(r->dir, r->lockname,
 		    O_RDWR | O_CREAT, 0600, &held);
 
 		if (fd < 0)
@@ -509,7 +509,7 @@ static int take_lock(struct registry *r)
 		}
 		/* The holder before us may have removed the lock file (the
 		 * registry became empty): then ours is a dead inode. */
-		if (shmfile_stat_at(r->dir, r->lockname, &named) == 0 &&
+		if (shmrpc__shmfile_stat_at(r->dir, r->lockname, &named) == 0 &&
 		    named.st_dev == held.st_dev &&
 		    named.st_ino == held.st_ino) {
 			r->lockfd = fd;
@@ -530,7 +530,7 @@ static int set_aside_and_rebuild(struct registry *r, const char *why)
 	free_lines(r);
 	snprintf(aside, sizeof(aside), "%.200s.corrupt-%lld-%ld", r->base,
 	    (long long)time(NULL), (long)getpid());
-	rc = shmfile_rename_at(r->dir, r->base, aside);
+	rc = shmrpc__shmfile_rename_at(r->dir, r->base, aside);
 	if (rc < 0) {
 		log_error("registry %s is damaged (%s) and cannot be set "
 			  "aside: %s", r->path, why, shmrpc_strerror(rc));
@@ -554,12 +554,12 @@ static int set_aside_and_rebuild(struct registry *r, const char *why)
 			break;
 		}
 	}
-	reg_entries_free(v, n);
+	shmrpc__reg_entries_free(v, n);
 	r->dirty = true;
 	return rc < 0 && rc != -ENOMEM ? 0 : rc;
 }
 
-int registry_lock(struct registry *r, const char *path, bool full,
+int shmrpc__registry_lock(struct registry *r, const char *path, bool full,
     registry_rebuild_fn rebuild)
 {
 	struct stat st;
@@ -574,12 +574,12 @@ int registry_lock(struct registry *r, const char *path, bool full,
 	if ((size_t)snprintf(r->path, sizeof(r->path), "%s", path) >=
 	    sizeof(r->path))
 		return -ENAMETOOLONG;
-	rc = shmfile_dir_open(path, r->base, sizeof(r->base));
+	rc = shmrpc__shmfile_dir_open(path, r->base, sizeof(r->base));
 	if (rc < 0)
 		return rc;
 	r->dir = rc;
 	if (strlen(r->base) > NAME_MAX - 48) {
-		registry_unlock(r);
+		shmrpc__registry_unlock(r);
 		return -ENAMETOOLONG;
 	}
 	snprintf(r->lockname, sizeof(r->lockname), "%s.lock", r->base);
@@ -587,7 +587,7 @@ int registry_lock(struct registry *r, const char *path, bool full,
 	/* Whose registry: the file's owner, else the uid in a default name,
 	 * else ours. */
 	r->owner = geteuid();
-	if (shmfile_stat_at(r->dir, r->base, &st) == 0) {
+	if (shmrpc__shmfile_stat_at(r->dir, r->base, &st) == 0) {
 		r->owner = st.st_uid;
 	} else {
 		unsigned long u;
@@ -597,15 +597,15 @@ int registry_lock(struct registry *r, const char *path, bool full,
 			r->owner = (uid_t)u;
 	}
 	if (r->owner != geteuid() && geteuid() != 0) {
-		registry_unlock(r);
+		shmrpc__registry_unlock(r);
 		return SHMRPC_ENOTOURS;
 	}
 	rc = take_lock(r);
 	if (rc < 0) {
-		registry_unlock(r);
+		shmrpc__registry_unlock(r);
 		return rc;
 	}
-	fd = shmfile_open_at(r->dir, r->base, O_RDONLY, 0, &st);
+	fd = shmrpc__shmfile_open_at(r->dir, r->base, O_RDONLY, 0, &st);
 	if (fd == -ENOENT)
 		return 0;
 	if (fd == SHMRPC_ENOTOURS) {
@@ -613,18 +613,18 @@ int registry_lock(struct registry *r, const char *path, bool full,
 		goto out;
 	}
 	if (fd < 0) {
-		registry_unlock(r);
+		shmrpc__registry_unlock(r);
 		return fd;
 	}
 	if (st.st_uid != r->owner) {
 		close(fd);
-		registry_unlock(r);
+		shmrpc__registry_unlock(r);
 		return SHMRPC_ENOTOURS;
 	}
-	rc = shmfile_read_all(fd, &text, &len);
+	rc = shmrpc__shmfile_read_all(fd, &text, &len);
 	close(fd);
 	if (rc < 0) {
-		registry_unlock(r);
+		shmrpc__registry_unlock(r);
 		return rc;
 	}
 	rc = split_lines(r, text, len, why, sizeof(why));
@@ -635,7 +635,7 @@ int registry_lock(struct registry *r, const char *path, bool full,
 out:
 	free(text);
 	if (rc < 0)
-		registry_unlock(r);
+		shmrpc__registry_unlock(r);
 	return rc;
 }
 
@@ -645,11 +645,11 @@ static int write_new(struct registry *r, const char *buf, size_t len)
 
 	/* Only the lock holder writes the temporary file: one left by a
 	 * writer that was killed is ours to replace. */
-	rc = shmfile_unlink_at(r->dir, r->tmpname);
+	rc = shmrpc__shmfile_unlink_at(r->dir, r->tmpname);
 	if (rc < 0)
 		return rc;
-	fd = shmfile_open_at(r->dir, r->tmpname, O_WRONLY | O_CREAT | O_EXCL,
-	    0600, NULL);
+	fd = shmrpc__shmfile_open_at(r->dir, r->tmpname,
+	    O_WRONLY | O_CREAT | O_EXCL, 0600, NULL);
 	if (fd < 0)
 		return fd;
 	if (fchmod(fd, 0600) < 0 ||
@@ -657,27 +657,28 @@ static int write_new(struct registry *r, const char *buf, size_t len)
 		rc = -errno;
 		goto fail;
 	}
-	if (registry_test_midwrite_hook != NULL) {
+	if (shmrpc__registry_test_midwrite_hook != NULL) {
 		/* Only in test programs: a writer killed half way. */
-		rc = shmfile_write_all(fd, buf, len / 2);
+		rc = shmrpc__shmfile_write_all(fd, buf, len / 2);
 		if (rc < 0)
 			goto fail;
-		registry_test_midwrite_hook();
-		rc = shmfile_write_all(fd, buf + len / 2, len - len / 2);
+		shmrpc__registry_test_midwrite_hook();
+		rc = shmrpc__shmfile_write_all(fd, buf + len / 2,
+		    len - len / 2);
 	} else {
-		rc = shmfile_write_all(fd, buf, len);
+		rc = shmrpc__shmfile_write_all(fd, buf, len);
 	}
 	if (rc < 0)
 		goto fail;
 	close(fd);
-	return shmfile_rename_at(r->dir, r->tmpname, r->base);
+	return shmrpc__shmfile_rename_at(r->dir, r->tmpname, r->base);
 fail:
 	close(fd);
-	shmfile_unlink_at(r->dir, r->tmpname);
+	shmrpc__shmfile_unlink_at(r->dir, r->tmpname);
 	return rc;
 }
 
-int registry_commit(struct registry *r)
+int shmrpc__registry_commit(struct registry *r)
 {
 	size_t len, off;
 	char *buf;
@@ -688,11 +689,11 @@ int registry_commit(struct registry *r)
 	if (r->nlines == 0) {
 		/* Nothing registered: leave /dev/shm as we found it.  The
 		 * lock file goes last, still locked (see take_lock). */
-		rc = shmfile_unlink_at(r->dir, r->base);
+		rc = shmrpc__shmfile_unlink_at(r->dir, r->base);
 		if (rc == 0)
-			shmfile_unlink_at(r->dir, r->tmpname);
+			shmrpc__shmfile_unlink_at(r->dir, r->tmpname);
 		if (rc == 0)
-			rc = shmfile_unlink_at(r->dir, r->lockname);
+			rc = shmrpc__shmfile_unlink_at(r->dir, r->lockname);
 		if (rc == 0)
 			r->dirty = false;
 		return rc;
@@ -722,16 +723,16 @@ int registry_commit(struct registry *r)
 	return rc;
 }
 
-void registry_unlock(struct registry *r)
+void shmrpc__registry_unlock(struct registry *r)
 {
 	struct stat st;
 
 	/* No registry (nothing was ever written, or the last entry went):
 	 * remove our lock file and any .tmp, still holding the lock. */
 	if (r->lockfd >= 0 && r->nlines == 0 &&
-	    shmfile_stat_at(r->dir, r->base, &st) == -ENOENT) {
-		shmfile_unlink_at(r->dir, r->tmpname);
-		shmfile_unlink_at(r->dir, r->lockname);
+	    shmrpc__shmfile_stat_at(r->dir, r->base, &st) == -ENOENT) {
+		shmrpc__shmfile_unlink_at(r->dir, r->tmpname);
+		shmrpc__shmfile_unlink_at(r->dir, r->lockname);
 	}
 	free_lines(r);
 	if (r->lockfd >= 0)
@@ -743,7 +744,7 @@ void registry_unlock(struct registry *r)
 
 /* ---- lines ------------------------------------------------------------------ */
 
-ssize_t registry_find(const struct registry *r, const char *name,
+ssize_t shmrpc__registry_find(const struct registry *r, const char *name,
     const char *transport)
 {
 	char *prefix = key_prefix(name, transport);
@@ -763,14 +764,14 @@ ssize_t registry_find(const struct registry *r, const char *name,
 	return found;
 }
 
-int registry_put(struct registry *r, const struct reg_entry *e)
+int shmrpc__registry_put(struct registry *r, const struct reg_entry *e)
 {
 	char *line = entry_line(e);
 	ssize_t i;
 
 	if (line == NULL)
 		return -ENOMEM;
-	i = registry_find(r, e->name, e->transport);
+	i = shmrpc__registry_find(r, e->name, e->transport);
 	if (i >= 0) {
 		free(r->lines[i]);
 		r->lines[i] = line;
@@ -782,7 +783,7 @@ int registry_put(struct registry *r, const struct reg_entry *e)
 	return 0;
 }
 
-void registry_remove_at(struct registry *r, size_t i)
+void shmrpc__registry_remove_at(struct registry *r, size_t i)
 {
 	free(r->lines[i]);
 	memmove(&r->lines[i], &r->lines[i + 1],
@@ -798,17 +799,18 @@ static int parse_line(const char *line, struct reg_entry *e)
 
 	if (o == NULL)
 		return -EINVAL;
-	rc = reg_entry_from_json(o, e);
+	rc = shmrpc__reg_entry_from_json(o, e);
 	json_decref(o);
 	return rc;
 }
 
-int registry_get(const struct registry *r, size_t i, struct reg_entry *e)
+int shmrpc__registry_get(const struct registry *r, size_t i,
+    struct reg_entry *e)
 {
 	return i < r->nlines ? parse_line(r->lines[i], e) : -EINVAL;
 }
 
-int registry_entries(const struct registry *r, struct reg_entry **out,
+int shmrpc__registry_entries(const struct registry *r, struct reg_entry **out,
     size_t *n)
 {
 	struct reg_entry *v = calloc(r->nlines ? r->nlines : 1, sizeof(*v));
@@ -843,7 +845,7 @@ static int parse_document(const char *text, size_t len, struct reg_entry **out,
 		rc = full_check(text, len, why, sizeof(why), out, n);
 	/* The lines and the document must agree on what the entries are. */
 	if (rc == 0 && *n != tmp.nlines) {
-		reg_entries_free(*out, *n);
+		shmrpc__reg_entries_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 		rc = -EINVAL;
@@ -852,7 +854,7 @@ static int parse_document(const char *text, size_t len, struct reg_entry **out,
 	return rc;
 }
 
-int registry_read(const char *path, struct reg_entry **out, size_t *n,
+int shmrpc__registry_read(const char *path, struct reg_entry **out, size_t *n,
     char *warn, size_t warnlen, registry_rebuild_fn rebuild)
 {
 	char base[NAME_MAX + 1];
@@ -866,17 +868,17 @@ int registry_read(const char *path, struct reg_entry **out, size_t *n,
 	*n = 0;
 	if (warn != NULL && warnlen > 0)
 		warn[0] = '\0';
-	dir = shmfile_dir_open(path, base, sizeof(base));
+	dir = shmrpc__shmfile_dir_open(path, base, sizeof(base));
 	if (dir < 0)
 		return dir;
-	fd = shmfile_open_at(dir, base, O_RDONLY, 0, &st);
+	fd = shmrpc__shmfile_open_at(dir, base, O_RDONLY, 0, &st);
 	close(dir);
 	if (fd == -ENOENT) {
 		*out = calloc(1, sizeof(**out));
 		return *out != NULL ? 0 : -ENOMEM;
 	}
 	if (fd >= 0) {
-		rc = shmfile_read_all(fd, &text, &len);
+		rc = shmrpc__shmfile_read_all(fd, &text, &len);
 		close(fd);
 		if (rc < 0)
 			return rc;
@@ -889,23 +891,23 @@ int registry_read(const char *path, struct reg_entry **out, size_t *n,
 	}
 	/* Damaged: repair it under the lock (where it is checked again: a
 	 * writer may have replaced it meanwhile), then use what we hold. */
-	rc = registry_lock(&r, path, true, rebuild);
+	rc = shmrpc__registry_lock(&r, path, true, rebuild);
 	if (rc < 0)
 		return rc;
-	rc = registry_commit(&r);
+	rc = shmrpc__registry_commit(&r);
 	if (rc == 0)
-		rc = registry_entries(&r, out, n);
+		rc = shmrpc__registry_entries(&r, out, n);
 	if (warn != NULL && warnlen > 0)
 		snprintf(warn, warnlen, "%s", r.warning);
-	registry_unlock(&r);
+	shmrpc__registry_unlock(&r);
 	return rc;
 }
 
 
 /* ---- one entry, without the lock -------------------------------------------- */
 
-int registry_lookup(const char *path, const char *name, const char *transport,
-    struct reg_entry *e)
+int shmrpc__registry_lookup(const char *path, const char *name,
+    const char *transport, struct reg_entry *e)
 {
 	char base[NAME_MAX + 1], why[256];
 	struct registry tmp;
@@ -914,21 +916,21 @@ int registry_lookup(const char *path, const char *name, const char *transport,
 	ssize_t i;
 	int dir, fd, rc;
 
-	dir = shmfile_dir_open(path, base, sizeof(base));
+	dir = shmrpc__shmfile_dir_open(path, base, sizeof(base));
 	if (dir < 0)
 		return dir;
-	fd = shmfile_open_at(dir, base, O_RDONLY, 0, NULL);
+	fd = shmrpc__shmfile_open_at(dir, base, O_RDONLY, 0, NULL);
 	close(dir);
 	if (fd < 0)
 		return fd;
-	rc = shmfile_read_all(fd, &text, &len);
+	rc = shmrpc__shmfile_read_all(fd, &text, &len);
 	close(fd);
 	if (rc < 0)
 		return rc;
 	memset(&tmp, 0, sizeof(tmp));
 	rc = split_lines(&tmp, text, len, why, sizeof(why));
 	if (rc == 0) {
-		i = registry_find(&tmp, name, transport);
+		i = shmrpc__registry_find(&tmp, name, transport);
 		rc = i >= 0 ? parse_line(tmp.lines[i], e) : -ENOENT;
 	}
 	free_lines(&tmp);

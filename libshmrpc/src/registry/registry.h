@@ -58,24 +58,24 @@ struct reg_entry {
 	bool rebuilt;               /* owner guessed after a corrupt file */
 };
 
-void reg_entry_clear(struct reg_entry *e);
-void reg_entries_free(struct reg_entry *v, size_t n);
+void shmrpc__reg_entry_clear(struct reg_entry *e);
+void shmrpc__reg_entries_free(struct reg_entry *v, size_t n);
 
 /* Entry <-> JSON object.  from_json: 0 or -EINVAL (missing/bad field). */
-int reg_entry_from_json(const json_t *o, struct reg_entry *e);
-json_t *reg_entry_to_json(const struct reg_entry *e);
+int shmrpc__reg_entry_from_json(const json_t *o, struct reg_entry *e);
+json_t *shmrpc__reg_entry_to_json(const struct reg_entry *e);
 
 /* The registry path for this process (env SHMRPC_REGISTRY, else the
  * default for the effective uid), or for another uid (the env override
  * still wins: one registry for everything).  0 or -ENAMETOOLONG. */
-int registry_path(char *buf, size_t len);
-int registry_path_for_uid(uid_t uid, char *buf, size_t len);
+int shmrpc__registry_path(char *buf, size_t len);
+int shmrpc__registry_path_for_uid(uid_t uid, char *buf, size_t len);
 
 /*
  * Rebuilds the entries of uid's registry after a damaged file was set
- * aside (the inspection layer's inspect_rebuild(), passed down by the
+ * aside (the inspection layer's shmrpc__inspect_rebuild(), passed down by the
  * layers above so that the registry needs nothing above it).  New array
- * in *out (reg_entries_free).  0 or < 0.
+ * in *out (shmrpc__reg_entries_free).  0 or < 0.
  */
 typedef int (*registry_rebuild_fn)(uid_t uid, struct reg_entry **out,
     size_t *n);
@@ -104,43 +104,44 @@ struct registry {
  * its entries rebuilt with rebuild (may be NULL); r->warning says so.
  * 0 or a negative code; on failure nothing is held.
  */
-int registry_lock(struct registry *r, const char *path, bool full_check,
+int shmrpc__registry_lock(struct registry *r, const char *path, bool full_check,
     registry_rebuild_fn rebuild);
 /* Write the entries back if they changed: 0 or -errno (the file is then
  * unchanged).  Keeps the lock. */
-int registry_commit(struct registry *r);
+int shmrpc__registry_commit(struct registry *r);
 /* Release the lock and free the lines.  Safe on a failed lock. */
-void registry_unlock(struct registry *r);
+void shmrpc__registry_unlock(struct registry *r);
 
 /* Index of the line of channel (name, transport), or -1. */
-ssize_t registry_find(const struct registry *r, const char *name,
+ssize_t shmrpc__registry_find(const struct registry *r, const char *name,
     const char *transport);
 /* Add or replace the entry of (e->name, e->transport).  0 or -ENOMEM. */
-int registry_put(struct registry *r, const struct reg_entry *e);
-void registry_remove_at(struct registry *r, size_t i);
-/* Parse line i into *e (reg_entry_clear).  0 or -EINVAL (damaged). */
-int registry_get(const struct registry *r, size_t i, struct reg_entry *e);
-/* Parse every line into a new array (free with reg_entries_free). */
-int registry_entries(const struct registry *r, struct reg_entry **out,
+int shmrpc__registry_put(struct registry *r, const struct reg_entry *e);
+void shmrpc__registry_remove_at(struct registry *r, size_t i);
+/* Parse line i into *e (shmrpc__reg_entry_clear).  0 or -EINVAL (damaged). */
+int shmrpc__registry_get(const struct registry *r, size_t i,
+    struct reg_entry *e);
+/* Parse every line into a new array (free with shmrpc__reg_entries_free). */
+int shmrpc__registry_entries(const struct registry *r, struct reg_entry **out,
     size_t *n);
 
 /*
  * Lock-free read of the whole registry at path into a new array (ENOENT
  * is an empty registry).  A damaged file is repaired under the lock (with
- * rebuild, as registry_lock()) and read again; warn (may be NULL) then
+ * rebuild, as shmrpc__registry_lock()) and read again; warn (may be NULL) then
  * says what happened.  0 or < 0.
  */
-int registry_read(const char *path, struct reg_entry **out, size_t *n,
+int shmrpc__registry_read(const char *path, struct reg_entry **out, size_t *n,
     char *warn, size_t warnlen, registry_rebuild_fn rebuild);
 
 /*
  * Lock-free look at one entry, (name, transport), of the registry at
- * path, without parsing the others: 0 and *e filled (reg_entry_clear),
+ * path, without parsing the others: 0 and *e filled (shmrpc__reg_entry_clear),
  * -ENOENT when the file or the entry does not exist, -EINVAL when the
  * file is damaged, or -errno.
  */
-int registry_lookup(const char *path, const char *name, const char *transport,
-    struct reg_entry *e);
+int shmrpc__registry_lookup(const char *path, const char *name,
+    const char *transport, struct reg_entry *e);
 
 /*
  * Test hook, in no release program: a test program that defines this
@@ -148,7 +149,7 @@ int registry_lookup(const char *path, const char *name, const char *transport,
  * lock held, so that it can be killed there.  Weak and hidden, so that the
  * library neither needs it nor exports a reference to it.
  */
-void registry_test_midwrite_hook(void)
+void shmrpc__registry_test_midwrite_hook(void)
     __attribute__((weak, visibility("hidden")));
 
 #endif

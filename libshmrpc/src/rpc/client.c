@@ -52,11 +52,11 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 	/* A transport with in-place operations (futex) has messages encoded
 	 * and decoded in its shared memory; the others (posix) go through
 	 * these copies. */
-	if (!transport_in_place(cli->transport)) {
+	if (!shmrpc__transport_in_place(cli->transport)) {
 		cli->in = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
 		cli->out = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
 	}
-	if (!transport_in_place(cli->transport) &&
+	if (!shmrpc__transport_in_place(cli->transport) &&
 	    (cli->in == NULL || cli->out == NULL)) {
 		free(cli->in);
 		free(cli->out);
@@ -130,14 +130,14 @@ static void format_id(char id[48], uint64_t prefix, uint64_t n)
 static int recv_reply(shmrpc_client *cli, const char **buf, size_t *len)
 {
 	const void *ref;
-	int rc = transport_recv_response_ref(cli->transport, &ref, len);
+	int rc = shmrpc__transport_recv_response_ref(cli->transport, &ref, len);
 
 	if (rc != -EPROTONOSUPPORT) {
 		*buf = ref;
 		return rc;
 	}
 	*buf = cli->in;
-	return transport_recv_response_keep(cli->transport, cli->in,
+	return shmrpc__transport_recv_response_keep(cli->transport, cli->in,
 	    cli->in_cap, len);
 }
 
@@ -145,7 +145,7 @@ static int recv_reply(shmrpc_client *cli, const char **buf, size_t *len)
 static int request_area(shmrpc_client *cli, char **area, size_t *cap)
 {
 	void *a;
-	int rc = transport_request_area(cli->transport, &a, cap);
+	int rc = shmrpc__transport_request_area(cli->transport, &a, cap);
 
 	if (rc == -EPROTONOSUPPORT) {
 		*area = cli->out;
@@ -169,13 +169,14 @@ static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
 
 		rc = recv_reply(cli, &buf, &len);
 		if (rc < 0)
-			return shmrpc_error_set(err, rc, "%s: waiting for "
-			    "the reply on channel %s", shmrpc_strerror(rc),
-			    cli->transport->name);
-		rc = envelope_decode_response(buf, len, id, &rv);
+			return shmrpc__error_set(err, rc,
+			    "%s: waiting for "
+			    "the reply on channel %s",
+			    shmrpc_strerror(rc), cli->transport->name);
+		rc = shmrpc__envelope_decode_response(buf, len, id, &rv);
 		if (rc < 0) {
-			response_view_release(&rv);
-			return shmrpc_error_set(err, rc,
+			shmrpc__response_view_release(&rv);
+			return shmrpc__error_set(err, rc,
 			    "malformed reply on channel %s",
 			    cli->transport->name);
 		}
@@ -185,26 +186,26 @@ static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
 			 * unreadable: report that rather than wait. */
 			if (rv.id == NULL && rv.error != NULL) {
 				keep_error_text(cli, rv.error, rv.error_len);
-				rc = shmrpc_error_set(err, SHMRPC_EPROTO, "%s",
+				rc = shmrpc__error_set(err, SHMRPC_EPROTO, "%s",
 				    rv.error);
-				response_view_release(&rv);
+				shmrpc__response_view_release(&rv);
 				return rc;
 			}
 			log_info("channel %s: dropped a late reply (id %s)",
 			    cli->transport->name,
 			    rv.id != NULL ? rv.id : "null");
-			response_view_release(&rv);
+			shmrpc__response_view_release(&rv);
 			continue;
 		}
 		if (rv.error != NULL) {
 			keep_error_text(cli, rv.error, rv.error_len);
-			rc = shmrpc_error_set(err, SHMRPC_EMETHOD, "%s",
+			rc = shmrpc__error_set(err, SHMRPC_EMETHOD, "%s",
 			    rv.error);
-			response_view_release(&rv);
+			shmrpc__response_view_release(&rv);
 			return rc;
 		}
 		*result = json_incref(rv.result);
-		response_view_release(&rv);
+		shmrpc__response_view_release(&rv);
 		return 0;
 	}
 }
@@ -221,9 +222,9 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 	if (result != NULL)
 		*result = NULL;
 	if (cli == NULL || method == NULL || result == NULL)
-		return shmrpc_error_set(err, -EINVAL, "invalid argument");
+		return shmrpc__error_set(err, -EINVAL, "invalid argument");
 	if (params != NULL && !json_is_object(params))
-		return shmrpc_error_set(err, -EINVAL,
+		return shmrpc__error_set(err, -EINVAL,
 		    "params must be a JSON object");
 	if (params == NULL)
 		params = empty = json_object();
@@ -231,37 +232,41 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 	if (pthread_mutex_lock(&cli->lock) != 0) {
 		/* EDEADLK: this thread holds a bytes reservation. */
 		json_decref(empty);
-		return shmrpc_error_set(err, SHMRPC_ESTATE,
+		return shmrpc__error_set(err, SHMRPC_ESTATE,
 		    "a bytes request is reserved on this client");
 	}
 	format_id(id, cli->id_prefix, cli->next_id++);
 	rc = request_area(cli, &area, &cap);
 	if (rc < 0) {
-		shmrpc_error_set(err, rc, "%s: sending to channel %s",
+		shmrpc__error_set(err, rc, "%s: sending to channel %s",
 		    shmrpc_strerror(rc), cli->transport->name);
 		goto out;
 	}
-	rc = envelope_encode_request(area, cap, &len, id, method, params);
+	rc = shmrpc__envelope_encode_request(area, cap, &len, id, method,
+	    params);
 	if (rc < 0) {
 		if (rc == SHMRPC_ETOOBIG)
-			shmrpc_error_set(err, rc, "request for %s does not "
-			    "fit in a message of %zu bytes", method,
-			    cli->in_cap);
+			shmrpc__error_set(err, rc,
+			    "request for %s does not "
+			    "fit in a message of %zu bytes",
+			    method, cli->in_cap);
 		else
-			shmrpc_error_set(err, rc, "cannot encode the request "
-			    "for %s: %s", method, shmrpc_strerror(rc));
+			shmrpc__error_set(err, rc,
+			    "cannot encode the request "
+			    "for %s: %s",
+			    method, shmrpc_strerror(rc));
 		goto out;
 	}
 	rc = shmrpc_transport_send_request(cli->transport, area, len);
 	if (rc < 0) {
-		shmrpc_error_set(err, rc, "%s: sending to channel %s",
+		shmrpc__error_set(err, rc, "%s: sending to channel %s",
 		    shmrpc_strerror(rc), cli->transport->name);
 		goto out;
 	}
 	rc = await_reply(cli, id, result, err);
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
-		transport_note_error(cli->transport, rc);
-	transport_end_call(cli->transport);
+		shmrpc__transport_note_error(cli->transport, rc);
+	shmrpc__transport_end_call(cli->transport);
 out:
 	pthread_mutex_unlock(&cli->lock);
 	json_decref(empty);
@@ -288,7 +293,7 @@ SHMRPC_API int shmrpc_bytes_reserve(shmrpc_client *cli, const char *method,
 		return -EINVAL;
 	if (pthread_mutex_lock(&cli->lock) != 0)
 		return SHMRPC_ESTATE;
-	rc = transport_request_area(cli->transport, &area, &area_cap);
+	rc = shmrpc__transport_request_area(cli->transport, &area, &area_cap);
 	if (rc < 0)
 		goto fail;
 	if (area_cap < BYTES_REQ_HEADER + n) {
@@ -333,25 +338,25 @@ static int bytes_answer(shmrpc_client *cli, const unsigned char *in,
 	    in[1] == BYTES_STATUS_ERROR) {
 		keep_error_text(cli, (const char *)in + BYTES_RESP_HEADER,
 		    n - BYTES_RESP_HEADER);
-		return shmrpc_error_set(err, SHMRPC_EMETHOD, "%s",
+		return shmrpc__error_set(err, SHMRPC_EMETHOD, "%s",
 		    cli->error_text != NULL ? cli->error_text : "");
 	}
 	if (n > 0 && in[0] == '{') {
 		/* A JSON answer: a server that did not understand. */
 		struct response_view rv;
-		int rc = envelope_decode_response((const char *)in, n, NULL,
-		    &rv);
+		int rc = shmrpc__envelope_decode_response((const char *)in, n,
+		    NULL, &rv);
 
 		if (rc == 0 && rv.error != NULL) {
 			keep_error_text(cli, rv.error, rv.error_len);
-			rc = shmrpc_error_set(err, SHMRPC_EPROTO, "%s",
+			rc = shmrpc__error_set(err, SHMRPC_EPROTO, "%s",
 			    rv.error);
-			response_view_release(&rv);
+			shmrpc__response_view_release(&rv);
 			return rc;
 		}
-		response_view_release(&rv);
+		shmrpc__response_view_release(&rv);
 	}
-	return shmrpc_error_set(err, SHMRPC_EPROTO,
+	return shmrpc__error_set(err, SHMRPC_EPROTO,
 	    "malformed bytes reply on channel %s", cli->transport->name);
 }
 
@@ -367,37 +372,40 @@ SHMRPC_API int shmrpc_bytes_commit(shmrpc_client *cli, size_t len,
 	if (reply_len != NULL)
 		*reply_len = 0;
 	if (cli == NULL)
-		return shmrpc_error_set(err, -EINVAL, "invalid argument");
+		return shmrpc__error_set(err, -EINVAL, "invalid argument");
 	if (!cli->reserved)
-		return shmrpc_error_set(err, SHMRPC_ESTATE,
+		return shmrpc__error_set(err, SHMRPC_ESTATE,
 		    "no bytes request reserved");
 	if (reply == NULL || reply_len == NULL) {
-		rc = shmrpc_error_set(err, -EINVAL, "invalid argument");
+		rc = shmrpc__error_set(err, -EINVAL, "invalid argument");
 		goto out;
 	}
 	if (len > cli->area_cap - cli->hdr_len) {
-		rc = shmrpc_error_set(err, SHMRPC_ETOOBIG, "request of %zu "
-		    "bytes does not fit in %zu", len,
-		    cli->area_cap - cli->hdr_len);
+		rc = shmrpc__error_set(err, SHMRPC_ETOOBIG,
+		    "request of %zu "
+		    "bytes does not fit in %zu",
+		    len, cli->area_cap - cli->hdr_len);
 		goto out;
 	}
 	rc = shmrpc_transport_send_request(cli->transport, cli->area,
 	    cli->hdr_len + len);
 	if (rc < 0) {
-		shmrpc_error_set(err, rc, "%s: sending to channel %s",
+		shmrpc__error_set(err, rc, "%s: sending to channel %s",
 		    shmrpc_strerror(rc), cli->transport->name);
 		goto out;
 	}
 	rc = recv_reply(cli, &in, &n);
 	if (rc < 0)
-		shmrpc_error_set(err, rc, "%s: waiting for the reply on "
-		    "channel %s", shmrpc_strerror(rc), cli->transport->name);
+		shmrpc__error_set(err, rc,
+		    "%s: waiting for the reply on "
+		    "channel %s",
+		    shmrpc_strerror(rc), cli->transport->name);
 	else
 		rc = bytes_answer(cli, (const unsigned char *)in, n, reply,
 		    reply_len, err);
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO)
-		transport_note_error(cli->transport, rc);
-	transport_end_call(cli->transport);
+		shmrpc__transport_note_error(cli->transport, rc);
+	shmrpc__transport_end_call(cli->transport);
 out:
 	cli->reserved = false;
 	cli->area = NULL;
@@ -418,16 +426,19 @@ SHMRPC_API int shmrpc_call_bytes(shmrpc_client *cli, const char *method,
 	if (reply_len != NULL)
 		*reply_len = 0;
 	if (req == NULL && req_len > 0)
-		return shmrpc_error_set(err, -EINVAL, "invalid argument");
+		return shmrpc__error_set(err, -EINVAL, "invalid argument");
 	rc = shmrpc_bytes_reserve(cli, method, &buf, &cap);
 	if (rc < 0)
-		return shmrpc_error_set(err, rc, "%s", rc == -EPROTONOSUPPORT
-		    ? "bytes calls need the futex transport"
-		    : shmrpc_strerror(rc));
+		return shmrpc__error_set(err, rc, "%s",
+		    rc == -EPROTONOSUPPORT
+			? "bytes calls need the futex transport"
+			: shmrpc_strerror(rc));
 	if (req_len > cap) {
 		shmrpc_bytes_cancel(cli);
-		return shmrpc_error_set(err, SHMRPC_ETOOBIG, "request of %zu "
-		    "bytes does not fit in %zu", req_len, cap);
+		return shmrpc__error_set(err, SHMRPC_ETOOBIG,
+		    "request of %zu "
+		    "bytes does not fit in %zu",
+		    req_len, cap);
 	}
 	if (req_len > 0)
 		memcpy(buf, req, req_len);

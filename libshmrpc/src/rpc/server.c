@@ -161,7 +161,8 @@ static char *answer_area(shmrpc_server *srv, struct serve_buffers *bufs,
 {
 	void *area;
 
-	if (transport_response_area(srv->transport, peer, &area, cap) == 0)
+	if (shmrpc__transport_response_area(srv->transport, peer, &area, cap) ==
+	    0)
 		return area;
 	*cap = bufs->cap;
 	return bufs->out;
@@ -187,15 +188,16 @@ static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
 	size_t len;
 	int rc;
 
-	rc = envelope_encode_response(out, max, &len, id, result, error);
+	rc = shmrpc__envelope_encode_response(out, max, &len, id, result,
+	    error);
 	if (rc == SHMRPC_ETOOBIG) {
 		snprintf(toobig, sizeof(toobig),
 		    "RPCError: Response too large for the buffer "
 		    "(max %zu bytes)", max);
-		rc = envelope_encode_response(out, max, &len, id, NULL,
+		rc = shmrpc__envelope_encode_response(out, max, &len, id, NULL,
 		    toobig);
 	} else if (rc == SHMRPC_ESERIAL) {
-		rc = envelope_encode_response(out, max, &len, id, NULL,
+		rc = shmrpc__envelope_encode_response(out, max, &len, id, NULL,
 		    "RPCSerializationError: result cannot be encoded as JSON");
 	}
 	if (rc < 0) {
@@ -289,14 +291,14 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		dispatch_bytes(srv, bufs, peer, (const unsigned char *)in, len);
 		return;
 	}
-	rc = envelope_decode_request(in, len, &rq, why, sizeof(why));
+	rc = shmrpc__envelope_decode_request(in, len, &rq, why, sizeof(why));
 	if (rc < 0) {
 		char text[300];
 		snprintf(text, sizeof(text), "RPCError: %s", why);
 		log_info("channel %s: bad request: %s", srv->transport->name,
 		    why);
 		send_reply(srv, bufs, peer, rq.id, NULL, text);
-		request_view_release(&rq);
+		shmrpc__request_view_release(&rq);
 		return;
 	}
 	req.method = rq.method;
@@ -304,7 +306,7 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		json_t *yes = json_true();
 		send_reply(srv, bufs, peer, rq.id, yes, NULL);
 		json_decref(yes);
-		request_view_release(&rq);
+		shmrpc__request_view_release(&rq);
 		return;
 	}
 	m = find_method(srv, rq.method);
@@ -314,7 +316,7 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		    : "RPCError: Method %.*s takes bytes, not JSON",
 		    SHMRPC_NAME_MAX, rq.method);
 		send_reply(srv, bufs, peer, rq.id, NULL, unknown);
-		request_view_release(&rq);
+		shmrpc__request_view_release(&rq);
 		return;
 	}
 	rc = m->fn(&req, rq.params, &result, m->arg);
@@ -328,7 +330,7 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		json_decref(result);
 	}
 	free(req.error);
-	request_view_release(&rq);
+	shmrpc__request_view_release(&rq);
 }
 
 /* Wait for a request: in place in shared memory (futex; stable until we
@@ -337,7 +339,8 @@ static int next_request(shmrpc_server *srv, struct serve_buffers *bufs,
     const char **in, size_t *len, uint32_t *peer)
 {
 	const void *ref;
-	int rc = transport_recv_request_ref(srv->transport, &ref, len, peer);
+	int rc = shmrpc__transport_recv_request_ref(srv->transport, &ref, len,
+	    peer);
 
 	if (rc != -EPROTONOSUPPORT) {
 		*in = ref;

@@ -237,14 +237,14 @@ static inline unsigned lat_bucket(int64_t ns)
 
 static uint64_t self_owner_id(void)
 {
-	uint64_t start = proc_self_start_time();
+	uint64_t start = shmrpc__proc_self_start_time();
 
 	return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)start;
 }
 
 /* Is the client process behind owner word o still running?  Special
  * owners are always "alive". */
-static enum proc_liveness owner_liveness(uint64_t o)
+static enum shmrpc__proc_liveness owner_liveness(uint64_t o)
 {
 	uint64_t now;
 	uint32_t start32 = FUTEX_OWNER_START32(o);
@@ -252,7 +252,7 @@ static enum proc_liveness owner_liveness(uint64_t o)
 
 	if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER)
 		return PROC_ALIVE;
-	rc = proc_start_time(FUTEX_OWNER_PID(o), &now);
+	rc = shmrpc__proc_start_time(FUTEX_OWNER_PID(o), &now);
 	if (rc == -ESRCH)
 		return PROC_DEAD;
 	if (rc < 0)
@@ -464,7 +464,7 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	atomic_init(&f->last_client_cpu, -1);
 	f->spin_ns = resolve_spin(opts);
 	f->prefetchw = cpu_has_prefetchw();
-	transport_base_init(&f->base, &transport_futex_ops,
+	shmrpc__transport_base_init(&f->base, &shmrpc__transport_futex_ops,
 	    SHMRPC_TRANSPORT_FUTEX, true, name, opts,
 	    g.buffer_size - MSG_HEADER_SIZE);
 
@@ -480,14 +480,14 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	init->buffers_offset = g.buffers_offset;
 	init->total_size = g.total_size;
 	init->server_pid = (int32_t)getpid();
-	init->server_start = proc_self_start_time();
+	init->server_start = shmrpc__proc_self_start_time();
 	init->created_ns = (int64_t)rt.tv_sec * NS_PER_SEC + rt.tv_nsec;
 	atomic_init(&init->server_state, FUTEX_SERVER_RUNNING);
 	snprintf(init->name, sizeof(init->name), "%s", name);
 
 	/* Everything after the header starts zeroed: slots free and IDLE. */
-	rc = shmobj_create(f->fname, g.total_size, init, FUTEX_HEADER_SIZE,
-	    &f->map);
+	rc = shmrpc__shmobj_create(f->fname, g.total_size, init,
+	    FUTEX_HEADER_SIZE, &f->map);
 	free(init);
 	if (rc < 0) {
 		if (rc == SHMRPC_EINUSE)
@@ -892,11 +892,11 @@ static int open_segment(struct futex_transport *f, size_t want_buffer)
 	struct futex_header *h;
 	int rc;
 
-	rc = shmobj_open(f->fname, FUTEX_HEADER_SIZE, 0, &f->map);
+	rc = shmrpc__shmobj_open(f->fname, FUTEX_HEADER_SIZE, 0, &f->map);
 	if (rc < 0)
 		return rc;
 	h = f->map.addr;
-	rc = futex_header_check(h, f->map.size, f->fname);
+	rc = shmrpc__futex_header_check(h, f->map.size, f->fname);
 	if (rc < 0)
 		return rc;
 	if (want_buffer > h->buffer_size) {
@@ -907,7 +907,7 @@ static int open_segment(struct futex_transport *f, size_t want_buffer)
 	}
 	if (atomic_load(&h->server_state) != FUTEX_SERVER_RUNNING)
 		return SHMRPC_ENOCHANNEL;
-	if (proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
+	if (shmrpc__proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
 		return SHMRPC_ESERVERDEAD;
 	f->hdr = h;
 	f->slots = (struct futex_slot *)((char *)f->map.addr +
@@ -929,7 +929,8 @@ static void slot_claimed(struct futex_transport *f, uint32_t i)
 	/* Counts as activity, so the server does not check on us at
 	 * once. */
 	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
-	atomic_store_explicit(&sl->owner_start, proc_self_start_time(), RLX);
+	atomic_store_explicit(&sl->owner_start, shmrpc__proc_self_start_time(),
+	    RLX);
 	atomic_store_explicit(&sl->claimed_ns, now, RLX);
 	atomic_store_explicit(&sl->waiting, 0, RLX);
 	atomic_fetch_add_explicit(&f->hdr->clients, 1, RLX);
@@ -982,7 +983,7 @@ static int futex_open(shmrpc_transport **out, const char *name,
 	f->prefetchw = cpu_has_prefetchw();
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	f->max_spinners = ncpu > 2 ? (uint32_t)(ncpu - 1) : 1;
-	transport_base_init(&f->base, &transport_futex_ops,
+	shmrpc__transport_base_init(&f->base, &shmrpc__transport_futex_ops,
 	    SHMRPC_TRANSPORT_FUTEX, false, name, opts, 0);
 	for (;;) {
 		rc = open_segment(f, opts->buffer_size);
@@ -991,7 +992,7 @@ static int futex_open(shmrpc_transport **out, const char *name,
 		if (rc == 0)
 			break;
 		f->hdr = NULL;
-		shmobj_close(&f->map);
+		shmrpc__shmobj_close(&f->map);
 		/* A dead server's segment may be replaced by a restarted
 		 * server: keep waiting for that too. */
 		if ((rc != SHMRPC_ENOCHANNEL && rc != SHMRPC_EFULL &&
@@ -1020,7 +1021,7 @@ static int server_gone(struct futex_transport *f, bool check_process)
 	if (atomic_load_explicit(&h->server_state, SEQ) != FUTEX_SERVER_RUNNING)
 		f->server_gone = SHMRPC_ESTOPPED;
 	else if (check_process &&
-	    proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
+	    shmrpc__proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
 		f->server_gone = SHMRPC_ESERVERDEAD;
 	return f->server_gone;
 }
@@ -1338,7 +1339,7 @@ static void futex_close(shmrpc_transport *t)
 
 	if (f->hdr != NULL && t->is_server) {
 		if (f->created) {
-			int rc = shmobj_unlink(f->fname);
+			int rc = shmrpc__shmobj_unlink(f->fname);
 			if (rc < 0)
 				log_warn("cannot remove /dev/shm/%s: %s",
 				    f->fname, shmrpc_strerror(rc));
@@ -1353,26 +1354,26 @@ static void futex_close(shmrpc_transport *t)
 		slot_settle(f, f->slot, f->me, false);
 		atomic_fetch_sub_explicit(&f->hdr->clients, 1, RLX);
 	}
-	shmobj_close(&f->map);
+	shmrpc__shmobj_close(&f->map);
 	free(f->taken_gen);
 	free(f);
 }
 
-const struct transport_ops transport_futex_ops = {
-	.object_names = futex_object_names,
-	.create = futex_create,
-	.open = futex_open,
-	.close = futex_close,
-	.send_request = futex_send_request,
-	.recv_response = futex_recv_response,
-	.end_call = futex_end_call,
-	.recv_request = futex_recv_request,
-	.send_response = futex_send_response,
-	.wake = futex_wake_op,
-	.note_error = futex_note_error,
-	.read_counters = futex_read_counters,
-	.request_area = futex_request_area,
-	.recv_response_ref = futex_recv_response_ref,
-	.recv_request_ref = futex_recv_request_ref,
-	.response_area = futex_response_area,
+const struct transport_ops shmrpc__transport_futex_ops = {
+    .object_names = futex_object_names,
+    .create = futex_create,
+    .open = futex_open,
+    .close = futex_close,
+    .send_request = futex_send_request,
+    .recv_response = futex_recv_response,
+    .end_call = futex_end_call,
+    .recv_request = futex_recv_request,
+    .send_response = futex_send_response,
+    .wake = futex_wake_op,
+    .note_error = futex_note_error,
+    .read_counters = shmrpc__futex_read_counters,
+    .request_area = futex_request_area,
+    .recv_response_ref = futex_recv_response_ref,
+    .recv_request_ref = futex_recv_request_ref,
+    .response_area = futex_response_area,
 };

@@ -6,7 +6,7 @@
 #include "base/common.h"
 #include "transport/futex_layout.h"
 
-int futex_header_check(const struct futex_header *h, size_t file_size,
+int shmrpc__futex_header_check(const struct futex_header *h, size_t file_size,
     const char *fname)
 {
 	struct futex_geometry g;

@@ -237,7 +237,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4,
 /* Check a mapped header against this build's layout and the file's size:
  * 0 or SHMRPC_EVERSION (logged at info level with the reason).  In
  * futex_layout.c. */
-int futex_header_check(const struct futex_header *h, size_t file_size,
+int shmrpc__futex_header_check(const struct futex_header *h, size_t file_size,
     const char *fname);
 
 /* Offsets and sizes of a segment; 0 or -EINVAL (overflow, bad counts). */

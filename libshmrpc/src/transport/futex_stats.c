@@ -26,12 +26,12 @@ static int map_channel(const char *name, struct shm_map *m,
 	if (rc < 0)
 		return rc;
 	snprintf(fname, sizeof(fname), "%s%s", FUTEX_SEG_PREFIX, name);
-	rc = shmobj_open_readonly(fname, FUTEX_HEADER_SIZE, 0, m);
+	rc = shmrpc__shmobj_open_readonly(fname, FUTEX_HEADER_SIZE, 0, m);
 	if (rc < 0)
 		return rc;
-	rc = futex_header_check(m->addr, m->size, fname);
+	rc = shmrpc__futex_header_check(m->addr, m->size, fname);
 	if (rc < 0) {
-		shmobj_close(m);
+		shmrpc__shmobj_close(m);
 		return rc;
 	}
 	*hp = m->addr;
@@ -154,7 +154,7 @@ SHMRPC_API int shmrpc_stats_channel(const char *name,
 	if (rc < 0)
 		return rc;
 	channel_stats(h, out);
-	shmobj_close(&m);
+	shmrpc__shmobj_close(&m);
 	return 0;
 }
 
@@ -172,7 +172,7 @@ SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
 	if (rc < 0)
 		return rc;
 	*count = slot_stats(h, out, max);
-	shmobj_close(&m);
+	shmrpc__shmobj_close(&m);
 	return 0;
 }
 
@@ -198,7 +198,7 @@ static json_t *counters_json(const shmrpc_counters *c)
 /* The transport's read_counters op (see transport.h): the channel's
  * counters plus a "slots" array of the clients holding a slot, for
  * shmrpc_channel_info.counters. */
-int futex_read_counters(const char *name, json_t **out)
+int shmrpc__futex_read_counters(const char *name, json_t **out)
 {
 	shmrpc_channel_stats ch;
 	shmrpc_slot_stats *slots;
@@ -217,11 +217,11 @@ int futex_read_counters(const char *name, json_t **out)
 	channel_stats(h, &ch);
 	slots = calloc(ch.slots > 0 ? ch.slots : 1, sizeof(*slots));
 	if (slots == NULL) {
-		shmobj_close(&m);
+		shmrpc__shmobj_close(&m);
 		return -ENOMEM;
 	}
 	n = slot_stats(h, slots, ch.slots);
-	shmobj_close(&m);
+	shmrpc__shmobj_close(&m);
 	o = counters_json(&ch.counters);
 	arr = json_array();
 	for (unsigned i = 0; i < n; i++) {

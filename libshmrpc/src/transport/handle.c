@@ -7,9 +7,9 @@
 
 #include "transport/transport.h"
 
-void transport_base_init(shmrpc_transport *t, const struct transport_ops *ops,
-    shmrpc_transport_kind kind, bool is_server, const char *name,
-    const shmrpc_options *opts, size_t max_message)
+void shmrpc__transport_base_init(shmrpc_transport *t,
+    const struct transport_ops *ops, shmrpc_transport_kind kind, bool is_server,
+    const char *name, const shmrpc_options *opts, size_t max_message)
 {
 	t->ops = ops;
 	t->kind = kind;

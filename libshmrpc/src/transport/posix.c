@@ -146,14 +146,14 @@ static void posix_close(shmrpc_transport *t)
 	 * than a channel without semaphores. */
 	for (int i = 0; i < POSIX_NOBJ; i++) {
 		if (p->created[i]) {
-			int rc = shmobj_unlink(p->fname[i]);
+			int rc = shmrpc__shmobj_unlink(p->fname[i]);
 			if (rc < 0)
 				log_warn("cannot remove /dev/shm/%s: %s",
 				    p->fname[i], shmrpc_strerror(rc));
 		}
 	}
 	for (int i = 0; i < POSIX_NOBJ; i++)
-		shmobj_close(&p->obj[i]);
+		shmrpc__shmobj_close(&p->obj[i]);
 	free(p);
 }
 
@@ -174,7 +174,7 @@ static int posix_create(shmrpc_transport **out, const char *name,
 	name_objects(p, name);
 	p->buffer_size = opts->buffer_size;
 	atomic_init(&p->stopped, false);
-	transport_base_init(&p->base, &transport_posix_ops,
+	shmrpc__transport_base_init(&p->base, &shmrpc__transport_posix_ops,
 	    SHMRPC_TRANSPORT_POSIX, true, name, opts,
 	    opts->buffer_size - MSG_HEADER_SIZE);
 
@@ -186,11 +186,11 @@ static int posix_create(shmrpc_transport **out, const char *name,
 			 * garbage into a shared file. */
 			memset(&init, 0, sizeof(init));
 			sem_init(&init, 1, posix_objects[i].initial);
-			rc = shmobj_create(p->fname[i], sizeof(sem_t), &init,
-			    sizeof(init), &p->obj[i]);
+			rc = shmrpc__shmobj_create(p->fname[i], sizeof(sem_t),
+			    &init, sizeof(init), &p->obj[i]);
 		} else {
-			rc = shmobj_create(p->fname[i], p->buffer_size, NULL,
-			    0, &p->obj[i]);
+			rc = shmrpc__shmobj_create(p->fname[i], p->buffer_size,
+			    NULL, 0, &p->obj[i]);
 		}
 		if (rc == 0)
 			p->created[i] = true;
@@ -262,7 +262,8 @@ static int open_objects(struct posix_transport *p, size_t want_size)
 {
 	int rc;
 
-	rc = shmobj_open(p->fname[SEG_REQ], want_size, 0, &p->obj[SEG_REQ]);
+	rc = shmrpc__shmobj_open(p->fname[SEG_REQ], want_size, 0,
+	    &p->obj[SEG_REQ]);
 	if (rc < 0)
 		return rc;
 	if (want_size == 0)
@@ -270,11 +271,11 @@ static int open_objects(struct posix_transport *p, size_t want_size)
 	if (want_size <= MSG_HEADER_SIZE || want_size > UINT32_MAX)
 		return SHMRPC_EVERSION;
 	p->buffer_size = want_size;
-	rc = shmobj_open(p->fname[SEG_RESP], want_size, want_size,
+	rc = shmrpc__shmobj_open(p->fname[SEG_RESP], want_size, want_size,
 	    &p->obj[SEG_RESP]);
 	for (int i = SEM_REQ_EMPTY; i < POSIX_NOBJ && rc == 0; i++)
-		rc = shmobj_open(p->fname[i], sizeof(sem_t), sizeof(sem_t),
-		    &p->obj[i]);
+		rc = shmrpc__shmobj_open(p->fname[i], sizeof(sem_t),
+		    sizeof(sem_t), &p->obj[i]);
 	return rc;
 }
 
@@ -294,14 +295,14 @@ static int posix_open(shmrpc_transport **out, const char *name,
 		    clock_now_ns() >= deadline)
 			break;
 		for (int i = 0; i < POSIX_NOBJ; i++)
-			shmobj_close(&p->obj[i]);
+			shmrpc__shmobj_close(&p->obj[i]);
 		usleep(10000);
 	}
 	if (rc < 0) {
 		posix_close(&p->base);
 		return rc;
 	}
-	transport_base_init(&p->base, &transport_posix_ops,
+	shmrpc__transport_base_init(&p->base, &shmrpc__transport_posix_ops,
 	    SHMRPC_TRANSPORT_POSIX, false, name, opts,
 	    p->buffer_size - MSG_HEADER_SIZE);
 	*out = &p->base;
@@ -380,15 +381,15 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	return rc;
 }
 
-const struct transport_ops transport_posix_ops = {
-	.object_names = posix_object_names,
-	.create = posix_create,
-	.open = posix_open,
-	.close = posix_close,
-	.send_request = posix_send_request,
-	.recv_response = posix_recv_response,
-	.end_call = posix_end_call,
-	.recv_request = posix_recv_request,
-	.send_response = posix_send_response,
-	.wake = posix_wake,
+const struct transport_ops shmrpc__transport_posix_ops = {
+    .object_names = posix_object_names,
+    .create = posix_create,
+    .open = posix_open,
+    .close = posix_close,
+    .send_request = posix_send_request,
+    .recv_response = posix_recv_response,
+    .end_call = posix_end_call,
+    .recv_request = posix_recv_request,
+    .send_response = posix_send_response,
+    .wake = posix_wake,
 };

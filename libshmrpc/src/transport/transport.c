@@ -6,14 +6,15 @@
  */
 #include "transport/transport.h"
 
-const struct transport_ops *transport_ops_for(shmrpc_transport_kind kind)
+const struct transport_ops *shmrpc__transport_ops_for(
+    shmrpc_transport_kind kind)
 {
 	switch (kind) {
 	case SHMRPC_TRANSPORT_POSIX:
-		return &transport_posix_ops;
+		return &shmrpc__transport_posix_ops;
 	case SHMRPC_TRANSPORT_FUTEX:
 #ifdef __linux__
-		return &transport_futex_ops;
+		return &shmrpc__transport_futex_ops;
 #else
 		break;
 #endif
@@ -51,15 +52,15 @@ SHMRPC_API int shmrpc_transport_send_request(shmrpc_transport *t,
 	return rc;
 }
 
-int transport_recv_response_keep(shmrpc_transport *t, void *buf, size_t cap,
-    size_t *len)
+int shmrpc__transport_recv_response_keep(shmrpc_transport *t, void *buf,
+    size_t cap, size_t *len)
 {
 	if (!t->in_call)
 		return SHMRPC_ESTATE;
 	return t->ops->recv_response(t, buf, cap, len);
 }
 
-void transport_end_call(shmrpc_transport *t)
+void shmrpc__transport_end_call(shmrpc_transport *t)
 {
 	if (t->in_call) {
 		t->ops->end_call(t);
@@ -74,8 +75,8 @@ SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
 
 	if (t == NULL || len == NULL || (buf == NULL && cap > 0))
 		return -EINVAL;
-	rc = transport_recv_response_keep(t, buf, cap, len);
-	transport_end_call(t);
+	rc = shmrpc__transport_recv_response_keep(t, buf, cap, len);
+	shmrpc__transport_end_call(t);
 	return rc;
 }
 
@@ -108,19 +109,20 @@ SHMRPC_API void shmrpc_transport_wake(shmrpc_transport *t)
 		t->ops->wake(t);
 }
 
-void transport_note_error(shmrpc_transport *t, int err)
+void shmrpc__transport_note_error(shmrpc_transport *t, int err)
 {
 	if (t != NULL && t->ops->note_error != NULL)
 		t->ops->note_error(t, err);
 }
 
-bool transport_in_place(const shmrpc_transport *t)
+bool shmrpc__transport_in_place(const shmrpc_transport *t)
 {
 	return t->ops->request_area != NULL &&
 	    t->ops->recv_response_ref != NULL;
 }
 
-int transport_request_area(shmrpc_transport *t, void **area, size_t *cap)
+int shmrpc__transport_request_area(shmrpc_transport *t, void **area,
+    size_t *cap)
 {
 	*area = NULL;
 	*cap = 0;
@@ -131,7 +133,7 @@ int transport_request_area(shmrpc_transport *t, void **area, size_t *cap)
 	return t->ops->request_area(t, area, cap);
 }
 
-int transport_recv_response_ref(shmrpc_transport *t, const void **buf,
+int shmrpc__transport_recv_response_ref(shmrpc_transport *t, const void **buf,
     size_t *len)
 {
 	*buf = NULL;
@@ -143,7 +145,7 @@ int transport_recv_response_ref(shmrpc_transport *t, const void **buf,
 	return t->ops->recv_response_ref(t, buf, len);
 }
 
-int transport_recv_request_ref(shmrpc_transport *t, const void **buf,
+int shmrpc__transport_recv_request_ref(shmrpc_transport *t, const void **buf,
     size_t *len, uint32_t *peer)
 {
 	*buf = NULL;
@@ -156,8 +158,8 @@ int transport_recv_request_ref(shmrpc_transport *t, const void **buf,
 	return t->ops->recv_request_ref(t, buf, len, peer);
 }
 
-int transport_response_area(shmrpc_transport *t, uint32_t peer, void **area,
-    size_t *cap)
+int shmrpc__transport_response_area(shmrpc_transport *t, uint32_t peer,
+    void **area, size_t *cap)
 {
 	*area = NULL;
 	*cap = 0;

@@ -93,43 +93,45 @@ struct shmrpc_transport {
 	char name[SHMRPC_NAME_MAX + 1];
 };
 
-extern const struct transport_ops transport_posix_ops;
+extern const struct transport_ops shmrpc__transport_posix_ops;
 #ifdef __linux__
-extern const struct transport_ops transport_futex_ops;
+extern const struct transport_ops shmrpc__transport_futex_ops;
 /* futex_stats.c: the futex transport's read_counters op. */
-int futex_read_counters(const char *name, json_t **out);
+int shmrpc__futex_read_counters(const char *name, json_t **out);
 #endif
 
 /* The operations of a transport kind (not DEFAULT), or NULL if this build
  * does not have it. */
-const struct transport_ops *transport_ops_for(shmrpc_transport_kind kind);
+const struct transport_ops *shmrpc__transport_ops_for(
+    shmrpc_transport_kind kind);
 
 /* Fill the base part of a new handle. */
-void transport_base_init(shmrpc_transport *t, const struct transport_ops *ops,
-    shmrpc_transport_kind kind, bool is_server, const char *name,
-    const shmrpc_options *opts, size_t max_message);
+void shmrpc__transport_base_init(shmrpc_transport *t,
+    const struct transport_ops *ops, shmrpc_transport_kind kind, bool is_server,
+    const char *name, const shmrpc_options *opts, size_t max_message);
 
 /* The response wait of a call, without ending the call (RPC layer use:
  * it may discard a late answer and wait again). */
-int transport_recv_response_keep(shmrpc_transport *t, void *buf, size_t cap,
-    size_t *len);
-void transport_end_call(shmrpc_transport *t);
+int shmrpc__transport_recv_response_keep(shmrpc_transport *t, void *buf,
+    size_t cap, size_t *len);
+void shmrpc__transport_end_call(shmrpc_transport *t);
 
 /* Does t have the client's in-place operations (request_area and
  * recv_response_ref)?  Without them, messages are copied. */
-bool transport_in_place(const shmrpc_transport *t);
+bool shmrpc__transport_in_place(const shmrpc_transport *t);
 
 /* In-place wrappers (see transport_ops).  They return -EPROTONOSUPPORT
  * when the transport has no such op (posix): the caller then copies. */
-int transport_request_area(shmrpc_transport *t, void **area, size_t *cap);
-int transport_recv_response_ref(shmrpc_transport *t, const void **buf,
-    size_t *len);
-int transport_recv_request_ref(shmrpc_transport *t, const void **buf,
-    size_t *len, uint32_t *peer);
-int transport_response_area(shmrpc_transport *t, uint32_t peer, void **area,
+int shmrpc__transport_request_area(shmrpc_transport *t, void **area,
     size_t *cap);
+int shmrpc__transport_recv_response_ref(shmrpc_transport *t, const void **buf,
+    size_t *len);
+int shmrpc__transport_recv_request_ref(shmrpc_transport *t, const void **buf,
+    size_t *len, uint32_t *peer);
+int shmrpc__transport_response_area(shmrpc_transport *t, uint32_t peer,
+    void **area, size_t *cap);
 
 /* Tell the transport a call failed above it (see note_error). */
-void transport_note_error(shmrpc_transport *t, int err);
+void shmrpc__transport_note_error(shmrpc_transport *t, int err);
 
 #endif
