@@ -92,22 +92,27 @@ $(SHARED_LIB): $(LIB_OBJS)
 # no LD_LIBRARY_PATH, and install as self-contained binaries.
 tools: $(TOOLS)
 
-$(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(STATIC_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DSHMRPC_VERSION_TOOL='"$(VERSION)"' -o $@ \
-	    $(wildcard shmrpc-call/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
+# What the three tools share (tool-common/tool.h): argument parsing,
+# --version, safe printing of untrusted text.  Internal, never installed.
+TOOL_COMMON = tool-common/tool.c
+TOOL_CFLAGS = $(ALL_CFLAGS) -Itool-common
 
-$(BUILD)/bin/shmrpc-clean: $(wildcard shmrpc-clean/*.c shmrpc-clean/*.h) $(STATIC_LIB)
+$(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ \
-	    $(wildcard shmrpc-clean/*.c) $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(wildcard shmrpc-call/*.c) $(TOOL_COMMON) \
+	    $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
+
+$(BUILD)/bin/shmrpc-clean: $(wildcard shmrpc-clean/*.c shmrpc-clean/*.h) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(wildcard shmrpc-clean/*.c) $(TOOL_COMMON) \
+	    $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
 # shmrpc-top: the only program that links curses.
 CURSES_LIBS ?= $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 TOP_SRCS   = $(wildcard shmrpc-top/*.c)
 
-$(BUILD)/bin/shmrpc-top: $(TOP_SRCS) $(wildcard shmrpc-top/*.h) $(STATIC_LIB)
+$(BUILD)/bin/shmrpc-top: $(TOP_SRCS) $(wildcard shmrpc-top/*.h) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TOP_SRCS) $(STATIC_LIB) $(LDFLAGS) \
+	$(CC) $(TOOL_CFLAGS) -o $@ $(TOP_SRCS) $(TOOL_COMMON) $(STATIC_LIB) $(LDFLAGS) \
 	    $(LDLIBS_LIB) $(LDLIBS_CLI) $(CURSES_LIBS) -lm
 
 examples: $(EXAMPLES)
@@ -125,6 +130,13 @@ $(BUILD)/tests/test_top: tests/unit/test_top.c $(TOP_TEST_SRCS) \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP_TEST_SRCS) $(STATIC_LIB) $(LDFLAGS) \
 	    $(LDLIBS_LIB) -lcmocka -lm
+
+# test_tool tests the tools' shared helpers.
+$(BUILD)/tests/test_tool: tests/unit/test_tool.c $(TOOL_COMMON) tool-common/tool.h \
+    $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOL_COMMON) $(STATIC_LIB) $(LDFLAGS) \
+	    $(LDLIBS_LIB) $(LDLIBS_CLI) -lcmocka -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)

@@ -12,11 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <bsd/stdlib.h>
 #include <shmrpc.h>
 
+#include "tool.h"
+
 /* Exit status, as documented in shmrpc-call(1). */
-enum { EXIT_OK = 0, EXIT_METHOD = 1, EXIT_USAGE = 2, EXIT_CHANNEL = 3 };
+enum { EXIT_OK = 0, EXIT_METHOD = 1, EXIT_USAGE = TOOL_EXIT_USAGE,
+	EXIT_CHANNEL = 3 };
 
 #define COUNT_MAX 100000000LL
 
@@ -32,20 +34,6 @@ static void usage(FILE *out, int status)
 	    "[-b bufsize]\n"
 	    "                   [-c count] channel method < request > reply\n");
 	exit(status);
-}
-
-static double parse_seconds(const char *s, const char *what)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < 0 || v > 1e6)
-		errx(EXIT_USAGE, "%s must be a number of seconds from 0 to "
-		    "1000000: %s", what, s);
-	return v;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -125,7 +113,6 @@ int main(int argc, char **argv)
 	shmrpc_error cerr;
 	json_t *params = NULL, *result = NULL;
 	long long count = 1;
-	const char *errstr;
 	double *lat = NULL;
 	int ch, rc, raw = 0;
 	char *raw_in = NULL;
@@ -142,29 +129,23 @@ int main(int argc, char **argv)
 				    "(posix or futex)", optarg);
 			break;
 		case 'w':
-			opts.wait_for_server = parse_seconds(optarg, "wait");
+			opts.wait_for_server = tool_parse_seconds(optarg, 0, 1e6, "wait");
 			break;
 		case 'T':
-			opts.timeout = parse_seconds(optarg, "timeout");
+			opts.timeout = tool_parse_seconds(optarg, 0, 1e6, "timeout");
 			break;
 		case 'b':
-			opts.buffer_size = (size_t)strtonum(optarg, 5,
-			    UINT32_MAX, &errstr);
-			if (errstr != NULL)
-				errx(EXIT_USAGE, "buffer size is %s: %s",
-				    errstr, optarg);
+			opts.buffer_size = (size_t)tool_parse_count(optarg, 5,
+			    UINT32_MAX, "buffer size");
 			break;
 		case 'c':
-			count = strtonum(optarg, 1, COUNT_MAX, &errstr);
-			if (errstr != NULL)
-				errx(EXIT_USAGE, "count is %s: %s", errstr,
-				    optarg);
+			count = tool_parse_count(optarg, 1, COUNT_MAX, "count");
 			break;
 		case 'r':
 			raw = 1;
 			break;
 		case 'V':
-			printf("shmrpc-call %s\n", shmrpc_version());
+			tool_print_version("shmrpc-call");
 			return EXIT_OK;
 		case 'h':
 			usage(stdout, EXIT_OK);
@@ -177,8 +158,7 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc < 2 || argc > 3)
 		usage(stderr, EXIT_USAGE);
-	if (shmrpc_name_check(argv[0]) < 0)
-		errx(EXIT_USAGE, "invalid channel name: '%s'", argv[0]);
+	tool_parse_channel(argv[0]);
 	if (raw && argc != 2)
 		errx(EXIT_USAGE, "--raw takes the request bytes from standard "
 		    "input, not an argument");

@@ -13,13 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
 #include <shmrpc.h>
 
 #include "report.h"
+#include "tool.h"
 
 /* Exit status, as documented in shmrpc-clean(1). */
-enum { EXIT_OK = 0, EXIT_LEFT = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_LEFT = 1, EXIT_USAGE = TOOL_EXIT_USAGE };
 
 #define GRACE_MAX (365LL * 86400)
 
@@ -235,7 +235,6 @@ int main(int argc, char **argv)
 	shmrpc_inspect_options o;
 	shmrpc_inspection *s;
 	struct seen sn;
-	const char *errstr;
 	int ch, list = 0, rc;
 
 	shmrpc_inspect_options_init(&o);
@@ -246,17 +245,11 @@ int main(int argc, char **argv)
 			o.all_users = 1;
 			break;
 		case 'c':
-			if (shmrpc_name_check(optarg) < 0)
-				errx(EXIT_USAGE, "invalid channel name: '%s'",
-				    optarg);
-			o.channel = optarg;
+			o.channel = tool_parse_channel(optarg);
 			break;
 		case 'g':
-			o.grace = (double)strtonum(optarg, 0, GRACE_MAX,
-			    &errstr);
-			if (errstr != NULL)
-				errx(EXIT_USAGE, "grace is %s: %s", errstr,
-				    optarg);
+			o.grace = (double)tool_parse_count(optarg, 0, GRACE_MAX,
+			    "grace");
 			break;
 		case 'j':
 			ro.json = 1;
@@ -283,7 +276,7 @@ int main(int argc, char **argv)
 			ro.quiet = 0;
 			break;
 		case 'V':
-			printf("shmrpc-clean %s\n", shmrpc_version());
+			tool_print_version("shmrpc-clean");
 			return EXIT_OK;
 		case 'h':
 			usage(stdout, EXIT_OK);

@@ -7,22 +7,21 @@
 #include <getopt.h>
 #include <locale.h>
 #include <math.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
 #include <shmrpc.h>
 
 #include "format.h"
+#include "tool.h"
 #include "snapshot.h"
 #include "ui.h"
 
 /* Exit status, as documented in shmrpc-top(1). */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = TOOL_EXIT_USAGE };
 
 static void usage(FILE *f, int status)
 {
@@ -32,34 +31,6 @@ static void usage(FILE *f, int status)
 	    "                  [-u user] [--no-color]\n"
 	    "       shmrpc-top -h | -V\n");
 	exit(status);
-}
-
-static double parse_delay(const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < 0.1 || v > 3600)
-		errx(EXIT_USAGE, "delay must be a number of seconds from 0.1 "
-		    "to 3600: %s", s);
-	return v;
-}
-
-static uid_t parse_user(const char *s)
-{
-	struct passwd *pw = getpwnam(s);
-	const char *errstr;
-	long long id;
-
-	if (pw != NULL)
-		return pw->pw_uid;
-	id = strtonum(s, 0, UINT32_MAX - 1, &errstr);
-	if (errstr != NULL)
-		errx(EXIT_USAGE, "no such user: %s", s);
-	return (uid_t)id;
 }
 
 static void sleep_until(double deadline)
@@ -120,7 +91,7 @@ int main(int argc, char **argv)
 	};
 	struct ui_config cfg;
 	enum top_format fmt = FMT_TEXT;
-	const char *errstr, *nc;
+	const char *nc;
 	int ch, batch_mode = 0, fmt_given = 0;
 
 	setlocale(LC_ALL, "");
@@ -138,17 +109,14 @@ int main(int argc, char **argv)
 			batch_mode = 1;
 			break;
 		case 'd':
-			cfg.delay = parse_delay(optarg);
+			cfg.delay = tool_parse_seconds(optarg, 0.1, 3600, "delay");
 			break;
 		case 'f':
 			cfg.opts.filter = optarg;
 			break;
 		case 'n':
-			cfg.iterations = strtonum(optarg, 1, 1000000000LL,
-			    &errstr);
-			if (errstr != NULL)
-				errx(EXIT_USAGE, "iterations is %s: %s", errstr,
-				    optarg);
+			cfg.iterations = tool_parse_count(optarg, 1,
+			    1000000000LL, "iterations");
 			break;
 		case 'o':
 			fmt_given = 1;
@@ -164,7 +132,7 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			cfg.opts.has_uid = 1;
-			cfg.opts.uid = parse_user(optarg);
+			cfg.opts.uid = tool_parse_user(optarg);
 			if (cfg.opts.uid != geteuid())
 				cfg.opts.all_users = 1;
 			break;
@@ -172,7 +140,7 @@ int main(int argc, char **argv)
 			cfg.color = 0;
 			break;
 		case 'V':
-			printf("shmrpc-top %s\n", shmrpc_version());
+			tool_print_version("shmrpc-top");
 			return EXIT_OK;
 		case 'h':
 			usage(stdout, EXIT_OK);
