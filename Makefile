@@ -169,13 +169,15 @@ CLANG          ?= clang
 FUZZ_TIME      ?= 300
 FUZZ_TEST_TIME ?= 20
 FUZZ_BIN        = $(BUILD)/fuzz/fuzz_wire_json
+# The JSON codec alone (no envelope): what the differential target links.
+CODEC_SRCS      = $(addprefix libshmrpc/src/codec/,utf8.c json_encode.c json_decode.c)
 FUZZ_WORK       = $(BUILD)/fuzz/corpus
 FUZZ_FLAGS      = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                   -fno-sanitize-recover=all -Ilibshmrpc/src
 
-$(FUZZ_BIN): fuzz/fuzz_wire_json.c libshmrpc/src/codec/wire_json.c libshmrpc/src/codec/wire_json.h
+$(FUZZ_BIN): fuzz/fuzz_wire_json.c $(CODEC_SRCS) $(wildcard libshmrpc/src/codec/*.h)
 	@mkdir -p $(@D) $(FUZZ_WORK)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_wire_json.c libshmrpc/src/codec/wire_json.c -ljansson
+	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_wire_json.c $(CODEC_SRCS) -ljansson
 
 # Builds the target if clang can link a libFuzzer program, else warns.
 fuzz-bin:

@@ -14,7 +14,7 @@
  * operation / time, with MB = 10^6 bytes.  A run takes a few seconds.
  *
  * Build: cc -std=gnu11 -O2 -Ilibshmrpc/src bench/codec_bench.c \
- *            libshmrpc/src/wire_json.c -ljansson -o /tmp/codec_bench
+ *            libshmrpc/src/codec/{utf8,json_encode,json_decode}.c -ljansson -o /tmp/codec_bench
  * Usage: codec_bench [--quick] [--json FILE]
  *        FILE gets rows shaped like shmrpc-bench's: {"case": "codec_<case>",
  *        "system": "wire_json"|"jansson", "transport": "none",

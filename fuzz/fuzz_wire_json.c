@@ -15,7 +15,7 @@
  * Any mismatch abort()s.
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilibshmrpc/src \
- *          fuzz/fuzz_wire_json.c libshmrpc/src/wire_json.c -ljansson -o /tmp/fz
+ *          fuzz/fuzz_wire_json.c libshmrpc/src/codec/{utf8,json_encode,json_decode}.c -ljansson -o /tmp/fz
  * Run:   UBSAN_OPTIONS=halt_on_error=1 /tmp/fz -max_total_time=180 \
  *          fuzz/corpus/wire_json
  */

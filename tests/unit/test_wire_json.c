@@ -13,7 +13,8 @@
  *
  *   cc -std=gnu11 -O1 -g -Wall -Wextra -Wshadow -Wconversion \
  *       -fsanitize=address,undefined -Ilibshmrpc/src \
- *       tests/unit/test_wire_json.c libshmrpc/src/wire_json.c \
+ *       tests/unit/test_wire_json.c \
+ *       libshmrpc/src/codec/{utf8,json_encode,json_decode}.c \
  *       -ljansson -lcmocka -o /tmp/t && /tmp/t
  *
  * Add -DWIRE_JSON_NO_AVX2 (SSSE3 validator) or -DWIRE_JSON_PORTABLE (no SIMD
