@@ -1,7 +1,10 @@
 # libshmrpc - plain Makefile.  `make help` lists the targets.
 
-VERSION    = 0.1.0
-SOVERSION  = 0
+VERSION    = 0.2.0
+# 0.x: every minor release may break the ABI, so the soname carries it
+# (libshmrpc.so.0.2); from 1.0 on, the major version alone.  See
+# "ABI" in shmrpc(3).
+SOVERSION  = 0.2
 
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin

@@ -327,7 +327,7 @@ static void server_main(enum kind kind, const char *ch,
 
 	catch_term();
 	if (kind != RAW) {
-		rc = shmrpc_server_open(&bench_server, ch, opts);
+		rc = shmrpc_server_open(&bench_server, ch, opts, NULL);
 		if (rc < 0) {
 			warnx("server %s: %s", ch, shmrpc_strerror(rc));
 			atomic_store(&b->failed, 1);
@@ -343,7 +343,7 @@ static void server_main(enum kind kind, const char *ch,
 		shmrpc_server_close(bench_server);
 		_exit(rc < 0);
 	}
-	rc = shmrpc_transport_create(&bench_transport, ch, opts);
+	rc = shmrpc_transport_create(&bench_transport, ch, opts, NULL);
 	if (rc < 0) {
 		warnx("server %s: %s", ch, shmrpc_strerror(rc));
 		atomic_store(&b->failed, 1);
@@ -418,7 +418,7 @@ static void client_main(enum kind kind, const char *ch,
 
 	if (kind == RAW) {
 		shmrpc_transport *t;
-		rc = shmrpc_transport_open(&t, ch, opts);
+		rc = shmrpc_transport_open(&t, ch, opts, NULL);
 		if (rc < 0) {
 			warnx("client %s: %s", ch, shmrpc_strerror(rc));
 			atomic_store(&b->failed, 1);
@@ -451,7 +451,7 @@ static void client_main(enum kind kind, const char *ch,
 	}
 
 	shmrpc_client *cli;
-	rc = shmrpc_client_open(&cli, ch, opts);
+	rc = shmrpc_client_open(&cli, ch, opts, NULL);
 	if (rc < 0) {
 		warnx("client %s: %s", ch, shmrpc_strerror(rc));
 		atomic_store(&b->failed, 1);
@@ -648,7 +648,7 @@ static void measure_cpu(struct cpu_result *cr, double idle_s, int sleeps)
 	/* Idle server, with one idle client connected (the server's
 	 * sweep then has a slot to look at). */
 	shmrpc_client *cli;
-	if (shmrpc_client_open(&cli, ch, &opts) < 0)
+	if (shmrpc_client_open(&cli, ch, &opts, NULL) < 0)
 		errx(1, "cpu: cannot open %s", ch);
 	json_t *p = json_pack("{s:i}", "ms", 100), *p0, *res;
 	p0 = json_pack("{s:i}", "ms", 0);
@@ -671,7 +671,7 @@ static void measure_cpu(struct cpu_result *cr, double idle_s, int sleeps)
 	client = fork();
 	if (client == 0) {
 		shmrpc_client *c2;
-		if (shmrpc_client_open(&c2, ch, &opts) < 0)
+		if (shmrpc_client_open(&c2, ch, &opts, NULL) < 0)
 			_exit(1);
 		board_wait_go(b);
 		for (int i = 0; i < sleeps; i++) {

@@ -134,7 +134,7 @@ static void owner_child(int first, int count, int ready_fd, int go_fd)
 		char name[64];
 		snprintf(name, sizeof(name), "bench%ld_%05d", (long)getppid(),
 		    first + i);
-		if (shmrpc_transport_create(&t[i], name, &o) < 0)
+		if (shmrpc_transport_create(&t[i], name, &o, NULL) < 0)
 			_exit(1);
 	}
 	if (write(ready_fd, &c, 1) != 1)
@@ -180,7 +180,7 @@ static void bench_inspect(int runs, int channels, int procs)
 	for (int i = 0; i < runs; i++) {
 		shmrpc_inspection *s;
 		double t0 = now_us();
-		if (shmrpc_inspect(&s, NULL) < 0)
+		if (shmrpc_inspect(&s, NULL, NULL) < 0)
 			errx(1, "inspect failed");
 		ms[i] = (now_us() - t0) / 1000.0;
 		nch = shmrpc_inspection_channel_count(s);

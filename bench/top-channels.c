@@ -38,7 +38,7 @@ static int child(const char *prefix, int from, int to, int ready_fd)
 		int rc;
 
 		snprintf(name, sizeof(name), "%s_%d", prefix, i);
-		rc = shmrpc_server_open(&srv[i - from], name, NULL);
+		rc = shmrpc_server_open(&srv[i - from], name, NULL, NULL);
 		if (rc < 0)
 			errx(1, "%s: %s", name, shmrpc_strerror(rc));
 	}

@@ -32,15 +32,15 @@ int main(int argc, char **argv)
 	shmrpc_options opts;
 	const char *channel = example_parse(argc, argv, &opts);
 	shmrpc_client *cli;
+	shmrpc_error err;
 	char id[32];
 	int rc;
 
 	if (opts.wait_for_server == 0)
 		opts.wait_for_server = 2.0;
-	rc = shmrpc_client_open(&cli, channel, &opts);
+	rc = shmrpc_client_open(&cli, channel, &opts, &err);
 	if (rc < 0)
-		errx(3, "cannot connect to channel %s: %s", channel,
-		    shmrpc_strerror(rc));
+		errx(3, "cannot connect: %s", err.text);
 	snprintf(id, sizeof(id), "client-%ld", (long)getpid());
 	rc = 0;
 	for (int v = 1; v <= 5 && rc == 0; v++)

@@ -71,13 +71,13 @@ int main(int argc, char **argv)
 	shmrpc_options opts;
 	const char *channel = example_parse(argc, argv, &opts);
 	shmrpc_server *srv;
+	shmrpc_error err;
 	int rc;
 
 	totals = json_object();
-	rc = shmrpc_server_open(&srv, channel, &opts);
+	rc = shmrpc_server_open(&srv, channel, &opts, &err);
 	if (rc < 0)
-		errx(1, "cannot open channel %s: %s", channel,
-		    shmrpc_strerror(rc));
+		errx(1, "cannot open the channel: %s", err.text);
 	shmrpc_server_register(srv, "accumulate", accumulate, NULL);
 	shmrpc_server_register(srv, "get_total", get_total, NULL);
 	shmrpc_server_register(srv, "reset", reset, NULL);

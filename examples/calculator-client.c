@@ -42,14 +42,14 @@ int main(int argc, char **argv)
 	shmrpc_options opts;
 	const char *channel = example_parse(argc, argv, &opts);
 	shmrpc_client *cli;
+	shmrpc_error err;
 	int rc;
 
 	if (opts.wait_for_server == 0)
 		opts.wait_for_server = 2.0;
-	rc = shmrpc_client_open(&cli, channel, &opts);
+	rc = shmrpc_client_open(&cli, channel, &opts, &err);
 	if (rc < 0)
-		errx(3, "cannot connect to channel %s: %s", channel,
-		    shmrpc_strerror(rc));
+		errx(3, "cannot connect: %s", err.text);
 	rc = call(cli, "add", 5, 3);
 	if (rc == 0)
 		rc = call(cli, "subtract", 10, 4);

@@ -65,12 +65,12 @@ int main(int argc, char **argv)
 	shmrpc_options opts;
 	const char *channel = example_parse(argc, argv, &opts);
 	shmrpc_server *srv;
+	shmrpc_error err;
 	int rc;
 
-	rc = shmrpc_server_open(&srv, channel, &opts);
+	rc = shmrpc_server_open(&srv, channel, &opts, &err);
 	if (rc < 0)
-		errx(1, "cannot open channel %s: %s", channel,
-		    shmrpc_strerror(rc));
+		errx(1, "cannot open the channel: %s", err.text);
 	static const struct {
 		const char *name;
 		enum op op;

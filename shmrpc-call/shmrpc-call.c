@@ -174,10 +174,9 @@ int main(int argc, char **argv)
 			errx(EXIT_USAGE, "params must be a JSON object");
 	}
 
-	rc = shmrpc_client_open(&cli, argv[0], &opts);
+	rc = shmrpc_client_open(&cli, argv[0], &opts, &cerr);
 	if (rc < 0)
-		errx(EXIT_CHANNEL, "channel %s: %s", argv[0],
-		    shmrpc_strerror(rc));
+		errx(EXIT_CHANNEL, "%s", cerr.text);
 	if (count > 1 && (lat = calloc((size_t)count, sizeof(*lat))) == NULL)
 		err(EXIT_CHANNEL, "calloc");
 	for (long long i = 0; i < count; i++) {
@@ -195,7 +194,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (rc == SHMRPC_EMETHOD) {
-		fprintf(stderr, "%s\n", shmrpc_client_error_text(cli));
+		fprintf(stderr, "%s\n", cerr.text);
 	} else if (rc < 0) {
 		warnx("%s", cerr.text);
 	} else if (raw) {

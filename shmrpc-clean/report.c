@@ -246,6 +246,35 @@ void report_left(const char *name, const char *channel, shmrpc_state state,
 	}
 }
 
+void report_event(const shmrpc_reap_event *ev)
+{
+	const shmrpc_object_info *objs = ev->channel != NULL
+	    ? ev->channel->objects : ev->object;
+	size_t n = ev->channel != NULL ? ev->channel->nobjects : 1;
+	const char *name = ev->channel != NULL ? ev->channel->name
+					       : ev->object->name;
+
+	if (ev->action == SHMRPC_REAP_FAILED) {
+		report_error(name, ev->reason);
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (!objs[k].present)
+			continue;
+		if (ev->action == SHMRPC_REAP_LEFT)
+			report_left(objs[k].name, objs[k].channel, ev->state,
+			    ev->reason);
+		else
+			report_reaped(objs[k].name, objs[k].channel,
+			    objs[k].size, ev->state, ev->reason);
+	}
+}
+
+unsigned long report_errors(void)
+{
+	return nerrors;
+}
+
 void report_warning(const char *text)
 {
 	if (ro.json)

@@ -1,7 +1,8 @@
 /*
  * report.h - what shmrpc-clean prints: the --list table, one line per
  * reaped object, errors and the summary, as text or as JSON.  No
- * decisions here; main.c decides, this file only says.
+ * decisions here: the library decides (shmrpc_reap_all()), this file only
+ * says what it was told.
  */
 #ifndef SHMRPC_CLEAN_REPORT_H
 #define SHMRPC_CLEAN_REPORT_H
@@ -34,6 +35,13 @@ void report_error(const char *name, const char *text);
 /* Something left alone on purpose (live, in use, recent, unknown). */
 void report_left(const char *name, const char *channel, shmrpc_state state,
     const char *reason);
+
+/* One decision of a reap (shmrpc_reap_all()'s callback): a line per
+ * object removed or left (left: with -v), an error for a failure. */
+void report_event(const shmrpc_reap_event *ev);
+
+/* Errors reported so far. */
+unsigned long report_errors(void);
 
 /* A warning from the snapshot (e.g. a damaged registry set aside). */
 void report_warning(const char *text);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "snapshot.h"
 
@@ -209,7 +210,7 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
 	 * counters are read below: the library need do neither. */
 	io.skip_live_mappers = 1;
 	io.skip_counters = 1;
-	rc = shmrpc_inspect(&s->insp, &io);
+	rc = shmrpc_inspect(&s->insp, &io, NULL);
 	if (rc < 0) {
 		free(s);
 		return rc;
@@ -338,7 +339,7 @@ int top_fetch_mappers(struct top_snap *s, const char *name,
 	io.all_users = o->all_users;
 	io.channel = name;
 	io.skip_counters = 1;
-	if ((rc = shmrpc_inspect(&insp, &io)) < 0)
+	if ((rc = shmrpc_inspect(&insp, &io, NULL)) < 0)
 		return rc;
 	/* With all users, each registry may have a channel of that name:
 	 * the row's is the one in the same registry. */
@@ -436,20 +437,31 @@ int top_slots(const char *name, shmrpc_slot_stats **out, unsigned *n)
 	return 0;
 }
 
+/* The decision about the channel itself, for the status line. */
+static void note_reap(const shmrpc_reap_event *ev, void *arg)
+{
+	char *msg = arg;
+
+	if (ev->action == SHMRPC_REAP_REMOVED && ev->channel != NULL)
+		snprintf(msg, TOP_MSG_MAX, "%s: removed %u object%s (%s)",
+		    ev->channel->name, ev->removed, ev->removed == 1 ? "" : "s",
+		    ev->reason);
+}
+
 int top_reap(const char *name, const struct top_opts *o, char *msg,
     size_t len)
 {
-	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
+	shmrpc_reap_options ro;
+	shmrpc_error err;
+	char done[TOP_MSG_MAX] = "";
 	int rc;
 
-	shmrpc_inspect_options_init(&io);
-	io.all_users = o->all_users;
-	memset(&res, 0, sizeof(res));
-	rc = shmrpc_reap_channel(name, &io, &res);
-	if (res.text[0] != '\0')
-		snprintf(msg, len, "%s", res.text);
+	shmrpc_reap_options_init(&ro);
+	ro.all_users = o->all_users && geteuid() == 0;
+	rc = shmrpc_reap_channel(name, &ro, note_reap, done, &err);
+	if (rc < 0)
+		snprintf(msg, len, "%s", err.text);
 	else
-		snprintf(msg, len, "%s: %s", name, shmrpc_strerror(rc));
+		snprintf(msg, len, "%s", done[0] != '\0' ? done : name);
 	return rc;
 }

@@ -111,7 +111,9 @@ int top_slots(const char *name, shmrpc_slot_stats **out, unsigned *n);
 void top_comm(pid_t pid, char *buf, size_t len);
 
 /* Reap stale channel `name` through shmrpc_reap_channel(); words about
- * what happened in msg.  Returns its result. */
+ * what happened in msg (at most TOP_MSG_MAX bytes are useful).  Returns
+ * its result. */
+#define TOP_MSG_MAX 512
 int top_reap(const char *name, const struct top_opts *opts, char *msg,
     size_t len);
 

@@ -13,6 +13,19 @@
  *    the call and does not free them.  json_t arguments are borrowed too
  *    (their reference count is untouched) unless the function name ends in
  *    _new, which steals one reference, as jansson does.
+ *  - Functions that can fail in ways a code alone does not explain take
+ *    a last shmrpc_error *err (may be NULL), as jansson takes
+ *    json_error_t *: on failure err->code repeats the return value and
+ *    err->text says what happened.  An error is returned, never also
+ *    logged; the log only carries what no caller is told (e.g. a stale
+ *    channel reclaimed on the way to a successful open).
+ *  - Structs the caller allocates and passes in (shmrpc_options,
+ *    shmrpc_inspect_options, shmrpc_reap_options) start with their size,
+ *    set by their _init() macro: a program built against an older header
+ *    keeps working with a newer library, which reads only what the
+ *    caller's struct holds and defaults the rest.  Structs the library
+ *    hands out (infos, events) are only ever appended to.  See "ABI" in
+ *    shmrpc(3).
  *  - The library never prints and never exits.  It logs through
  *    shmrpc_set_log() (see below).
  *
@@ -37,9 +50,12 @@ extern "C" {
 #endif
 
 #define SHMRPC_VERSION_MAJOR 0
-#define SHMRPC_VERSION_MINOR 1
+#define SHMRPC_VERSION_MINOR 2
 #define SHMRPC_VERSION_PATCH 0
-#define SHMRPC_VERSION_STRING "0.1.0"
+#define SHMRPC_VERSION_STRING "0.2.0"
+/* One number that grows with every release, for #if: 0xMMmmpp. */
+#define SHMRPC_VERSION_HEX ((SHMRPC_VERSION_MAJOR << 16) | \
+    (SHMRPC_VERSION_MINOR << 8) | SHMRPC_VERSION_PATCH)
 
 /* Library version string, e.g. "0.1.0".  Static storage; thread-safe. */
 SHMRPC_API const char *shmrpc_version(void);
@@ -85,8 +101,9 @@ SHMRPC_API const char *shmrpc_strerror(int err);
  * Details of a failure, filled by functions that take a shmrpc_error *
  * (which may always be NULL).  code repeats the return value; text says
  * what happened in words.  For SHMRPC_EMETHOD, text is the remote error
- * string as sent ("<Type>: <message>"), truncated to fit; the complete
- * text is available from shmrpc_client_error_text().
+ * string as sent ("<Type>: <message>"), cut to SHMRPC_ERROR_TEXT_LENGTH - 1
+ * bytes (never inside a UTF-8 sequence).  Left untouched on success.
+ * Its layout (code, then text) is fixed: it never grows.
  */
 typedef struct shmrpc_error {
 	int code;
@@ -119,7 +136,11 @@ typedef void (*shmrpc_log_fn)(shmrpc_log_level level, const char *msg,
  * "shmrpc: level: msg" lines (e.g. "shmrpc: warn: ...") to stderr only when
  * the environment variable SHMRPC_LOG is set to one of
  * error|warn|info|debug (that word then sets the level) and is silent
- * otherwise.  Thread-safe, but meant to be called once at start-up.
+ * otherwise.  Thread-safe: the sink, its arg and its level are switched
+ * as one, so a message is never delivered to one sink with another's arg
+ * or level; a message being delivered when the sink changes may still
+ * reach the old sink, so keep an old sink's arg valid for as long as the
+ * program runs.  Each call keeps about 32 bytes until exit.
  */
 SHMRPC_API void shmrpc_set_log(shmrpc_log_fn fn, shmrpc_log_level level,
     void *arg);
@@ -143,12 +164,15 @@ typedef enum shmrpc_transport_kind {
  * Options for opening a server, client or transport.  Initialise with
  * shmrpc_options_init() and then change fields; a zero field means "the
  * default" wherever that is stated.  Borrowed by the open functions, which
- * copy what they need.
- *
- * Fields are only ever appended; the structure's size is part of the ABI
- * of a given soname.
+ * copy what they need.  Fields are only ever appended: the library reads
+ * the first `size` bytes and defaults the fields a smaller (older) struct
+ * does not have.
  */
 typedef struct shmrpc_options {
+	/* sizeof the caller's struct, set by shmrpc_options_init(); the open
+	 * functions refuse 0 and sizes smaller than this field's end with
+	 * -EINVAL (a struct that was never initialised). */
+	size_t size;
 	shmrpc_transport_kind transport;
 	/* Bytes per message buffer, length header included (seed: 4096).
 	 * A message's payload can be at most buffer_size - 4 bytes.
@@ -170,8 +194,13 @@ typedef struct shmrpc_options {
 	long spin_ns;
 } shmrpc_options;
 
-/* Fill opts with the defaults.  Thread-safe. */
-SHMRPC_API void shmrpc_options_init(shmrpc_options *opts);
+/*
+ * Fill opts with the defaults and set opts->size.  Use the macro: it passes
+ * the size of the struct the caller was compiled with.  Thread-safe.
+ */
+#define shmrpc_options_init(opts) \
+	shmrpc_options_init_size((opts), sizeof(*(opts)))
+SHMRPC_API void shmrpc_options_init_size(shmrpc_options *opts, size_t size);
 
 /*
  * Parse a transport name ("posix", "futex") into *kind.
@@ -207,24 +236,31 @@ typedef struct shmrpc_transport shmrpc_transport;
 /*
  * Server side: create channel `name` (objects O_EXCL, mode 0600) and return
  * a new handle in *out, to be freed with shmrpc_transport_close(), which
- * also removes the objects.  Errors: SHMRPC_ENAME, SHMRPC_EINUSE (objects
- * exist), -ENOSPC (/dev/shm full), -EINVAL (bad options),
- * -EPROTONOSUPPORT (transport not in this build), -errno.
+ * also removes the objects.  opts may be NULL (defaults).  What a dead
+ * server of the same name left behind is reclaimed first, when the
+ * inspection rules (shmrpc-registry(5)) prove it stale.  Errors:
+ * SHMRPC_ENAME, SHMRPC_EINUSE (objects exist and are alive, in use or
+ * not ours: err->text names who holds them), -ENOSPC (/dev/shm full),
+ * -EINVAL (bad options), -EPROTONOSUPPORT (transport not in this build),
+ * -errno.  Thread-safe (separate channels).
  */
 SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,
-    const char *name, const shmrpc_options *opts);
+    const char *name, const shmrpc_options *opts, shmrpc_error *err);
 
 /*
  * Client side: open the existing channel `name`, waiting up to
- * opts->wait_for_server seconds for it to appear.  Errors: SHMRPC_ENAME,
+ * opts->wait_for_server seconds for it to appear (opts may be NULL:
+ * defaults, no wait).  New handle in *out, freed with
+ * shmrpc_transport_close().  Errors: SHMRPC_ENAME,
  * SHMRPC_ENOCHANNEL, SHMRPC_EVERSION (segment too small or of another
  * layout), SHMRPC_EFULL (futex: no free slot), SHMRPC_ENOTOURS (an object
  * is not a regular file), SHMRPC_ESERVERDEAD (the registered server is
  * dead and no new one came within wait_for_server), -EINVAL,
- * -EPROTONOSUPPORT, -errno.
+ * -EPROTONOSUPPORT, -errno; err->text says which object and why.
+ * Thread-safe (separate handles).
  */
 SHMRPC_API int shmrpc_transport_open(shmrpc_transport **out,
-    const char *name, const shmrpc_options *opts);
+    const char *name, const shmrpc_options *opts, shmrpc_error *err);
 
 /* Close and free; a server handle also removes the channel's objects.
  * Accepts NULL. */
@@ -321,7 +357,7 @@ SHMRPC_API uint32_t shmrpc_req_peer(const shmrpc_req *req);
  * shmrpc_transport_create().  Thread-safe (separate servers).
  */
 SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
-    const shmrpc_options *opts);
+    const shmrpc_options *opts, shmrpc_error *err);
 
 /*
  * Register handler fn for `method` with user pointer arg (borrowed, kept
@@ -410,7 +446,7 @@ typedef struct shmrpc_client shmrpc_client;
  * shmrpc_transport_open().
  */
 SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
-    const shmrpc_options *opts);
+    const shmrpc_options *opts, shmrpc_error *err);
 
 /*
  * Call `method` with params (a JSON object, borrowed; NULL means {}).  On
@@ -440,13 +476,13 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
  * channel's shared memory, *reply_len long (possibly 0; not NUL-
  * terminated).  That pointer is borrowed: valid, read-only, until the next
  * call of any kind on cli (shmrpc_call, shmrpc_call_bytes,
- * shmrpc_bytes_reserve) or shmrpc_client_close(), whichever comes first;
+ * shmrpc_call_bytes_reserve) or shmrpc_client_close(), whichever comes first;
  * copy the bytes to keep them longer.  On failure *reply is NULL and
  * *reply_len 0.  Errors: as shmrpc_call(), plus -EPROTONOSUPPORT (posix
  * channel), -EINVAL (method empty or longer than 255 bytes), SHMRPC_ETOOBIG
  * (req_len larger than the slot can carry: buffer_size - 6 - strlen(method)),
  * SHMRPC_EMETHOD (the method failed, or is unknown, or takes JSON; text in
- * err and shmrpc_client_error_text()), SHMRPC_ESTATE (this thread holds a
+ * err), SHMRPC_ESTATE (this thread holds a
  * reservation on cli).  Thread-safe like shmrpc_call(), but the reply
  * pointer is only as good as the caller's guarantee that no other thread
  * calls on cli before it is done with it.
@@ -456,13 +492,14 @@ SHMRPC_API int shmrpc_call_bytes(shmrpc_client *cli, const char *method,
     shmrpc_error *err);
 
 /*
- * Zero-copy requests: shmrpc_bytes_reserve() points *buf at the request
- * space of the client's slot in shared memory (*cap bytes, writable) for a
- * bytes call of `method`; write the request there, then send it with
- * shmrpc_bytes_commit(cli, len, ...) (len <= *cap), which then behaves as
- * shmrpc_call_bytes() (same reply lifetime, same errors).  Or give up with
- * shmrpc_bytes_cancel().  *buf is valid from a successful reserve until
- * commit or cancel, and no longer.
+ * shmrpc_call_bytes() in two steps, for zero-copy requests:
+ * shmrpc_call_bytes_reserve() points *buf at the request space of the
+ * client's slot in shared memory (*cap bytes, writable) for a bytes call
+ * of `method`; write the request there, then send it with
+ * shmrpc_call_bytes_commit(cli, len, ...) (len <= *cap), which then
+ * behaves as shmrpc_call_bytes() (same reply lifetime, same errors).  Or
+ * give up with shmrpc_call_bytes_cancel().  *buf is valid from a
+ * successful reserve until commit or cancel, and no longer.
  *
  * Between a successful reserve and its commit/cancel the calling thread
  * holds cli's lock: other threads' calls on cli wait, and a call on cli
@@ -475,36 +512,14 @@ SHMRPC_API int shmrpc_call_bytes(shmrpc_client *cli, const char *method,
  * commit without a reservation: SHMRPC_ESTATE.  cancel without one does
  * nothing; both accept NULL.
  */
-SHMRPC_API int shmrpc_bytes_reserve(shmrpc_client *cli, const char *method,
-    void **buf, size_t *cap);
-SHMRPC_API int shmrpc_bytes_commit(shmrpc_client *cli, size_t len,
+SHMRPC_API int shmrpc_call_bytes_reserve(shmrpc_client *cli,
+    const char *method, void **buf, size_t *cap, shmrpc_error *err);
+SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
     const void **reply, size_t *reply_len, shmrpc_error *err);
-SHMRPC_API void shmrpc_bytes_cancel(shmrpc_client *cli);
-
-/*
- * The complete error text of the last call on this handle that failed
- * with SHMRPC_EMETHOD ("" if none).  Borrowed: valid until the next call
- * on the handle; read it from the thread that made that call.
- */
-SHMRPC_API const char *shmrpc_client_error_text(const shmrpc_client *cli);
+SHMRPC_API void shmrpc_call_bytes_cancel(shmrpc_client *cli);
 
 /* Close and free the client.  Accepts NULL. */
 SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
-
-
-/* ------------------------------------------------------------------------
- * Failure details without a shmrpc_error parameter
- * ---------------------------------------------------------------------- */
-
-/*
- * Words about the last failure of shmrpc_transport_create(),
- * shmrpc_server_open(), shmrpc_transport_open() or shmrpc_client_open() on
- * the calling thread, e.g. "channel calc is in use by pid 4242
- * (calc-server)", or "" when the last such call succeeded or had nothing
- * to add to shmrpc_strerror().  Thread-local storage, valid until the
- * next of those calls on this thread; never NULL.
- */
-SHMRPC_API const char *shmrpc_last_error_text(void);
 
 /* ------------------------------------------------------------------------
  * Registry and inspection (see shmrpc-registry(5))
@@ -554,10 +569,12 @@ SHMRPC_API const char *shmrpc_state_name(shmrpc_state state);
 #define SHMRPC_DEFAULT_GRACE 5.0
 
 /*
- * What to inspect or reap.  Initialise with shmrpc_inspect_options_init().
- * Borrowed by the calls that take it.  Fields are only ever appended.
+ * What to inspect.  Initialise with shmrpc_inspect_options_init().
+ * Borrowed by shmrpc_inspect().  Fields are only ever appended (see
+ * shmrpc_options for how `size` keeps old programs working).
  */
 typedef struct shmrpc_inspect_options {
+	size_t size;           /* set by shmrpc_inspect_options_init() */
 	/* Seconds an unregistered, unused object must have been left
 	 * untouched to be an orphan; < 0: SHMRPC_DEFAULT_GRACE. */
 	double grace;
@@ -566,30 +583,55 @@ typedef struct shmrpc_inspect_options {
 	/* Only channels (and objects of channels) whose name starts with
 	 * this, or NULL. */
 	const char *prefix;
-	/* Every user's registries and objects, not only the caller's.  Reading
-	 * other users' processes needs root; reaping others' objects is
-	 * refused (SHMRPC_ENOTOURS) unless the caller is root. */
+	/* Every user's registries and objects, not only the caller's.
+	 * Reading other users' processes needs root. */
 	int all_users;
-	/* shmrpc_reap_*: check and report, remove nothing. */
-	int dry_run;
-	/* shmrpc_inspect(): do not look for the processes that map the
-	 * objects of LIVE channels: their mappers lists (the channel's and
-	 * its objects') come back empty.  States are the same either way (a
-	 * live owner makes a channel LIVE whoever maps it); what is saved is
-	 * the scan of every process's /proc/PID/maps and fds, which is then
-	 * made only when some channel is not live or a loose object exists.
-	 * For monitors that redraw every second.  shmrpc_reap_*() ignore it
-	 * and always look. */
+	/* Do not look for the processes that map the objects of LIVE
+	 * channels: their mappers lists (the channel's and its objects')
+	 * come back empty.  States are the same either way (a live owner
+	 * makes a channel LIVE whoever maps it); what is saved is the scan of
+	 * every process's /proc/PID/maps and fds, which is then made only
+	 * when some channel is not live or a loose object exists.  For
+	 * monitors that redraw every second. */
 	int skip_live_mappers;
-	/* shmrpc_inspect(): leave shmrpc_channel_info.counters NULL (and
-	 * clients empty where only the counters know them), for callers that
-	 * read shmrpc_stats_channel() themselves and would otherwise map
-	 * every channel twice. */
+	/* Leave shmrpc_channel_info.counters NULL (and clients empty where
+	 * only the counters know them), for callers that read the counters
+	 * themselves and would otherwise map every channel twice. */
 	int skip_counters;
 } shmrpc_inspect_options;
 
-/* Fill opts with the defaults (grace -1, everything else 0/NULL). */
-SHMRPC_API void shmrpc_inspect_options_init(shmrpc_inspect_options *opts);
+/* Fill opts with the defaults (grace -1, everything else 0/NULL) and set
+ * opts->size.  Thread-safe. */
+#define shmrpc_inspect_options_init(opts) \
+	shmrpc_inspect_options_init_size((opts), sizeof(*(opts)))
+SHMRPC_API void shmrpc_inspect_options_init_size(shmrpc_inspect_options *opts,
+    size_t size);
+
+/*
+ * What to reap.  Initialise with shmrpc_reap_options_init().  Borrowed by
+ * the shmrpc_reap_*() calls.  Fields are only ever appended.
+ */
+typedef struct shmrpc_reap_options {
+	size_t size;           /* set by shmrpc_reap_options_init() */
+	/* As in shmrpc_inspect_options. */
+	double grace;
+	/* shmrpc_reap_all() only: this channel, or names with this prefix
+	 * (NULL: everything). */
+	const char *channel;
+	const char *prefix;
+	/* Root only (refused with -EPERM otherwise): every user's registries
+	 * and objects, each reaped under its own registry's lock. */
+	int all_users;
+	/* Check and report, remove nothing. */
+	int dry_run;
+} shmrpc_reap_options;
+
+/* Fill opts with the defaults (grace -1, everything else 0/NULL) and set
+ * opts->size.  Thread-safe. */
+#define shmrpc_reap_options_init(opts) \
+	shmrpc_reap_options_init_size((opts), sizeof(*(opts)))
+SHMRPC_API void shmrpc_reap_options_init_size(shmrpc_reap_options *opts,
+    size_t size);
 
 /*
  * One /dev/shm object, of a registered channel or loose.  All pointers
@@ -661,11 +703,12 @@ typedef struct shmrpc_inspection shmrpc_inspection;
  * channels, which is nearly all of a snapshot's cost on a busy host.
  *
  * New snapshot in *out; free it with shmrpc_inspection_free().  Errors:
- * -ENOMEM, -errno when /dev/shm or /proc cannot be read at all.
+ * -EINVAL (opts not initialised), -ENOMEM, -errno when /dev/shm or /proc
+ * cannot be read at all (err->text says which).
  * Thread-safe; a snapshot is immutable and may be read from any thread.
  */
 SHMRPC_API int shmrpc_inspect(shmrpc_inspection **out,
-    const shmrpc_inspect_options *opts);
+    const shmrpc_inspect_options *opts, shmrpc_error *err);
 
 /* Free a snapshot and everything it points to.  Accepts NULL. */
 SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *snap);
@@ -694,18 +737,49 @@ SHMRPC_API const char *shmrpc_inspection_warning(
     const shmrpc_inspection *snap, size_t i);
 
 /*
- * What a reap did, or why it did not.  Filled by shmrpc_reap_*().
+ * What a reap decided about one registered channel or loose object, as its
+ * final check found it (a fresh inspection under the registry's lock,
+ * right before removing):
+ *  REMOVED     its objects (and a channel's registry entry) are gone;
+ *  WOULD       dry run: it passed every check and would have been removed;
+ *  LEFT        not reapable (LIVE, INUSE, RECENT, UNKNOWN...), left alone;
+ *  FAILED      it looked reapable but was not removed: another user's
+ *              object, replaced while being checked, an unlink that
+ *              failed...  code says which.
  */
-typedef struct shmrpc_reap_result {
-	int code;           /* the return value */
-	shmrpc_state state; /* state found by the final check */
-	unsigned removed;   /* objects removed (dry run: would remove) */
-	int entry_removed;  /* registry entries removed (dry run: would) */
-	/* e.g. "removed 6 objects and the registry entry of channel calc
-	 * (owner pid 4242 is dead)", or "srb_calc_req: owned by uid 1001:
-	 * run as that user or root". */
-	char text[SHMRPC_ERROR_TEXT_LENGTH];
-} shmrpc_reap_result;
+typedef enum shmrpc_reap_action {
+	SHMRPC_REAP_REMOVED = 0,
+	SHMRPC_REAP_WOULD = 1,
+	SHMRPC_REAP_LEFT = 2,
+	SHMRPC_REAP_FAILED = 3,
+} shmrpc_reap_action;
+
+/* "removed", "would remove", "left", "failed".  Static; thread-safe. */
+SHMRPC_API const char *shmrpc_reap_action_name(shmrpc_reap_action action);
+
+/*
+ * One decision, handed to the reap callback.  Every pointer is borrowed,
+ * valid only during the callback.  Fields are only ever appended.
+ */
+typedef struct shmrpc_reap_event {
+	shmrpc_reap_action action;
+	/* 0, or why it was left or failed: SHMRPC_EALIVE (live, in use or
+	 * too recent), SHMRPC_EUNKNOWN, SHMRPC_ENOTOURS, SHMRPC_ESTATE,
+	 * -errno... */
+	int code;
+	shmrpc_state state;               /* as the final check found it */
+	const char *reason;               /* why, in words (never NULL) */
+	/* The registered channel, with its objects as checked; NULL for a
+	 * loose object. */
+	const shmrpc_channel_info *channel;
+	/* The loose object as checked; NULL for a channel. */
+	const shmrpc_object_info *object;
+	/* Objects removed (or, dry run, that would be). */
+	unsigned removed;
+} shmrpc_reap_event;
+
+/* Called once per decision.  Must not call back into shmrpc_reap_*(). */
+typedef void (*shmrpc_reap_cb)(const shmrpc_reap_event *ev, void *arg);
 
 /*
  * Remove channel `name` if it is safe: each registered entry of that name
@@ -717,16 +791,18 @@ typedef struct shmrpc_reap_result {
  * be the very inode found unused; nothing is followed.  Either all of a
  * channel's objects pass and go, or nothing is removed.
  *
- * opts may be NULL (grace default, no dry run); opts->channel and
- * opts->prefix are ignored.  res may be NULL.
+ * cb (may be NULL) hears one event per entry and loose object of that
+ * name: what was removed, or left and why.  opts may be NULL (grace
+ * default, no dry run); opts->channel and opts->prefix are ignored.
  * Returns 0 when removed (or, with dry_run, when it would be), or
  * SHMRPC_ENOCHANNEL (nothing of that name), SHMRPC_EALIVE (live, in use,
- * or too recent), SHMRPC_EUNKNOWN (state cannot be told),
- * SHMRPC_ENOTOURS (another user's, or not a regular file), SHMRPC_ENAME,
- * -errno.  res->text names the object and the reason.  Thread-safe.
+ * or too recent), SHMRPC_EUNKNOWN (state cannot be told), SHMRPC_ENOTOURS
+ * (another user's, or not a regular file), SHMRPC_ENAME, -EINVAL (opts
+ * not initialised), -errno; err->text says why.  Thread-safe.
  */
 SHMRPC_API int shmrpc_reap_channel(const char *name,
-    const shmrpc_inspect_options *opts, shmrpc_reap_result *res);
+    const shmrpc_reap_options *opts, shmrpc_reap_cb cb, void *arg,
+    shmrpc_error *err);
 
 /*
  * Remove the loose object /dev/shm/fname if it is an ORPHAN, under the
@@ -735,36 +811,29 @@ SHMRPC_API int shmrpc_reap_channel(const char *name,
  * SHMRPC_ENOCHANNEL if no such object follows our naming scheme.
  */
 SHMRPC_API int shmrpc_reap_object(const char *fname,
-    const shmrpc_inspect_options *opts, shmrpc_reap_result *res);
-
-/*
- * Called by shmrpc_reap_all() once per channel or loose object it reaped
- * (res->code 0) or found unremovable at the last moment (res->code < 0).
- * `what` and res are borrowed for the duration of the call.
- */
-typedef void (*shmrpc_reap_cb)(const char *what, const shmrpc_reap_result *res,
-    void *arg);
+    const shmrpc_reap_options *opts, shmrpc_reap_cb cb, void *arg,
+    shmrpc_error *err);
 
 /*
  * Reap everything that is safe to reap among what opts selects (channel,
  * prefix and grace honoured): every STALE channel of the caller's registry
  * (its objects and entry) and every ORPHAN loose object, each under the
  * checks of shmrpc_reap_channel(), but with one lock and one final
- * inspection for the lot, so that thousands of leaks cost one scan of
- * /dev/shm and /proc, not one each.  Items in any other state are left
- * alone and not reported (take a snapshot to see them).  With
- * opts->all_users (root only; ignored otherwise) other users' loose
- * objects are reaped too; channels of other users' registries are not
- * (use shmrpc_reap_channel()).  Each item is all or nothing; one item's
+ * inspection per registry, so that thousands of leaks cost one scan of
+ * /dev/shm and /proc, not one each.  With opts->all_users (root only)
+ * every user's registry is reaped too, each under its own lock, and every
+ * user's loose objects.  cb (may be NULL) hears one event for every
+ * channel and loose object in scope: removed, would be, left alone and
+ * why, or failed and why.  Each item is all or nothing; one item's
  * failure does not stop the others.
  *
- * opts may be NULL; cb may be NULL.  Returns 0 when every item went (or,
- * with dry_run, would go), else the first item's error code, or -errno /
- * -ENOMEM when the registry, /dev/shm or /proc cannot be read or the
- * registry cannot be written.  Thread-safe.
+ * Returns 0 when every reapable item went (or, with dry_run, would go),
+ * else the first FAILED item's code, or -EINVAL / -EPERM (opts), -errno /
+ * -ENOMEM when a registry, /dev/shm or /proc cannot be read or a registry
+ * cannot be written (err->text names it).  Thread-safe.
  */
-SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *opts,
-    shmrpc_reap_cb cb, void *arg);
+SHMRPC_API int shmrpc_reap_all(const shmrpc_reap_options *opts,
+    shmrpc_reap_cb cb, void *arg, shmrpc_error *err);
 
 /*
  * The registry file this process uses: env SHMRPC_REGISTRY, else

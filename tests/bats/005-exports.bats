@@ -21,7 +21,8 @@ load helpers
 
 @test "the shared library has its soname" {
 	run readelf -d "$BUILD/lib/libshmrpc.so"
-	[[ "$output" == *"Library soname: [libshmrpc.so.0]"* ]]
+	soversion=$(sed -n "s/^SOVERSION *= *//p" "$ROOT/Makefile")
+	[[ "$output" == *"Library soname: [libshmrpc.so.$soversion]"* ]]
 }
 
 @test "every global symbol of libshmrpc.a starts with shmrpc_ (public) or shmrpc__ (internal)" {

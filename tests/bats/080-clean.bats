@@ -154,7 +154,7 @@ reap_after_kill() {
 	    sh -c ": > /dev/shm/srb_${ch}_req"
 	run "$CLEAN" -g 0 -p "$TAG"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"srb_${ch}_req: owned by uid $(id -u nobody): run as that user or root"* ]]
+	[[ "$output" == *"srb_${ch}_req is owned by uid $(id -u nobody)"*"(shmrpc-clean -a)"* ]]
 	[ -e "/dev/shm/srb_${ch}_req" ]
 	run "$CLEAN" -j -g 0 -p "$TAG"
 	[ "$status" -eq 1 ]

@@ -9,8 +9,9 @@ load helpers
 	run make -C "$ROOT" -s install DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
 	echo "$output"
 	[ "$status" -eq 0 ]
+	soversion=$(sed -n 's/^SOVERSION *= *//p' "$ROOT/Makefile")
 	for f in usr/bin/shmrpc-call usr/include/shmrpc.h usr/lib/libshmrpc.a \
-	    usr/lib/libshmrpc.so usr/lib/libshmrpc.so.0 \
+	    usr/lib/libshmrpc.so usr/lib/libshmrpc.so.$soversion \
 	    usr/lib/pkgconfig/libshmrpc.pc usr/share/man/man3/shmrpc.3 \
 	    usr/share/man/man7/shmrpc.7 usr/share/man/man1/shmrpc-call.1 \
 	    usr/share/man/man5/shmrpc-registry.5; do
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
 	shmrpc_client *c;
 	json_t *r, *p = json_pack("{s:i}", "x", 7);
 	shmrpc_error e;
-	if (argc != 2 || shmrpc_client_open(&c, argv[1], NULL) < 0)
+	if (argc != 2 || shmrpc_client_open(&c, argv[1], NULL, &e) < 0)
 		return 3;
 	if (shmrpc_call(c, "echo", p, &r, &e) < 0)
 		return 1;
@@ -51,7 +52,7 @@ C
 	[ "$output" = "$(cat "$ROOT/Makefile" | sed -n 's/^VERSION *= *//p') 7" ]
 	# It really used the shared library.
 	run env LD_LIBRARY_PATH="$dest/usr/lib" ldd "$BATS_TEST_TMPDIR/prog"
-	[[ "$output" == *"$dest/usr/lib/libshmrpc.so.0"* ]]
+	[[ "$output" == *"$dest/usr/lib/libshmrpc.so.$soversion "* ]]
 
 	run make -C "$ROOT" -s uninstall DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
 	[ "$status" -eq 0 ]

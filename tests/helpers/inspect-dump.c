@@ -28,35 +28,54 @@ static void pids(const pid_t *p, size_t n)
 		printf("-");
 }
 
+/* What a reap removed, from its events. */
+struct tally {
+	unsigned removed, entries;
+};
+
+static void tally_event(const shmrpc_reap_event *ev, void *arg)
+{
+	struct tally *t = arg;
+
+	t->removed += ev->removed;
+	if (ev->channel != NULL && (ev->action == SHMRPC_REAP_REMOVED ||
+	    ev->action == SHMRPC_REAP_WOULD))
+		t->entries++;
+}
+
 int main(int argc, char **argv)
 {
 	shmrpc_inspect_options o;
+	shmrpc_reap_options ro;
 	shmrpc_inspection *s;
 	const char *reap = NULL, *reap_obj = NULL;
 	int ch, rc;
 
 	shmrpc_inspect_options_init(&o);
+	shmrpc_reap_options_init(&ro);
 	while ((ch = getopt(argc, argv, "ag:c:x:nr:R:")) != -1) {
 		switch (ch) {
-		case 'a': o.all_users = 1; break;
-		case 'g': o.grace = atof(optarg); break;
+		case 'a': o.all_users = ro.all_users = 1; break;
+		case 'g': o.grace = ro.grace = atof(optarg); break;
 		case 'c': o.channel = optarg; break;
 		case 'x': o.prefix = optarg; break;
-		case 'n': o.dry_run = 1; break;
+		case 'n': ro.dry_run = 1; break;
 		case 'r': reap = optarg; break;
 		case 'R': reap_obj = optarg; break;
 		default: errx(2, "usage: see the source");
 		}
 	}
 	if (reap != NULL || reap_obj != NULL) {
-		shmrpc_reap_result res;
-		rc = reap != NULL ? shmrpc_reap_channel(reap, &o, &res)
-				  : shmrpc_reap_object(reap_obj, &o, &res);
-		printf("code=%d removed=%u entry=%d | %s\n", rc, res.removed,
-		    res.entry_removed, res.text);
+		struct tally t = { 0, 0 };
+		shmrpc_error e = { 0, "" };
+		rc = reap != NULL
+		    ? shmrpc_reap_channel(reap, &ro, tally_event, &t, &e)
+		    : shmrpc_reap_object(reap_obj, &ro, tally_event, &t, &e);
+		printf("code=%d removed=%u entry=%u | %s\n", rc, t.removed,
+		    t.entries, e.text);
 		return rc == 0 ? 0 : 1;
 	}
-	rc = shmrpc_inspect(&s, &o);
+	rc = shmrpc_inspect(&s, &o, NULL);
 	if (rc < 0)
 		errx(1, "inspect: %s", shmrpc_strerror(rc));
 	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {

@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 		return forged_call(argv[optind], (uint32_t)forged,
 		    opts.timeout);
 
-	rc = shmrpc_transport_open(&t, argv[optind], &opts);
+	rc = shmrpc_transport_open(&t, argv[optind], &opts, NULL);
 	if (rc < 0)
 		errx(3, "open: %s", shmrpc_strerror(rc));
 	cap = shmrpc_transport_max_message(t);

@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	opts.transport = SHMRPC_TRANSPORT_FUTEX;
 	opts.timeout = 5.0;
 	opts.wait_for_server = 5.0;
-	rc = shmrpc_transport_open(&t, argv[1], &opts);
+	rc = shmrpc_transport_open(&t, argv[1], &opts, NULL);
 	if (rc < 0)
 		errx(1, "open %s: %s", argv[1], shmrpc_strerror(rc));
 	answer = malloc(shmrpc_transport_max_message(t));

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	n = atol(argv[optind + 1]);
 	padding = calloc(1, (size_t)pad + 1);
 	memset(padding, 'p', (size_t)pad);
-	rc = shmrpc_client_open(&cli, argv[optind], &opts);
+	rc = shmrpc_client_open(&cli, argv[optind], &opts, NULL);
 	if (rc < 0)
 		errx(3, "open %s: %s", argv[optind], shmrpc_strerror(rc));
 	for (long i = 0; i < n; i++) {

@@ -31,6 +31,7 @@ void shmrpc__registry_test_midwrite_hook(void)
 }
 
 static shmrpc_server *server;
+static shmrpc_error open_err;
 
 /* echo: the params object back. */
 static int echo(shmrpc_req *req, const json_t *params, json_t **result,
@@ -155,11 +156,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1 || threads < 1 || threads > 64)
 		errx(2, "usage: test-server [options] channel");
-	rc = shmrpc_server_open(&server, argv[optind], &opts);
+	rc = shmrpc_server_open(&server, argv[optind], &opts, &open_err);
 	if (rc < 0)
-		errx(1, "open %s: %s%s%s", argv[optind], shmrpc_strerror(rc),
-		    *shmrpc_last_error_text() ? ": " : "",
-		    shmrpc_last_error_text());
+		errx(1, "open %s: %s: %s", argv[optind], shmrpc_strerror(rc),
+		    open_err.text);
 	shmrpc_server_register(server, "echo", echo, NULL);
 	shmrpc_server_register(server, "sleep", sleep_ms, NULL);
 	shmrpc_server_register(server, "fail", fail, NULL);

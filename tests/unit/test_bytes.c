@@ -105,7 +105,7 @@ static void srv_start(struct srv *v, const char *what, int threads)
 	o.transport = SHMRPC_TRANSPORT_FUTEX;
 	o.buffer_size = BUF;
 	o.timeout = 10;
-	assert_int_equal(shmrpc_server_open(&v->s, v->ch, &o), 0);
+	assert_int_equal(shmrpc_server_open(&v->s, v->ch, &o, NULL), 0);
 	assert_int_equal(shmrpc_server_register_bytes(v->s, "echo", b_echo,
 	    NULL), 0);
 	assert_int_equal(shmrpc_server_register_bytes(v->s, "fill", b_fill,
@@ -147,7 +147,7 @@ static shmrpc_client *client(const struct srv *v)
 	o.transport = SHMRPC_TRANSPORT_FUTEX;
 	o.timeout = 10;
 	o.wait_for_server = 5;
-	assert_int_equal(shmrpc_client_open(&c, v->ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&c, v->ch, &o, NULL), 0);
 	return c;
 }
 
@@ -179,9 +179,10 @@ static void test_sizes(void **state)
 	assert_int_equal(((const char *)reply)[0], '\0');
 
 	/* the largest request: buffer - length header - 2 - name */
-	assert_int_equal(shmrpc_bytes_reserve(c, "echo", &area, &cap), 0);
+	assert_int_equal(shmrpc_call_bytes_reserve(c, "echo", &area, &cap,
+	    NULL), 0);
 	assert_int_equal(cap, max_req);
-	shmrpc_bytes_cancel(c);
+	shmrpc_call_bytes_cancel(c);
 	assert_int_equal(shmrpc_call_bytes(c, "echo", big, max_req, &reply,
 	    &len, &e), 0);
 	assert_int_equal(len, max_req);
@@ -192,8 +193,9 @@ static void test_sizes(void **state)
 	    &reply, &len, &e), SHMRPC_ETOOBIG);
 	assert_null(reply);
 	assert_int_equal(len, 0);
-	assert_int_equal(shmrpc_bytes_reserve(c, "echo", &area, &cap), 0);
-	assert_int_equal(shmrpc_bytes_commit(c, cap + 1, &reply, &len, &e),
+	assert_int_equal(shmrpc_call_bytes_reserve(c, "echo", &area, &cap,
+	    NULL), 0);
+	assert_int_equal(shmrpc_call_bytes_commit(c, cap + 1, &reply, &len, &e),
 	    SHMRPC_ETOOBIG);
 
 	/* the largest reply: buffer - length header - 2; one more fails */
@@ -205,7 +207,7 @@ static void test_sizes(void **state)
 	n++;
 	assert_int_equal(shmrpc_call_bytes(c, "fill", &n, sizeof(n), &reply,
 	    &len, &e), SHMRPC_EMETHOD);
-	assert_non_null(strstr(shmrpc_client_error_text(c),
+	assert_non_null(strstr(e.text,
 	    "RPCError: Response too large"));
 
 	/* names: empty, 255 and 256 bytes */
@@ -240,15 +242,17 @@ static void test_in_place_and_lifetime(void **state)
 	c = client(&v);
 
 	/* write the request in place */
-	assert_int_equal(shmrpc_bytes_reserve(c, "echo", &area, &cap), 0);
+	assert_int_equal(shmrpc_call_bytes_reserve(c, "echo", &area, &cap,
+	    NULL), 0);
 	memcpy(area, "hello", 5);
-	assert_int_equal(shmrpc_bytes_commit(c, 5, &r1, &l1, &e), 0);
+	assert_int_equal(shmrpc_call_bytes_commit(c, 5, &r1, &l1, &e), 0);
 	assert_int_equal(l1, 5);
 	assert_memory_equal(r1, "hello", 5);
 	/* the reply stays readable (not overwritten) until the next call,
 	 * even by a reserve that is cancelled */
-	assert_int_equal(shmrpc_bytes_reserve(c, "echo", &area, &cap), 0);
-	shmrpc_bytes_cancel(c);
+	assert_int_equal(shmrpc_call_bytes_reserve(c, "echo", &area, &cap,
+	    NULL), 0);
+	shmrpc_call_bytes_cancel(c);
 	assert_memory_equal(r1, "hello", 5);
 	/* the next call reuses the same space: r1 is now r2's bytes */
 	assert_int_equal(shmrpc_call_bytes(c, "echo", "world", 5, &r2, &l2,
@@ -257,15 +261,16 @@ static void test_in_place_and_lifetime(void **state)
 	assert_memory_equal(r2, "world", 5);
 
 	/* a reservation blocks other calls of this thread, not forever */
-	assert_int_equal(shmrpc_bytes_reserve(c, "echo", &area, &cap), 0);
+	assert_int_equal(shmrpc_call_bytes_reserve(c, "echo", &area, &cap,
+	    NULL), 0);
 	assert_int_equal(shmrpc_call(c, "jecho", NULL, &res, &e),
 	    SHMRPC_ESTATE);
 	assert_int_equal(shmrpc_call_bytes(c, "echo", "x", 1, &r1, &l1, &e),
 	    SHMRPC_ESTATE);
-	shmrpc_bytes_cancel(c);
-	shmrpc_bytes_cancel(c); /* no-op */
-	shmrpc_bytes_cancel(NULL);
-	assert_int_equal(shmrpc_bytes_commit(c, 0, &r1, &l1, &e),
+	shmrpc_call_bytes_cancel(c);
+	shmrpc_call_bytes_cancel(c); /* no-op */
+	shmrpc_call_bytes_cancel(NULL);
+	assert_int_equal(shmrpc_call_bytes_commit(c, 0, &r1, &l1, &e),
 	    SHMRPC_ESTATE);
 	assert_int_equal(shmrpc_call(c, "jecho", NULL, &res, &e), 0);
 	json_decref(res);
@@ -273,11 +278,11 @@ static void test_in_place_and_lifetime(void **state)
 	/* errors: the handler's, unknown method, wrong kind both ways */
 	assert_int_equal(shmrpc_call_bytes(c, "fail", NULL, 0, &r1, &l1, &e),
 	    SHMRPC_EMETHOD);
-	assert_string_equal(shmrpc_client_error_text(c),
+	assert_string_equal(e.text,
 	    "KeyError: no such key");
 	assert_int_equal(shmrpc_call_bytes(c, "nosuch", NULL, 0, &r1, &l1,
 	    &e), SHMRPC_EMETHOD);
-	assert_string_equal(shmrpc_client_error_text(c),
+	assert_string_equal(e.text,
 	    "RPCError: Unknown method: nosuch");
 	assert_int_equal(shmrpc_call_bytes(c, "jecho", NULL, 0, &r1, &l1,
 	    &e), SHMRPC_EMETHOD);
@@ -311,18 +316,20 @@ static void test_posix_refuses(void **state)
 	shmrpc_options_init(&o);
 	o.transport = SHMRPC_TRANSPORT_POSIX;
 	o.timeout = 2;
-	assert_int_equal(shmrpc_server_open(&s, ch, &o), 0);
+	assert_int_equal(shmrpc_server_open(&s, ch, &o, NULL), 0);
 	assert_int_equal(shmrpc_server_register_bytes(s, "echo", b_echo, NULL),
 	    -EPROTONOSUPPORT);
-	assert_int_equal(shmrpc_client_open(&c, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&c, ch, &o, NULL), 0);
 	assert_int_equal(shmrpc_call_bytes(c, "echo", "x", 1, &r, &l, &e),
 	    -EPROTONOSUPPORT);
 	assert_null(r);
-	assert_int_equal(shmrpc_bytes_reserve(c, "echo", &area, &cap),
+	assert_int_equal(shmrpc_call_bytes_reserve(c, "echo", &area, &cap,
+	    NULL),
 	    -EPROTONOSUPPORT);
 	assert_null(area);
 	/* not left locked */
-	assert_int_equal(shmrpc_bytes_reserve(c, "echo", &area, &cap),
+	assert_int_equal(shmrpc_call_bytes_reserve(c, "echo", &area, &cap,
+	    NULL),
 	    -EPROTONOSUPPORT);
 	shmrpc_client_close(c);
 	shmrpc_server_close(s);
@@ -354,12 +361,13 @@ static void *worker(void *p)
 				continue;
 			}
 		} else {
-			if (shmrpc_bytes_reserve(w->c, "echo", &area, &cap)) {
+			if (shmrpc_call_bytes_reserve(w->c, "echo", &area,
+				&cap, NULL)) {
 				w->failures++;
 				continue;
 			}
 			memcpy(area, msg, n);
-			if (shmrpc_bytes_commit(w->c, n, &r, &l, &e) != 0) {
+			if (shmrpc_call_bytes_commit(w->c, n, &r, &l, &e) != 0) {
 				w->failures++;
 				continue;
 			}

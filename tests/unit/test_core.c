@@ -2,7 +2,9 @@
  * test_core.c - names, errors, options, envelopes, and the posix transport
  * driven through the public byte API within one process.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <semaphore.h>
 #include <setjmp.h>
@@ -18,7 +20,9 @@
 
 #include <cmocka.h>
 
+#include "base/common.h"
 #include "codec/envelope.h"
+#include "os/shmobj.h"
 #include "shmrpc.h"
 
 static char channel[64];
@@ -85,6 +89,183 @@ static void test_options(void **state)
 	assert_int_equal(shmrpc_transport_parse("tcp", &k), -EINVAL);
 	assert_string_equal(shmrpc_transport_name(SHMRPC_TRANSPORT_POSIX),
 	    "posix");
+}
+
+static shmrpc_options posix_opts(double timeout)
+{
+	shmrpc_options o;
+
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_POSIX;
+	o.buffer_size = 256;
+	o.timeout = timeout;
+	return o;
+}
+
+/* An older program's options struct: the 0.2 layout cut after its first
+ * fields, as a binary built against a smaller header would pass it. */
+struct old_options {
+	size_t size;
+	shmrpc_transport_kind transport;
+	size_t buffer_size;
+};
+
+static void test_options_abi(void **state)
+{
+	shmrpc_options o;
+	struct old_options old;
+	unsigned char big[sizeof(shmrpc_options) + 64];
+	shmrpc_transport *t;
+	shmrpc_error e;
+
+	(void)state;
+	shmrpc_options_init(&o);
+	assert_int_equal(o.size, sizeof(o));
+	/* init writes only the caller's bytes */
+	memset(&old, 0xa5, sizeof(old));
+	memset(big, 0xa5, sizeof(big));
+	shmrpc_options_init_size((shmrpc_options *)(void *)&old,
+	    offsetof(shmrpc_options, timeout));
+	assert_int_equal(old.size, offsetof(shmrpc_options, timeout));
+	assert_int_equal(old.transport, SHMRPC_TRANSPORT_DEFAULT);
+	/* a newer program's bigger struct: what we do not know is zeroed */
+	shmrpc_options_init_size((shmrpc_options *)(void *)big, sizeof(big));
+	for (size_t i = sizeof(shmrpc_options); i < sizeof(big); i++)
+		assert_int_equal(big[i], 0);
+	/* an older struct works: the fields it lacks get their defaults */
+	old.transport = SHMRPC_TRANSPORT_POSIX;
+	old.buffer_size = 1024;
+	assert_int_equal(shmrpc_transport_create(&t, channel,
+	    (const shmrpc_options *)(const void *)&old, &e), 0);
+	assert_int_equal(shmrpc_transport_kind_of(t), SHMRPC_TRANSPORT_POSIX);
+	assert_int_equal(shmrpc_transport_max_message(t), 1020);
+	shmrpc_transport_close(t);
+	/* a struct never initialised is refused, and says why */
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(shmrpc_transport_create(&t, channel, &o, &e),
+	    -EINVAL);
+	assert_int_equal(e.code, -EINVAL);
+	assert_non_null(strstr(e.text, "shmrpc_options_init"));
+	assert_null(t);
+}
+
+/* A method error cut to the error's size never ends inside a UTF-8
+ * sequence. */
+static void test_error_text_cut(void **state)
+{
+	char text[SHMRPC_ERROR_TEXT_LENGTH * 2];
+	shmrpc_error e;
+
+	(void)state;
+	/* "é" is 2 bytes: 511 bytes of text would end on its first byte */
+	memset(text, 'a', 510);
+	for (size_t i = 510; i + 1 < sizeof(text); i += 2)
+		memcpy(text + i, "\xc3\xa9", 2);
+	assert_int_equal(shmrpc__error_set_text(&e, SHMRPC_EMETHOD, text,
+	    sizeof(text) - 1), SHMRPC_EMETHOD);
+	assert_int_equal(e.code, SHMRPC_EMETHOD);
+	assert_int_equal(strlen(e.text), 510);
+	/* 509 'a' and then "é": all 511 fit */
+	text[0] = 'b';
+	assert_int_equal(shmrpc__error_set_text(&e, 1, text + 1,
+	    sizeof(text) - 2), 1);
+	assert_int_equal(strlen(e.text), 511);
+	assert_memory_equal(e.text + 509, "\xc3\xa9", 2);
+	/* short text unchanged */
+	shmrpc__error_set_text(&e, 1, "Type: x", 7);
+	assert_string_equal(e.text, "Type: x");
+}
+
+/* The program closes the library's /dev/shm descriptor and puts another
+ * directory at that number: the library notices, and creates the
+ * channel in /dev/shm, not there. */
+static void test_shm_dirfd_revalidated(void **state)
+{
+	char tmpl[] = "/tmp/shmrpc-dirfd-XXXXXX", path[256];
+	shmrpc_options o = posix_opts(1.0);
+	shmrpc_transport *t;
+	struct stat st;
+	int fd, other;
+
+	(void)state;
+	fd = shmrpc__shm_dirfd();
+	assert_true(fd >= 0);
+	assert_non_null(mkdtemp(tmpl));
+	other = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(other >= 0);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(dup2(other, fd), fd);
+	close(other);
+	assert_int_equal(shmrpc_transport_create(&t, channel, &o, NULL), 0);
+	snprintf(path, sizeof(path), "/dev/shm/srb_%s_req", channel);
+	assert_int_equal(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/srb_%s_req", tmpl, channel);
+	assert_int_not_equal(stat(path, &st), 0);
+	shmrpc_transport_close(t);
+	assert_int_not_equal(shmrpc__shm_dirfd(), fd);
+	close(fd); /* the other directory, ours to close */
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
+/* Sinks are switched as one: a message never reaches one sink with the
+ * other's argument, however the threads interleave. */
+struct sink_check {
+	const char *tag;
+	_Atomic unsigned long wrong, seen;
+};
+
+static struct sink_check sink_a = { "a", 0, 0 }, sink_b = { "b", 0, 0 };
+
+static void sink_a_fn(shmrpc_log_level level, const char *msg, void *arg)
+{
+	(void)level;
+	(void)msg;
+	atomic_fetch_add(&sink_a.seen, 1);
+	if (arg != &sink_a)
+		atomic_fetch_add(&sink_a.wrong, 1);
+}
+
+static void sink_b_fn(shmrpc_log_level level, const char *msg, void *arg)
+{
+	(void)level;
+	(void)msg;
+	atomic_fetch_add(&sink_b.seen, 1);
+	if (arg != &sink_b)
+		atomic_fetch_add(&sink_b.wrong, 1);
+}
+
+static _Atomic int logging_done;
+
+static void *log_flood(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&logging_done))
+		log_warn("flood %d", 1);
+	return NULL;
+}
+
+static void test_set_log_threads(void **state)
+{
+	pthread_t th[3];
+
+	(void)state;
+	shmrpc_set_log(sink_a_fn, SHMRPC_LOG_DEBUG, &sink_a);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, log_flood, NULL),
+		    0);
+	for (int i = 0; i < 20000; i++) {
+		if (i % 2)
+			shmrpc_set_log(sink_a_fn, SHMRPC_LOG_DEBUG, &sink_a);
+		else
+			shmrpc_set_log(sink_b_fn, SHMRPC_LOG_WARN, &sink_b);
+	}
+	atomic_store(&logging_done, 1);
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	shmrpc_set_log(NULL, SHMRPC_LOG_NONE, NULL);
+	assert_true(atomic_load(&sink_a.seen) + atomic_load(&sink_b.seen) > 0);
+	assert_int_equal(atomic_load(&sink_a.wrong), 0);
+	assert_int_equal(atomic_load(&sink_b.wrong), 0);
 }
 
 static void test_envelope_round_trip(void **state)
@@ -172,16 +353,6 @@ static void test_envelope_rejects(void **state)
 	}
 }
 
-static shmrpc_options posix_opts(double timeout)
-{
-	shmrpc_options o;
-
-	shmrpc_options_init(&o);
-	o.transport = SHMRPC_TRANSPORT_POSIX;
-	o.buffer_size = 256;
-	o.timeout = timeout;
-	return o;
-}
 
 static void test_posix_byte_path(void **state)
 {
@@ -192,15 +363,15 @@ static void test_posix_byte_path(void **state)
 	uint32_t peer;
 
 	(void)state;
-	assert_int_equal(shmrpc_transport_open(&cli, channel, &o),
+	assert_int_equal(shmrpc_transport_open(&cli, channel, &o, NULL),
 	    SHMRPC_ENOCHANNEL);
-	assert_int_equal(shmrpc_transport_create(&srv, channel, &o), 0);
-	assert_int_equal(shmrpc_transport_create(&again, channel, &o),
+	assert_int_equal(shmrpc_transport_create(&srv, channel, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_create(&again, channel, &o, NULL),
 	    SHMRPC_EINUSE);
 	assert_int_equal(shmrpc_transport_kind_of(srv), SHMRPC_TRANSPORT_POSIX);
 	assert_int_equal(shmrpc_transport_max_message(srv), 252);
 	o.buffer_size = 0; /* client: take the server's size */
-	assert_int_equal(shmrpc_transport_open(&cli, channel, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, channel, &o, NULL), 0);
 	assert_int_equal(shmrpc_transport_max_message(cli), 252);
 
 	/* Wrong side or state. */
@@ -232,7 +403,7 @@ static void test_posix_byte_path(void **state)
 	}
 	shmrpc_transport_close(cli);
 	shmrpc_transport_close(srv);
-	assert_int_equal(shmrpc_transport_open(&cli, channel, &o),
+	assert_int_equal(shmrpc_transport_open(&cli, channel, &o, NULL),
 	    SHMRPC_ENOCHANNEL);
 }
 
@@ -245,7 +416,7 @@ static void test_posix_timeout_and_wake(void **state)
 	uint32_t peer;
 
 	(void)state;
-	assert_int_equal(shmrpc_transport_create(&srv, channel, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&srv, channel, &o, NULL), 0);
 	assert_int_equal(shmrpc_transport_recv_request(srv, buf, sizeof(buf),
 	    &len, &peer), SHMRPC_ETIMEOUT);
 	shmrpc_transport_wake(srv);
@@ -265,8 +436,8 @@ static void test_posix_bad_response_header(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(shmrpc_transport_create(&srv, channel, &o), 0);
-	assert_int_equal(shmrpc_transport_open(&cli, channel, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&srv, channel, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, channel, &o, NULL), 0);
 	assert_int_equal(shmrpc_transport_send_request(cli, "hi", 2), 0);
 	assert_int_equal(shmrpc_transport_recv_request(srv, buf, sizeof(buf),
 	    &len, &peer), 0);
@@ -305,6 +476,11 @@ int main(void)
 		    name_channel),
 		cmocka_unit_test_setup(test_posix_bad_response_header,
 		    name_channel),
+		cmocka_unit_test_setup(test_options_abi, name_channel),
+		cmocka_unit_test(test_error_text_cut),
+		cmocka_unit_test_setup(test_shm_dirfd_revalidated,
+		    name_channel),
+		cmocka_unit_test(test_set_log_threads),
 	};
 
 	srand((unsigned)getpid());

@@ -127,7 +127,7 @@ static void srv_start(struct srv *sv, const char *ch, int nthreads,
     const shmrpc_options *opts)
 {
 	memset(sv, 0, sizeof(*sv));
-	assert_int_equal(shmrpc_server_open(&sv->s, ch, opts), 0);
+	assert_int_equal(shmrpc_server_open(&sv->s, ch, opts, NULL), 0);
 	assert_int_equal(shmrpc_server_register(sv->s, "echo", m_echo, sv), 0);
 	assert_int_equal(shmrpc_server_register(sv->s, "sleep", m_sleep, sv),
 	    0);
@@ -200,7 +200,7 @@ static void test_default_is_futex(void **state)
 	(void)state;
 	unsetenv("SHMRPC_TRANSPORT");
 	channel(ch, sizeof(ch), "default");
-	assert_int_equal(shmrpc_transport_create(&t, ch, NULL), 0);
+	assert_int_equal(shmrpc_transport_create(&t, ch, NULL, NULL), 0);
 	assert_int_equal(shmrpc_transport_kind_of(t), SHMRPC_TRANSPORT_FUTEX);
 	fname_of(fn, sizeof(fn), ch);
 	assert_true(shmrpc__shmobj_exists(fn));
@@ -260,11 +260,11 @@ static void test_raw_roundtrip(void **state)
 	channel(ch, sizeof(ch), "raw");
 	futex_opts(&o);
 	o.buffer_size = 4096;
-	assert_int_equal(shmrpc_transport_create(&rs.t, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&rs.t, ch, &o, NULL), 0);
 	assert_int_equal(shmrpc_transport_max_message(rs.t), 4092);
 	pthread_create(&tid, NULL, raw_serve, &rs);
 	o.buffer_size = 0;
-	assert_int_equal(shmrpc_transport_open(&c, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), 0);
 	assert_int_equal(shmrpc_transport_max_message(c), 4092);
 	for (int i = 0; i < 2000; i++) {
 		size_t n = (size_t)(i * 7) % 4093;
@@ -307,10 +307,10 @@ static void test_channel_full(void **state)
 	channel(ch, sizeof(ch), "full");
 	futex_opts(&o);
 	o.slots = 2;
-	assert_int_equal(shmrpc_transport_create(&srv, ch, &o), 0);
-	assert_int_equal(shmrpc_transport_open(&c[0], ch, &o), 0);
-	assert_int_equal(shmrpc_transport_open(&c[1], ch, &o), 0);
-	assert_int_equal(shmrpc_transport_open(&c[2], ch, &o), SHMRPC_EFULL);
+	assert_int_equal(shmrpc_transport_create(&srv, ch, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&c[0], ch, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&c[1], ch, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&c[2], ch, &o, NULL), SHMRPC_EFULL);
 	assert_null(c[2]);
 	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
 	assert_int_equal(st.slots, 2);
@@ -318,7 +318,7 @@ static void test_channel_full(void **state)
 	shmrpc_transport_close(c[0]);
 	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
 	assert_int_equal(st.slots_in_use, 1);
-	assert_int_equal(shmrpc_transport_open(&c[2], ch, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&c[2], ch, &o, NULL), 0);
 	shmrpc_transport_close(c[1]);
 	shmrpc_transport_close(c[2]);
 	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
@@ -326,7 +326,7 @@ static void test_channel_full(void **state)
 	/* Bad slot counts. */
 	shmrpc_transport_close(srv);
 	o.slots = FUTEX_MAX_SLOTS + 1;
-	assert_int_equal(shmrpc_transport_create(&srv, ch, &o), -EINVAL);
+	assert_int_equal(shmrpc_transport_create(&srv, ch, &o, NULL), -EINVAL);
 }
 
 /* A slot held by a process that died is taken over at open. */
@@ -342,17 +342,17 @@ static void test_dead_client_slot(void **state)
 	channel(ch, sizeof(ch), "dead");
 	futex_opts(&o);
 	o.slots = 1;
-	assert_int_equal(shmrpc_transport_create(&srv, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&srv, ch, &o, NULL), 0);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		shmrpc_transport *cc;
 		/* Take the only slot and die without closing. */
-		_exit(shmrpc_transport_open(&cc, ch, &o) == 0 ? 0 : 1);
+		_exit(shmrpc_transport_open(&cc, ch, &o, NULL) == 0 ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_int_equal(shmrpc_transport_open(&c, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), 0);
 	shmrpc_transport_close(c);
 	shmrpc_transport_close(srv);
 }
@@ -381,13 +381,13 @@ static void test_client_died_while_posting(void **state)
 	futex_opts(&o);
 	o.slots = 2;
 	o.timeout = 0.05;
-	assert_int_equal(shmrpc_transport_create(&srv, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&srv, ch, &o, NULL), 0);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		shmrpc_transport *cc;
 		struct shm_map m;
-		if (shmrpc_transport_open(&cc, ch, &o) < 0 ||
+		if (shmrpc_transport_open(&cc, ch, &o, NULL) < 0 ||
 		    shmrpc__shmobj_open(fn, 0, 0, &m) < 0)
 			_exit(1);
 		struct futex_header *h = m.addr;
@@ -408,8 +408,8 @@ static void test_client_died_while_posting(void **state)
 			break;
 	}
 	assert_int_equal(st.slots_in_use, 0);
-	assert_int_equal(shmrpc_transport_open(&c[0], ch, &o), 0);
-	assert_int_equal(shmrpc_transport_open(&c[1], ch, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&c[0], ch, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&c[1], ch, &o, NULL), 0);
 	shmrpc_transport_close(c[0]);
 	shmrpc_transport_close(c[1]);
 	shmrpc_transport_close(srv);
@@ -431,7 +431,7 @@ static void expect_version_error(const char *ch, const struct futex_header *h,
 	    0);
 	shmrpc__shmobj_close(&m);
 	futex_opts(&o);
-	assert_int_equal(shmrpc_transport_open(&c, ch, &o), SHMRPC_EVERSION);
+	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), SHMRPC_EVERSION);
 	assert_null(c);
 	assert_int_equal(shmrpc_stats_channel(ch, &st), SHMRPC_EVERSION);
 	assert_int_equal(shmrpc__shmobj_unlink(fn), 0);
@@ -453,7 +453,7 @@ static void test_version_mismatch(void **state)
 	futex_opts(&o);
 	o.slots = 2;
 	o.buffer_size = 1024;
-	assert_int_equal(shmrpc_transport_create(&srv, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&srv, ch, &o, NULL), 0);
 	{
 		struct shm_map m;
 		assert_int_equal(shmrpc__shmobj_open_readonly(fn,
@@ -464,10 +464,10 @@ static void test_version_mismatch(void **state)
 	}
 	/* A client may ask for smaller buffers, not for bigger ones. */
 	o.buffer_size = 512;
-	assert_int_equal(shmrpc_transport_open(&c, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), 0);
 	shmrpc_transport_close(c);
 	o.buffer_size = 2048;
-	assert_int_equal(shmrpc_transport_open(&c, ch, &o), SHMRPC_EVERSION);
+	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), SHMRPC_EVERSION);
 	shmrpc_transport_close(srv);
 	assert_int_equal(futex_geometry(1024, 2, &g), 0);
 	size = (size_t)g.total_size;
@@ -514,7 +514,7 @@ static void *caller(void *p)
 	shmrpc_client *cli = a->shared;
 
 	futex_opts(&o);
-	if (cli == NULL && shmrpc_client_open(&cli, a->ch, &o) < 0) {
+	if (cli == NULL && shmrpc_client_open(&cli, a->ch, &o, NULL) < 0) {
 		a->errors = a->calls;
 		return NULL;
 	}
@@ -595,7 +595,7 @@ static void test_client_shared_by_4_threads(void **state)
 	channel(ch, sizeof(ch), "cli4");
 	futex_opts(&o);
 	srv_start(&sv, ch, 2, &o);
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	run_callers(ch, cli, 4, 1500);
 	/* One handle, one slot, every call counted there. */
 	assert_int_equal(shmrpc_stats_slots(ch, ss, 4, &n), 0);
@@ -657,7 +657,7 @@ static void test_timeout_then_next_call(void **state)
 	futex_opts(&o);
 	srv_start(&sv, ch, 1, &o);
 	o.timeout = 0.05;
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	p = json_pack("{s:i}", "ms", 300);
 	assert_int_equal(shmrpc_call(cli, "sleep", p, &res, &e),
 	    SHMRPC_ETIMEOUT);
@@ -670,7 +670,7 @@ static void test_timeout_then_next_call(void **state)
 	 * once. */
 	shmrpc_client_close(cli);
 	o.timeout = 5;
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	p = json_pack("{s:s}", "after", "timeout");
 	assert_int_equal(shmrpc_call(cli, "echo", p, &res, &e), 0);
 	assert_true(json_equal(res, p));
@@ -701,7 +701,7 @@ static void test_same_handle_after_timeout(void **state)
 	 * out while the handler still sleeps: retry until it goes through.
 	 * The answer must then be its own, never the sleep's. */
 	o.timeout = 0.05;
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	p = json_pack("{s:i}", "ms", 120);
 	assert_int_equal(shmrpc_call(cli, "sleep", p, &res, &e),
 	    SHMRPC_ETIMEOUT);
@@ -717,7 +717,7 @@ static void test_same_handle_after_timeout(void **state)
 	json_decref(p);
 	shmrpc_client_close(cli);
 	/* The raw API refuses a second request while one is open. */
-	assert_int_equal(shmrpc_transport_open(&c, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), 0);
 	assert_int_equal(shmrpc_transport_send_request(c, "{}", 2), 0);
 	assert_int_equal(shmrpc_transport_send_request(c, "{}", 2),
 	    SHMRPC_ESTATE);
@@ -752,8 +752,8 @@ static void test_server_closes_during_call(void **state)
 	(void)state;
 	channel(ch, sizeof(ch), "closes");
 	futex_opts(&o);
-	assert_int_equal(shmrpc_transport_create(&rs.t, ch, &o), 0);
-	assert_int_equal(shmrpc_transport_open(&c, ch, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&rs.t, ch, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), 0);
 	/* Nobody serves: the request stays posted. */
 	assert_int_equal(shmrpc_transport_send_request(c, "x", 1), 0);
 	t0 = now_s();
@@ -767,7 +767,7 @@ static void test_server_closes_during_call(void **state)
 	    SHMRPC_ESTOPPED);
 	shmrpc_transport_close(c);
 	/* The channel is gone for new clients. */
-	assert_int_equal(shmrpc_transport_open(&c, ch, &o), SHMRPC_ENOCHANNEL);
+	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), SHMRPC_ENOCHANNEL);
 }
 
 static void test_counters(void **state)
@@ -788,7 +788,7 @@ static void test_counters(void **state)
 	futex_opts(&o);
 	o.slots = 4;
 	srv_start(&sv, ch, 1, &o);
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	p = json_pack("{s:s}", "k", "v");
 	for (int i = 0; i < 100; i++) {
 		assert_int_equal(shmrpc_call(cli, "echo", p, &res, &e), 0);
@@ -841,7 +841,7 @@ static void test_counters(void **state)
 	assert_int_equal(ss[0].counters.bytes_out, st.counters.bytes_in);
 	assert_int_equal(shmrpc_stats_slots(ch, ss, 2, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	p = json_pack("{}");
 	assert_int_equal(shmrpc_call(cli, "echo", p, &res, &e), 0);
 	json_decref(res);
@@ -871,17 +871,17 @@ static void test_no_spin_and_env(void **state)
 	futex_opts(&o);
 	o.spin_ns = -1; /* sleep at once, both sides */
 	srv_start(&sv, ch, 1, &o);
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	run_callers(ch, cli, 2, 300);
 	shmrpc_client_close(cli);
 	/* The environment sets the default budget; junk is ignored. */
 	setenv("SHMRPC_SPIN_NS", "2000", 1);
 	futex_opts(&o);
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	run_callers(ch, cli, 1, 300);
 	shmrpc_client_close(cli);
 	setenv("SHMRPC_SPIN_NS", "lots", 1);
-	assert_int_equal(shmrpc_client_open(&cli, ch, &o), 0);
+	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	run_callers(ch, cli, 1, 100);
 	shmrpc_client_close(cli);
 	unsetenv("SHMRPC_SPIN_NS");

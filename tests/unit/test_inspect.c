@@ -93,7 +93,7 @@ static const shmrpc_channel_info *one_channel(shmrpc_inspection **s,
 	shmrpc_inspect_options_init(&o);
 	o.channel = name;
 	o.grace = grace;
-	assert_int_equal(shmrpc_inspect(s, &o), 0);
+	assert_int_equal(shmrpc_inspect(s, &o, NULL), 0);
 	assert_int_equal(shmrpc_inspection_channel_count(*s), 1);
 	return shmrpc_inspection_channel(*s, 0);
 }
@@ -108,7 +108,7 @@ static const shmrpc_object_info *loose(shmrpc_inspection **s,
 	o.prefix = tag;
 	o.grace = grace;
 	o.all_users = all_users;
-	assert_int_equal(shmrpc_inspect(s, &o), 0);
+	assert_int_equal(shmrpc_inspect(s, &o, NULL), 0);
 	for (size_t i = 0; i < shmrpc_inspection_object_count(*s); i++)
 		if (strcmp(shmrpc_inspection_object(*s, i)->name, fname) == 0)
 			return shmrpc_inspection_object(*s, i);
@@ -125,7 +125,7 @@ static void server_dies(const char *name)
 	if (pid == 0) {
 		shmrpc_transport *t;
 		shmrpc_options o = posix_opts();
-		_exit(shmrpc_transport_create(&t, name, &o) == 0 ? 0 : 1);
+		_exit(shmrpc_transport_create(&t, name, &o, NULL) == 0 ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -145,7 +145,7 @@ static pid_t server_lives(const char *name)
 	if (pid == 0) {
 		shmrpc_transport *t;
 		shmrpc_options o = posix_opts();
-		if (shmrpc_transport_create(&t, name, &o) < 0)
+		if (shmrpc_transport_create(&t, name, &o, NULL) < 0)
 			_exit(1);
 		if (write(p[1], "r", 1) != 1)
 			_exit(1);
@@ -244,7 +244,7 @@ static void test_live(void **state)
 	bool self = false;
 
 	(void)state;
-	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o, NULL), 0);
 	c = one_channel(&s, chan, -1);
 	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
 	assert_int_equal(c->owner_pid, getpid());
@@ -272,17 +272,82 @@ static void test_live(void **state)
 		shmrpc_inspect_options io;
 		shmrpc_inspect_options_init(&io);
 		io.channel = chan;
-		assert_int_equal(shmrpc_inspect(&s, &io), 0);
+		assert_int_equal(shmrpc_inspect(&s, &io, NULL), 0);
 		assert_int_equal(shmrpc_inspection_channel_count(s), 0);
 		assert_int_equal(shmrpc_inspection_object_count(s), 0);
 		shmrpc_inspection_free(s);
 	}
 }
 
+/* What one shmrpc_reap_*() call told its callback, and its error text. */
+struct reap_outcome {
+	shmrpc_state state;      /* of the blocking item, else the last */
+	unsigned removed;        /* objects, from the events */
+	unsigned entries;        /* channel entries removed (or would be) */
+	int ok, failed, left;    /* events of each kind */
+	char text[SHMRPC_ERROR_TEXT_LENGTH];
+};
+
+static void on_reap_event(const shmrpc_reap_event *ev, void *arg)
+{
+	struct reap_outcome *r = arg;
+
+	assert_non_null(ev->reason);
+	assert_true((ev->channel == NULL) != (ev->object == NULL));
+	r->removed += ev->removed;
+	switch (ev->action) {
+	case SHMRPC_REAP_REMOVED:
+	case SHMRPC_REAP_WOULD:
+		r->ok++;
+		r->entries += ev->channel != NULL;
+		r->state = ev->state;
+		snprintf(r->text, sizeof(r->text), "%s %u (%s)",
+		    shmrpc_reap_action_name(ev->action), ev->removed,
+		    ev->reason);
+		break;
+	case SHMRPC_REAP_FAILED:
+		r->failed++;
+		break;
+	case SHMRPC_REAP_LEFT:
+		r->left++;
+		break;
+	}
+}
+
+/* shmrpc_reap_channel / _object with the outcome in *r (may be NULL). */
+static int reap_channel(const char *name, const shmrpc_reap_options *o,
+    struct reap_outcome *r)
+{
+	struct reap_outcome local;
+	shmrpc_error e = { 0, "" };
+	int rc;
+
+	if (r == NULL)
+		r = &local;
+	memset(r, 0, sizeof(*r));
+	rc = shmrpc_reap_channel(name, o, on_reap_event, r, &e);
+	if (rc < 0)
+		snprintf(r->text, sizeof(r->text), "%s", e.text);
+	return rc;
+}
+
+static int reap_object(const char *name, const shmrpc_reap_options *o,
+    struct reap_outcome *r)
+{
+	shmrpc_error e = { 0, "" };
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = shmrpc_reap_object(name, o, on_reap_event, r, &e);
+	if (rc < 0)
+		snprintf(r->text, sizeof(r->text), "%s", e.text);
+	return rc;
+}
+
 static void test_stale_and_reap(void **state)
 {
-	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
+	shmrpc_reap_options io;
+	struct reap_outcome res;
 	shmrpc_inspection *s;
 	const shmrpc_channel_info *c;
 	char req[300];
@@ -297,46 +362,25 @@ static void test_stale_and_reap(void **state)
 	assert_int_equal(c->nmappers, 0);
 	shmrpc_inspection_free(s);
 
-	shmrpc_inspect_options_init(&io);
+	shmrpc_reap_options_init(&io);
 	io.dry_run = 1;
-	assert_int_equal(shmrpc_reap_channel(chan, &io, &res), 0);
+	assert_int_equal(reap_channel(chan, &io, &res), 0);
 	assert_int_equal(res.removed, 6);
-	assert_int_equal(res.entry_removed, 1);
+	assert_int_equal(res.entries, 1);
 	assert_non_null(strstr(res.text, "would remove"));
 	assert_true(exists(req));
 
 	io.dry_run = 0;
-	assert_int_equal(shmrpc_reap_channel(chan, &io, &res), 0);
+	assert_int_equal(reap_channel(chan, &io, &res), 0);
 	assert_int_equal(res.removed, 6);
 	assert_false(exists(req));
-	assert_int_equal(shmrpc_reap_channel(chan, &io, &res),
-	    SHMRPC_ENOCHANNEL);
-}
-
-/* shmrpc_reap_all()'s callback: count what went, remember the text. */
-struct reaped {
-	int ok, failed, channels;
-	char last[SHMRPC_ERROR_TEXT_LENGTH];
-};
-
-static void count_reaped(const char *what, const shmrpc_reap_result *res,
-    void *arg)
-{
-	struct reaped *r = arg;
-
-	assert_non_null(what);
-	if (res->code == 0)
-		r->ok++;
-	else
-		r->failed++;
-	r->channels += res->entry_removed;
-	snprintf(r->last, sizeof(r->last), "%s", res->text);
+	assert_int_equal(reap_channel(chan, &io, &res), SHMRPC_ENOCHANNEL);
 }
 
 static void test_reap_all(void **state)
 {
-	shmrpc_inspect_options io;
-	struct reaped r = { 0 };
+	shmrpc_reap_options io;
+	struct reap_outcome r = { 0 };
 	char req[300], orphan[300], held[300], link[300], path[400];
 	pid_t h;
 
@@ -351,31 +395,33 @@ static void test_reap_all(void **state)
 	snprintf(path, sizeof(path), "/dev/shm/%s", link);
 	assert_int_equal(symlink("/etc/passwd", path), 0);
 
-	shmrpc_inspect_options_init(&io);
+	shmrpc_reap_options_init(&io);
 	io.prefix = tag;
 	io.grace = 0;
 	io.dry_run = 1;
-	assert_int_equal(shmrpc_reap_all(&io, count_reaped, &r), 0);
+	assert_int_equal(shmrpc_reap_all(&io, on_reap_event, &r, NULL), 0);
 	assert_int_equal(r.ok, 2); /* the stale channel, the orphan */
-	assert_int_equal(r.channels, 1);
+	assert_int_equal(r.entries, 1);
+	/* and what it leaves, with why: the held file and the symlink */
+	assert_int_equal(r.left, 2);
 	assert_true(exists(req) && exists(orphan));
 
 	memset(&r, 0, sizeof(r));
 	io.dry_run = 0;
-	assert_int_equal(shmrpc_reap_all(&io, count_reaped, &r), 0);
+	assert_int_equal(shmrpc_reap_all(&io, on_reap_event, &r, NULL), 0);
 	assert_int_equal(r.ok, 2);
 	assert_int_equal(r.failed, 0);
 	assert_false(exists(req));
 	assert_false(exists(orphan));
 	assert_true(exists(held)); /* in use */
 	assert_true(exists(link)); /* not a regular file */
-	assert_int_equal(shmrpc_reap_all(&io, NULL, NULL), 0);
+	assert_int_equal(shmrpc_reap_all(&io, NULL, NULL, NULL), 0);
 
 	kill(h, SIGKILL);
 	waitpid(h, NULL, 0);
 	unlink(path);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(shmrpc_reap_all(&io, count_reaped, &r), 0);
+	assert_int_equal(shmrpc_reap_all(&io, on_reap_event, &r, NULL), 0);
 	assert_int_equal(r.ok, 1);
 	assert_false(exists(held));
 }
@@ -426,9 +472,9 @@ static void test_pid_reuse_is_stale(void **state)
 	shmrpc_inspection_free(s);
 
 	/* A live entry is never reaped; a stale one (no objects) goes. */
-	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
+	assert_int_equal(reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
 	put_entry(chan, getpid(), shmrpc__proc_self_start_time() + 1);
-	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
+	assert_int_equal(reap_channel(chan, NULL, NULL), 0);
 }
 
 /* One snapshot, one pid, two start times: /proc/PID/stat is read once for
@@ -447,7 +493,7 @@ static void test_owner_pid_shared_by_entries(void **state)
 	put_entry(b, getpid(), shmrpc__proc_self_start_time() + 1);
 	shmrpc_inspect_options_init(&io);
 	io.prefix = tag;
-	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	assert_int_equal(shmrpc_inspect(&s, &io, NULL), 0);
 	assert_int_equal(shmrpc_inspection_channel_count(s), 2);
 	for (size_t i = 0; i < 2; i++) {
 		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
@@ -465,10 +511,10 @@ static void test_owner_pid_shared_by_entries(void **state)
 	}
 	assert_int_equal(seen, 3);
 	shmrpc_inspection_free(s);
-	assert_int_equal(shmrpc_reap_channel(b, NULL, NULL), 0);
-	assert_int_equal(shmrpc_reap_channel(a, NULL, NULL), SHMRPC_EALIVE);
+	assert_int_equal(reap_channel(b, NULL, NULL), 0);
+	assert_int_equal(reap_channel(a, NULL, NULL), SHMRPC_EALIVE);
 	put_entry(a, getpid(), shmrpc__proc_self_start_time() + 1);
-	assert_int_equal(shmrpc_reap_channel(a, NULL, NULL), 0);
+	assert_int_equal(reap_channel(a, NULL, NULL), 0);
 }
 
 static void test_orphan_and_recent(void **state)
@@ -476,8 +522,8 @@ static void test_orphan_and_recent(void **state)
 	char f[300];
 	shmrpc_inspection *s;
 	const shmrpc_object_info *o;
-	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
+	shmrpc_reap_options io;
+	struct reap_outcome res;
 
 	(void)state;
 	snprintf(f, sizeof(f), "srb_%s_resp", chan);
@@ -494,15 +540,16 @@ static void test_orphan_and_recent(void **state)
 	assert_int_equal(o->nmappers, 0);
 	shmrpc_inspection_free(s);
 
-	shmrpc_inspect_options_init(&io);
-	assert_int_equal(shmrpc_reap_object(f, &io, &res), SHMRPC_EALIVE);
-	assert_int_equal(res.state, SHMRPC_STATE_RECENT);
+	shmrpc_reap_options_init(&io);
+	assert_int_equal(reap_object(f, &io, &res), SHMRPC_EALIVE);
+	assert_int_equal(res.left, 1);
+	assert_non_null(strstr(res.text, "recent"));
 	assert_true(exists(f));
 	io.grace = 0;
-	assert_int_equal(shmrpc_reap_object(f, &io, &res), 0);
+	assert_int_equal(reap_object(f, &io, &res), 0);
 	assert_false(exists(f));
 	/* Names outside our schemes are not ours. */
-	assert_int_equal(shmrpc_reap_object("not-ours", &io, &res),
+	assert_int_equal(reap_object("not-ours", &io, &res),
 	    SHMRPC_ENOCHANNEL);
 }
 
@@ -511,10 +558,11 @@ static void check_in_use(bool map)
 	char f[300];
 	shmrpc_inspection *s;
 	const shmrpc_object_info *o;
-	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
+	shmrpc_reap_options io;
+	struct reap_outcome res;
 	shmrpc_transport *t;
 	shmrpc_options opts = posix_opts();
+	shmrpc_error e;
 	char pidtext[32];
 
 	/* The first object a posix server creates, held by a live process
@@ -528,23 +576,23 @@ static void check_in_use(bool map)
 	assert_int_equal(o->mappers[0], child);
 	shmrpc_inspection_free(s);
 
-	shmrpc_inspect_options_init(&io);
+	shmrpc_reap_options_init(&io);
 	io.grace = 0;
-	assert_int_equal(shmrpc_reap_object(f, &io, &res), SHMRPC_EALIVE);
-	assert_int_equal(shmrpc_reap_channel(chan, &io, &res), SHMRPC_EALIVE);
+	assert_int_equal(reap_object(f, &io, &res), SHMRPC_EALIVE);
+	assert_int_equal(reap_channel(chan, &io, &res), SHMRPC_EALIVE);
 	/* A server of that name does not take it over, and says who. */
-	assert_int_equal(shmrpc_transport_create(&t, chan, &opts),
+	assert_int_equal(shmrpc_transport_create(&t, chan, &opts, &e),
 	    SHMRPC_EINUSE);
+	assert_int_equal(e.code, SHMRPC_EINUSE);
 	snprintf(pidtext, sizeof(pidtext), "pid %ld", (long)child);
-	if (strstr(shmrpc_last_error_text(), pidtext) == NULL)
-		fail_msg("\"%s\" does not name %s", shmrpc_last_error_text(),
-		    pidtext);
+	if (strstr(e.text, pidtext) == NULL)
+		fail_msg("\"%s\" does not name %s", e.text, pidtext);
 	assert_true(exists(f));
 
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	child = 0;
-	assert_int_equal(shmrpc_reap_object(f, &io, &res), 0);
+	assert_int_equal(reap_object(f, &io, &res), 0);
 }
 
 static void test_in_use_unregistered_mapped(void **state)
@@ -564,8 +612,8 @@ static void test_not_regular_is_unknown(void **state)
 	char f[300], target[300];
 	shmrpc_inspection *s;
 	const shmrpc_object_info *o;
-	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
+	shmrpc_reap_options io;
+	struct reap_outcome res;
 	struct stat st;
 
 	(void)state;
@@ -578,9 +626,9 @@ static void test_not_regular_is_unknown(void **state)
 	assert_int_equal(o->state, SHMRPC_STATE_UNKNOWN);
 	assert_int_equal(o->regular, 0);
 	shmrpc_inspection_free(s);
-	shmrpc_inspect_options_init(&io);
+	shmrpc_reap_options_init(&io);
 	io.grace = 0;
-	assert_int_equal(shmrpc_reap_object(f + 9, &io, &res),
+	assert_int_equal(reap_object(f + 9, &io, &res),
 	    SHMRPC_ENOTOURS);
 	assert_non_null(strstr(res.text, "not a regular file"));
 	assert_int_equal(lstat(f, &st), 0);
@@ -593,8 +641,8 @@ static void test_other_users_object(void **state)
 {
 	char f[300], path[400];
 	shmrpc_inspection *s;
-	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
+	shmrpc_reap_options io;
+	struct reap_outcome res;
 
 	(void)state;
 	if (geteuid() != 0)
@@ -608,9 +656,9 @@ static void test_other_users_object(void **state)
 	shmrpc_inspection_free(s);
 	assert_non_null(loose(&s, f, 0, 1));
 	shmrpc_inspection_free(s);
-	shmrpc_inspect_options_init(&io);
+	shmrpc_reap_options_init(&io);
 	io.grace = 0;
-	assert_int_equal(shmrpc_reap_object(f, &io, &res), SHMRPC_ENOTOURS);
+	assert_int_equal(reap_object(f, &io, &res), SHMRPC_ENOTOURS);
 	assert_non_null(strstr(res.text, "owned by uid 65534"));
 	assert_true(exists(f));
 	unlink(path);
@@ -624,11 +672,12 @@ static void test_restart_after_kill(void **state)
 	shmrpc_transport *t;
 	shmrpc_inspection *s;
 	const shmrpc_channel_info *c;
+	shmrpc_error e = { 12345, "" };
 
 	(void)state;
 	server_dies(chan);
-	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
-	assert_string_equal(shmrpc_last_error_text(), "");
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o, &e), 0);
+	assert_int_equal(e.code, 12345); /* untouched on success */
 	c = one_channel(&s, chan, -1);
 	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
 	assert_int_equal(c->owner_pid, getpid());
@@ -640,19 +689,21 @@ static void test_live_owner_refuses_and_names_pid(void **state)
 {
 	shmrpc_options o = posix_opts();
 	shmrpc_transport *t;
+	shmrpc_error e;
 	char pidtext[32];
 
 	(void)state;
 	child = server_lives(chan);
-	assert_int_equal(shmrpc_transport_create(&t, chan, &o), SHMRPC_EINUSE);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o, &e),
+	    SHMRPC_EINUSE);
 	snprintf(pidtext, sizeof(pidtext), "pid %ld", (long)child);
-	assert_non_null(strstr(shmrpc_last_error_text(), pidtext));
-	assert_non_null(strstr(shmrpc_last_error_text(), "in use"));
+	assert_non_null(strstr(e.text, pidtext));
+	assert_non_null(strstr(e.text, "in use"));
 	/* Killed: the next open reclaims it. */
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	child = 0;
-	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o, NULL), 0);
 	shmrpc_transport_close(t);
 }
 
@@ -665,7 +716,7 @@ static shmrpc_transport *client_of_dead_server(const char *name)
 
 	/* A client attached while the server lived; then the server dies. */
 	child = server_lives(name);
-	assert_int_equal(shmrpc_transport_open(&cli, name, &o), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, name, &o, NULL), 0);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	child = 0;
@@ -686,10 +737,10 @@ static void test_dead_owner_with_client_is_in_use(void **state)
 	assert_int_equal(c->nmappers, 1);
 	assert_int_equal(c->mappers[0], getpid());
 	shmrpc_inspection_free(s);
-	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
-	assert_int_equal(shmrpc_transport_create(&t, chan, &o), SHMRPC_EINUSE);
+	assert_int_equal(reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o, NULL), SHMRPC_EINUSE);
 	shmrpc_transport_close(cli);
-	assert_int_equal(shmrpc_transport_create(&t, chan, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&t, chan, &o, NULL), 0);
 	shmrpc_transport_close(t);
 }
 
@@ -712,7 +763,8 @@ static void test_skip_live_mappers(void **state)
 	shmrpc_options o = posix_opts();
 	shmrpc_transport *live, *cli;
 	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
+	shmrpc_reap_options ro;
+	struct reap_outcome res;
 	shmrpc_inspection *s;
 	const shmrpc_channel_info *c;
 	const shmrpc_object_info *lo;
@@ -723,14 +775,14 @@ static void test_skip_live_mappers(void **state)
 	snprintf(held, sizeof(held), "srb_%s_h_resp", tag);
 	/* The holder first: a child forked later would inherit our maps. */
 	second_child = holder(held, true); /* teardown kills it on failure */
-	assert_int_equal(shmrpc_transport_create(&live, chan, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&live, chan, &o, NULL), 0);
 	cli = client_of_dead_server(dead);
 
 	shmrpc_inspect_options_init(&io);
 	io.prefix = tag;
 	io.grace = 0;
 	io.skip_live_mappers = 1;
-	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	assert_int_equal(shmrpc_inspect(&s, &io, NULL), 0);
 	c = channel_named(s, chan);
 	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
 	assert_int_equal(c->nmappers, 0);
@@ -747,16 +799,18 @@ static void test_skip_live_mappers(void **state)
 	assert_int_equal(lo->nmappers, 1);
 	assert_int_equal(lo->mappers[0], second_child);
 	shmrpc_inspection_free(s);
-	/* A reap given the flag still looks at every mapper. */
-	assert_int_equal(shmrpc_reap_channel(dead, &io, &res), SHMRPC_EALIVE);
-	assert_int_equal(res.state, SHMRPC_STATE_INUSE);
-	assert_int_equal(shmrpc_reap_object(held, &io, &res), SHMRPC_EALIVE);
-	memset(&res, 0, sizeof(res));
-	assert_int_equal(shmrpc_reap_all(&io, NULL, NULL), 0);
+	/* A reap (which has no such flag) looks at every mapper. */
+	shmrpc_reap_options_init(&ro);
+	ro.prefix = tag;
+	ro.grace = 0;
+	assert_int_equal(reap_channel(dead, &ro, &res), SHMRPC_EALIVE);
+	assert_non_null(strstr(res.text, "in-use"));
+	assert_int_equal(reap_object(held, &ro, &res), SHMRPC_EALIVE);
+	assert_int_equal(shmrpc_reap_all(&ro, NULL, NULL, NULL), 0);
 
 	/* Without the flag the live channel's mappers are there: us. */
 	io.skip_live_mappers = 0;
-	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	assert_int_equal(shmrpc_inspect(&s, &io, NULL), 0);
 	c = channel_named(s, chan);
 	assert_int_equal(c->nmappers, 1);
 	assert_int_equal(c->mappers[0], getpid());
@@ -767,7 +821,7 @@ static void test_skip_live_mappers(void **state)
 	second_child = 0;
 	unlink_shm(held);
 	shmrpc_transport_close(cli);
-	assert_int_equal(shmrpc_reap_channel(dead, NULL, NULL), 0);
+	assert_int_equal(reap_channel(dead, NULL, NULL), 0);
 	shmrpc_transport_close(live);
 }
 
@@ -784,8 +838,8 @@ static void test_skip_counters(void **state)
 	(void)state;
 	shmrpc_options_init(&o);
 	o.transport = SHMRPC_TRANSPORT_FUTEX;
-	assert_int_equal(shmrpc_transport_create(&srv, chan, &o), 0);
-	assert_int_equal(shmrpc_transport_open(&cli, chan, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&srv, chan, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o, NULL), 0);
 	c = one_channel(&s, chan, -1);
 	assert_non_null(c->counters);
 	assert_int_equal(c->nclients, 1);
@@ -794,7 +848,7 @@ static void test_skip_counters(void **state)
 	shmrpc_inspect_options_init(&io);
 	io.channel = chan;
 	io.skip_counters = 1;
-	assert_int_equal(shmrpc_inspect(&s, &io), 0);
+	assert_int_equal(shmrpc_inspect(&s, &io, NULL), 0);
 	c = channel_named(s, chan);
 	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
 	assert_null(c->counters);
@@ -808,18 +862,19 @@ static void test_client_does_not_attach_to_dead_server(void **state)
 {
 	shmrpc_options o = posix_opts();
 	shmrpc_transport *cli;
+	shmrpc_error e;
 
 	(void)state;
 	server_dies(chan);
 	/* The objects exist, but their registered server is dead: the
 	 * error says so, and nothing is mapped that would block a restart. */
-	assert_int_equal(shmrpc_transport_open(&cli, chan, &o),
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o, &e),
 	    SHMRPC_ESERVERDEAD);
-	assert_non_null(strstr(shmrpc_last_error_text(), "died"));
+	assert_non_null(strstr(e.text, "died"));
 	o.wait_for_server = 0.1;
-	assert_int_equal(shmrpc_transport_open(&cli, chan, &o),
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o, NULL),
 	    SHMRPC_ESERVERDEAD);
-	assert_int_equal(shmrpc_reap_channel(chan, NULL, NULL), 0);
+	assert_int_equal(reap_channel(chan, NULL, NULL), 0);
 }
 
 int main(void)

@@ -368,10 +368,10 @@ static void stress_child(int idx, int ready_fd, int go_fd)
 	o.buffer_size = 64;
 	snprintf(keep, sizeof(keep), "%s_k%d", tag, idx);
 	snprintf(cyc, sizeof(cyc), "%s_c%d", tag, idx);
-	if (shmrpc_transport_create(&k, keep, &o) < 0)
+	if (shmrpc_transport_create(&k, keep, &o, NULL) < 0)
 		_exit(10);
 	for (int i = 0; i < STRESS_CYCLES; i++) {
-		rc = shmrpc_transport_create(&t, cyc, &o);
+		rc = shmrpc_transport_create(&t, cyc, &o, NULL);
 		if (rc < 0)
 			_exit(11);
 		shmrpc_transport_close(t);
@@ -439,6 +439,20 @@ static void test_many_writers(void **state)
 
 /* ---- a writer killed with -9 in the middle of an update ------------------ */
 
+/* What a reap removed, from its events. */
+struct removed {
+	unsigned objects, entries;
+};
+
+static void count_removed(const shmrpc_reap_event *ev, void *arg)
+{
+	struct removed *r = arg;
+
+	r->objects += ev->removed;
+	if (ev->action == SHMRPC_REAP_REMOVED && ev->channel != NULL)
+		r->entries++;
+}
+
 static void test_writer_killed_mid_update(void **state)
 {
 	char tmp[300], name[128], other[128];
@@ -458,14 +472,14 @@ static void test_writer_killed_mid_update(void **state)
 	o.transport = SHMRPC_TRANSPORT_POSIX;
 
 	/* One entry that must survive. */
-	assert_int_equal(shmrpc_transport_create(&t, other, &o), 0);
+	assert_int_equal(shmrpc_transport_create(&t, other, &o, NULL), 0);
 
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		shmrpc_transport *x;
 		midwrite_stall_seconds = 60;
-		shmrpc_transport_create(&x, name, &o);
+		shmrpc_transport_create(&x, name, &o, NULL);
 		_exit(0);
 	}
 	/* It stalls with half a temporary file written, holding the lock. */
@@ -489,14 +503,15 @@ static void test_writer_killed_mid_update(void **state)
 	/* The victim's objects were never registered: an orphan now, which
 	 * a restart of the same name reclaims (grace is for strangers: they
 	 * are older than nothing, so reap them as the tool would). */
-	shmrpc_inspect_options io;
-	shmrpc_reap_result res;
-	shmrpc_inspect_options_init(&io);
+	shmrpc_reap_options io;
+	struct removed res = { 0, 0 };
+	shmrpc_error e;
+	shmrpc_reap_options_init(&io);
 	io.grace = 0;
-	if (shmrpc_reap_channel(name, &io, &res) != 0)
-		fail_msg("reap %s: %s", name, res.text);
-	assert_int_equal(res.removed, 6);
-	assert_int_equal(res.entry_removed, 0);
+	if (shmrpc_reap_channel(name, &io, count_removed, &res, &e) != 0)
+		fail_msg("reap %s: %s", name, e.text);
+	assert_int_equal(res.objects, 6);
+	assert_int_equal(res.entries, 0);
 	assert_int_not_equal(stat(tmp, &st), 0);
 }
 

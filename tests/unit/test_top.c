@@ -78,7 +78,7 @@ static void test_two_snapshots(void **state)
 	setenv("SHMRPC_REGISTRY", reg, 1);
 	snprintf(name, sizeof(name), "test_top_%d", (int)getpid());
 	o.filter = name;
-	assert_int_equal(shmrpc_server_open(&srv, name, NULL), 0);
+	assert_int_equal(shmrpc_server_open(&srv, name, NULL, NULL), 0);
 	assert_int_equal(top_collect(&s1, NULL, &o), 0);
 	assert_int_equal(s1->nrows, 1);
 	r = top_find(s1, name);
@@ -88,7 +88,7 @@ static void test_two_snapshots(void **state)
 	assert_int_equal(r->has_rate, 0); /* first frame: blank */
 	assert_int_equal(s1->tot.has_rate, 0);
 	/* A client that claims a slot and leaves: counted as it left. */
-	assert_int_equal(shmrpc_client_open(&cli, name, NULL), 0);
+	assert_int_equal(shmrpc_client_open(&cli, name, NULL, NULL), 0);
 	shmrpc_client_close(cli);
 	usleep(10000);
 	assert_int_equal(top_collect(&s2, s1, &o), 0);
@@ -122,7 +122,7 @@ static void test_mappers_on_demand(void **state)
 	setenv("SHMRPC_REGISTRY", reg, 1);
 	snprintf(name, sizeof(name), "test_top_m%d", (int)getpid());
 	o.filter = name;
-	assert_int_equal(shmrpc_server_open(&srv, name, NULL), 0);
+	assert_int_equal(shmrpc_server_open(&srv, name, NULL, NULL), 0);
 	assert_int_equal(top_collect(&s, NULL, &o), 0);
 	r = top_find(s, name);
 	assert_non_null(r);

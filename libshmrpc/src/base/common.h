@@ -6,6 +6,7 @@
 #define SHMRPC_COMMON_H
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +26,7 @@
 #endif
 
 /* Log through the installed sink (log.c).  Cheap when the level is off. */
-extern volatile int shmrpc__log_level_now;
+extern _Atomic int shmrpc__log_level_now;
 void shmrpc__log_emit(shmrpc_log_level level, const char *fmt, ...)
     SHMRPC_PRINTF(2, 3);
 void shmrpc__log_init_once(void);
@@ -33,7 +34,8 @@ void shmrpc__log_init_once(void);
 #define LOG_AT(level, ...)                                                     \
 	do {                                                                   \
 		shmrpc__log_init_once();                                       \
-		if ((int)(level) <= shmrpc__log_level_now)                     \
+		if ((int)(level) <= atomic_load_explicit(                      \
+			&shmrpc__log_level_now, memory_order_relaxed))        \
 			shmrpc__log_emit((level), __VA_ARGS__);                \
 	} while (0)
 #define log_error(...) LOG_AT(SHMRPC_LOG_ERROR, __VA_ARGS__)
@@ -49,12 +51,29 @@ int shmrpc__error_set(shmrpc_error *err, int code, const char *fmt, ...)
  * (in may be NULL). */
 bool shmrpc__options_transport_chosen(const shmrpc_options *in);
 
-/* Options with every "0 means default" resolved, for a server or client. */
-void shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
+/* Options with every "0 means default" resolved, for a server or client;
+ * in may be NULL.  0, or -EINVAL when in was never initialised. */
+int shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
     bool server);
 
-/* The thread's detail text for shmrpc_last_error_text() (error.c). */
-void shmrpc__last_error_clear(void);
-void shmrpc__last_error_set(const char *fmt, ...) SHMRPC_PRINTF(1, 2);
+/*
+ * Caller-allocated structs that start with their size (size_t size, set
+ * by an _init() macro).  struct_export copies the caller's struct into
+ * the library's own dst (dst_size bytes, already holding the defaults):
+ * as much as both have; -EINVAL when the caller's size is below min_size
+ * (never initialised) or absurd.  struct_import writes the library's
+ * src into the caller's struct of caller_size bytes, zeroing what a
+ * newer caller has beyond it.
+ */
+#define SHMRPC__STRUCT_MAX 65536
+int shmrpc__struct_export(void *dst, size_t dst_size, const void *caller,
+    size_t min_size);
+void shmrpc__struct_import(void *caller, size_t caller_size, const void *src,
+    size_t src_size);
+
+/* err->text = the n bytes of text (not NUL-terminated), cut to fit
+ * without splitting a UTF-8 sequence; returns code (err may be NULL). */
+int shmrpc__error_set_text(shmrpc_error *err, int code, const char *text,
+    size_t n);
 
 #endif

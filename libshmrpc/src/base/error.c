@@ -1,6 +1,6 @@
 /*
  * error.c - layer: base.  Error codes to text, and the error details
- * functions hand back (shmrpc_error, the thread's last error text).
+ * functions hand back (shmrpc_error).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -67,25 +67,20 @@ int shmrpc__error_set(shmrpc_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
-/* ---- the thread's last error detail --------------------------------------- */
-
-static _Thread_local char last_error[SHMRPC_ERROR_TEXT_LENGTH];
-
-SHMRPC_API const char *shmrpc_last_error_text(void)
+int shmrpc__error_set_text(shmrpc_error *err, int code, const char *text,
+    size_t n)
 {
-	return last_error;
-}
-
-void shmrpc__last_error_clear(void)
-{
-	last_error[0] = '\0';
-}
-
-void shmrpc__last_error_set(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
+	if (err == NULL)
+		return code;
+	err->code = code;
+	if (n >= sizeof(err->text)) {
+		n = sizeof(err->text) - 1;
+		/* Back off over continuation bytes to a sequence start, and
+		 * drop that lead byte too: its sequence did not fit. */
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(err->text, text, n);
+	err->text[n] = '\0';
+	return code;
 }

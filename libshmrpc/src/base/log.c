@@ -6,6 +6,7 @@
  * library must not write to a program's stderr uninvited.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +24,48 @@ static void default_sink(shmrpc_log_level level, const char *msg, void *arg)
 	fprintf(stderr, "shmrpc: %s: %s\n", level_names[level], msg);
 }
 
-static shmrpc_log_fn sink = default_sink;
-static void *sink_arg;
-volatile int shmrpc__log_level_now = SHMRPC_LOG_NONE;
-static pthread_once_t env_once = PTHREAD_ONCE_INIT;
-static bool level_set_by_caller;
+/*
+ * The installed sink: fn, arg and level as one immutable record behind one
+ * atomic pointer, so that a thread never sees one sink's fn with another's
+ * arg.  Records are never freed (a thread may still be using an old one);
+ * they stay reachable through `all` until exit.
+ */
+struct sink {
+	shmrpc_log_fn fn;
+	void *arg;
+	int level;
+	bool from_env;          /* the default sink, level from SHMRPC_LOG */
+	struct sink *older;     /* every record ever installed */
+};
 
-static void read_env_level(void)
+static struct sink default_record = { default_sink, NULL, SHMRPC_LOG_NONE,
+	true, NULL };
+static _Atomic(struct sink *) current = &default_record;
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sink *all = &default_record;
+/* The installed level, for a cheap test before formatting a message. */
+_Atomic int shmrpc__log_level_now = SHMRPC_LOG_NONE;
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+
+static int env_level(void)
 {
 	const char *s = getenv("SHMRPC_LOG");
 
-	if (level_set_by_caller || s == NULL)
-		return;
+	if (s == NULL)
+		return SHMRPC_LOG_NONE;
 	for (size_t i = 1; i < ARRAY_LEN(level_names); i++)
 		if (strcmp(s, level_names[i]) == 0)
-			shmrpc__log_level_now = (int)i;
+			return (int)i;
+	return SHMRPC_LOG_NONE;
+}
+
+static void read_env_level(void)
+{
+	pthread_mutex_lock(&install_lock);
+	default_record.level = env_level();
+	if (atomic_load(&current) == &default_record)
+		atomic_store(&shmrpc__log_level_now, default_record.level);
+	pthread_mutex_unlock(&install_lock);
 }
 
 void shmrpc__log_init_once(void)
@@ -48,28 +76,35 @@ void shmrpc__log_init_once(void)
 SHMRPC_API void shmrpc_set_log(shmrpc_log_fn fn, shmrpc_log_level level,
     void *arg)
 {
+	struct sink *rec = &default_record;
+
 	shmrpc__log_init_once();
-	if (fn == NULL) {
-		sink = default_sink;
-		sink_arg = NULL;
-		shmrpc__log_level_now = SHMRPC_LOG_NONE;
-		level_set_by_caller = false;
-		read_env_level();
-		return;
+	if (fn != NULL) {
+		rec = malloc(sizeof(*rec));
+		if (rec == NULL)
+			return; /* keep the sink we have */
+		*rec = (struct sink){ fn, arg, (int)level, false, NULL };
 	}
-	sink = fn;
-	sink_arg = arg;
-	level_set_by_caller = true;
-	shmrpc__log_level_now = (int)level;
+	pthread_mutex_lock(&install_lock);
+	if (rec != &default_record) {
+		rec->older = all;
+		all = rec;
+	}
+	atomic_store(&current, rec);
+	atomic_store(&shmrpc__log_level_now, rec->level);
+	pthread_mutex_unlock(&install_lock);
 }
 
 void shmrpc__log_emit(shmrpc_log_level level, const char *fmt, ...)
 {
+	const struct sink *rec = atomic_load(&current);
 	char line[1024];
 	va_list ap;
 
+	if ((int)level > rec->level)
+		return; /* the sink changed since the caller's test */
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	sink(level, line, sink_arg);
+	rec->fn(level, line, rec->arg);
 }

@@ -1,6 +1,7 @@
 /*
  * options.c - layer: base.  Defaults, option resolution, names of things.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,15 +12,48 @@ SHMRPC_API const char *shmrpc_version(void)
 	return SHMRPC_VERSION_STRING;
 }
 
-SHMRPC_API void shmrpc_options_init(shmrpc_options *opts)
+static void options_defaults(shmrpc_options *o)
 {
-	memset(opts, 0, sizeof(*opts));
-	opts->transport = SHMRPC_TRANSPORT_DEFAULT;
-	opts->buffer_size = 0; /* server: 4096; client: the server's size */
-	opts->timeout = SHMRPC_DEFAULT_TIMEOUT;
-	opts->wait_for_server = 0;
-	opts->slots = 0;
-	opts->spin_ns = 0;
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->transport = SHMRPC_TRANSPORT_DEFAULT;
+	o->buffer_size = 0; /* server: 4096; client: the server's size */
+	o->timeout = SHMRPC_DEFAULT_TIMEOUT;
+	o->wait_for_server = 0;
+	o->slots = 0;
+	o->spin_ns = 0;
+}
+
+SHMRPC_API void shmrpc_options_init_size(shmrpc_options *opts, size_t size)
+{
+	shmrpc_options d;
+
+	if (opts == NULL || size < sizeof(opts->size))
+		return;
+	options_defaults(&d);
+	/* Only the caller's bytes: an older program's struct is smaller. */
+	shmrpc__struct_import(opts, size, &d, sizeof(d));
+	opts->size = size;
+}
+
+int shmrpc__struct_export(void *dst, size_t dst_size, const void *caller,
+    size_t min_size)
+{
+	size_t have;
+
+	memcpy(&have, caller, sizeof(have));
+	if (have < min_size || have > SHMRPC__STRUCT_MAX)
+		return -EINVAL;
+	memcpy(dst, caller, have < dst_size ? have : dst_size);
+	return 0;
+}
+
+void shmrpc__struct_import(void *caller, size_t caller_size, const void *src,
+    size_t src_size)
+{
+	memcpy(caller, src, caller_size < src_size ? caller_size : src_size);
+	if (caller_size > src_size) /* a newer program: zero what we lack */
+		memset((char *)caller + src_size, 0, caller_size - src_size);
 }
 
 SHMRPC_API int shmrpc_transport_parse(const char *name,
@@ -77,19 +111,23 @@ bool shmrpc__options_transport_chosen(const shmrpc_options *in)
 	    (env != NULL && *env != '\0');
 }
 
-void shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
+int shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
     bool server)
 {
-	if (in != NULL)
-		*out = *in;
-	else
-		shmrpc_options_init(out);
+	/* Defaults first, then as much of the caller's struct as it has. */
+	options_defaults(out);
+	if (in != NULL && shmrpc__struct_export(out, sizeof(*out), in,
+			      offsetof(shmrpc_options, transport) +
+				  sizeof(in->transport)) < 0)
+		return -EINVAL;
+	out->size = sizeof(*out);
 	if (out->transport == SHMRPC_TRANSPORT_DEFAULT)
 		out->transport = default_transport();
 	if (out->buffer_size == 0 && server)
 		out->buffer_size = SHMRPC_DEFAULT_BUFFER_SIZE;
 	if (out->slots == 0)
 		out->slots = SHMRPC_DEFAULT_SLOTS;
+	return 0;
 }
 
 SHMRPC_API int shmrpc_name_check(const char *name)

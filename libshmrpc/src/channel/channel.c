@@ -110,9 +110,10 @@ void shmrpc__channel_unregister(const char *name, shmrpc_transport_kind kind)
 
 /* ---- create: reclaim what a dead server left ------------------------------- */
 
-/* Why create still says EINUSE after the reclaim attempt. */
-static void describe_leftovers(const struct transport_ops *ops,
-    const char *name)
+/* Why create still says EINUSE after the reclaim attempt: into err;
+ * returns SHMRPC_EINUSE. */
+static int describe_leftovers(const struct transport_ops *ops,
+    const char *name, shmrpc_error *err)
 {
 	char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
 	int dir = shmrpc__shm_dirfd();
@@ -123,31 +124,41 @@ static void describe_leftovers(const struct transport_ops *ops,
 		if (shmrpc__shmfile_stat_at(dir, names[i], &st) < 0)
 			continue;
 		if (!S_ISREG(st.st_mode))
-			shmrpc__last_error_set("channel %s: /dev/shm/%s "
-			    "exists and is not a regular file", name,
-			    names[i]);
-		else
-			shmrpc__last_error_set("channel %s: /dev/shm/%s "
-			    "exists, owned by uid %lu, and is not ours to "
-			    "reclaim", name, names[i],
-			    (unsigned long)st.st_uid);
-		return;
+			return shmrpc__error_set(err, SHMRPC_EINUSE,
+			    "channel %s: /dev/shm/%s exists and is not a "
+			    "regular file", name, names[i]);
+		return shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s: "
+		    "/dev/shm/%s exists, owned by uid %lu, and is not ours to "
+		    "reclaim", name, names[i], (unsigned long)st.st_uid);
 	}
-	shmrpc__last_error_set("channel %s is being created by another process",
-	    name);
+	return shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s is being "
+	    "created by another process", name);
+}
+
+/* A reclaim succeeded: nobody is told by a return code, so say it in the
+ * log, with the final check's reason. */
+static void note_reclaimed(const shmrpc_reap_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->action == SHMRPC_REAP_REMOVED)
+		log_warn("channel %s: reclaimed %u object%s a dead server left "
+			 "(%s)", ev->channel != NULL ? ev->channel->name
+						     : ev->object->channel,
+		    ev->removed, ev->removed == 1 ? "" : "s", ev->reason);
 }
 
 /*
  * Server side: ops->create, and register the channel.  When the name is
  * taken: under the registry lock, reclaim it if what is there is stale
  * (registered owner dead, nobody maps it) or orphaned, with a log line,
- * and create again; otherwise SHMRPC_EINUSE with shmrpc_last_error_text()
- * saying who holds it.
+ * and create again; otherwise SHMRPC_EINUSE with err saying who holds it.
  */
 static int create_reclaiming(const struct transport_ops *ops,
-    shmrpc_transport **out, const char *name, const shmrpc_options *opts)
+    shmrpc_transport **out, const char *name, const shmrpc_options *opts,
+    shmrpc_error *err)
 {
-	shmrpc_reap_result res;
+	shmrpc_state state;
+	shmrpc_error why;
 	char path[PATH_MAX];
 	struct registry r;
 	struct reg_entry e;
@@ -159,7 +170,8 @@ static int create_reclaiming(const struct transport_ops *ops,
 		return 0;
 	}
 	if (rc != SHMRPC_EINUSE)
-		return rc;
+		return shmrpc__error_set(err, rc, "channel %s: cannot create "
+		    "its objects: %s", name, shmrpc_strerror(rc));
 
 	/* The name is taken.  Under the registry lock (so no other server
 	 * or cleaner races us), find out by whom. */
@@ -167,25 +179,19 @@ static int create_reclaiming(const struct transport_ops *ops,
 	if (rc == 0)
 		rc = shmrpc__registry_lock(&r, path, false,
 		    shmrpc__inspect_rebuild);
-	if (rc < 0) {
-		shmrpc__last_error_set("channel %s exists, and registry %s "
-		    "cannot be read to tell whether it is stale: %s", name,
-		    path, shmrpc_strerror(rc));
-		return SHMRPC_EINUSE;
-	}
-	rc = shmrpc__reap_channel_locked(&r, name, opts->transport, &res);
-	if (rc == 0) {
-		log_warn("channel %s: reclaimed what a dead server left: %s",
-		    name, res.text);
-	} else if (rc != SHMRPC_ENOCHANNEL) {
-		if (res.state == SHMRPC_STATE_LIVE ||
-		    res.state == SHMRPC_STATE_INUSE)
-			shmrpc__last_error_set("channel %s is in use: %s", name,
-			    res.text);
+	if (rc < 0)
+		return shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s "
+		    "exists, and registry %s cannot be read to tell whether "
+		    "it is stale: %s", name, path, shmrpc_strerror(rc));
+	rc = shmrpc__reap_channel_locked(&r, name, opts->transport,
+	    note_reclaimed, NULL, &state, &why);
+	if (rc != 0 && rc != SHMRPC_ENOCHANNEL) {
+		if (state == SHMRPC_STATE_LIVE || state == SHMRPC_STATE_INUSE)
+			shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s is "
+			    "in use: %s", name, why.text);
 		else
-			shmrpc__last_error_set("channel %s exists and was left "
-			    "alone: %s", name, res.text);
-		log_info("%s", shmrpc_last_error_text());
+			shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s "
+			    "exists and was left alone: %s", name, why.text);
 		shmrpc__registry_commit(&r);
 		shmrpc__registry_unlock(&r);
 		return SHMRPC_EINUSE;
@@ -201,14 +207,27 @@ static int create_reclaiming(const struct transport_ops *ops,
 			    path, shmrpc_strerror(rc));
 		rc = 0;
 	} else if (rc == SHMRPC_EINUSE) {
-		describe_leftovers(ops, name);
+		describe_leftovers(ops, name, err);
 		shmrpc__registry_commit(&r);
+	} else {
+		shmrpc__error_set(err, rc, "channel %s: cannot create its "
+		    "objects: %s", name, shmrpc_strerror(rc));
 	}
 	shmrpc__registry_unlock(&r);
 	return rc;
 }
 
 /* ---- open: never attach to a dead server's channel ------------------------- */
+
+/* The words for a failed ops->open of channel name: the code's own text,
+ * and which transport was looked for. */
+static int open_error(shmrpc_error *err, int rc, const char *name,
+    const shmrpc_options *opts)
+{
+	return shmrpc__error_set(err, rc, "channel %s (%s transport): %s",
+	    name, shmrpc_transport_name(opts->transport),
+	    shmrpc_strerror(rc));
+}
 
 /* Is (name, kind) registered here with an owner that is dead?  A cheap
  * lock-free look at the one entry.  Anything unclear answers false. */
@@ -236,7 +255,8 @@ static bool registered_owner_dead(const char *name, shmrpc_transport_kind kind,
  * reclaiming them.  SHMRPC_ESERVERDEAD when no new server came in time.
  */
 static int open_checked(const struct transport_ops *ops,
-    shmrpc_transport **out, const char *name, const shmrpc_options *opts)
+    shmrpc_transport **out, const char *name, const shmrpc_options *opts,
+    shmrpc_error *err)
 {
 	/* As the transports do: <= 0 means do not wait. */
 	int64_t deadline = opts->wait_for_server > 0
@@ -250,19 +270,21 @@ static int open_checked(const struct transport_ops *ops,
 		 * and refuse to reclaim them. */
 		if (!registered_owner_dead(name, o.transport, &pid)) {
 			int rc = ops->open(out, name, &o);
+			if (rc < 0)
+				return open_error(err, rc, name, &o);
 			/* Checked again: the server may have died meanwhile. */
-			if (rc < 0 ||
-			    !registered_owner_dead(name, o.transport, &pid))
-				return rc;
+			if (!registered_owner_dead(name, o.transport, &pid))
+				return 0;
 			ops->close(*out);
 			*out = NULL;
 		}
 		/* Its server died: attaching would only keep a restarting
 		 * server from reclaiming the channel.  Wait for a new one. */
-		shmrpc__last_error_set("channel %s: its server (pid %ld) died; "
-		    "no new server yet", name, (long)pid);
 		if (clock_now_ns() >= deadline)
-			return SHMRPC_ESERVERDEAD;
+			return shmrpc__error_set(err, SHMRPC_ESERVERDEAD,
+			    "channel %s: %s (pid %ld), and no new server came "
+			    "yet", name, shmrpc_strerror(SHMRPC_ESERVERDEAD),
+			    (long)pid);
 		struct timespec ts = { 0, 10000000 };
 		nanosleep(&ts, NULL);
 		o.wait_for_server = (double)(deadline - clock_now_ns()) /
@@ -320,20 +342,21 @@ static void detect_client_transport(const char *name, shmrpc_options *opts)
 /* ---- the public entry points ----------------------------------------------- */
 
 static int open_common(shmrpc_transport **out, const char *name,
-    const shmrpc_options *in, bool server)
+    const shmrpc_options *in, bool server, shmrpc_error *err)
 {
 	const struct transport_ops *ops;
 	shmrpc_options opts;
 	int rc;
 
 	if (out == NULL)
-		return -EINVAL;
+		return shmrpc__error_set(err, -EINVAL, "out is NULL");
 	*out = NULL;
-	shmrpc__last_error_clear();
 	rc = shmrpc_name_check(name);
 	if (rc < 0)
-		return rc;
-	shmrpc__options_resolve(&opts, in, server);
+		return shmrpc__error_set(err, rc, "invalid channel name");
+	if (shmrpc__options_resolve(&opts, in, server) < 0)
+		return shmrpc__error_set(err, -EINVAL, "options not "
+		    "initialised with shmrpc_options_init()");
 #ifdef __linux__
 	if (!server && !shmrpc__options_transport_chosen(in))
 		detect_client_transport(name, &opts);
@@ -341,24 +364,28 @@ static int open_common(shmrpc_transport **out, const char *name,
 	if (opts.buffer_size != 0 &&
 	    (opts.buffer_size <= MSG_HEADER_SIZE ||
 		opts.buffer_size > (size_t)UINT32_MAX))
-		return -EINVAL;
+		return shmrpc__error_set(err, -EINVAL, "buffer size %zu is "
+		    "not between %u and %u", opts.buffer_size,
+		    MSG_HEADER_SIZE + 1, UINT32_MAX);
 	ops = shmrpc__transport_ops_for(opts.transport);
 	if (ops == NULL)
-		return -EPROTONOSUPPORT;
-	return server ? create_reclaiming(ops, out, name, &opts)
-		      : open_checked(ops, out, name, &opts);
+		return shmrpc__error_set(err, -EPROTONOSUPPORT, "transport "
+		    "%s is not in this build",
+		    shmrpc_transport_name(opts.transport));
+	return server ? create_reclaiming(ops, out, name, &opts, err)
+		      : open_checked(ops, out, name, &opts, err);
 }
 
 SHMRPC_API int shmrpc_transport_create(shmrpc_transport **out,
-    const char *name, const shmrpc_options *opts)
+    const char *name, const shmrpc_options *opts, shmrpc_error *err)
 {
-	return open_common(out, name, opts, true);
+	return open_common(out, name, opts, true, err);
 }
 
 SHMRPC_API int shmrpc_transport_open(shmrpc_transport **out,
-    const char *name, const shmrpc_options *opts)
+    const char *name, const shmrpc_options *opts, shmrpc_error *err)
 {
-	return open_common(out, name, opts, false);
+	return open_common(out, name, opts, false, err);
 }
 
 SHMRPC_API void shmrpc_transport_close(shmrpc_transport *t)

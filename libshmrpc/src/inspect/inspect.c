@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -32,6 +33,13 @@ struct shmrpc_inspection {
 	char **warnings;
 	size_t nwarnings;
 };
+
+static void inspect_defaults(shmrpc_inspect_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->grace = -1;
+}
 
 /* ---- objects under consideration -------------------------------------- */
 
@@ -836,9 +844,9 @@ int shmrpc__inspect_build(shmrpc_inspection **out,
 
 	*out = NULL;
 	if (in != NULL)
-		b.opts = *in;
+		b.opts = *in; /* resolved by the caller: the library's size */
 	else
-		shmrpc_inspect_options_init(&b.opts);
+		inspect_defaults(&b.opts);
 	if (b.opts.grace < 0)
 		b.opts.grace = SHMRPC_DEFAULT_GRACE;
 	b.dir = shmrpc__shm_dirfd();
@@ -881,7 +889,7 @@ int shmrpc__inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	shmrpc_inspect_options_init(&opts);
+	inspect_defaults(&opts);
 	rc = shmrpc__inspect_build(&s, &opts, &none, uid);
 	if (rc < 0)
 		return rc;
@@ -976,23 +984,51 @@ SHMRPC_API const char *shmrpc_state_name(shmrpc_state state)
 	return "unknown";
 }
 
-SHMRPC_API void shmrpc_inspect_options_init(shmrpc_inspect_options *opts)
+SHMRPC_API void shmrpc_inspect_options_init_size(shmrpc_inspect_options *opts,
+    size_t size)
 {
-	memset(opts, 0, sizeof(*opts));
-	opts->grace = -1;
+	shmrpc_inspect_options d;
+
+	if (opts == NULL || size < sizeof(opts->size))
+		return;
+	inspect_defaults(&d);
+	shmrpc__struct_import(opts, size, &d, sizeof(d));
+	opts->size = size;
+}
+
+int shmrpc__inspect_options_resolve(shmrpc_inspect_options *out,
+    const shmrpc_inspect_options *in)
+{
+	inspect_defaults(out);
+	if (in != NULL && shmrpc__struct_export(out, sizeof(*out), in,
+			      offsetof(shmrpc_inspect_options, grace) +
+				  sizeof(in->grace)) < 0)
+		return -EINVAL;
+	out->size = sizeof(*out);
+	return 0;
 }
 
 SHMRPC_API int shmrpc_inspect(shmrpc_inspection **out,
-    const shmrpc_inspect_options *opts)
+    const shmrpc_inspect_options *in, shmrpc_error *err)
 {
+	shmrpc_inspect_options opts;
+	int rc;
+
 	if (out == NULL)
-		return -EINVAL;
+		return shmrpc__error_set(err, -EINVAL, "out is NULL");
 	*out = NULL;
-	if (opts != NULL && opts->all_users && geteuid() != 0)
+	if (shmrpc__inspect_options_resolve(&opts, in) < 0)
+		return shmrpc__error_set(err, -EINVAL, "options not "
+		    "initialised with shmrpc_inspect_options_init()");
+	if (opts.all_users && geteuid() != 0)
 		log_info("inspecting all users without root: other users' "
 			 "processes cannot be read, their objects may show "
 			 "as unknown");
-	return shmrpc__inspect_build(out, opts, NULL, geteuid());
+	rc = shmrpc__inspect_build(out, &opts, NULL, geteuid());
+	if (rc < 0)
+		shmrpc__error_set(err, rc, "cannot inspect /dev/shm and "
+		    "/proc: %s", shmrpc_strerror(rc));
+	return rc;
 }
 
 SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *s)

@@ -24,9 +24,15 @@ struct inspect_source {
 	size_t n;
 };
 
+/* The caller's options (may be NULL) over the defaults, at the library's
+ * size.  0, or -EINVAL when in was never initialised. */
+int shmrpc__inspect_options_resolve(shmrpc_inspect_options *out,
+    const shmrpc_inspect_options *in);
+
 /*
- * Take a snapshot as shmrpc_inspect() does.  only_uid: with
- * !opts->all_users, whose objects count as "ours" (normally geteuid()).
+ * Take a snapshot as shmrpc_inspect() does, with resolved opts (NULL:
+ * defaults).  only_uid: with !opts->all_users, whose objects count as
+ * "ours" (normally geteuid()).
  */
 int shmrpc__inspect_build(shmrpc_inspection **out,
     const shmrpc_inspect_options *opts, const struct inspect_source *src,

@@ -1,12 +1,12 @@
 /*
  * reap.c - layer: inspection.  Removing what is safe to remove, once, for
- * everyone: the shmrpc_reap_*() API (shmrpc-clean) and the reclaim of a
- * stale channel when a server opens it again.
+ * everyone: the shmrpc_reap_*() API (shmrpc-clean), and the reclaim of a
+ * stale channel when a server opens it again (channel.c).
  *
  * The rules (shmrpc-registry(5)):
- *  - one reaper at a time: the registry's lock is held from the final
- *    check to the last unlink, and the reclaiming server keeps it until its
- *    own objects exist;
+ *  - one reaper at a time per registry: its lock is held from the final
+ *    check to the last unlink, and the reclaiming server keeps it until
+ *    its own objects exist;
  *  - the final check is a fresh inspection under that lock: registered
  *    channels must be STALE (owner dead by pid and start time, nobody maps
  *    anything), loose objects ORPHAN (unregistered, unmapped, older than
@@ -15,10 +15,14 @@
  *    and right before unlinkat() must still be the regular file, on
  *    /dev/shm's device, owned by the same uid, with the very inode that
  *    the inspection found unused;
- *  - the caller's own objects only, unless root with all_users.
+ *  - the caller's own objects only, unless root with all_users;
+ *  - every decision, made or refused, is told to the caller's callback
+ *    with the final check's state and reason: the tools own no policy.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,145 +31,280 @@
 
 #include "inspect/inspect.h"
 #include "inspect/reap.h"
-#include "registry/registry.h"
 #include "os/shmobj.h"
+#include "registry/registry.h"
 
-/* ---- reaping under the lock ------------------------------------------------ */
+/* One reaping run. */
+struct reaper {
+	shmrpc_reap_options opts;  /* resolved */
+	shmrpc_reap_cb cb;
+	void *arg;
+	int dir;                   /* /dev/shm */
+	dev_t shmdev;
+	int first_failure;         /* code of the first FAILED item */
+};
 
-static int result(shmrpc_reap_result *res, int code, shmrpc_state state,
-    const char *fmt, ...) SHMRPC_PRINTF(4, 5);
+/* What the checks decided about one item, before anything is removed. */
+struct verdict {
+	shmrpc_reap_action action; /* REMOVED (removable), LEFT or FAILED */
+	int code;
+	shmrpc_state state;
+	char why[SHMRPC_ERROR_TEXT_LENGTH];
+	unsigned objects;          /* present objects it would remove */
+};
 
-static int result(shmrpc_reap_result *res, int code, shmrpc_state state,
-    const char *fmt, ...)
+static void tell(struct reaper *rp, const struct verdict *v,
+    const shmrpc_channel_info *c, const shmrpc_object_info *o)
+{
+	shmrpc_reap_event ev = {
+		.action = v->action,
+		.code = v->code,
+		.state = v->state,
+		.reason = v->why,
+		.channel = c,
+		.object = o,
+		.removed = v->action == SHMRPC_REAP_REMOVED ||
+			v->action == SHMRPC_REAP_WOULD ? v->objects : 0,
+	};
+
+	if (v->action == SHMRPC_REAP_FAILED && rp->first_failure == 0)
+		rp->first_failure = v->code;
+	if (rp->cb != NULL)
+		rp->cb(&ev, rp->arg);
+}
+
+static int verdict_set(struct verdict *v, shmrpc_reap_action action,
+    int code, const char *fmt, ...) SHMRPC_PRINTF(4, 5);
+
+static int verdict_set(struct verdict *v, shmrpc_reap_action action,
+    int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	res->code = code;
-	res->state = state;
+	v->action = action;
+	v->code = code;
 	va_start(ap, fmt);
-	vsnprintf(res->text, sizeof(res->text), fmt, ap);
+	vsnprintf(v->why, sizeof(v->why), fmt, ap);
 	va_end(ap);
 	return code;
 }
 
-/* May we remove object o at all (owner)?  0, or SHMRPC_ENOTOURS with the
- * reason in res. */
-static int check_owner(const shmrpc_object_info *o, uid_t registry_owner,
-    const shmrpc_inspect_options *opts, shmrpc_reap_result *res)
+/* ---- the checks ------------------------------------------------------------ */
+
+/* Not reapable in this state: the code a refusal carries. */
+static int refusal_code(shmrpc_state state, bool regular)
+{
+	switch (state) {
+	case SHMRPC_STATE_LIVE:
+	case SHMRPC_STATE_INUSE:
+	case SHMRPC_STATE_RECENT:
+		return SHMRPC_EALIVE;
+	case SHMRPC_STATE_UNKNOWN:
+		return regular ? SHMRPC_EUNKNOWN : SHMRPC_ENOTOURS;
+	default:
+		return SHMRPC_ESTATE;
+	}
+}
+
+/* May we remove object o at all (owner)?  0, or FAILED in v. */
+static int check_owner(const struct reaper *rp, const shmrpc_object_info *o,
+    uid_t registry_owner, struct verdict *v)
 {
 	uid_t me = geteuid();
 
 	if (!o->present || o->uid == me)
 		return 0;
 	if (me != 0)
-		return result(res, SHMRPC_ENOTOURS, o->state,
-		    "%s: owned by uid %lu: run as that user or root", o->name,
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s is owned by uid %lu: only that user or root can "
+		    "reap it", o->name, (unsigned long)o->uid);
+	if (!rp->opts.all_users && o->uid != registry_owner)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s is owned by uid %lu: root reaps other users' objects "
+		    "only when asked for all users (shmrpc-clean -a)", o->name,
 		    (unsigned long)o->uid);
-	if (!opts->all_users && o->uid != registry_owner)
-		return result(res, SHMRPC_ENOTOURS, o->state,
-		    "%s: owned by uid %lu: ask for all users to reap it",
-		    o->name, (unsigned long)o->uid);
 	return 0;
 }
 
 /* The last look before unlinkat: the same regular file, nothing else. */
-static int check_identity(int dir, dev_t shmdev, const shmrpc_object_info *o,
-    shmrpc_reap_result *res)
+static int check_identity(const struct reaper *rp, const shmrpc_object_info *o,
+    struct verdict *v)
 {
 	struct stat st;
-	int rc = shmrpc__shmfile_stat_at(dir, o->name, &st);
+	int rc = shmrpc__shmfile_stat_at(rp->dir, o->name, &st);
 
 	if (rc == -ENOENT)
 		return 0; /* gone already: nothing to do */
 	if (rc < 0)
-		return result(res, rc, o->state, "%s: %s", o->name,
-		    shmrpc_strerror(rc));
+		return verdict_set(v, SHMRPC_REAP_FAILED, rc, "%s: %s",
+		    o->name, shmrpc_strerror(rc));
 	if (!S_ISREG(st.st_mode))
-		return result(res, SHMRPC_ENOTOURS, o->state,
-		    "%s: not a regular file: left alone", o->name);
-	if (st.st_dev != shmdev)
-		return result(res, SHMRPC_ENOTOURS, o->state,
-		    "%s: not on /dev/shm's file system: left alone", o->name);
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s is not a regular file: left alone", o->name);
+	if (st.st_dev != rp->shmdev)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s is not on /dev/shm's file system: left alone",
+		    o->name);
 	if ((uint64_t)st.st_ino != o->ino || st.st_uid != o->uid)
-		return result(res, SHMRPC_EALIVE, o->state,
-		    "%s: replaced while being checked: left alone", o->name);
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_EALIVE,
+		    "%s was replaced while being checked: left alone",
+		    o->name);
 	return 0;
 }
 
-static int refusal(const char *what, shmrpc_state state, const char *reason,
-    bool regular, shmrpc_reap_result *res)
+/*
+ * Every check on one item: registered channel c of registry r, or loose
+ * object o (r is the registry whose lock is held).  0 with v->action
+ * REMOVED when it may go; else the code, v saying LEFT or FAILED and why.
+ */
+static int check_item(const struct reaper *rp, const struct registry *r,
+    const shmrpc_channel_info *c, const shmrpc_object_info *o,
+    struct verdict *v)
 {
-	int code;
+	const shmrpc_object_info *objs = c != NULL ? c->objects : o;
+	size_t n = c != NULL ? c->nobjects : 1;
+	shmrpc_state state = c != NULL ? c->state : o->state;
+	const char *reason = c != NULL ? c->reason : o->reason;
+	int rc;
 
-	switch (state) {
-	case SHMRPC_STATE_LIVE:
-	case SHMRPC_STATE_INUSE:
-	case SHMRPC_STATE_RECENT:
-		code = SHMRPC_EALIVE;
-		break;
-	case SHMRPC_STATE_UNKNOWN:
-		code = regular ? SHMRPC_EUNKNOWN : SHMRPC_ENOTOURS;
-		break;
-	default:
-		code = SHMRPC_ESTATE;
-		break;
+	memset(v, 0, sizeof(*v));
+	v->state = state;
+	if (state != (c != NULL ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN))
+		return verdict_set(v, SHMRPC_REAP_LEFT,
+		    refusal_code(state, c != NULL || o->regular), "%s",
+		    reason);
+	if (c != NULL && strcmp(c->registry, r->path) != 0)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "channel %s is listed in registry %s of uid %lu: root "
+		    "reaps other users' channels only when asked for all "
+		    "users (shmrpc-clean -a)", c->name, c->registry,
+		    (unsigned long)c->owner_uid);
+	for (size_t k = 0; k < n; k++)
+		if ((rc = check_owner(rp, &objs[k], r->owner, v)) < 0)
+			return rc;
+	for (size_t k = 0; k < n; k++) {
+		if (!objs[k].present)
+			continue;
+		if ((rc = check_identity(rp, &objs[k], v)) < 0)
+			return rc;
+		v->objects++;
 	}
-	return result(res, code, state, "%s is %s: %s", what,
-	    shmrpc_state_name(state), reason);
+	return verdict_set(v, SHMRPC_REAP_REMOVED, 0, "%s", reason);
 }
 
-/* The options of a final check: the caller's selection and grace, but
- * every mapper looked for whatever the caller asked (a reap decides on
- * them), and no counters (a reap never reads them). */
-static shmrpc_inspect_options final_check_opts(const shmrpc_inspect_options *in)
+/* Remove what check_item() passed: its objects, then (not committed) a
+ * channel's registry entry.  0, or FAILED in v. */
+static int remove_item(const struct reaper *rp, struct registry *r,
+    const shmrpc_channel_info *c, const shmrpc_object_info *o,
+    struct verdict *v)
 {
-	shmrpc_inspect_options o = *in;
+	const shmrpc_object_info *objs = c != NULL ? c->objects : o;
+	size_t n = c != NULL ? c->nobjects : 1;
+	int rc;
 
-	o.skip_live_mappers = 0;
-	o.skip_counters = 1;
-	return o;
+	if (rp->opts.dry_run) {
+		v->action = SHMRPC_REAP_WOULD;
+		return 0;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (objs[k].present &&
+		    (rc = shmrpc__shmfile_unlink_at(rp->dir, objs[k].name)) < 0)
+			return verdict_set(v, SHMRPC_REAP_FAILED, rc, "%s: %s",
+			    objs[k].name, shmrpc_strerror(rc));
+	if (c != NULL) {
+		ssize_t at = shmrpc__registry_find(r, c->name,
+		    c->transport_name);
+		if (at >= 0)
+			shmrpc__registry_remove_at(r, (size_t)at);
+	}
+	return 0;
 }
+
+/* ---- the final inspection --------------------------------------------------- */
+
+/* A fresh snapshot under r's lock: r's entries as held, the other
+ * registries as read, every mapper looked for whatever the caller asked (a
+ * reap decides on them), and no counters (a reap never reads them).  Root
+ * sees every user's objects, so that it can say which it leaves. */
+static int final_check(const struct reaper *rp, struct registry *r,
+    const char *channel, const char *prefix, shmrpc_inspection **out)
+{
+	shmrpc_inspect_options io;
+	struct inspect_source src = { r->path, NULL, 0 };
+	struct reg_entry *v = NULL;
+	int rc;
+
+	shmrpc__inspect_options_resolve(&io, NULL);
+	io.grace = rp->opts.grace;
+	io.channel = channel;
+	io.prefix = prefix;
+	io.all_users = geteuid() == 0;
+	io.skip_counters = 1;
+	rc = shmrpc__registry_entries(r, &v, &src.n);
+	if (rc < 0)
+		return rc;
+	src.entries = v;
+	rc = shmrpc__inspect_build(out, &io, &src, r->owner);
+	shmrpc__reg_entries_free(v, src.n);
+	return rc;
+}
+
+static int reaper_init(struct reaper *rp, const shmrpc_reap_options *in,
+    shmrpc_reap_cb cb, void *arg, shmrpc_error *err)
+{
+	struct stat st;
+	static const shmrpc_reap_options defaults = {
+		.size = sizeof(shmrpc_reap_options), .grace = -1 };
+
+	memset(rp, 0, sizeof(*rp));
+	rp->opts = defaults;
+	if (in != NULL && shmrpc__struct_export(&rp->opts, sizeof(rp->opts), in,
+			      offsetof(shmrpc_reap_options, grace) +
+				  sizeof(in->grace)) < 0)
+		return shmrpc__error_set(err, -EINVAL, "options not "
+		    "initialised with shmrpc_reap_options_init()");
+	rp->opts.size = sizeof(rp->opts);
+	if (rp->opts.all_users && geteuid() != 0)
+		return shmrpc__error_set(err, -EPERM, "reaping all users' "
+		    "objects needs root");
+	rp->cb = cb;
+	rp->arg = arg;
+	rp->dir = shmrpc__shm_dirfd();
+	if (rp->dir < 0)
+		return shmrpc__error_set(err, rp->dir, "/dev/shm: %s",
+		    shmrpc_strerror(rp->dir));
+	if (fstat(rp->dir, &st) < 0)
+		return shmrpc__error_set(err, -errno, "/dev/shm: %s",
+		    strerror(errno));
+	rp->shmdev = st.st_dev;
+	return 0;
+}
+
+/* ---- one name, all or nothing ------------------------------------------------ */
 
 /*
  * Reap, in the registry r (locked by the caller), channel `channel` of
- * transport kind (DEFAULT: any), or only its loose object `object`.
+ * transport kind (DEFAULT: any), or only its loose object `object`: every
+ * entry and loose object of that name must pass, or nothing is removed.
+ * Returns 0, SHMRPC_ENOCHANNEL, or the code of the item that blocked it
+ * (its reason in err, its state in *state).
  */
-static int reap_locked(struct registry *r, const shmrpc_inspect_options *in,
+static int reap_name(struct reaper *rp, struct registry *r,
     const char *channel, const char *object, shmrpc_transport_kind kind,
-    shmrpc_reap_result *res)
+    shmrpc_state *state, shmrpc_error *err)
 {
 	const shmrpc_channel_info *chs[16];
 	const shmrpc_object_info *loose[64];
-	size_t nch = 0, nloose = 0;
-	shmrpc_inspect_options opts = final_check_opts(in);
-	struct inspect_source src = { r->path, NULL, 0 };
-	struct reg_entry *v = NULL;
+	struct verdict v[16 + 64];
+	size_t nch = 0, nloose = 0, blocked = SIZE_MAX;
 	shmrpc_inspection *s = NULL;
-	struct stat dirst;
-	int dir = shmrpc__shm_dirfd(), rc;
-	unsigned removed = 0;
+	int rc;
 
-	if (dir < 0)
-		return result(res, dir, SHMRPC_STATE_UNKNOWN, "/dev/shm: %s",
-		    shmrpc_strerror(dir));
-	if (fstat(dir, &dirst) < 0)
-		return result(res, -errno, SHMRPC_STATE_UNKNOWN,
-		    "/dev/shm: %s", strerror(errno));
-	rc = shmrpc__registry_entries(r, &v, &src.n);
+	*state = SHMRPC_STATE_UNKNOWN;
+	rc = final_check(rp, r, channel, NULL, &s);
 	if (rc < 0)
-		return result(res, rc, SHMRPC_STATE_UNKNOWN, "registry %s: %s",
-		    r->path, shmrpc_strerror(rc));
-	src.entries = v;
-	opts.channel = channel;
-	opts.prefix = NULL;
-	/* The final check: a fresh look at the registry we hold, /dev/shm
-	 * and every process. */
-	rc = shmrpc__inspect_build(&s, &opts, &src, r->owner);
-	shmrpc__reg_entries_free(v, src.n);
-	if (rc < 0)
-		return result(res, rc, SHMRPC_STATE_UNKNOWN,
-		    "cannot inspect: %s", shmrpc_strerror(rc));
-
+		return shmrpc__error_set(err, rc, "cannot inspect: %s",
+		    shmrpc_strerror(rc));
 	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
 		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
 		if (kind != SHMRPC_TRANSPORT_DEFAULT && c->transport != kind)
@@ -173,130 +312,84 @@ static int reap_locked(struct registry *r, const shmrpc_inspect_options *in,
 		if (object != NULL) {
 			for (size_t k = 0; k < c->nobjects; k++)
 				if (strcmp(c->objects[k].name, object) == 0) {
-					rc = result(res, SHMRPC_ESTATE,
-					    c->state, "%s belongs to "
+					*state = c->state;
+					rc = shmrpc__error_set(err,
+					    SHMRPC_ESTATE, "%s belongs to "
 					    "registered channel %s: reap the "
 					    "channel", object, c->name);
 					goto out;
 				}
 			continue;
 		}
-		if (strcmp(c->registry, r->path) != 0) {
-			rc = result(res, SHMRPC_ESTATE, c->state,
-			    "channel %s is listed in registry %s too: reap "
-			    "it as its user", c->name, c->registry);
-			goto out;
-		}
 		if (nch < ARRAY_LEN(chs))
 			chs[nch++] = c;
 	}
 	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
 		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
-		if (kind != SHMRPC_TRANSPORT_DEFAULT && o->transport != kind)
-			continue;
-		if (object != NULL && strcmp(o->name, object) != 0)
+		if ((kind != SHMRPC_TRANSPORT_DEFAULT && o->transport != kind) ||
+		    (object != NULL && strcmp(o->name, object) != 0))
 			continue;
 		if (nloose < ARRAY_LEN(loose))
 			loose[nloose++] = o;
 	}
 	if (nch == 0 && nloose == 0) {
-		rc = result(res, SHMRPC_ENOCHANNEL, SHMRPC_STATE_UNKNOWN,
+		rc = shmrpc__error_set(err, SHMRPC_ENOCHANNEL,
 		    "%s: nothing of that name", object ? object : channel);
 		goto out;
 	}
-
 	/* Every part must be removable, or nothing is removed. */
-	for (size_t i = 0; i < nch; i++) {
-		char what[SHMRPC_NAME_MAX + 32];
-		snprintf(what, sizeof(what), "channel %s", chs[i]->name);
-		if (chs[i]->state != SHMRPC_STATE_STALE) {
-			rc = refusal(what, chs[i]->state, chs[i]->reason, true,
-			    res);
-			goto out;
-		}
-		for (size_t k = 0; k < chs[i]->nobjects; k++)
-			if ((rc = check_owner(&chs[i]->objects[k], r->owner,
-				 &opts, res)) < 0)
-				goto out;
+	for (size_t i = 0; i < nch + nloose; i++) {
+		const shmrpc_channel_info *c = i < nch ? chs[i] : NULL;
+		const shmrpc_object_info *o = i < nch ? NULL : loose[i - nch];
+		if (check_item(rp, r, c, o, &v[i]) < 0 && blocked == SIZE_MAX)
+			blocked = i;
 	}
-	for (size_t i = 0; i < nloose; i++) {
-		if (loose[i]->state != SHMRPC_STATE_ORPHAN) {
-			rc = refusal(loose[i]->name, loose[i]->state,
-			    loose[i]->reason, loose[i]->regular != 0, res);
-			goto out;
-		}
-		if ((rc = check_owner(loose[i], r->owner, &opts, res)) < 0)
-			goto out;
+	for (size_t i = 0; i < nch + nloose; i++) {
+		const shmrpc_channel_info *c = i < nch ? chs[i] : NULL;
+		const shmrpc_object_info *o = i < nch ? NULL : loose[i - nch];
+		if (blocked == SIZE_MAX)
+			remove_item(rp, r, c, o, &v[i]);
+		else if (v[i].action == SHMRPC_REAP_REMOVED)
+			verdict_set(&v[i], SHMRPC_REAP_LEFT, v[blocked].code,
+			    "not removed: %s", v[blocked].why);
+		if (v[i].action == SHMRPC_REAP_FAILED && blocked == SIZE_MAX)
+			blocked = i;
+		tell(rp, &v[i], c, o);
 	}
-	for (size_t i = 0; i < nch; i++)
-		for (size_t k = 0; k < chs[i]->nobjects; k++) {
-			const shmrpc_object_info *o = &chs[i]->objects[k];
-			if (!o->present)
-				continue;
-			if ((rc = check_identity(dir, dirst.st_dev, o, res)) <
-			    0)
-				goto out;
-			removed++;
-		}
-	for (size_t i = 0; i < nloose; i++) {
-		if ((rc = check_identity(dir, dirst.st_dev, loose[i], res)) < 0)
-			goto out;
-		removed++;
-	}
-
-	res->removed = removed;
-	res->entry_removed = (int)nch;
-	if (opts.dry_run) {
-		rc = result(res, 0, nch ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN,
-		    "would remove %u object%s%s of %s (%s)", removed,
-		    removed == 1 ? "" : "s",
-		    nch ? " and the registry entry" : "",
-		    object ? object : channel,
-		    nch ? chs[0]->reason : loose[0]->reason);
+	if (blocked != SIZE_MAX) {
+		const char *what = blocked < nch ? chs[blocked]->name
+						 : loose[blocked - nch]->name;
+		*state = v[blocked].state;
+		rc = shmrpc__error_set(err, v[blocked].code, "%s%s is %s: %s",
+		    blocked < nch ? "channel " : "", what,
+		    shmrpc_state_name(v[blocked].state), v[blocked].why);
 		goto out;
 	}
-	for (size_t i = 0; i < nch; i++)
-		for (size_t k = 0; k < chs[i]->nobjects; k++)
-			if (chs[i]->objects[k].present &&
-			    (rc = shmrpc__shmfile_unlink_at(dir,
-				 chs[i]->objects[k].name)) < 0) {
-				rc = result(res, rc, SHMRPC_STATE_STALE,
-				    "%s: %s", chs[i]->objects[k].name,
-				    shmrpc_strerror(rc));
-				goto out;
-			}
-	for (size_t i = 0; i < nloose; i++)
-		if ((rc = shmrpc__shmfile_unlink_at(dir, loose[i]->name)) < 0) {
-			rc = result(res, rc, SHMRPC_STATE_ORPHAN, "%s: %s",
-			    loose[i]->name, shmrpc_strerror(rc));
-			goto out;
-		}
-	for (size_t i = 0; i < nch; i++) {
-		ssize_t at = shmrpc__registry_find(r, chs[i]->name,
-		    chs[i]->transport_name);
-		if (at >= 0)
-			shmrpc__registry_remove_at(r, (size_t)at);
-	}
+	*state = nch ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN;
 	rc = shmrpc__registry_commit(r);
-	if (rc < 0) {
-		rc = result(res, rc, SHMRPC_STATE_STALE, "objects removed, but "
-		    "registry %s cannot be written: %s", r->path,
-		    shmrpc_strerror(rc));
-		goto out;
-	}
-	rc = result(res, 0, nch ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN,
-	    "removed %u object%s%s of %s (%s)", removed,
-	    removed == 1 ? "" : "s", nch ? " and the registry entry" : "",
-	    object ? object : channel,
-	    nch ? chs[0]->reason : loose[0]->reason);
+	if (rc < 0)
+		shmrpc__error_set(err, rc, "objects removed, but registry %s "
+		    "cannot be written: %s", r->path, shmrpc_strerror(rc));
 out:
 	shmrpc_inspection_free(s);
 	return rc;
 }
 
-/* Nothing of ours by that name: say why, if another user's file is
- * there. */
-static int explain_missing(const char *fname, shmrpc_reap_result *res)
+int shmrpc__reap_channel_locked(struct registry *r, const char *channel,
+    shmrpc_transport_kind kind, shmrpc_reap_cb cb, void *arg,
+    shmrpc_state *state, shmrpc_error *err)
+{
+	struct reaper rp;
+	int rc = reaper_init(&rp, NULL, cb, arg, err);
+
+	if (rc < 0)
+		return rc;
+	return reap_name(&rp, r, channel, NULL, kind, state, err);
+}
+
+/* Nothing of ours by that name: say why, if another user's file or a
+ * non-file is there.  0 when nothing is. */
+static int explain_missing(const char *fname, shmrpc_error *err)
 {
 	int dir = shmrpc__shm_dirfd();
 	struct stat st;
@@ -304,29 +397,51 @@ static int explain_missing(const char *fname, shmrpc_reap_result *res)
 	if (dir < 0 || shmrpc__shmfile_stat_at(dir, fname, &st) < 0)
 		return 0;
 	if (!S_ISREG(st.st_mode))
-		return result(res, SHMRPC_ENOTOURS, SHMRPC_STATE_UNKNOWN,
-		    "%s: not a regular file: left alone", fname);
+		return shmrpc__error_set(err, SHMRPC_ENOTOURS,
+		    "%s is not a regular file: left alone", fname);
 	if (st.st_uid != geteuid())
-		return result(res, SHMRPC_ENOTOURS, SHMRPC_STATE_UNKNOWN,
-		    "%s: owned by uid %lu: run as that user or root", fname,
+		return shmrpc__error_set(err, SHMRPC_ENOTOURS,
+		    "%s is owned by uid %lu: only that user or root (asking "
+		    "for all users) can reap it", fname,
 		    (unsigned long)st.st_uid);
 	return 0;
 }
 
-/* Which registry to lock for a reap: ours, or with all_users (root) the
- * one that lists the channel / the registry of the objects' owner. */
-static int reap_registry_path(const char *channel,
-    const shmrpc_inspect_options *opts, char *path, size_t len)
+static void explain_missing_channel(const char *channel, shmrpc_error *err)
 {
-	shmrpc_inspect_options o = *opts;
+	static const shmrpc_transport_kind kinds[] = { SHMRPC_TRANSPORT_POSIX,
+		SHMRPC_TRANSPORT_FUTEX };
+
+	for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+		const struct transport_ops *ops =
+		    shmrpc__transport_ops_for(kinds[k]);
+		char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
+		int n = ops != NULL ? ops->object_names(channel, names,
+					  TRANSPORT_MAX_OBJECTS) : 0;
+
+		for (int i = 0; i < n; i++)
+			if (explain_missing(names[i], err) < 0)
+				return;
+	}
+}
+
+/* Which registry to lock for a reap of channel: ours, or for root with
+ * all_users the one that lists the channel, or the registry of its loose
+ * objects' owner. */
+static int registry_for(const struct reaper *rp, const char *channel,
+    char *path, size_t len)
+{
+	shmrpc_inspect_options io;
 	shmrpc_inspection *s;
 	int rc;
 
-	if (!opts->all_users || geteuid() != 0)
+	if (!rp->opts.all_users)
 		return shmrpc__registry_path(path, len);
-	o.channel = channel;
-	o.prefix = NULL;
-	rc = shmrpc_inspect(&s, &o);
+	shmrpc__inspect_options_resolve(&io, NULL);
+	io.channel = channel;
+	io.all_users = 1;
+	io.skip_counters = 1;
+	rc = shmrpc__inspect_build(&s, &io, NULL, geteuid());
 	if (rc < 0)
 		return rc;
 	if (shmrpc_inspection_channel_count(s) > 0)
@@ -341,224 +456,219 @@ static int reap_registry_path(const char *channel,
 	return rc;
 }
 
-static int reap_common(const char *channel, const char *object,
-    const shmrpc_inspect_options *in, shmrpc_reap_result *out)
+static int reap_one(const char *channel, const char *object,
+    const shmrpc_reap_options *opts, shmrpc_reap_cb cb, void *arg,
+    shmrpc_error *err)
 {
-	shmrpc_reap_result local;
-	shmrpc_reap_result *res = out != NULL ? out : &local;
-	shmrpc_inspect_options opts;
+	struct reaper rp;
+	shmrpc_state state;
 	char path[PATH_MAX];
 	struct registry r;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
-	if (in != NULL)
-		opts = *in;
-	else
-		shmrpc_inspect_options_init(&opts);
-	rc = reap_registry_path(channel, &opts, path, sizeof(path));
-	if (rc < 0)
-		return result(res, rc, SHMRPC_STATE_UNKNOWN, "registry: %s",
+	if ((rc = reaper_init(&rp, opts, cb, arg, err)) < 0)
+		return rc;
+	if ((rc = registry_for(&rp, channel, path, sizeof(path))) < 0)
+		return shmrpc__error_set(err, rc, "registry: %s",
 		    shmrpc_strerror(rc));
 	rc = shmrpc__registry_lock(&r, path, true, shmrpc__inspect_rebuild);
 	if (rc < 0)
-		return result(res, rc, SHMRPC_STATE_UNKNOWN,
-		    "registry %s: %s", path, shmrpc_strerror(rc));
-	rc = reap_locked(&r, &opts, channel, object,
-	    SHMRPC_TRANSPORT_DEFAULT, res);
+		return shmrpc__error_set(err, rc, "registry %s: %s", path,
+		    shmrpc_strerror(rc));
+	rc = reap_name(&rp, &r, channel, object, SHMRPC_TRANSPORT_DEFAULT,
+	    &state, err);
 	/* Commit a repair made while locking, even if we reaped nothing. */
 	shmrpc__registry_commit(&r);
 	shmrpc__registry_unlock(&r);
 	if (rc == SHMRPC_ENOCHANNEL) {
-		if (object != NULL) {
-			explain_missing(object, res);
-		} else {
-			for (size_t k = 0; k < 2 && res->code ==
-			     SHMRPC_ENOCHANNEL; k++) {
-				static const shmrpc_transport_kind kinds[] = {
-					SHMRPC_TRANSPORT_POSIX,
-					SHMRPC_TRANSPORT_FUTEX };
-				const struct transport_ops *ops =
-				    shmrpc__transport_ops_for(kinds[k]);
-				char names[TRANSPORT_MAX_OBJECTS]
-					  [TRANSPORT_FNAME_MAX];
-				int n;
-				if (ops == NULL)
-					continue;
-				n = ops->object_names(channel, names,
-				    TRANSPORT_MAX_OBJECTS);
-				for (int i = 0; i < n && res->code ==
-				     SHMRPC_ENOCHANNEL; i++)
-					explain_missing(names[i], res);
-			}
-		}
-		rc = res->code;
+		if (object != NULL)
+			explain_missing(object, err);
+		else
+			explain_missing_channel(channel, err);
+		if (err != NULL)
+			rc = err->code;
 	}
 	return rc;
 }
 
 SHMRPC_API int shmrpc_reap_channel(const char *name,
-    const shmrpc_inspect_options *opts, shmrpc_reap_result *res)
+    const shmrpc_reap_options *opts, shmrpc_reap_cb cb, void *arg,
+    shmrpc_error *err)
 {
 	int rc = shmrpc_name_check(name);
 
-	if (rc < 0) {
-		if (res != NULL) {
-			memset(res, 0, sizeof(*res));
-			result(res, rc, SHMRPC_STATE_UNKNOWN,
-			    "invalid channel name");
-		}
-		return rc;
-	}
-	return reap_common(name, NULL, opts, res);
+	if (rc < 0)
+		return shmrpc__error_set(err, rc, "invalid channel name");
+	return reap_one(name, NULL, opts, cb, arg, err);
 }
 
 SHMRPC_API int shmrpc_reap_object(const char *fname,
-    const shmrpc_inspect_options *opts, shmrpc_reap_result *res)
+    const shmrpc_reap_options *opts, shmrpc_reap_cb cb, void *arg,
+    shmrpc_error *err)
 {
 	char channel[SHMRPC_NAME_MAX + 1];
 	shmrpc_transport_kind kind;
-	shmrpc_reap_result local;
 
-	if (res == NULL)
-		res = &local;
-	memset(res, 0, sizeof(*res));
 	if (fname == NULL || strchr(fname, '/') != NULL ||
 	    !shmrpc__inspect_match_object(fname, channel, sizeof(channel),
 		&kind))
-		return result(res, SHMRPC_ENOCHANNEL, SHMRPC_STATE_UNKNOWN,
-		    "%s: not an object of a shmrpc channel",
-		    fname ? fname : "(null)");
-	return reap_common(channel, fname, opts, res);
+		return shmrpc__error_set(err, SHMRPC_ENOCHANNEL, "%s: not an "
+		    "object of a shmrpc channel", fname ? fname : "(null)");
+	return reap_one(channel, fname, opts, cb, arg, err);
 }
 
-int shmrpc__reap_channel_locked(struct registry *r, const char *channel,
-    shmrpc_transport_kind kind, shmrpc_reap_result *res)
+/* ---- many at once: one lock and one final inspection per registry ---------- */
+
+/*
+ * Under registry r's lock: every channel of r in scope, and with
+ * `loose` every loose object in scope (of the caller's registry pass
+ * only, so that each is decided once), each checked and removed on its
+ * own.  Channels of other registries are decided here only when the
+ * caller does not reap all users (root then says why it leaves them).
+ */
+static int reap_registry(struct reaper *rp, struct registry *r, bool loose)
 {
-	shmrpc_inspect_options opts;
-
-	shmrpc_inspect_options_init(&opts);
-	memset(res, 0, sizeof(*res));
-	return reap_locked(r, &opts, channel, NULL, kind, res);
-}
-
-/* ---- many at once: one lock, one final inspection --------------------------- */
-
-/* Reap registered channel c (STALE, in r) or loose object o (ORPHAN):
- * the checks of reap_locked(), for one item of a snapshot taken under the
- * lock.  The registry entry is removed from r but not committed. */
-static int reap_item(struct registry *r, const shmrpc_inspect_options *opts,
-    int dir, dev_t shmdev, const shmrpc_channel_info *c,
-    const shmrpc_object_info *o, shmrpc_reap_result *res)
-{
-	const shmrpc_object_info *objs = c ? c->objects : o;
-	size_t n = c ? c->nobjects : 1;
-	unsigned removed = 0;
+	shmrpc_inspection *s = NULL;
+	struct verdict v;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
-	for (size_t k = 0; k < n; k++)
-		if ((rc = check_owner(&objs[k], r->owner, opts, res)) < 0)
-			return rc;
-	for (size_t k = 0; k < n; k++) {
-		if (!objs[k].present)
-			continue;
-		if ((rc = check_identity(dir, shmdev, &objs[k], res)) < 0)
-			return rc;
-		removed++;
-	}
-	res->removed = removed;
-	res->entry_removed = c != NULL;
-	if (!opts->dry_run) {
-		for (size_t k = 0; k < n; k++)
-			if (objs[k].present &&
-			    (rc = shmrpc__shmfile_unlink_at(dir,
-				 objs[k].name)) < 0)
-				return result(res, rc, c ? c->state : o->state,
-				    "%s: %s", objs[k].name,
-				    shmrpc_strerror(rc));
-		if (c != NULL) {
-			ssize_t at = shmrpc__registry_find(r, c->name,
-			    c->transport_name);
-			if (at >= 0)
-				shmrpc__registry_remove_at(r, (size_t)at);
-		}
-	}
-	return result(res, 0, c ? c->state : o->state,
-	    "%s %u object%s%s of %s (%s)",
-	    opts->dry_run ? "would remove" : "removed", removed,
-	    removed == 1 ? "" : "s", c ? " and the registry entry" : "",
-	    c ? c->name : o->name, c ? c->reason : o->reason);
-}
-
-SHMRPC_API int shmrpc_reap_all(const shmrpc_inspect_options *in,
-    shmrpc_reap_cb cb, void *arg)
-{
-	shmrpc_inspect_options opts;
-	struct inspect_source src = { NULL, NULL, 0 };
-	struct reg_entry *v = NULL;
-	shmrpc_inspection *s = NULL;
-	shmrpc_reap_result res;
-	char path[PATH_MAX];
-	struct registry r;
-	struct stat dirst;
-	int dir = shmrpc__shm_dirfd(), rc, first = 0;
-
-	if (in != NULL)
-		opts = *in;
-	else
-		shmrpc_inspect_options_init(&opts);
-	if (opts.all_users && geteuid() != 0)
-		opts.all_users = 0; /* others' objects are refused anyway */
-	if (dir < 0)
-		return dir;
-	if (fstat(dir, &dirst) < 0)
-		return -errno;
-	if ((rc = shmrpc__registry_path(path, sizeof(path))) < 0)
-		return rc;
-	if ((rc = shmrpc__registry_lock(&r, path, true,
-		 shmrpc__inspect_rebuild)) < 0)
-		return rc;
-	if ((rc = shmrpc__registry_entries(&r, &v, &src.n)) < 0)
-		goto out;
-	src.path = r.path;
-	src.entries = v;
-	opts = final_check_opts(&opts);
-	rc = shmrpc__inspect_build(&s, &opts, &src, r.owner);
-	shmrpc__reg_entries_free(v, src.n);
+	rc = final_check(rp, r, rp->opts.channel, rp->opts.prefix, &s);
 	if (rc < 0)
-		goto out;
+		return rc;
 	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
 		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
-		if (c->state != SHMRPC_STATE_STALE ||
-		    strcmp(c->registry, r.path) != 0)
-			continue; /* not reapable, or another user's registry */
-		rc = reap_item(&r, &opts, dir, dirst.st_dev, c, NULL, &res);
-		if (rc < 0 && first == 0)
-			first = rc;
-		if (cb != NULL)
-			cb(c->name, &res, arg);
+		bool mine = strcmp(c->registry, r->path) == 0;
+		if (!mine && (rp->opts.all_users || !loose))
+			continue; /* decided in its own registry's pass */
+		if (check_item(rp, r, c, NULL, &v) == 0)
+			remove_item(rp, r, c, NULL, &v);
+		tell(rp, &v, c, NULL);
 	}
-	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
+	for (size_t i = 0; loose && i < shmrpc_inspection_object_count(s);
+	     i++) {
 		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
-		if (o->state != SHMRPC_STATE_ORPHAN)
-			continue;
-		rc = reap_item(&r, &opts, dir, dirst.st_dev, NULL, o, &res);
-		if (rc < 0 && first == 0)
-			first = rc;
-		if (cb != NULL)
-			cb(o->name, &res, arg);
+		if (check_item(rp, r, NULL, o, &v) == 0)
+			remove_item(rp, r, NULL, o, &v);
+		tell(rp, &v, NULL, o);
 	}
-	rc = shmrpc__registry_commit(&r);
-	if (rc == 0)
-		rc = first;
-	shmrpc__registry_unlock(&r);
 	shmrpc_inspection_free(s);
-	return rc;
-out:
-	/* Commit a repair made while locking, even if we reaped nothing. */
-	shmrpc__registry_commit(&r);
-	shmrpc__registry_unlock(&r);
+	return shmrpc__registry_commit(r);
+}
+
+/* Every registry file of every user (root, all_users), besides ours. */
+static int other_registries(const char *mine, char ***out, size_t *n)
+{
+	shmrpc_inspect_options io;
+	shmrpc_inspection *s;
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	shmrpc__inspect_options_resolve(&io, NULL);
+	io.all_users = 1;
+	io.skip_counters = 1;
+	io.skip_live_mappers = 1;
+	rc = shmrpc__inspect_build(&s, &io, NULL, geteuid());
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
+		const char *p = shmrpc_inspection_channel(s, i)->registry;
+		size_t j;
+		if (strcmp(p, mine) == 0)
+			continue;
+		for (j = 0; j < k && strcmp(v[j], p) != 0; j++)
+			;
+		if (j < k)
+			continue;
+		char **grown = realloc(v, (k + 1) * sizeof(*v));
+		if (grown == NULL || (grown[k] = strdup(p)) == NULL) {
+			free(grown != NULL ? grown : v);
+			shmrpc_inspection_free(s);
+			return -ENOMEM;
+		}
+		v = grown;
+		k++;
+	}
 	shmrpc_inspection_free(s);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static int reap_path(struct reaper *rp, const char *path, bool loose,
+    shmrpc_error *err)
+{
+	struct registry r;
+	int rc;
+
+	rc = shmrpc__registry_lock(&r, path, true, shmrpc__inspect_rebuild);
+	if (rc < 0)
+		return shmrpc__error_set(err, rc, "registry %s: %s", path,
+		    shmrpc_strerror(rc));
+	rc = reap_registry(rp, &r, loose);
+	if (rc < 0)
+		shmrpc__error_set(err, rc, "registry %s: %s", path,
+		    shmrpc_strerror(rc));
+	shmrpc__registry_unlock(&r);
 	return rc;
+}
+
+SHMRPC_API int shmrpc_reap_all(const shmrpc_reap_options *opts,
+    shmrpc_reap_cb cb, void *arg, shmrpc_error *err)
+{
+	struct reaper rp;
+	char path[PATH_MAX];
+	char **others = NULL;
+	size_t nothers = 0;
+	int rc;
+
+	if ((rc = reaper_init(&rp, opts, cb, arg, err)) < 0)
+		return rc;
+	if ((rc = shmrpc__registry_path(path, sizeof(path))) < 0)
+		return shmrpc__error_set(err, rc, "registry: %s",
+		    shmrpc_strerror(rc));
+	if (rp.opts.all_users &&
+	    (rc = other_registries(path, &others, &nothers)) < 0)
+		return shmrpc__error_set(err, rc, "cannot list the "
+		    "registries: %s", shmrpc_strerror(rc));
+	rc = reap_path(&rp, path, true, err);
+	for (size_t i = 0; i < nothers; i++) {
+		int orc = reap_path(&rp, others[i], false, err);
+		if (rc == 0)
+			rc = orc;
+		free(others[i]);
+	}
+	free(others);
+	if (rc == 0 && rp.first_failure != 0)
+		rc = shmrpc__error_set(err, rp.first_failure, "some objects "
+		    "could not be reaped");
+	return rc;
+}
+
+SHMRPC_API const char *shmrpc_reap_action_name(shmrpc_reap_action action)
+{
+	switch (action) {
+	case SHMRPC_REAP_REMOVED:
+		return "removed";
+	case SHMRPC_REAP_WOULD:
+		return "would remove";
+	case SHMRPC_REAP_LEFT:
+		return "left";
+	case SHMRPC_REAP_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+SHMRPC_API void shmrpc_reap_options_init_size(shmrpc_reap_options *opts,
+    size_t size)
+{
+	shmrpc_reap_options d = { .size = sizeof(d), .grace = -1 };
+
+	if (opts == NULL || size < sizeof(opts->size))
+		return;
+	shmrpc__struct_import(opts, size, &d, sizeof(d));
+	opts->size = size;
 }

@@ -10,13 +10,15 @@
 
 /*
  * Reap channel `channel` of transport kind (DEFAULT: any) in registry r,
- * whose lock the caller holds (and keeps: the entry removal is committed,
- * the lock is not released), with the default inspect options.  The same
- * final check and all-or-nothing rule as shmrpc_reap_channel().  Returns
- * 0 when removed, SHMRPC_ENOCHANNEL when nothing of that name exists, or
- * the refusal; res (zeroed first) says what was found and why.
+ * whose lock the caller holds (and keeps; the entry removal is
+ * committed), with the default options: every entry and loose object of
+ * that name must pass the final check, or nothing is removed.  cb (may be
+ * NULL) hears each decision, as from shmrpc_reap_channel().  Returns 0
+ * when removed, SHMRPC_ENOCHANNEL when nothing of that name exists, or
+ * the refusal, with *state the blocking item's state and err saying why.
  */
 int shmrpc__reap_channel_locked(struct registry *r, const char *channel,
-    shmrpc_transport_kind kind, shmrpc_reap_result *res);
+    shmrpc_transport_kind kind, shmrpc_reap_cb cb, void *arg,
+    shmrpc_state *state, shmrpc_error *err);
 
 #endif

@@ -15,24 +15,46 @@
 #include "base/common.h"
 #include "os/shmobj.h"
 
-static int dirfd_cached = -1;
-static int dirfd_error;
-static pthread_once_t dirfd_once = PTHREAD_ONCE_INIT;
-
-static void open_shm_dir(void)
-{
-	int fd = open(SHM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		dirfd_error = -errno;
-	else
-		dirfd_cached = fd;
-}
+/*
+ * The /dev/shm directory descriptor, opened on first use and checked
+ * before every use: a program that closes all its descriptors, or reuses
+ * the number for another file, must not make the library create or unlink
+ * files in some other directory.  When the check fails the old number is
+ * not ours any more (it is not closed); a new descriptor is opened.
+ */
+static pthread_mutex_t dir_lock = PTHREAD_MUTEX_INITIALIZER;
+static int dir_fd = -1;
+static dev_t dir_dev;
+static ino_t dir_ino;
 
 int shmrpc__shm_dirfd(void)
 {
-	pthread_once(&dirfd_once, open_shm_dir);
-	return dirfd_cached >= 0 ? dirfd_cached : dirfd_error;
+	struct stat st;
+	int fd;
+
+	pthread_mutex_lock(&dir_lock);
+	if (dir_fd >= 0 && fstat(dir_fd, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_dev == dir_dev && st.st_ino == dir_ino) {
+		fd = dir_fd;
+		goto out;
+	}
+	fd = open(SHM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		int rc = -errno;
+		close(fd);
+		fd = rc;
+		goto out;
+	}
+	dir_fd = fd;
+	dir_dev = st.st_dev;
+	dir_ino = st.st_ino;
+out:
+	pthread_mutex_unlock(&dir_lock);
+	return fd;
 }
 
 static int map_fd(int fd, size_t size, bool writable, struct shm_map *m)

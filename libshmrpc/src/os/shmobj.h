@@ -29,8 +29,9 @@ struct shm_map {
 
 #define SHM_MAP_INIT { .addr = NULL, .size = 0, .fd = -1, .dev = 0, .ino = 0 }
 
-/* The directory descriptor of /dev/shm, opened once per process; or
- * -errno. */
+/* The directory descriptor of /dev/shm, opened once per process and
+ * checked (same device and inode) at every call, reopened when the program
+ * closed or reused it; or -errno.  Thread-safe. */
 int shmrpc__shm_dirfd(void);
 
 /*

@@ -22,8 +22,7 @@ struct shmrpc_client {
 	size_t in_cap;
 	uint64_t id_prefix;    /* random, so ids differ between handles */
 	uint64_t next_id;
-	char *error_text;      /* full text of the last method error */
-	/* Between shmrpc_bytes_reserve() and _commit()/_cancel() (lock
+	/* Between shmrpc_call_bytes_reserve() and _commit()/_cancel() (lock
 	 * held): the slot's request buffer and the header's size. */
 	bool reserved;
 	unsigned char *area;
@@ -32,22 +31,28 @@ struct shmrpc_client {
 };
 
 SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
-    const shmrpc_options *opts)
+    const shmrpc_options *opts, shmrpc_error *err)
 {
+	pthread_mutexattr_t ma;
 	shmrpc_client *cli;
 	int rc;
 
 	if (out == NULL)
-		return -EINVAL;
+		return shmrpc__error_set(err, -EINVAL, "out is NULL");
 	*out = NULL;
 	cli = calloc(1, sizeof(*cli));
 	if (cli == NULL)
-		return -ENOMEM;
-	rc = shmrpc_transport_open(&cli->transport, name, opts);
-	if (rc < 0) {
-		free(cli);
-		return rc;
-	}
+		return shmrpc__error_set(err, -ENOMEM, NULL);
+	/* Error-checking, so that a thread that holds a bytes reservation
+	 * and calls again gets SHMRPC_ESTATE, not a deadlock.  First, so
+	 * that shmrpc_client_close() can undo any partial open. */
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&cli->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	rc = shmrpc_transport_open(&cli->transport, name, opts, err);
+	if (rc < 0)
+		goto fail;
 	cli->in_cap = shmrpc_transport_max_message(cli->transport);
 	/* A transport with in-place operations (futex) has messages encoded
 	 * and decoded in its shared memory; the others (posix) go through
@@ -55,31 +60,19 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 	if (!shmrpc__transport_in_place(cli->transport)) {
 		cli->in = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
 		cli->out = malloc(cli->in_cap > 0 ? cli->in_cap : 1);
-	}
-	if (!shmrpc__transport_in_place(cli->transport) &&
-	    (cli->in == NULL || cli->out == NULL)) {
-		free(cli->in);
-		free(cli->out);
-		shmrpc_transport_close(cli->transport);
-		free(cli);
-		return -ENOMEM;
+		if (cli->in == NULL || cli->out == NULL) {
+			rc = shmrpc__error_set(err, -ENOMEM, NULL);
+			goto fail;
+		}
 	}
 	if (getrandom(&cli->id_prefix, sizeof(cli->id_prefix), 0) !=
 	    (ssize_t)sizeof(cli->id_prefix))
 		cli->id_prefix = ((uint64_t)getpid() << 32) ^ (uintptr_t)cli;
-	{
-		/* Error-checking, so that a thread that holds a bytes
-		 * reservation and calls again gets SHMRPC_ESTATE, not a
-		 * deadlock. */
-		pthread_mutexattr_t ma;
-
-		pthread_mutexattr_init(&ma);
-		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
-		pthread_mutex_init(&cli->lock, &ma);
-		pthread_mutexattr_destroy(&ma);
-	}
 	*out = cli;
 	return 0;
+fail:
+	shmrpc_client_close(cli);
+	return rc;
 }
 
 SHMRPC_API void shmrpc_client_close(shmrpc_client *cli)
@@ -90,19 +83,7 @@ SHMRPC_API void shmrpc_client_close(shmrpc_client *cli)
 	pthread_mutex_destroy(&cli->lock);
 	free(cli->out);
 	free(cli->in);
-	free(cli->error_text);
 	free(cli);
-}
-
-SHMRPC_API const char *shmrpc_client_error_text(const shmrpc_client *cli)
-{
-	return cli != NULL && cli->error_text != NULL ? cli->error_text : "";
-}
-
-static void keep_error_text(shmrpc_client *cli, const char *text, size_t n)
-{
-	free(cli->error_text);
-	cli->error_text = strndup(text, n);
 }
 
 /* id = "%016" PRIx64 "-%" PRIu64 of prefix and n, without printf (which
@@ -185,9 +166,8 @@ static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
 			 * null id is the server saying our request was
 			 * unreadable: report that rather than wait. */
 			if (rv.id == NULL && rv.error != NULL) {
-				keep_error_text(cli, rv.error, rv.error_len);
-				rc = shmrpc__error_set(err, SHMRPC_EPROTO, "%s",
-				    rv.error);
+				rc = shmrpc__error_set_text(err, SHMRPC_EPROTO,
+				    rv.error, rv.error_len);
 				shmrpc__response_view_release(&rv);
 				return rc;
 			}
@@ -198,9 +178,8 @@ static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
 			continue;
 		}
 		if (rv.error != NULL) {
-			keep_error_text(cli, rv.error, rv.error_len);
-			rc = shmrpc__error_set(err, SHMRPC_EMETHOD, "%s",
-			    rv.error);
+			rc = shmrpc__error_set_text(err, SHMRPC_EMETHOD,
+			    rv.error, rv.error_len);
 			shmrpc__response_view_release(&rv);
 			return rc;
 		}
@@ -275,8 +254,8 @@ out:
 
 /* ---- bytes calls (futex only) ------------------------------------------- */
 
-SHMRPC_API int shmrpc_bytes_reserve(shmrpc_client *cli, const char *method,
-    void **buf, size_t *cap)
+SHMRPC_API int shmrpc_call_bytes_reserve(shmrpc_client *cli,
+    const char *method, void **buf, size_t *cap, shmrpc_error *err)
 {
 	size_t n, area_cap;
 	void *area;
@@ -287,17 +266,24 @@ SHMRPC_API int shmrpc_bytes_reserve(shmrpc_client *cli, const char *method,
 	if (cap != NULL)
 		*cap = 0;
 	if (cli == NULL || method == NULL || buf == NULL || cap == NULL)
-		return -EINVAL;
+		return shmrpc__error_set(err, -EINVAL, "invalid argument");
 	n = strlen(method);
 	if (n == 0 || n > BYTES_NAME_MAX)
-		return -EINVAL;
+		return shmrpc__error_set(err, -EINVAL, "a bytes method name "
+		    "has 1 to %d bytes", BYTES_NAME_MAX);
 	if (pthread_mutex_lock(&cli->lock) != 0)
-		return SHMRPC_ESTATE;
+		return shmrpc__error_set(err, SHMRPC_ESTATE, "this thread "
+		    "holds a bytes reservation on the client");
 	rc = shmrpc__transport_request_area(cli->transport, &area, &area_cap);
-	if (rc < 0)
+	if (rc < 0) {
+		shmrpc__error_set(err, rc, "%s", rc == -EPROTONOSUPPORT
+			? "bytes calls need the futex transport"
+			: shmrpc_strerror(rc));
 		goto fail;
+	}
 	if (area_cap < BYTES_REQ_HEADER + n) {
-		rc = SHMRPC_ETOOBIG;
+		rc = shmrpc__error_set(err, SHMRPC_ETOOBIG, "the method name "
+		    "does not fit in the request buffer");
 		goto fail;
 	}
 	cli->area = area;
@@ -315,7 +301,7 @@ fail:
 	return rc;
 }
 
-SHMRPC_API void shmrpc_bytes_cancel(shmrpc_client *cli)
+SHMRPC_API void shmrpc_call_bytes_cancel(shmrpc_client *cli)
 {
 	if (cli == NULL || !cli->reserved)
 		return;
@@ -336,10 +322,9 @@ static int bytes_answer(shmrpc_client *cli, const unsigned char *in,
 	}
 	if (n >= BYTES_RESP_HEADER && in[0] == BYTES_MAGIC &&
 	    in[1] == BYTES_STATUS_ERROR) {
-		keep_error_text(cli, (const char *)in + BYTES_RESP_HEADER,
+		return shmrpc__error_set_text(err, SHMRPC_EMETHOD,
+		    (const char *)in + BYTES_RESP_HEADER,
 		    n - BYTES_RESP_HEADER);
-		return shmrpc__error_set(err, SHMRPC_EMETHOD, "%s",
-		    cli->error_text != NULL ? cli->error_text : "");
 	}
 	if (n > 0 && in[0] == '{') {
 		/* A JSON answer: a server that did not understand. */
@@ -348,9 +333,8 @@ static int bytes_answer(shmrpc_client *cli, const unsigned char *in,
 		    NULL, &rv);
 
 		if (rc == 0 && rv.error != NULL) {
-			keep_error_text(cli, rv.error, rv.error_len);
-			rc = shmrpc__error_set(err, SHMRPC_EPROTO, "%s",
-			    rv.error);
+			rc = shmrpc__error_set_text(err, SHMRPC_EPROTO,
+			    rv.error, rv.error_len);
 			shmrpc__response_view_release(&rv);
 			return rc;
 		}
@@ -360,7 +344,7 @@ static int bytes_answer(shmrpc_client *cli, const unsigned char *in,
 	    "malformed bytes reply on channel %s", cli->transport->name);
 }
 
-SHMRPC_API int shmrpc_bytes_commit(shmrpc_client *cli, size_t len,
+SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
     const void **reply, size_t *reply_len, shmrpc_error *err)
 {
 	const char *in;
@@ -381,10 +365,9 @@ SHMRPC_API int shmrpc_bytes_commit(shmrpc_client *cli, size_t len,
 		goto out;
 	}
 	if (len > cli->area_cap - cli->hdr_len) {
-		rc = shmrpc__error_set(err, SHMRPC_ETOOBIG,
-		    "request of %zu "
-		    "bytes does not fit in %zu",
-		    len, cli->area_cap - cli->hdr_len);
+		rc = shmrpc__error_set(err, SHMRPC_ETOOBIG, "request of %zu "
+		    "bytes does not fit in %zu", len,
+		    cli->area_cap - cli->hdr_len);
 		goto out;
 	}
 	rc = shmrpc_transport_send_request(cli->transport, cli->area,
@@ -396,10 +379,8 @@ SHMRPC_API int shmrpc_bytes_commit(shmrpc_client *cli, size_t len,
 	}
 	rc = recv_reply(cli, &in, &n);
 	if (rc < 0)
-		shmrpc__error_set(err, rc,
-		    "%s: waiting for the reply on "
-		    "channel %s",
-		    shmrpc_strerror(rc), cli->transport->name);
+		shmrpc__error_set(err, rc, "%s: waiting for the reply on "
+		    "channel %s", shmrpc_strerror(rc), cli->transport->name);
 	else
 		rc = bytes_answer(cli, (const unsigned char *)in, n, reply,
 		    reply_len, err);
@@ -427,20 +408,15 @@ SHMRPC_API int shmrpc_call_bytes(shmrpc_client *cli, const char *method,
 		*reply_len = 0;
 	if (req == NULL && req_len > 0)
 		return shmrpc__error_set(err, -EINVAL, "invalid argument");
-	rc = shmrpc_bytes_reserve(cli, method, &buf, &cap);
+	rc = shmrpc_call_bytes_reserve(cli, method, &buf, &cap, err);
 	if (rc < 0)
-		return shmrpc__error_set(err, rc, "%s",
-		    rc == -EPROTONOSUPPORT
-			? "bytes calls need the futex transport"
-			: shmrpc_strerror(rc));
+		return rc;
 	if (req_len > cap) {
-		shmrpc_bytes_cancel(cli);
-		return shmrpc__error_set(err, SHMRPC_ETOOBIG,
-		    "request of %zu "
-		    "bytes does not fit in %zu",
-		    req_len, cap);
+		shmrpc_call_bytes_cancel(cli);
+		return shmrpc__error_set(err, SHMRPC_ETOOBIG, "request of %zu "
+		    "bytes does not fit in %zu", req_len, cap);
 	}
 	if (req_len > 0)
 		memcpy(buf, req, req_len);
-	return shmrpc_bytes_commit(cli, req_len, reply, reply_len, err);
+	return shmrpc_call_bytes_commit(cli, req_len, reply, reply_len, err);
 }

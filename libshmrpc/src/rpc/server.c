@@ -34,21 +34,21 @@ struct shmrpc_req {
 };
 
 SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
-    const shmrpc_options *opts)
+    const shmrpc_options *opts, shmrpc_error *err)
 {
 	shmrpc_server *srv;
 	int rc;
 
 	if (out == NULL)
-		return -EINVAL;
+		return shmrpc__error_set(err, -EINVAL, "out is NULL");
 	*out = NULL;
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL)
-		return -ENOMEM;
+		return shmrpc__error_set(err, -ENOMEM, NULL);
 	atomic_init(&srv->stopped, false);
-	rc = shmrpc_transport_create(&srv->transport, name, opts);
+	rc = shmrpc_transport_create(&srv->transport, name, opts, err);
 	if (rc < 0) {
-		free(srv);
+		shmrpc_server_close(srv);
 		return rc;
 	}
 	*out = srv;
