@@ -150,10 +150,9 @@ static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
 
 		rc = recv_reply(cli, &buf, &len);
 		if (rc < 0)
-			return shmrpc__error_set(err, rc,
-			    "%s: waiting for "
-			    "the reply on channel %s",
-			    shmrpc_strerror(rc), cli->transport->name);
+			return shmrpc__error_set(err, rc, "%s: waiting for "
+			    "the reply on channel %s", shmrpc_strerror(rc),
+			    cli->transport->name);
 		rc = shmrpc__envelope_decode_response(buf, len, id, &rv);
 		if (rc < 0) {
 			shmrpc__response_view_release(&rv);
@@ -225,15 +224,12 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 	    params);
 	if (rc < 0) {
 		if (rc == SHMRPC_ETOOBIG)
-			shmrpc__error_set(err, rc,
-			    "request for %s does not "
-			    "fit in a message of %zu bytes",
-			    method, cli->in_cap);
+			shmrpc__error_set(err, rc, "request for %s does not "
+			    "fit in a message of %zu bytes", method,
+			    cli->in_cap);
 		else
-			shmrpc__error_set(err, rc,
-			    "cannot encode the request "
-			    "for %s: %s",
-			    method, shmrpc_strerror(rc));
+			shmrpc__error_set(err, rc, "cannot encode the request "
+			    "for %s: %s", method, shmrpc_strerror(rc));
 		goto out;
 	}
 	rc = shmrpc_transport_send_request(cli->transport, area, len);
