@@ -7,6 +7,7 @@
  *
  * Listing: one line per channel, loose object and warning:
  *   channel NAME TRANSPORT STATE owner=PID alive=A mappers=P,Q | REASON
+ *   owner NAME pid_ns=N local=L lock=K removeipc=R mode=M gid=G
  *   object NAME CHANNEL STATE uid=U mappers=P,Q | REASON
  *   warning TEXT
  * Reaping (-n: dry run): prints "code=N removed=N entry=N | TEXT", exit 0
@@ -85,6 +86,11 @@ int main(int argc, char **argv)
 		    (long)c->owner_pid, c->owner_alive);
 		pids(c->mappers, c->nmappers);
 		printf(" | %s\n", c->reason);
+		printf("owner %s pid_ns=%llu local=%d lock=%d removeipc=%d "
+		    "mode=%04o gid=%ld\n", c->name,
+		    (unsigned long long)c->owner_pid_ns, c->owner_pid_local,
+		    c->owner_lock, c->owner_removeipc, c->mode,
+		    c->gid == (gid_t)-1 ? -1L : (long)c->gid);
 		if (c->counters != NULL)
 			printf("counters %s calls=%lld clients=%zu\n", c->name,
 			    (long long)json_integer_value(json_object_get(

@@ -8,9 +8,17 @@
  *    check to the last unlink, and the reclaiming server keeps it until
  *    its own objects exist;
  *  - the final check is a fresh inspection under that lock: registered
- *    channels must be STALE (owner dead by pid and start time, nobody maps
- *    anything), loose objects ORPHAN (unregistered, unmapped, older than
+ *    channels must be STALE (owner dead by its lock, or by pid and start
+ *    time where that is all there is; nobody maps or holds anything),
+ *    loose objects ORPHAN (unregistered, unmapped, unlocked, older than
  *    the grace period); LIVE, INUSE, RECENT and UNKNOWN are left alone;
+ *  - a registry is trusted only as far as its file: entries the
+ *    inspection refused (another uid than the file's owner, files outside
+ *    the channel's names) are reported as failures, never reaped, and a
+ *    channel's object goes only if the file itself is that user's, even
+ *    for root;
+ *  - squatters at registry paths (FOREIGN) go only for root asked for all
+ *    users, before any registry is locked;
  *  - every object is reached relative to /dev/shm's fd, never followed,
  *    and right before unlinkat() must still be the regular file, on
  *    /dev/shm's device, owned by the same uid, with the very inode that
@@ -106,19 +114,29 @@ static int refusal_code(shmrpc_state state, bool regular)
 	}
 }
 
-/* May we remove object o at all (owner)?  0, or FAILED in v. */
+/* May we remove object o at all (owner)?  A channel's object must be its
+ * registered user's file (owner: that uid); a loose one the caller's,
+ * or anyone's for root asked for all users.  0, or FAILED in v. */
 static int check_owner(const struct reaper *rp, const shmrpc_object_info *o,
-    uid_t registry_owner, struct verdict *v)
+    const shmrpc_channel_info *c, struct verdict *v)
 {
 	uid_t me = geteuid();
 
-	if (!o->present || o->uid == me)
+	if (!o->present)
+		return 0;
+	if (c != NULL && o->uid != c->owner_uid)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s is owned by uid %lu, not by the channel's user uid "
+		    "%lu: a registry entry never makes another user's file "
+		    "reapable", o->name, (unsigned long)o->uid,
+		    (unsigned long)c->owner_uid);
+	if (o->uid == me)
 		return 0;
 	if (me != 0)
 		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
 		    "%s is owned by uid %lu: only that user or root can "
 		    "reap it", o->name, (unsigned long)o->uid);
-	if (!rp->opts.all_users && o->uid != registry_owner)
+	if (!rp->opts.all_users)
 		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
 		    "%s is owned by uid %lu: root reaps other users' objects "
 		    "only when asked for all users (shmrpc-clean -a)", o->name,
@@ -126,9 +144,10 @@ static int check_owner(const struct reaper *rp, const shmrpc_object_info *o,
 	return 0;
 }
 
-/* The last look before unlinkat: the same regular file, nothing else. */
+/* The last look before unlinkat: the same regular file, nothing else (a
+ * squatter, FOREIGN, may be anything: only its identity counts). */
 static int check_identity(const struct reaper *rp, const shmrpc_object_info *o,
-    struct verdict *v)
+    shmrpc_state state, struct verdict *v)
 {
 	struct stat st;
 	int rc = shmrpc__shmfile_stat_at(rp->dir, o->name, &st);
@@ -138,7 +157,7 @@ static int check_identity(const struct reaper *rp, const shmrpc_object_info *o,
 	if (rc < 0)
 		return verdict_set(v, SHMRPC_REAP_FAILED, rc, "%s: %s",
 		    o->name, shmrpc_strerror(rc));
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st.st_mode) && state != SHMRPC_STATE_FOREIGN)
 		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
 		    "%s is not a regular file: left alone", o->name);
 	if (st.st_dev != rp->shmdev)
@@ -149,6 +168,10 @@ static int check_identity(const struct reaper *rp, const shmrpc_object_info *o,
 		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_EALIVE,
 		    "%s was replaced while being checked: left alone",
 		    o->name);
+	if (st.st_nlink != 1 && state != SHMRPC_STATE_FOREIGN)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s got %lu hard links while being checked: left alone",
+		    o->name, (unsigned long)st.st_nlink);
 	return 0;
 }
 
@@ -169,7 +192,15 @@ static int check_item(const struct reaper *rp, const struct registry *r,
 
 	memset(v, 0, sizeof(*v));
 	v->state = state;
-	if (state != (c != NULL ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN))
+	if (c != NULL && c->refused)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "refused: %s", reason);
+	if (c == NULL && state == SHMRPC_STATE_FOREIGN &&
+	    !(geteuid() == 0 && rp->opts.all_users))
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s", reason);
+	if (state != (c != NULL ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN) &&
+	    !(c == NULL && state == SHMRPC_STATE_FOREIGN))
 		return verdict_set(v, SHMRPC_REAP_LEFT,
 		    refusal_code(state, c != NULL || o->regular), "%s",
 		    reason);
@@ -180,12 +211,12 @@ static int check_item(const struct reaper *rp, const struct registry *r,
 		    "users (shmrpc-clean -a)", c->name, c->registry,
 		    (unsigned long)c->owner_uid);
 	for (size_t k = 0; k < n; k++)
-		if ((rc = check_owner(rp, &objs[k], r->owner, v)) < 0)
+		if ((rc = check_owner(rp, &objs[k], c, v)) < 0)
 			return rc;
 	for (size_t k = 0; k < n; k++) {
 		if (!objs[k].present)
 			continue;
-		if ((rc = check_identity(rp, &objs[k], v)) < 0)
+		if ((rc = check_identity(rp, &objs[k], state, v)) < 0)
 			return rc;
 		v->objects++;
 	}
@@ -350,8 +381,10 @@ static int reap_name(struct reaper *rp, struct registry *r,
 		if (blocked == SIZE_MAX)
 			remove_item(rp, r, c, o, &v[i]);
 		else if (v[i].action == SHMRPC_REAP_REMOVED)
-			verdict_set(&v[i], SHMRPC_REAP_LEFT, v[blocked].code,
-			    "not removed: %s", v[blocked].why);
+			/* Reapable, yet left: said as a failure, never a
+			 * quiet skip. */
+			verdict_set(&v[i], SHMRPC_REAP_FAILED, v[blocked].code,
+			    "reapable, but not removed: %s", v[blocked].why);
 		if (v[i].action == SHMRPC_REAP_FAILED && blocked == SIZE_MAX)
 			blocked = i;
 		tell(rp, &v[i], c, o);
@@ -473,8 +506,7 @@ static int reap_one(const char *channel, const char *object,
 		    shmrpc_strerror(rc));
 	rc = shmrpc__registry_lock(&r, path, true, shmrpc__inspect_rebuild);
 	if (rc < 0)
-		return shmrpc__error_set(err, rc, "registry %s: %s", path,
-		    shmrpc_strerror(rc));
+		return shmrpc__error_set(err, rc, "%s", r.why);
 	rc = reap_name(&rp, &r, channel, object, SHMRPC_TRANSPORT_DEFAULT,
 	    &state, err);
 	/* Commit a repair made while locking, even if we reaped nothing. */
@@ -547,12 +579,59 @@ static int reap_registry(struct reaper *rp, struct registry *r, bool loose)
 	for (size_t i = 0; loose && i < shmrpc_inspection_object_count(s);
 	     i++) {
 		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
+		if (o->state == SHMRPC_STATE_FOREIGN && rp->opts.all_users)
+			continue; /* reap_squatters() decided it */
 		if (check_item(rp, r, NULL, o, &v) == 0)
 			remove_item(rp, r, NULL, o, &v);
 		tell(rp, &v, NULL, o);
 	}
 	shmrpc_inspection_free(s);
 	return shmrpc__registry_commit(r);
+}
+
+/*
+ * Root, all users: remove the squatters at every user's registry paths
+ * (FOREIGN: another user's file, or not a regular file, at
+ * shmrpc-registry-<uid>.json, .lock or .tmp) before any registry is
+ * locked, since a squatted lock would keep that user's registry from
+ * being locked, and its user's servers from registering.  Each is told.
+ */
+static int reap_squatters(struct reaper *rp)
+{
+	shmrpc_inspect_options io;
+	shmrpc_inspection *s;
+	int rc;
+
+	shmrpc__inspect_options_resolve(&io, NULL);
+	io.all_users = 1;
+	io.skip_counters = 1;
+	io.skip_live_mappers = 1;
+	rc = shmrpc__inspect_build(&s, &io, NULL, geteuid());
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
+		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
+		struct verdict v;
+
+		if (o->state != SHMRPC_STATE_FOREIGN)
+			continue;
+		memset(&v, 0, sizeof(v));
+		v.state = o->state;
+		if (check_identity(rp, o, o->state, &v) == 0) {
+			v.objects = 1;
+			verdict_set(&v, rp->opts.dry_run ? SHMRPC_REAP_WOULD
+			    : SHMRPC_REAP_REMOVED, 0, "squatter: %s",
+			    o->reason);
+			if (!rp->opts.dry_run &&
+			    (rc = shmrpc__shmfile_unlink_at(rp->dir,
+				 o->name)) < 0)
+				verdict_set(&v, SHMRPC_REAP_FAILED, rc,
+				    "%s: %s", o->name, shmrpc_strerror(rc));
+		}
+		tell(rp, &v, NULL, o);
+	}
+	shmrpc_inspection_free(s);
+	return 0;
 }
 
 /* Every registry file of every user (root, all_users), besides ours. */
@@ -605,11 +684,10 @@ static int reap_path(struct reaper *rp, const char *path, bool loose,
 
 	rc = shmrpc__registry_lock(&r, path, true, shmrpc__inspect_rebuild);
 	if (rc < 0)
-		return shmrpc__error_set(err, rc, "registry %s: %s", path,
-		    shmrpc_strerror(rc));
+		return shmrpc__error_set(err, rc, "%s", r.why);
 	rc = reap_registry(rp, &r, loose);
 	if (rc < 0)
-		shmrpc__error_set(err, rc, "registry %s: %s", path,
+		shmrpc__error_set(err, rc, "%s", r.why[0] != '\0' ? r.why :
 		    shmrpc_strerror(rc));
 	shmrpc__registry_unlock(&r);
 	return rc;
@@ -629,6 +707,10 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_reap_options *opts,
 	if ((rc = shmrpc__registry_path(path, sizeof(path))) < 0)
 		return shmrpc__error_set(err, rc, "registry: %s",
 		    shmrpc_strerror(rc));
+	if (rp.opts.all_users && rp.opts.channel == NULL &&
+	    rp.opts.prefix == NULL && (rc = reap_squatters(&rp)) < 0)
+		return shmrpc__error_set(err, rc, "cannot look for squatters: "
+		    "%s", shmrpc_strerror(rc));
 	if (rp.opts.all_users &&
 	    (rc = other_registries(path, &others, &nothers)) < 0)
 		return shmrpc__error_set(err, rc, "cannot list the "
