@@ -21,6 +21,9 @@
 #   expect TEXT CMD...   run CMD; fail unless its output contains TEXT
 #   refuse TEXT CMD...   run CMD; fail if its output contains TEXT
 #   fail MSG             stop the script with MSG
+#   "${AS_NOBODY[@]}" CMD...  CMD as uid nobody, no groups (an array, not a
+#                        function: a function in the background would
+#                        leave the real process out of NS_STARTED)
 
 private_shm() {
 	local script=$BATS_TEST_TMPDIR/ns-script.$RANDOM
@@ -39,6 +42,7 @@ private_shm() {
 }
 
 NS_STARTED=()
+AS_NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 
 ns_cleanup() {
 	local p

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -337,6 +338,122 @@ static void test_empty_registry_removes_files(void **state)
 	assert_int_not_equal(stat(lock, &st), 0);
 }
 
+/* ---- files at our path that are not ours ------------------------------------ */
+
+/* Make `path` a file of uid 65534 (root only: chown), mode 0666. */
+static bool squat(const char *path, const char *text)
+{
+	if (geteuid() != 0)
+		return false;
+	write_file(path, text);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(chmod(path, 0666), 0);
+	return true;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Another user's lock file at our path: refused at once with its name and
+ * owner, even while that user holds it (never waited on). */
+static void test_squatted_lock_refused(void **state)
+{
+	char lock[300];
+	struct registry r;
+	int64_t t0;
+	int fd;
+
+	(void)state;
+	snprintf(lock, sizeof(lock), "%s.lock", reg_path);
+	if (!squat(lock, ""))
+		skip();
+	fd = open(lock, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	t0 = now_ms();
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false, NULL),
+	    SHMRPC_ENOTOURS);
+	assert_true(now_ms() - t0 < 1000);
+	assert_non_null(strstr(r.why, lock));
+	assert_non_null(strstr(r.why, "owned by uid 65534"));
+	close(fd);
+	unlink(lock);
+}
+
+/* Another user's registry file: never written into, never read as ours. */
+static void test_squatted_registry_refused(void **state)
+{
+	struct reg_entry *v;
+	struct registry r;
+	char warn[640];
+	size_t n;
+
+	(void)state;
+	if (!squat(reg_path, "{\"format\": \"shmrpc-registry\", \"version\": "
+			     "2, \"channels\": [\n]}\n"))
+		skip();
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false, NULL),
+	    SHMRPC_ENOTOURS);
+	assert_non_null(strstr(r.why, "owned by uid 65534"));
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, warn,
+			     sizeof(warn), NULL),
+	    SHMRPC_ENOTOURS);
+	assert_non_null(strstr(warn, reg_path));
+	assert_string_equal(read_text(reg_path), "{\"format\": "
+	    "\"shmrpc-registry\", \"version\": 2, \"channels\": [\n]}\n");
+	unlink(reg_path);
+}
+
+/* Another user's .tmp: the commit fails naming it; the registry is not
+ * replaced by anything that user could have prepared. */
+static void test_squatted_tmp_refused(void **state)
+{
+	char tmp[300];
+	struct registry r;
+	struct reg_entry e;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", reg_path);
+	if (!squat(tmp, "evil"))
+		skip();
+	make_entry(&e, "x", 5, 6);
+	snprintf(e.name, sizeof(e.name), "%s_t", tag);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false, NULL), 0);
+	assert_int_equal(shmrpc__registry_put(&r, &e), 0);
+	assert_int_equal(shmrpc__registry_commit(&r), SHMRPC_ENOTOURS);
+	assert_non_null(strstr(r.why, tmp));
+	shmrpc__registry_unlock(&r);
+	assert_string_equal(read_text(tmp), "evil");
+	unlink(tmp);
+}
+
+/* A lock file with a second link is not one we made: refused, and never
+ * given to the registry's user. */
+static void test_linked_lock_refused(void **state)
+{
+	char lock[300], other[300];
+	struct registry r;
+	struct stat st;
+
+	(void)state;
+	snprintf(lock, sizeof(lock), "%s.lock", reg_path);
+	snprintf(other, sizeof(other), "/dev/shm/%s-other", tag);
+	write_file(other, "mine");
+	assert_int_equal(link(other, lock), 0);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false, NULL),
+	    SHMRPC_ENOTOURS);
+	assert_non_null(strstr(r.why, "2 links"));
+	assert_int_equal(stat(other, &st), 0);
+	assert_int_equal(st.st_uid, geteuid());
+	unlink(lock);
+	unlink(other);
+}
+
 /* ---- damage ---------------------------------------------------------------- */
 
 static void check_repaired(const char *content, const char *why)
@@ -614,6 +731,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_squatted_lock_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_squatted_registry_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_squatted_tmp_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linked_lock_refused,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_1_still_read,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_new_members, setup,

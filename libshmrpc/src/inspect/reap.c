@@ -20,9 +20,11 @@
  *  - squatters at registry paths (FOREIGN) go only for root asked for all
  *    users, before any registry is locked;
  *  - every object is reached relative to /dev/shm's fd, never followed,
- *    and right before unlinkat() must still be the regular file, on
- *    /dev/shm's device, owned by the same uid, with the very inode that
- *    the inspection found unused;
+ *    and right before it goes must still be the regular file, on
+ *    /dev/shm's device, owned by the same uid, with one link, with the
+ *    very inode that the inspection found unused; it then leaves its name
+ *    and is looked at once more before it is removed, so that one opened
+ *    meanwhile is put back (inspect/unlink.h);
  *  - the caller's own objects only, unless root with all_users;
  *  - every decision, made or refused, is told to the caller's callback
  *    with the final check's state and reason: the tools own no policy.
@@ -39,6 +41,7 @@
 
 #include "inspect/inspect.h"
 #include "inspect/reap.h"
+#include "inspect/unlink.h"
 #include "os/shmobj.h"
 #include "registry/registry.h"
 
@@ -223,31 +226,63 @@ static int check_item(const struct reaper *rp, const struct registry *r,
 	return verdict_set(v, SHMRPC_REAP_REMOVED, 0, "%s", reason);
 }
 
-/* Remove what check_item() passed: its objects, then (not committed) a
- * channel's registry entry.  0, or FAILED in v. */
-static int remove_item(const struct reaper *rp, struct registry *r,
-    const shmrpc_channel_info *c, const shmrpc_object_info *o,
-    struct verdict *v)
+/* ---- removing what passed ---------------------------------------------------- */
+
+/* One item of a reap: a registered channel or a loose object, and what
+ * was decided about it. */
+struct item {
+	const shmrpc_channel_info *c;
+	const shmrpc_object_info *o;
+	struct verdict v;
+};
+
+/*
+ * Remove the items that check_item() passed (v.action REMOVED), all at
+ * once (inspect/unlink.h): their files, then (not committed) the registry
+ * entries of the channels whose files all went.  together: all or none.
+ * A dry run only says WOULD.  Each item's verdict is final afterwards.
+ */
+static int remove_items(const struct reaper *rp, struct registry *r,
+    struct item *it, size_t n, bool together)
 {
-	const shmrpc_object_info *objs = c != NULL ? c->objects : o;
-	size_t n = c != NULL ? c->nobjects : 1;
-	int rc;
+	struct doomed *d;
+	size_t nd = 0;
 
 	if (rp->opts.dry_run) {
-		v->action = SHMRPC_REAP_WOULD;
+		for (size_t i = 0; i < n; i++)
+			if (it[i].v.action == SHMRPC_REAP_REMOVED)
+				it[i].v.action = SHMRPC_REAP_WOULD;
 		return 0;
 	}
-	for (size_t k = 0; k < n; k++)
-		if (objs[k].present &&
-		    (rc = shmrpc__shmfile_unlink_at(rp->dir, objs[k].name)) < 0)
-			return verdict_set(v, SHMRPC_REAP_FAILED, rc, "%s: %s",
-			    objs[k].name, shmrpc_strerror(rc));
-	if (c != NULL) {
-		ssize_t at = shmrpc__registry_find(r, c->name,
-		    c->transport_name);
-		if (at >= 0)
-			shmrpc__registry_remove_at(r, (size_t)at);
+	d = calloc(n ? n : 1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].v.action != SHMRPC_REAP_REMOVED)
+			continue;
+		d[nd].objs = it[i].c != NULL ? it[i].c->objects : it[i].o;
+		d[nd++].n = it[i].c != NULL ? it[i].c->nobjects : 1;
 	}
+	shmrpc__reap_unlink(rp->dir, rp->shmdev, d, nd, together);
+	nd = 0;
+	for (size_t i = 0; i < n; i++) {
+		const shmrpc_channel_info *c = it[i].c;
+		if (it[i].v.action != SHMRPC_REAP_REMOVED)
+			continue;
+		if (d[nd].rc != 0) {
+			/* Reapable, yet not removed: a failure, never a
+			 * quiet skip. */
+			verdict_set(&it[i].v, SHMRPC_REAP_FAILED, d[nd].rc,
+			    "%s", d[nd].why);
+		} else if (c != NULL) {
+			ssize_t at = shmrpc__registry_find(r, c->name,
+			    c->transport_name);
+			if (at >= 0)
+				shmrpc__registry_remove_at(r, (size_t)at);
+		}
+		nd++;
+	}
+	free(d);
 	return 0;
 }
 
@@ -326,7 +361,7 @@ static int reap_name(struct reaper *rp, struct registry *r,
 {
 	const shmrpc_channel_info *chs[16];
 	const shmrpc_object_info *loose[64];
-	struct verdict v[16 + 64];
+	struct item it[16 + 64];
 	size_t nch = 0, nloose = 0, blocked = SIZE_MAX;
 	shmrpc_inspection *s = NULL;
 	int rc;
@@ -370,32 +405,37 @@ static int reap_name(struct reaper *rp, struct registry *r,
 	}
 	/* Every part must be removable, or nothing is removed. */
 	for (size_t i = 0; i < nch + nloose; i++) {
-		const shmrpc_channel_info *c = i < nch ? chs[i] : NULL;
-		const shmrpc_object_info *o = i < nch ? NULL : loose[i - nch];
-		if (check_item(rp, r, c, o, &v[i]) < 0 && blocked == SIZE_MAX)
+		it[i].c = i < nch ? chs[i] : NULL;
+		it[i].o = i < nch ? NULL : loose[i - nch];
+		if (check_item(rp, r, it[i].c, it[i].o, &it[i].v) < 0 &&
+		    blocked == SIZE_MAX)
 			blocked = i;
 	}
-	for (size_t i = 0; i < nch + nloose; i++) {
-		const shmrpc_channel_info *c = i < nch ? chs[i] : NULL;
-		const shmrpc_object_info *o = i < nch ? NULL : loose[i - nch];
-		if (blocked == SIZE_MAX)
-			remove_item(rp, r, c, o, &v[i]);
-		else if (v[i].action == SHMRPC_REAP_REMOVED)
+	for (size_t i = 0; blocked != SIZE_MAX && i < nch + nloose; i++)
+		if (it[i].v.action == SHMRPC_REAP_REMOVED)
 			/* Reapable, yet left: said as a failure, never a
 			 * quiet skip. */
-			verdict_set(&v[i], SHMRPC_REAP_FAILED, v[blocked].code,
-			    "reapable, but not removed: %s", v[blocked].why);
-		if (v[i].action == SHMRPC_REAP_FAILED && blocked == SIZE_MAX)
+			verdict_set(&it[i].v, SHMRPC_REAP_FAILED,
+			    it[blocked].v.code, "reapable, but not removed: "
+			    "%s", it[blocked].v.why);
+	if (blocked == SIZE_MAX &&
+	    (rc = remove_items(rp, r, it, nch + nloose, true)) < 0) {
+		shmrpc__error_set(err, rc, "cannot remove: %s",
+		    shmrpc_strerror(rc));
+		goto out;
+	}
+	for (size_t i = 0; i < nch + nloose; i++) {
+		if (it[i].v.action == SHMRPC_REAP_FAILED && blocked == SIZE_MAX)
 			blocked = i;
-		tell(rp, &v[i], c, o);
+		tell(rp, &it[i].v, it[i].c, it[i].o);
 	}
 	if (blocked != SIZE_MAX) {
 		const char *what = blocked < nch ? chs[blocked]->name
 						 : loose[blocked - nch]->name;
-		*state = v[blocked].state;
-		rc = shmrpc__error_set(err, v[blocked].code, "%s%s is %s: %s",
+		*state = it[blocked].v.state;
+		rc = shmrpc__error_set(err, it[blocked].v.code, "%s%s is %s: %s",
 		    blocked < nch ? "channel " : "", what,
-		    shmrpc_state_name(v[blocked].state), v[blocked].why);
+		    shmrpc_state_name(it[blocked].v.state), it[blocked].v.why);
 		goto out;
 	}
 	*state = nch ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN;
@@ -561,32 +601,42 @@ SHMRPC_API int shmrpc_reap_object(const char *fname,
 static int reap_registry(struct reaper *rp, struct registry *r, bool loose)
 {
 	shmrpc_inspection *s = NULL;
-	struct verdict v;
+	size_t nc, no, n = 0;
+	struct item *it;
 	int rc;
 
 	rc = final_check(rp, r, rp->opts.channel, rp->opts.prefix, &s);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
+	nc = shmrpc_inspection_channel_count(s);
+	no = loose ? shmrpc_inspection_object_count(s) : 0;
+	it = calloc(nc + no + 1, sizeof(*it));
+	if (it == NULL) {
+		shmrpc_inspection_free(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nc; i++) {
 		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
 		bool mine = strcmp(c->registry, r->path) == 0;
 		if (!mine && (rp->opts.all_users || !loose))
 			continue; /* decided in its own registry's pass */
-		if (check_item(rp, r, c, NULL, &v) == 0)
-			remove_item(rp, r, c, NULL, &v);
-		tell(rp, &v, c, NULL);
+		it[n].c = c;
+		check_item(rp, r, c, NULL, &it[n++].v);
 	}
-	for (size_t i = 0; loose && i < shmrpc_inspection_object_count(s);
-	     i++) {
+	for (size_t i = 0; i < no; i++) {
 		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
 		if (o->state == SHMRPC_STATE_FOREIGN && rp->opts.all_users)
 			continue; /* reap_squatters() decided it */
-		if (check_item(rp, r, NULL, o, &v) == 0)
-			remove_item(rp, r, NULL, o, &v);
-		tell(rp, &v, NULL, o);
+		it[n].o = o;
+		check_item(rp, r, NULL, o, &it[n++].v);
 	}
+	/* One more look at the processes for all of them, not one each. */
+	rc = remove_items(rp, r, it, n, false);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		tell(rp, &it[i].v, it[i].c, it[i].o);
+	free(it);
 	shmrpc_inspection_free(s);
-	return shmrpc__registry_commit(r);
+	return rc < 0 ? rc : shmrpc__registry_commit(r);
 }
 
 /*
