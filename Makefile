@@ -100,7 +100,7 @@ tools: $(TOOLS)
 TOOL_COMMON = tool-common/tool.c
 TOOL_CFLAGS = $(ALL_CFLAGS) -Itool-common
 
-$(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
+$(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c shmrpc-call/*.h) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $(wildcard shmrpc-call/*.c) $(TOOL_COMMON) \
 	    $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
