@@ -421,6 +421,8 @@ SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv)
 			return -ENOMEM;
 		}
 	}
+	log_debug("channel %s: serving %zu methods", srv->transport->name,
+	    srv->nmethods);
 	while (!atomic_load(&srv->stopped)) {
 		const char *in;
 		size_t len;
