@@ -134,6 +134,13 @@ $(BUILD)/tests/test_top: tests/unit/test_top.c $(TOP_TEST_SRCS) \
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP_TEST_SRCS) $(STATIC_LIB) $(LDFLAGS) \
 	    $(LDLIBS_LIB) -lcmocka -lm
 
+# test_call_histogram tests shmrpc-call's latency histogram.
+$(BUILD)/tests/test_call_histogram: tests/unit/test_call_histogram.c \
+    shmrpc-call/histogram.c shmrpc-call/histogram.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ishmrpc-call -o $@ $< shmrpc-call/histogram.c \
+	    $(LDFLAGS) -lcmocka -lm
+
 # test_tool tests the tools' shared helpers.
 $(BUILD)/tests/test_tool: tests/unit/test_tool.c $(TOOL_COMMON) tool-common/tool.h \
     $(STATIC_LIB)
