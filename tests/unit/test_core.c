@@ -149,6 +149,38 @@ static void test_options_abi(void **state)
 	assert_null(t);
 }
 
+static int noop(shmrpc_req *req, const json_t *params, json_t **result,
+    void *arg)
+{
+	(void)req;
+	(void)params;
+	(void)arg;
+	*result = json_null();
+	return 0;
+}
+
+/* The built-in names cannot be registered; others can. */
+static void test_builtin_names_reserved(void **state)
+{
+	shmrpc_server *srv;
+	shmrpc_options o;
+	shmrpc_error e;
+
+	(void)state;
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_POSIX;
+	assert_int_equal(shmrpc_server_open(&srv, channel, &o, &e), 0);
+	assert_int_equal(shmrpc_server_register(srv, "__methods__", noop,
+	    NULL), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "__running__", noop,
+	    NULL), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "", noop, NULL),
+	    SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "__other__", noop,
+	    NULL), 0);
+	shmrpc_server_close(srv);
+}
+
 /* A method error cut to the error's size never ends inside a UTF-8
  * sequence. */
 static void test_error_text_cut(void **state)
@@ -478,6 +510,8 @@ int main(void)
 		    name_channel),
 		cmocka_unit_test_setup(test_options_abi, name_channel),
 		cmocka_unit_test(test_error_text_cut),
+		cmocka_unit_test_setup(test_builtin_names_reserved,
+		    name_channel),
 		cmocka_unit_test_setup(test_shm_dirfd_revalidated,
 		    name_channel),
 		cmocka_unit_test(test_set_log_threads),
