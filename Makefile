@@ -14,6 +14,9 @@ MANDIR    ?= $(PREFIX)/share/man
 PCDIR     ?= $(LIBDIR)/pkgconfig
 SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+# What make install created, so that make uninstall removes just that.
+DIRS_MANIFEST = $(DESTDIR)$(PREFIX)/share/libshmrpc/installed-dirs
 DESTDIR   ?=
 
 CC        ?= cc
@@ -57,15 +60,20 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS = $(wildcard tests/helpers/*.c)
 HELPER_BINS = $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 MAN_PAGES  = $(wildcard man/*.[1-9])
+# man 3 NAME for every function (and init macro) of shmrpc.h: a page of
+# one ".so man3/shmrpc.3" line each.
+MAN3_LINKS = $(shell sh mk/man3-names.sh libshmrpc/include/shmrpc.h)
+TOOL_NAMES = shmrpc-call shmrpc-clean shmrpc-top
 
-.PHONY: all lib tools examples tests deps run test test-unit test-bats fuzz fuzz-bin \
+.PHONY: all lib tools examples tests deps deps-run run test test-unit test-bats fuzz fuzz-bin \
         check-asan check-tsan check-valgrind bench install uninstall clean help
 
 all: lib tools examples
 
 help:
 	@echo "make            build the library, tools and examples"
-	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make deps-run   install the Debian packages building and running need"
+	@echo "make deps       ... and those the tests need too"
 	@echo "make run        demo: server, client calls, monitor and cleaner"
 	@echo "make test       unit tests, 20 s of differential fuzzing, then bats tests"
 	@echo "make fuzz       the wire_json/jansson differential fuzzer, FUZZ_TIME=300 s"
@@ -158,10 +166,13 @@ $(BUILD)/tests/%: tests/helpers/%.c $(STATIC_LIB)
 
 # ---- setup, demo, tests --------------------------------------------------
 
-deps:
-	@sh tests/helpers/install-deps.sh
+deps-run:
+	@sh tests/helpers/install-deps.sh run
 
-run: deps all
+deps:
+	@sh tests/helpers/install-deps.sh test
+
+run: deps-run all
 	@sh examples/demo.sh
 
 test: deps all tests fuzz-bin
@@ -235,8 +246,9 @@ $(BENCH_BIN): bench/bench.c libshmrpc/src/os/futex.h $(STATIC_LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ bench/bench.c $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 
 # codec_bench first (wire_json vs jansson, in-process); its rows are
-# merged into results.json by shmrpc-bench --include.
-bench: $(BENCH_BIN) $(BUILD)/bench/codec_bench
+# merged into results.json by shmrpc-bench --include.  The other bench/*.c
+# programs are built too (BENCH_BINS, below).
+bench: $(BENCH_BIN) $(BENCH_BINS)
 	@mkdir -p bench/out
 	$(BUILD)/bench/codec_bench $(if $(QUICK),--quick) --json bench/out/codec.json
 	$(BENCH_BIN) $(if $(QUICK),--quick) --include bench/out/codec.json \
@@ -249,9 +261,12 @@ libshmrpc.pc: libshmrpc/libshmrpc.pc.in Makefile
 	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $(BUILD)/$@
 
 install: all libshmrpc.pc
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
-	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	sh mk/installdirs.sh make $(DIRS_MANIFEST) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(SYSTEMDUSERDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
@@ -261,33 +276,42 @@ install: all libshmrpc.pc
 	install -m 0644 $(BUILD)/libshmrpc.pc $(DESTDIR)$(PCDIR)/
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	install -d $(DESTDIR)$(SYSTEMDUSERDIR) $(DESTDIR)$(BASHCOMPDIR)
-	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/shmrpc-clean.service \
+	for f in $(MAN3_LINKS); do \
+	    echo '.so man3/shmrpc.3' > $(DESTDIR)$(MANDIR)/man3/$$f.3; \
+	    chmod 0644 $(DESTDIR)$(MANDIR)/man3/$$f.3; done
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/shmrpc-clean.service.in \
 	    > $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
 	install -m 0644 contrib/systemd/shmrpc-clean.timer $(DESTDIR)$(SYSTEMDUSERDIR)/
-	install -m 0644 contrib/bash-completion/shmrpc-clean $(DESTDIR)$(BASHCOMPDIR)/
+	# One bash file for the three tools; bash-completion loads it by name.
+	install -m 0644 contrib/bash-completion/shmrpc $(DESTDIR)$(BASHCOMPDIR)/shmrpc-call
+	ln -sf shmrpc-call $(DESTDIR)$(BASHCOMPDIR)/shmrpc-clean
+	ln -sf shmrpc-call $(DESTDIR)$(BASHCOMPDIR)/shmrpc-top
+	install -m 0644 contrib/zsh/_shmrpc $(DESTDIR)$(ZSHCOMPDIR)/
 
 uninstall:
-	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for t in $(TOOL_NAMES); do rm -f $(DESTDIR)$(BINDIR)/$$t \
+	    $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 	rm -f $(DESTDIR)$(LIBDIR)/libshmrpc.a $(DESTDIR)$(LIBDIR)/libshmrpc.so \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libshmrpc.so.$(VERSION) \
 	    $(DESTDIR)$(INCDIR)/shmrpc.h $(DESTDIR)$(PCDIR)/libshmrpc.pc
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for f in $(MAN3_LINKS); do rm -f $(DESTDIR)$(MANDIR)/man3/$$f.3; done
 	rm -f $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service \
 	    $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.timer \
-	    $(DESTDIR)$(BASHCOMPDIR)/shmrpc-clean
+	    $(DESTDIR)$(ZSHCOMPDIR)/_shmrpc
+	sh mk/installdirs.sh remove $(DIRS_MANIFEST)
 
+# Everything the build makes, and nothing else.
 clean:
-	rm -rf build $(EXAMPLE_NAMES:%=examples/%)
+	rm -rf build bench/out $(EXAMPLE_NAMES:%=examples/%)
 
 # ---- benchmarks --------------------------------------------------------------
-# bench/*.c, built against the static library (internal headers allowed).
-BENCH_SRCS = $(wildcard bench/*.c)
+# bench/*.c, built against the static library (internal headers allowed);
+# bench.c is shmrpc-bench above, built once.
+BENCH_SRCS = $(filter-out bench/bench.c,$(wildcard bench/*.c))
 BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
-
-bench: $(BENCH_BINS)
 
 $(BUILD)/bench/%: bench/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)
