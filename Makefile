@@ -240,6 +240,10 @@ check-valgrind: tests
 # a minute).  Results: bench/out/results.json (and cpu.json); see
 # bench/README.md.
 BENCH_BIN  = $(BUILD)/bench/shmrpc-bench
+# The other bench/*.c, built against the static library (internal headers
+# allowed); bench.c is shmrpc-bench, built once.
+BENCH_SRCS = $(filter-out bench/bench.c,$(wildcard bench/*.c))
+BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 $(BENCH_BIN): bench/bench.c libshmrpc/src/os/futex.h $(STATIC_LIB)
 	@mkdir -p $(@D)
@@ -247,7 +251,7 @@ $(BENCH_BIN): bench/bench.c libshmrpc/src/os/futex.h $(STATIC_LIB)
 
 # codec_bench first (wire_json vs jansson, in-process); its rows are
 # merged into results.json by shmrpc-bench --include.  The other bench/*.c
-# programs are built too (BENCH_BINS, below).
+# programs are built too (BENCH_BINS, above).
 bench: $(BENCH_BIN) $(BENCH_BINS)
 	@mkdir -p bench/out
 	$(BUILD)/bench/codec_bench $(if $(QUICK),--quick) --json bench/out/codec.json
@@ -308,10 +312,7 @@ clean:
 	rm -rf build bench/out $(EXAMPLE_NAMES:%=examples/%)
 
 # ---- benchmarks --------------------------------------------------------------
-# bench/*.c, built against the static library (internal headers allowed);
-# bench.c is shmrpc-bench above, built once.
-BENCH_SRCS = $(filter-out bench/bench.c,$(wildcard bench/*.c))
-BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+# The other bench/*.c programs (defined above, next to shmrpc-bench).
 
 $(BUILD)/bench/%: bench/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)

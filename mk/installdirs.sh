@@ -14,7 +14,7 @@ shift 2
 case $cmd in
 make)
 	created=""
-	for d in "$@"; do
+	for d in "$(dirname "$manifest")" "$@"; do
 		missing=""
 		p=$d
 		while [ ! -d "$p" ]; do
@@ -25,8 +25,7 @@ $missing"
 		mkdir -p "$d"
 		created="$created$missing"
 	done
-	# Written last: the manifest's own directory may be among them.
-	mkdir -p "$(dirname "$manifest")"
+	# Written last: the manifest's own directory is among them.
 	printf '%s' "$created" | grep -v '^$' >>"$manifest" || true
 	;;
 remove)
