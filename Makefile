@@ -292,6 +292,10 @@ install: all libshmrpc.pc
 	ln -sf shmrpc-call $(DESTDIR)$(BASHCOMPDIR)/shmrpc-clean
 	ln -sf shmrpc-call $(DESTDIR)$(BASHCOMPDIR)/shmrpc-top
 	install -m 0644 contrib/zsh/_shmrpc $(DESTDIR)$(ZSHCOMPDIR)/
+	# A real install by root: the dynamic linker's cache learns the new
+	# library (/usr/local/lib is searched, but through that cache).
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && \
+	    command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	for t in $(TOOL_NAMES); do rm -f $(DESTDIR)$(BINDIR)/$$t \
