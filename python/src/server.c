@@ -51,6 +51,7 @@ typedef struct {
 	pthread_cond_t idle;     /* signalled when serving drops to 0 */
 	int serving;             /* threads inside shmrpc_server_serve() */
 	int close_pending;       /* close() asked from a serving thread */
+	int closed_by_signal;    /* our SIGTERM/SIGINT handler closed it */
 	PyObject *prev_handlers; /* dict signum -> previous handler, or NULL */
 	PyObject *on_signal;     /* our bound _on_signal while installed */
 	/* A BaseException (not Exception) raised by a method: start()
@@ -268,25 +269,37 @@ out:
 	return rc;
 }
 
-/* Put back the handlers we replaced, where ours is still installed. */
+static int pending_restore(void *arg);
+
+/* Put back the handlers we replaced, where ours is still installed.
+ * Re-entrant: it takes the saved handlers out of self first, because the
+ * Python calls below can run a signal handler or a pending call that
+ * comes back here. */
 static void restore_handlers(ServerObject *self)
 {
-	PyObject *signal_mod, *num, *prev, *cur, *r;
+	PyObject *signal_mod, *num, *prev, *cur, *r, *saved, *ours;
 	Py_ssize_t pos = 0;
 
 	if (self->prev_handlers == NULL)
 		return;
-	if (!on_main_thread())
-		return; /* signal.signal() would refuse: keep them */
-	signal_mod = PyImport_ImportModule("signal");
-	if (signal_mod == NULL) {
-		PyErr_Clear();
+	if (!on_main_thread()) {
+		/* signal.signal() works only there: do it there, soon. */
+		Py_INCREF(self);
+		if (Py_AddPendingCall(pending_restore, self) < 0)
+			Py_DECREF(self);
 		return;
 	}
-	while (PyDict_Next(self->prev_handlers, &pos, &num, &prev)) {
+	saved = self->prev_handlers;
+	ours = self->on_signal;
+	self->prev_handlers = NULL;
+	self->on_signal = NULL;
+	signal_mod = PyImport_ImportModule("signal");
+	if (signal_mod == NULL)
+		PyErr_Clear();
+	while (signal_mod != NULL && PyDict_Next(saved, &pos, &num, &prev)) {
 		cur = PyObject_CallMethod(signal_mod, "getsignal", "O", num);
-		if (cur != NULL && PyObject_RichCompareBool(cur,
-		    self->on_signal, Py_EQ) == 1) {
+		if (cur != NULL && PyObject_RichCompareBool(cur, ours,
+		    Py_EQ) == 1) {
 			r = PyObject_CallMethod(signal_mod, "signal", "OO",
 			    num, prev);
 			Py_XDECREF(r);
@@ -294,9 +307,19 @@ static void restore_handlers(ServerObject *self)
 		Py_XDECREF(cur);
 		PyErr_Clear();
 	}
-	Py_DECREF(signal_mod);
-	Py_CLEAR(self->prev_handlers);
-	Py_CLEAR(self->on_signal);
+	Py_XDECREF(signal_mod);
+	Py_DECREF(saved);
+	Py_XDECREF(ours);
+}
+
+/* restore_handlers() asked from another thread, now on the main one. */
+static int pending_restore(void *arg)
+{
+	ServerObject *self = arg;
+
+	restore_handlers(self);
+	Py_DECREF(self);
+	return 0;
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -532,6 +555,10 @@ static PyObject *Server_start(ServerObject *self, PyObject *unused)
 	srv = self->srv;
 	if (srv == NULL) {
 		pthread_mutex_unlock(&self->lock);
+		/* A signal that came just before start() has done what it
+		 * would have done during it. */
+		if (self->closed_by_signal)
+			Py_RETURN_NONE;
 		PyErr_SetString(pyerr_RPCError, "server is closed");
 		return NULL;
 	}
@@ -608,6 +635,7 @@ static PyObject *Server_on_signal(ServerObject *self, PyObject *args)
 	(void)args;
 	/* The seed's handler: close (which also puts back the previous
 	 * handlers). */
+	self->closed_by_signal = 1;
 	server_close(self);
 	Py_RETURN_NONE;
 }
