@@ -191,6 +191,26 @@ static int unescape(struct dec *d)
 	return 0;
 }
 
+/* CPython's decoder refused the bytes of a string starting at run: say
+ * where, as for any other error.  (It refuses exactly what RFC 3629 does:
+ * overlongs, surrogates, values above U+10FFFF, truncated sequences.) */
+static PyObject *utf8_error(struct dec *d, const unsigned char *run)
+{
+	PyObject *type, *value, *tb;
+	Py_ssize_t start = 0;
+
+	if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
+		return NULL;
+	PyErr_Fetch(&type, &value, &tb);
+	PyErr_NormalizeException(&type, &value, &tb);
+	if (value == NULL || PyUnicodeDecodeError_GetStart(value, &start) < 0)
+		PyErr_Clear();
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+	return fail_at(d, run + start, "invalid UTF-8");
+}
+
 /* d->p is just past the opening quote. */
 static PyObject *parse_string(struct dec *d)
 {
@@ -225,15 +245,20 @@ static PyObject *parse_string(struct dec *d)
 			d->p = skip_plain_ascii(d->p, d->end);
 			continue;
 		}
-		{
+		ascii = 0;
+		if (escaped) {
+			/* Going to scratch: check it here, where its
+			 * position is known. */
 			int n = utf8_len(d->p, d->end);
 			if (n == 0)
 				return fail_at(d, d->p, "invalid UTF-8");
 			d->p += n;
-			ascii = 0;
+		} else {
+			/* Checked at the end by CPython's decoder. */
+			d->p = skip_plain_utf8(d->p + 1, d->end);
 		}
 	}
-	/* d->p is at the closing quote; the text is well-formed UTF-8. */
+	/* d->p is at the closing quote. */
 	if (!escaped) {
 		size_t n = (size_t)(d->p - run);
 		PyObject *s;
@@ -244,9 +269,13 @@ static PyObject *parse_string(struct dec *d)
 				memcpy(PyUnicode_1BYTE_DATA(s), run, n);
 			return s;
 		}
-		return PyUnicode_DecodeUTF8((const char *)run, (Py_ssize_t)n,
+		s = PyUnicode_DecodeUTF8((const char *)run, (Py_ssize_t)n,
 		    "strict");
+		if (s == NULL)
+			return utf8_error(d, run);
+		return s;
 	}
+	/* Escaped strings' raw bytes were checked on the way. */
 	if (outbuf_put(&d->scratch, run, (size_t)(d->p - run)) < 0)
 		return nomem();
 	d->p++;

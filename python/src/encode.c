@@ -98,6 +98,9 @@ static int encode_ascii(struct outbuf *out, const unsigned char *s,
 {
 	Py_ssize_t i = 0;
 
+	/* Room for the common case (nothing to escape) in one go. */
+	if (outbuf_reserve(out, (size_t)n + 1) < 0)
+		return nomem();
 	while (i < n) {
 		/* A run that needs no escape goes out with one memcpy. */
 		Py_ssize_t j = skip_plain_ascii(s + i, s + n) - s;

@@ -38,4 +38,29 @@ static inline const unsigned char *skip_plain_ascii(const unsigned char *p,
 	return p;
 }
 
+/*
+ * The same for a string that is not all ASCII: skips bytes that are not
+ * '"', '\\' or below 0x20, whatever their high bit (their UTF-8 is checked
+ * later, by CPython's decoder).  The "has less than" and "has zero byte"
+ * tests are exact for any byte values when the question is "is there any".
+ */
+static inline const unsigned char *skip_plain_utf8(const unsigned char *p,
+    const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+
+	while (end - p >= 8) {
+		uint64_t w, q, b;
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+		    ((b - ones) & ~b)) & highs)
+			break;
+		p += 8;
+	}
+	return p;
+}
+
 #endif
