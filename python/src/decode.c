@@ -191,6 +191,25 @@ static int unescape(struct dec *d)
 	return 0;
 }
 
+/* The first byte in [p, end) that does not start a well-formed UTF-8
+ * sequence, or NULL.  ASCII passes. */
+static const unsigned char *bad_utf8(const unsigned char *p,
+    const unsigned char *end)
+{
+	while (p < end) {
+		int n;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = utf8_len(p, end);
+		if (n == 0)
+			return p;
+		p += n;
+	}
+	return NULL;
+}
+
 /* CPython's decoder refused the bytes of a string starting at run: say
  * where, as for any other error.  (It refuses exactly what RFC 3629 does:
  * overlongs, surrogates, values above U+10FFFF, truncated sequences.) */
@@ -229,6 +248,13 @@ static PyObject *parse_string(struct dec *d)
 		if (c < 0x20)
 			return fail_at(d, d->p, "control character in string");
 		if (c == '\\') {
+			/* Non-ASCII bytes skipped before the first escape
+			 * are checked now, where their position is known. */
+			if (!escaped && !ascii) {
+				const unsigned char *bad = bad_utf8(run, d->p);
+				if (bad != NULL)
+					return fail_at(d, bad, "invalid UTF-8");
+			}
 			if (outbuf_put(&d->scratch, run,
 			    (size_t)(d->p - run)) < 0)
 				return nomem();
@@ -279,8 +305,13 @@ static PyObject *parse_string(struct dec *d)
 	if (outbuf_put(&d->scratch, run, (size_t)(d->p - run)) < 0)
 		return nomem();
 	d->p++;
-	return PyUnicode_DecodeUTF8(d->scratch.data,
-	    (Py_ssize_t)d->scratch.len, "strict");
+	{
+		PyObject *s = PyUnicode_DecodeUTF8(d->scratch.data,
+		    (Py_ssize_t)d->scratch.len, "strict");
+		if (s == NULL)
+			return utf8_error(d, open); /* cannot happen */
+		return s;
+	}
 }
 
 /* ---- numbers ------------------------------------------------------------ */

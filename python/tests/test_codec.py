@@ -248,6 +248,14 @@ class DecodeStrict(unittest.TestCase):
                          (b'"\xf4\x90\x80\x80"', 1), (b'"\xe2\x82"', 1), (b'"a\x80"', 2), (b'"\xf8\x88\x80\x80\x80"', 1)):
             self.assertIn("invalid UTF-8", self.bad(raw, pos))
 
+    def test_invalid_utf8_before_an_escape(self):
+        # Found by the shared-memory test: non-ASCII bytes skipped before a
+        # string's first escape were not checked, and a UnicodeDecodeError
+        # escaped instead of RPCSerializationError.
+        for raw, pos in ((b'"\xc3(\\n"', 1), (b'"ab\xff\\t"', 3), (b'"\xc3\xa9\\n\xff"', 5),
+                         (b'"\\n\xc3("', 3)):
+            self.assertIn("invalid UTF-8", self.bad(raw, pos))
+
     def test_str_input_with_surrogates(self):
         self.bad('"\ud800"')
 
@@ -317,6 +325,31 @@ class DecodeSharedMemory(unittest.TestCase):
             os.kill(pid, 9)
             os.waitpid(pid, 0)
             m.close()
+
+
+class DecodeFuzz(unittest.TestCase):
+    def test_mutated_documents(self):
+        """Random byte mutations of valid documents: loads() returns a
+        value that re-encodes, or raises RPCSerializationError; nothing
+        else."""
+        rnd = random.Random(SEED + 3)
+        alphabet = b'"\\{}[],:0129eE.-+ \t\n\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80\xff\xed\xa0\x00utrfnlsaxX'
+        docs = [dumps(random_value(rnd)) for _ in range(200)]
+        docs.append(b'{"a":"\\u00e9\\ud83d\\ude00\\n","b":[1.5e-7,-0,12345678901234567890123]}')
+        for _ in range(50000):
+            doc = bytearray(rnd.choice(docs))
+            for _ in range(rnd.randrange(1, 4)):
+                if doc and rnd.random() < 0.7:
+                    doc[rnd.randrange(len(doc))] = alphabet[rnd.randrange(len(alphabet))]
+                elif doc and rnd.random() < 0.5:
+                    del doc[rnd.randrange(len(doc))]
+                else:
+                    doc.insert(rnd.randrange(len(doc) + 1), alphabet[rnd.randrange(len(alphabet))])
+            try:
+                v = loads(bytes(doc))
+            except RPCSerializationError:
+                continue
+            dumps(v)
 
 
 def random_value(rnd, depth=0):
