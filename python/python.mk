@@ -41,6 +41,7 @@ test-python: python all
 # interpreter looks for packages under PREFIX (Debian: dist-packages).
 python-install: python
 	SHMRPC_LIB=$(abspath $(STATIC_LIB)) $(PYTHON) python/setup.py -q \
+	    egg_info --egg-base $(abspath $(PY_BUILD)) \
 	    build --build-base $(abspath $(PY_BUILD)) --build-lib $(abspath $(PY_LIBDIR)) \
 	    install --skip-build --root "$(if $(DESTDIR),$(abspath $(DESTDIR)),/)" \
 	    --prefix "$(PREFIX)" --record $(abspath $(PY_BUILD))/installed.txt
