@@ -157,9 +157,11 @@ deps:
 run: deps all
 	@sh examples/demo.sh
 
-test: deps all tests fuzz-bin
+# The unit and bats tests, then the Python package's (python/python.mk).
+test: deps all tests fuzz-bin python
 	@BUILD=$(BUILD) EXDIR=$(EXDIR) FUZZ=$(FUZZ_BIN) FUZZ_TIME=$(FUZZ_TEST_TIME) \
 	    FUZZ_CORPUS="$(FUZZ_WORK) fuzz/corpus/wire_json" \
+	    PY_TESTS="$(PYTHON)" PY_LIBDIR=$(PY_LIBDIR) \
 	    tests/helpers/run-tests.sh $(UNIT_BINS)
 
 # ---- differential fuzzing: wire_json vs jansson (libFuzzer) ---------------
@@ -235,13 +237,17 @@ bench: $(BENCH_BIN) $(BUILD)/bench/codec_bench
 	$(BENCH_BIN) $(if $(QUICK),--quick) --include bench/out/codec.json \
 	    --output bench/out/results.json
 
+# ---- the Python package ----------------------------------------------------
+
+include python/python.mk
+
 # ---- install ---------------------------------------------------------------
 
 libshmrpc.pc: libshmrpc/libshmrpc.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $(BUILD)/$@
 
-install: all libshmrpc.pc
+install: all libshmrpc.pc python-install
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
 	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
@@ -261,7 +267,7 @@ install: all libshmrpc.pc
 	install -m 0644 contrib/systemd/shmrpc-clean.timer $(DESTDIR)$(SYSTEMDUSERDIR)/
 	install -m 0644 contrib/bash-completion/shmrpc-clean $(DESTDIR)$(BASHCOMPDIR)/
 
-uninstall:
+uninstall: python-uninstall
 	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	rm -f $(DESTDIR)$(LIBDIR)/libshmrpc.a $(DESTDIR)$(LIBDIR)/libshmrpc.so \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libshmrpc.so.$(VERSION) \

@@ -47,6 +47,7 @@ static int Client_init(ClientObject *self, PyObject *args, PyObject *kwds)
 	shmrpc_options opts;
 	const char *cname;
 	char detail[SHMRPC_ERROR_TEXT_LENGTH];
+	shmrpc_error oerr;
 	shmrpc_client *cli = NULL;
 	int rc;
 
@@ -69,8 +70,8 @@ static int Client_init(ClientObject *self, PyObject *args, PyObject *kwds)
 	if (cname == NULL)
 		return -1;
 	Py_BEGIN_ALLOW_THREADS
-	rc = shmrpc_client_open(&cli, cname, &opts);
-	snprintf(detail, sizeof(detail), "%s", shmrpc_last_error_text());
+	rc = shmrpc_client_open(&cli, cname, &opts, &oerr);
+	snprintf(detail, sizeof(detail), "%s", rc < 0 ? oerr.text : "");
 	Py_END_ALLOW_THREADS
 	if (rc < 0) {
 		if (opts.wait_for_server > 0 && rc == SHMRPC_ENOCHANNEL) {

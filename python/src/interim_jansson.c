@@ -78,7 +78,7 @@ int backend_call(shmrpc_client *cli, const char *method, const char *params,
 	json_decref(p);
 	if (rc == SHMRPC_EMETHOD) {
 		/* Copied before the caller's lock on cli is released. */
-		*error_text = dup_text(shmrpc_client_error_text(cli));
+		*error_text = dup_text(err != NULL ? err->text : "");
 		return *error_text != NULL ? rc : -ENOMEM;
 	}
 	if (rc < 0)

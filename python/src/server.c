@@ -391,6 +391,7 @@ static int Server_init(ServerObject *self, PyObject *args, PyObject *kwds)
 	shmrpc_options opts;
 	const char *cname;
 	char detail[SHMRPC_ERROR_TEXT_LENGTH];
+	shmrpc_error oerr;
 	shmrpc_server *srv = NULL;
 	int rc;
 
@@ -415,8 +416,8 @@ static int Server_init(ServerObject *self, PyObject *args, PyObject *kwds)
 	if (install_handlers(self) < 0)
 		return -1;
 	Py_BEGIN_ALLOW_THREADS
-	rc = shmrpc_server_open(&srv, cname, &opts);
-	snprintf(detail, sizeof(detail), "%s", shmrpc_last_error_text());
+	rc = shmrpc_server_open(&srv, cname, &opts, &oerr);
+	snprintf(detail, sizeof(detail), "%s", rc < 0 ? oerr.text : "");
 	Py_END_ALLOW_THREADS
 	if (rc < 0) {
 		restore_handlers(self);

@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential pkgconf libjansson-dev libcmocka-dev libbsd-dev
 libncurses-dev bats jq python3 tmux procps util-linux valgrind clang
-prometheus libclang-rt-14-dev mandoc python3-pytest"
+prometheus libclang-rt-14-dev mandoc python3-dev python3-setuptools
+python3-pytest"
 
 missing=""
 for p in $PKGS; do
