@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	cfg.budget_s = budget > 0 ? budget : quick ? 0.25 : 1.0;
+	cfg.budget_s = budget > 0 ? budget : quick ? 0.25 : 1.5;
 	cfg.cpu_budget_s = budget > 0 ? budget : quick ? 1.0 : 3.0;
 	tty = isatty(STDERR_FILENO);
 	/* Read the rows to keep before anything overwrites them. */
