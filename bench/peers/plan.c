@@ -89,8 +89,8 @@ void plan_build(struct plan *p)
 	}
 	for (size_t i = 0; i < plan_nclients; i++)
 		add_all(p, CASE_JSON_ADD, 100, plan_clients[i]);
-	add_all(p, CASE_IDLE, 100, 1);
-	add_all(p, CASE_WAITING, 100, 1);
+	add_all(p, CASE_IDLE, 0, 1);
+	add_all(p, CASE_WAITING, 0, 1);
 }
 
 void plan_free(struct plan *p)

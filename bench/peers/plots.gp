@@ -41,6 +41,7 @@ set logscale y 10
 set format x "%g"
 set format y "%.0s%c"
 set xrange [0.8:20]
-set autoscale y
+set autoscale yfix
+set offsets 0, 0, graph 0.1, graph 0.1
 plot for [k in tput] dir."/tput-".k.".dat" using 1:2 \
      with linespoints lw 2 pt 7 ps 1.1 lc rgb colour(k) title columnhead(2)
