@@ -120,6 +120,22 @@ static int run_gnuplot(const char *script, const char *dir,
 	return 0;
 }
 
+/* The machine's load averages (1, 5, 15 min), to tell a run on a busy
+ * machine: these rows measure scheduling as much as code. */
+static const char *loadavg(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double a[3];
+
+	if (f != NULL && fscanf(f, "%lf %lf %lf", &a[0], &a[1], &a[2]) == 3)
+		snprintf(buf, len, "%.2f %.2f %.2f", a[0], a[1], a[2]);
+	else
+		snprintf(buf, len, "?");
+	if (f != NULL)
+		fclose(f);
+	return buf;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: peer-bench [-q] [-o results.json] "
@@ -222,9 +238,11 @@ int main(int argc, char **argv)
 	rs = calloc(plan.n, sizeof(*rs));
 	if (rs == NULL)
 		err(1, "calloc");
-	printf("peer-bench%s: %zu rows, %.2f s each, %ld CPUs\n",
-	    quick ? " (quick)" : "", plan.n, cfg.budget_s,
-	    sysconf(_SC_NPROCESSORS_ONLN));
+	char load[128];
+
+	printf("peer-bench%s: %zu rows, %.2f s each, %ld CPUs, load average "
+	    "%s\n", quick ? " (quick)" : "", plan.n, cfg.budget_s,
+	    sysconf(_SC_NPROCESSORS_ONLN), loadavg(load, sizeof(load)));
 	for (size_t s = 0; s < bench_nsystems; s++)
 		if (bench_systems[s]->skip_reason != NULL)
 			printf("skipped: %s, %s\n", bench_systems[s]->name,
@@ -240,7 +258,8 @@ int main(int argc, char **argv)
 			failed = 1;
 	}
 	harness_cleanup();
-	printf("(%.0f s)\n", (now_us() - t0) / 1e6);
+	printf("(%.0f s; load average now %s)\n", (now_us() - t0) / 1e6,
+	    loadavg(load, sizeof(load)));
 
 	if (out != NULL) {
 		for (size_t i = 0; i < plan.n; i++)
