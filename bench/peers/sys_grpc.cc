@@ -9,7 +9,6 @@
  * ClientContext per call (as gRPC requires), a 30 s deadline.
  */
 #include <chrono>
-#include <cstdio>
 #include <memory>
 #include <string>
 
