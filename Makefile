@@ -59,7 +59,8 @@ HELPER_BINS = $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 MAN_PAGES  = $(wildcard man/*.[1-9])
 
 .PHONY: all lib tools examples tests deps run test test-unit test-bats fuzz fuzz-bin \
-        check-asan check-tsan check-valgrind bench install uninstall clean help
+        check-asan check-tsan check-valgrind bench bench-deps install uninstall \
+        clean help FORCE
 
 all: lib tools examples
 
@@ -70,7 +71,9 @@ help:
 	@echo "make test       unit tests, 20 s of differential fuzzing, then bats tests"
 	@echo "make fuzz       the wire_json/jansson differential fuzzer, FUZZ_TIME=300 s"
 	@echo "make check-asan / check-tsan / check-valgrind   the tests under a checker"
-	@echo "make bench      benchmark (QUICK=1: under a minute) -> bench/out/results.json"
+	@echo "make bench      benchmark against floors and peers (QUICK=1: under 2 minutes)"
+	@echo "                -> bench/out/results.json, bench/out/*.png"
+	@echo "make bench-deps install the peers' and gnuplot's Debian packages (not in deps)"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
@@ -220,22 +223,94 @@ check-valgrind: tests
 	    tests/helpers/run-tests.sh --unit-only $(UNIT_BINS)
 
 # ---- benchmark ---------------------------------------------------------------
-# `make bench` runs every case (about a minute here); QUICK=1 a shorter run (under
-# a minute).  Results: bench/out/results.json (and cpu.json); see
-# bench/README.md.
+# `make bench` runs codec_bench (wire_json vs jansson), shmrpc-bench (our
+# transports against floors) and peer-bench (against a Unix socket, ZeroMQ
+# and gRPC, with CPU per call, and two plots); a few minutes here, QUICK=1
+# under two.  Results: bench/out/results.json (and cpu.json, the plots);
+# see bench/README.md.  The peers' and gnuplot's Debian packages are not in
+# `make deps` (tests stay lean): `make bench-deps` installs them, and a
+# peer whose packages are missing is skipped with a line saying so.
 BENCH_BIN  = $(BUILD)/bench/shmrpc-bench
+PEER_BIN   = $(BUILD)/bench/peer-bench
 
 $(BENCH_BIN): bench/bench.c libshmrpc/src/os/futex.h $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ bench/bench.c $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 
 # codec_bench first (wire_json vs jansson, in-process); its rows are
-# merged into results.json by shmrpc-bench --include.
-bench: $(BENCH_BIN) $(BUILD)/bench/codec_bench
+# merged into results.json by shmrpc-bench --include, and those by
+# peer-bench --include.
+bench: $(BENCH_BIN) $(BUILD)/bench/codec_bench $(PEER_BIN)
 	@mkdir -p bench/out
 	$(BUILD)/bench/codec_bench $(if $(QUICK),--quick) --json bench/out/codec.json
 	$(BENCH_BIN) $(if $(QUICK),--quick) --include bench/out/codec.json \
 	    --output bench/out/results.json
+	$(PEER_BIN) $(if $(QUICK),--quick) --include bench/out/results.json \
+	    --output bench/out/results.json --plot-dir bench/out \
+	    --gnuplot bench/peers/plots.gp
+
+bench-deps:
+	@sh bench/peers/install-deps.sh
+
+# peer-bench: C, except the gRPC peer (C++, linked with $(CXX) when built).
+# ZeroMQ and gRPC are compiled in when pkg-config finds them.
+PEER_DIR    = bench/peers
+PEER_OBJDIR = $(BUILD)/bench/peers
+HAVE_ZMQ   := $(shell pkg-config --exists libzmq 2>/dev/null && echo 1)
+HAVE_GRPC  := $(shell pkg-config --exists grpc++ protobuf 2>/dev/null && \
+                command -v protoc >/dev/null && \
+                command -v grpc_cpp_plugin >/dev/null && echo 1)
+PEER_C      = peer-bench harness plan report systems peer_json sys_shmrpc sys_uds
+PEER_DEFS   =
+PEER_LIBS   =
+PEER_LINK   = $(CC)
+ifeq ($(HAVE_ZMQ),1)
+PEER_C     += sys_zmq
+PEER_DEFS  += -DHAVE_ZMQ
+PEER_LIBS  += $(shell pkg-config --libs libzmq)
+endif
+PEER_OBJS   = $(PEER_C:%=$(PEER_OBJDIR)/%.o)
+ifeq ($(HAVE_GRPC),1)
+PEER_DEFS  += -DHAVE_GRPC
+PEER_OBJS  += $(PEER_OBJDIR)/sys_grpc.o $(PEER_OBJDIR)/peerbench.pb.o \
+              $(PEER_OBJDIR)/peerbench.grpc.pb.o
+PEER_LIBS  += $(shell pkg-config --libs grpc++ protobuf)
+PEER_LINK   = $(CXX)
+endif
+PEER_CXXFLAGS = -std=c++17 $(OPT) -Wall -Wextra $(SAN) -pthread \
+                -I$(PEER_OBJDIR) -I$(PEER_DIR) -Ilibshmrpc/include \
+                $(shell pkg-config --cflags grpc++ protobuf) $(CXXFLAGS)
+# Rebuild when what is compiled in changes (after make bench-deps).
+PEER_CONFIG = $(PEER_OBJDIR)/config.txt
+
+$(PEER_CONFIG): FORCE
+	@mkdir -p $(@D)
+	@echo "zmq=$(HAVE_ZMQ) grpc=$(HAVE_GRPC)" | cmp -s - $@ || \
+	    echo "zmq=$(HAVE_ZMQ) grpc=$(HAVE_GRPC)" > $@
+
+$(PEER_OBJDIR)/%.o: $(PEER_DIR)/%.c $(wildcard $(PEER_DIR)/*.h) \
+    libshmrpc/include/shmrpc.h $(PEER_CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PEER_DEFS) -c -o $@ $<
+
+$(PEER_OBJDIR)/%.pb.cc $(PEER_OBJDIR)/%.grpc.pb.cc $(PEER_OBJDIR)/%.pb.h \
+    $(PEER_OBJDIR)/%.grpc.pb.h: $(PEER_DIR)/%.proto
+	@mkdir -p $(@D)
+	protoc -I$(PEER_DIR) --cpp_out=$(PEER_OBJDIR) --grpc_out=$(PEER_OBJDIR) \
+	    --plugin=protoc-gen-grpc=$$(command -v grpc_cpp_plugin) $<
+
+$(PEER_OBJDIR)/%.pb.o: $(PEER_OBJDIR)/%.pb.cc $(PEER_OBJDIR)/peerbench.pb.h
+	$(CXX) $(PEER_CXXFLAGS) -c -o $@ $<
+
+$(PEER_OBJDIR)/sys_grpc.o: $(PEER_DIR)/sys_grpc.cc $(PEER_DIR)/system.h \
+    $(PEER_OBJDIR)/peerbench.grpc.pb.h $(PEER_OBJDIR)/peerbench.pb.h
+	$(CXX) $(PEER_CXXFLAGS) -c -o $@ $<
+
+$(PEER_BIN): $(PEER_OBJS) $(STATIC_LIB) $(PEER_CONFIG)
+	$(PEER_LINK) $(SAN) -pthread -o $@ $(PEER_OBJS) $(STATIC_LIB) $(LDFLAGS) \
+	    $(LDLIBS_LIB) $(PEER_LIBS) -lm
+
+FORCE:
 
 # ---- the Python package ----------------------------------------------------
 
