@@ -105,7 +105,7 @@ static int srv_open(void **out, const char *addr, const struct bench_params *p)
 		return -1;
 	options(&o, p);
 	if (p->kase == CASE_RAW) {
-		rc = shmrpc_transport_create(&s->transport, addr, &o);
+		rc = shmrpc_transport_create(&s->transport, addr, &o, NULL);
 		if (rc == 0) {
 			s->cap = shmrpc_transport_max_message(s->transport);
 			s->buf = malloc(s->cap);
@@ -113,7 +113,7 @@ static int srv_open(void **out, const char *addr, const struct bench_params *p)
 				rc = -1;
 		}
 	} else {
-		rc = shmrpc_server_open(&s->server, addr, &o);
+		rc = shmrpc_server_open(&s->server, addr, &o, NULL);
 		if (rc == 0)
 			rc = shmrpc_server_register(s->server, "add", add, NULL);
 		if (rc == 0)
@@ -200,7 +200,7 @@ static int cli_open(void **out, const char *addr, const struct bench_params *p)
 	options(&o, p);
 	c->kase = p->kase;
 	if (p->kase == CASE_RAW) {
-		rc = shmrpc_transport_open(&c->transport, addr, &o);
+		rc = shmrpc_transport_open(&c->transport, addr, &o, NULL);
 		if (rc == 0) {
 			c->cap = shmrpc_transport_max_message(c->transport);
 			c->buf = malloc(c->cap);
@@ -208,7 +208,7 @@ static int cli_open(void **out, const char *addr, const struct bench_params *p)
 				rc = -1;
 		}
 	} else
-		rc = shmrpc_client_open(&c->client, addr, &o);
+		rc = shmrpc_client_open(&c->client, addr, &o, NULL);
 	if (rc < 0) {
 		warnx("shmrpc client %s: %s", addr, shmrpc_strerror(rc));
 		shmrpc_transport_close(c->transport);
