@@ -7,7 +7,8 @@
 #                                         to MANIFEST, parents first
 #   installdirs.sh remove MANIFEST        remove MANIFEST, then each
 #                                         directory it lists, deepest
-#                                         first, if empty
+#                                         first, if empty (and the empty
+#                                         directories inside it)
 set -eu
 cmd=$1 manifest=$2
 shift 2
@@ -32,8 +33,11 @@ remove)
 	[ -f "$manifest" ] || exit 0
 	list=$(sort -r "$manifest")
 	rm -f "$manifest"
+	# A directory install created holds only what installs put there:
+	# its empty subdirectories (e.g. the Python package's) go too.
 	printf '%s\n' "$list" | while IFS= read -r d; do
-		[ -n "$d" ] && rmdir "$d" 2>/dev/null || true
+		[ -n "$d" ] && [ -d "$d" ] &&
+		    find "$d" -depth -type d -empty -delete 2>/dev/null || true
 	done
 	;;
 *)

@@ -9,9 +9,11 @@ RUN_PKGS="build-essential pkgconf libjansson-dev libbsd-dev libncurses-dev"
 # The tests: unit and bats runners, the tools they drive (jq, tmux,
 # python3 for the seed peer, promtool from prometheus, mandoc and man-db
 # for the pages, systemd-analyze from systemd for the units, zsh for its
-# completion), the checkers and the fuzzer.
+# completion), the checkers and the fuzzer, and the Python package's
+# build and tests (python3-dev, python3-setuptools, python3-pytest).
 TEST_PKGS="libcmocka-dev bats jq python3 tmux procps util-linux valgrind
-clang libclang-rt-14-dev prometheus mandoc man-db systemd zsh"
+clang libclang-rt-14-dev prometheus mandoc man-db systemd zsh python3-dev
+python3-setuptools python3-pytest"
 
 case ${1:-test} in
 run) PKGS=$RUN_PKGS ;;
