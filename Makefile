@@ -65,7 +65,7 @@ MAN_PAGES  = $(wildcard man/*.[1-9])
 MAN3_LINKS = $(shell sh mk/man3-names.sh libshmrpc/include/shmrpc.h)
 TOOL_NAMES = shmrpc-call shmrpc-clean shmrpc-top
 
-.PHONY: all lib tools examples tests deps deps-run run test test-unit test-bats fuzz fuzz-bin \
+.PHONY: bench-run all lib tools examples tests deps deps-run run test test-unit test-bats fuzz fuzz-bin \
         check-asan check-tsan check-valgrind bench bench-deps install install-dirs uninstall \
         clean help FORCE
 
@@ -246,8 +246,9 @@ check-valgrind: tests
 # and gRPC, with CPU per call, and two plots); a few minutes here, QUICK=1
 # under two.  Results: bench/out/results.json (and cpu.json, the plots);
 # see bench/README.md.  The peers' and gnuplot's Debian packages are not in
-# `make deps` (tests stay lean): `make bench-deps` installs them, and a
-# peer whose packages are missing is skipped with a line saying so.
+# `make deps` (tests stay lean): `make bench-deps` installs them (and
+# `make bench` runs it first), and a peer whose packages are missing (no
+# apt repository reachable) is skipped with a line saying so.
 BENCH_BIN  = $(BUILD)/bench/shmrpc-bench
 PEER_BIN   = $(BUILD)/bench/peer-bench
 # The other bench/*.c, built against the static library (internal headers
@@ -263,7 +264,12 @@ $(BENCH_BIN): bench/bench.c libshmrpc/src/os/futex.h $(STATIC_LIB)
 # merged into results.json by shmrpc-bench --include, and those by
 # peer-bench --include.  The other bench/*.c programs are built too
 # (BENCH_BINS, above).
-bench: $(BENCH_BIN) $(BENCH_BINS) $(PEER_BIN)
+# `make bench` installs the peers' packages first (as `make test` does its
+# own), then builds and runs in a second make, which sees what they added.
+bench: bench-deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: $(BENCH_BIN) $(BENCH_BINS) $(PEER_BIN)
 	@mkdir -p bench/out
 	$(BUILD)/bench/codec_bench $(if $(QUICK),--quick) --json bench/out/codec.json
 	$(BENCH_BIN) $(if $(QUICK),--quick) --include bench/out/codec.json \
