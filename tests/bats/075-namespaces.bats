@@ -12,12 +12,7 @@ load helpers
 load ns
 
 suite_setup() {
-	unset SHMRPC_REGISTRY
-	if [ "$(id -u)" -ne 0 ] || ! unshare -m -p -f --mount-proc true 2>/dev/null; then
-		skip "needs root for unshare -m -p (PID namespaces)"
-	fi
-	export CALL SERVER=$BUILD/tests/test-server DUMP=$BUILD/tests/inspect-dump \
-	    CLEAN=$BUILD/bin/shmrpc-clean TOP=$BUILD/bin/shmrpc-top TAG BUILD
+	ns_suite_setup
 }
 
 # Server in a child PID namespace (it is pid 1 there, and the host's pid 1

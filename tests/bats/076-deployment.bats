@@ -10,12 +10,7 @@ load helpers
 load ns
 
 suite_setup() {
-	unset SHMRPC_REGISTRY
-	if [ "$(id -u)" -ne 0 ] || ! unshare -m -p -f --mount-proc true 2>/dev/null; then
-		skip "needs root for unshare -m -p and setpriv"
-	fi
-	export CALL SERVER=$BUILD/tests/test-server DUMP=$BUILD/tests/inspect-dump \
-	    CLEAN=$BUILD/bin/shmrpc-clean TAG BUILD
+	ns_suite_setup
 }
 
 @test "docker --ipc=shareable: server and client in two containers sharing /dev/shm" {

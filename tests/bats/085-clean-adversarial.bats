@@ -12,12 +12,7 @@ load helpers
 load ns
 
 suite_setup() {
-	unset SHMRPC_REGISTRY
-	if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
-		skip "needs root (unshare -m, setpriv to nobody)"
-	fi
-	export CALL SERVER=$BUILD/tests/test-server DUMP=$BUILD/tests/inspect-dump \
-	    CLEAN=$BUILD/bin/shmrpc-clean TAG BUILD NOBODY=$(id -u nobody)
+	ns_suite_setup
 }
 
 @test "a forged registry of user nobody never makes root's cleaner remove root's files" {

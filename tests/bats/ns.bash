@@ -25,6 +25,19 @@
 #                        function: a function in the background would
 #                        leave the real process out of NS_STARTED)
 
+# ns_suite_setup (from a suite's suite_setup): the default registry path
+# (each script has a /dev/shm of its own), root and namespaces or a skip,
+# and the programs the scripts use, exported.
+ns_suite_setup() {
+	unset SHMRPC_REGISTRY
+	if [ "$(id -u)" -ne 0 ] || ! unshare -m -p -f --mount-proc true 2>/dev/null; then
+		skip "needs root for unshare -m -p (mount and PID namespaces) and setpriv"
+	fi
+	export CALL SERVER=$BUILD/tests/test-server DUMP=$BUILD/tests/inspect-dump \
+	    CLEAN=$BUILD/bin/shmrpc-clean TOP=$BUILD/bin/shmrpc-top TAG BUILD \
+	    NOBODY=$(id -u nobody)
+}
+
 private_shm() {
 	local script=$BATS_TEST_TMPDIR/ns-script.$RANDOM
 	cat >"$script"

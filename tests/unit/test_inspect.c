@@ -659,6 +659,36 @@ static void test_local_owner_second_opinion(void **state)
 	assert_int_equal(reap_channel(chan, NULL, NULL), 0);
 }
 
+/* A child forked without exec shares its parent's descriptors, and so its
+ * liveness locks.  A close lets go of them explicitly: the closed client's
+ * slot is free again (a 1-slot channel: the next open gets it), and a
+ * closed server's channel is not kept alive by the child. */
+static void test_close_lets_go_despite_a_forked_child(void **state)
+{
+	shmrpc_transport *srv, *cli;
+	shmrpc_options o;
+	pid_t kid;
+
+	(void)state;
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_FUTEX;
+	o.slots = 1;
+	assert_int_equal(shmrpc_transport_create(&srv, chan, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o, NULL), 0);
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		for (;;)
+			pause();
+	}
+	child = kid;
+	shmrpc_transport_close(cli);
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o, NULL), 0);
+	shmrpc_transport_close(cli);
+	shmrpc_transport_close(srv);
+	ut_kill(&child);
+}
+
 /* ---- a registry trusted only as far as its file --------------------------- */
 
 static void test_refused_entries(void **state)
@@ -1105,6 +1135,7 @@ int main(void)
 		T(test_liveness_rule),
 		T(test_foreign_owner_judged_by_lock),
 		T(test_local_owner_second_opinion),
+		T(test_close_lets_go_despite_a_forked_child),
 		T(test_refused_entries),
 		T(test_blocked_part_is_a_failure),
 		T(test_orphan_and_recent),

@@ -1162,6 +1162,27 @@ int shmrpc__inspect_build(shmrpc_inspection **out,
 
 /* ---- rebuilding a lost registry -------------------------------------------- */
 
+/* A new rebuilt entry for the group of loose object o (owner not yet
+ * known). */
+static void rebuilt_entry(struct reg_entry *e, const shmrpc_object_info *o,
+    const struct transport_ops *ops)
+{
+	snprintf(e->name, sizeof(e->name), "%s", o->channel);
+	snprintf(e->transport, sizeof(e->transport), "%s",
+	    shmrpc_transport_name(o->transport));
+	e->kind = o->transport;
+	e->nobjects = ops->object_names(e->name, e->objects,
+	    TRANSPORT_MAX_OBJECTS);
+	e->slots = o->transport == SHMRPC_TRANSPORT_POSIX ? 1 : 0;
+	e->created = now_real() - o->age;
+	e->uid = o->uid;
+	e->mode = o->mode & 0777;
+	e->gid = o->gid;
+	/* Mappers are seen in our /proc: their pids are of ours. */
+	e->pid_ns = shmrpc__proc_self_pidns();
+	e->rebuilt = true;
+}
+
 int shmrpc__inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 {
 	const struct inspect_source none = { NULL, NULL, 0 };
@@ -1200,20 +1221,7 @@ int shmrpc__inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 		e = &v[j];
 		if (j == k) {
 			k++;
-			snprintf(e->name, sizeof(e->name), "%s", o->channel);
-			snprintf(e->transport, sizeof(e->transport), "%s",
-			    shmrpc_transport_name(o->transport));
-			e->kind = o->transport;
-			e->nobjects = ops->object_names(e->name, e->objects,
-			    TRANSPORT_MAX_OBJECTS);
-			e->slots = o->transport == SHMRPC_TRANSPORT_POSIX ? 1 : 0;
-			e->created = now_real() - o->age;
-			e->uid = o->uid;
-			e->mode = o->mode & 0777;
-			e->gid = o->gid;
-			/* Mappers are seen in our /proc: pids of ours. */
-			e->pid_ns = shmrpc__proc_self_pidns();
-			e->rebuilt = true;
+			rebuilt_entry(e, o, ops);
 		} else {
 			best_start = e->start;
 		}

@@ -352,6 +352,43 @@ static int reaper_init(struct reaper *rp, const shmrpc_reap_options *in,
 /* ---- one name, all or nothing ------------------------------------------------ */
 
 /*
+ * The items of one name in snapshot s: its registered channels (of
+ * transport kind; DEFAULT: any), then its loose objects (only `object`,
+ * when given), at most max.  Their number, or SHMRPC_ESTATE (with err and
+ * *state) when `object` belongs to a registered channel.
+ */
+static int name_items(shmrpc_inspection *s, const char *object,
+    shmrpc_transport_kind kind, struct item *it, size_t max,
+    shmrpc_state *state, shmrpc_error *err)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
+		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
+		if (kind != SHMRPC_TRANSPORT_DEFAULT && c->transport != kind)
+			continue;
+		for (size_t k = 0; object != NULL && k < c->nobjects; k++)
+			if (strcmp(c->objects[k].name, object) == 0) {
+				*state = c->state;
+				return shmrpc__error_set(err, SHMRPC_ESTATE,
+				    "%s belongs to registered channel %s: "
+				    "reap the channel", object, c->name);
+			}
+		if (object == NULL && n < max)
+			it[n++].c = c;
+	}
+	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
+		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
+		if ((kind != SHMRPC_TRANSPORT_DEFAULT && o->transport != kind) ||
+		    (object != NULL && strcmp(o->name, object) != 0))
+			continue;
+		if (n < max)
+			it[n++].o = o;
+	}
+	return (int)n;
+}
+
+/*
  * Reap, in the registry r (locked by the caller), channel `channel` of
  * transport kind (DEFAULT: any), or only its loose object `object`: every
  * entry and loose object of that name must pass, or nothing is removed.
@@ -362,86 +399,57 @@ static int reap_name(struct reaper *rp, struct registry *r,
     const char *channel, const char *object, shmrpc_transport_kind kind,
     shmrpc_state *state, shmrpc_error *err)
 {
-	const shmrpc_channel_info *chs[16];
-	const shmrpc_object_info *loose[64];
-	struct item it[16 + 64];
-	size_t nch = 0, nloose = 0, blocked = SIZE_MAX;
+	struct item it[80];
+	size_t n, blocked = SIZE_MAX;
 	shmrpc_inspection *s = NULL;
 	int rc;
 
+	memset(it, 0, sizeof(it));
 	*state = SHMRPC_STATE_UNKNOWN;
 	rc = final_check(rp, r, channel, NULL, &s);
 	if (rc < 0)
 		return shmrpc__error_set(err, rc, "cannot inspect: %s",
 		    shmrpc_strerror(rc));
-	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
-		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
-		if (kind != SHMRPC_TRANSPORT_DEFAULT && c->transport != kind)
-			continue;
-		if (object != NULL) {
-			for (size_t k = 0; k < c->nobjects; k++)
-				if (strcmp(c->objects[k].name, object) == 0) {
-					*state = c->state;
-					rc = shmrpc__error_set(err,
-					    SHMRPC_ESTATE, "%s belongs to "
-					    "registered channel %s: reap the "
-					    "channel", object, c->name);
-					goto out;
-				}
-			continue;
-		}
-		if (nch < ARRAY_LEN(chs))
-			chs[nch++] = c;
-	}
-	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
-		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
-		if ((kind != SHMRPC_TRANSPORT_DEFAULT && o->transport != kind) ||
-		    (object != NULL && strcmp(o->name, object) != 0))
-			continue;
-		if (nloose < ARRAY_LEN(loose))
-			loose[nloose++] = o;
-	}
-	if (nch == 0 && nloose == 0) {
-		rc = shmrpc__error_set(err, SHMRPC_ENOCHANNEL,
-		    "%s: nothing of that name", object ? object : channel);
+	rc = name_items(s, object, kind, it, ARRAY_LEN(it), state, err);
+	if (rc <= 0) {
+		if (rc == 0)
+			rc = shmrpc__error_set(err, SHMRPC_ENOCHANNEL, "%s: "
+			    "nothing of that name", object ? object : channel);
 		goto out;
 	}
+	n = (size_t)rc;
 	/* Every part must be removable, or nothing is removed. */
-	for (size_t i = 0; i < nch + nloose; i++) {
-		it[i].c = i < nch ? chs[i] : NULL;
-		it[i].o = i < nch ? NULL : loose[i - nch];
+	for (size_t i = 0; i < n; i++)
 		if (check_item(rp, r, it[i].c, it[i].o, &it[i].v) < 0 &&
 		    blocked == SIZE_MAX)
 			blocked = i;
-	}
-	for (size_t i = 0; blocked != SIZE_MAX && i < nch + nloose; i++)
+	for (size_t i = 0; blocked != SIZE_MAX && i < n; i++)
 		if (it[i].v.action == SHMRPC_REAP_REMOVED)
 			/* Reapable, yet left: said as a failure, never a
 			 * quiet skip. */
 			verdict_set(&it[i].v, SHMRPC_REAP_FAILED,
 			    it[blocked].v.code, "reapable, but not removed: "
 			    "%s", it[blocked].v.why);
-	if (blocked == SIZE_MAX &&
-	    (rc = remove_items(rp, r, it, nch + nloose, true)) < 0) {
+	if (blocked == SIZE_MAX && (rc = remove_items(rp, r, it, n, true)) < 0) {
 		shmrpc__error_set(err, rc, "cannot remove: %s",
 		    shmrpc_strerror(rc));
 		goto out;
 	}
-	for (size_t i = 0; i < nch + nloose; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (it[i].v.action == SHMRPC_REAP_FAILED && blocked == SIZE_MAX)
 			blocked = i;
 		tell(rp, &it[i].v, it[i].c, it[i].o);
 	}
 	if (blocked != SIZE_MAX) {
-		const char *what = blocked < nch ? chs[blocked]->name
-						 : loose[blocked - nch]->name;
 		*state = it[blocked].v.state;
 		rc = shmrpc__error_set(err, it[blocked].v.code, "%s%s is %s: %s",
-		    blocked < nch ? "channel " : "", what,
+		    it[blocked].c != NULL ? "channel " : "",
+		    it[blocked].c != NULL ? it[blocked].c->name
+					  : it[blocked].o->name,
 		    shmrpc_state_name(it[blocked].v.state), it[blocked].v.why);
 		goto out;
 	}
-	*state = nch ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN;
+	*state = it[0].c != NULL ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN;
 	rc = shmrpc__registry_commit(r);
 	if (rc < 0)
 		shmrpc__error_set(err, rc, "objects removed, but registry %s "
@@ -644,27 +652,17 @@ static int reap_registry(struct reaper *rp, struct registry *r, bool loose)
 
 /*
  * Root, all users: remove the squatters at every user's registry paths
- * (FOREIGN: another user's file, or not a regular file, at
+ * in snapshot s (FOREIGN: another user's file, or not a regular file, at
  * shmrpc-registry-<uid>.json, .lock or .tmp) before any registry is
  * locked, since a squatted lock would keep that user's registry from
  * being locked, and its user's servers from registering.  Each is told.
  */
-static int reap_squatters(struct reaper *rp)
+static void reap_squatters(struct reaper *rp, shmrpc_inspection *s)
 {
-	shmrpc_inspect_options io;
-	shmrpc_inspection *s;
-	int rc;
-
-	shmrpc__inspect_options_resolve(&io, NULL);
-	io.all_users = 1;
-	io.skip_counters = 1;
-	io.skip_live_mappers = 1;
-	rc = shmrpc__inspect_build(&s, &io, NULL, geteuid());
-	if (rc < 0)
-		return rc;
 	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
 		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
 		struct verdict v;
+		int rc;
 
 		if (o->state != SHMRPC_STATE_FOREIGN)
 			continue;
@@ -683,28 +681,18 @@ static int reap_squatters(struct reaper *rp)
 		}
 		tell(rp, &v, NULL, o);
 	}
-	shmrpc_inspection_free(s);
-	return 0;
 }
 
-/* Every registry file of every user (root, all_users), besides ours. */
-static int other_registries(const char *mine, char ***out, size_t *n)
+/* Every registry file of every user in snapshot s (root, all_users),
+ * besides ours, into a new array. */
+static int other_registries(const shmrpc_inspection *s, const char *mine,
+    char ***out, size_t *n)
 {
-	shmrpc_inspect_options io;
-	shmrpc_inspection *s;
 	char **v = NULL;
 	size_t k = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
-	shmrpc__inspect_options_resolve(&io, NULL);
-	io.all_users = 1;
-	io.skip_counters = 1;
-	io.skip_live_mappers = 1;
-	rc = shmrpc__inspect_build(&s, &io, NULL, geteuid());
-	if (rc < 0)
-		return rc;
 	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
 		const char *p = shmrpc_inspection_channel(s, i)->registry;
 		size_t j;
@@ -717,16 +705,41 @@ static int other_registries(const char *mine, char ***out, size_t *n)
 		char **grown = realloc(v, (k + 1) * sizeof(*v));
 		if (grown == NULL || (grown[k] = strdup(p)) == NULL) {
 			free(grown != NULL ? grown : v);
-			shmrpc_inspection_free(s);
 			return -ENOMEM;
 		}
 		v = grown;
 		k++;
 	}
-	shmrpc_inspection_free(s);
 	*out = v;
 	*n = k;
 	return 0;
+}
+
+/*
+ * Root, all users: one look at everything first (no mappers of live
+ * channels, no counters), for the squatters at registry paths, removed
+ * before any registry is locked (unless the run is narrowed to a channel
+ * or prefix), and for the list of registries to reap.
+ */
+static int all_users_first(struct reaper *rp, const char *mine,
+    char ***others, size_t *nothers)
+{
+	shmrpc_inspect_options io;
+	shmrpc_inspection *s;
+	int rc;
+
+	shmrpc__inspect_options_resolve(&io, NULL);
+	io.all_users = 1;
+	io.skip_counters = 1;
+	io.skip_live_mappers = 1;
+	rc = shmrpc__inspect_build(&s, &io, NULL, geteuid());
+	if (rc < 0)
+		return rc;
+	if (rp->opts.channel == NULL && rp->opts.prefix == NULL)
+		reap_squatters(rp, s);
+	rc = other_registries(s, mine, others, nothers);
+	shmrpc_inspection_free(s);
+	return rc;
 }
 
 static int reap_path(struct reaper *rp, const char *path, bool loose,
@@ -760,12 +773,8 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_reap_options *opts,
 	if ((rc = shmrpc__registry_path(path, sizeof(path))) < 0)
 		return shmrpc__error_set(err, rc, "registry: %s",
 		    shmrpc_strerror(rc));
-	if (rp.opts.all_users && rp.opts.channel == NULL &&
-	    rp.opts.prefix == NULL && (rc = reap_squatters(&rp)) < 0)
-		return shmrpc__error_set(err, rc, "cannot look for squatters: "
-		    "%s", shmrpc_strerror(rc));
 	if (rp.opts.all_users &&
-	    (rc = other_registries(path, &others, &nothers)) < 0)
+	    (rc = all_users_first(&rp, path, &others, &nothers)) < 0)
 		return shmrpc__error_set(err, rc, "cannot list the "
 		    "registries: %s", shmrpc_strerror(rc));
 	rc = reap_path(&rp, path, true, err);

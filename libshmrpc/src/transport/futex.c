@@ -1447,6 +1447,23 @@ static void futex_note_error(shmrpc_transport *t, int err)
 
 /* ---- both -------------------------------------------------------------- */
 
+/*
+ * We are done with the channel: let go of our liveness lock (the server's
+ * owner byte, or our slot's) now, explicitly.  Closing the descriptor
+ * alone would not do if a child forked without exec shares it: an OFD
+ * lock lives as long as any descriptor of its open file description, and
+ * an unlock through any of them ends it.
+ */
+static void drop_liveness_locks(struct futex_transport *f)
+{
+	if (f->map.fd < 0)
+		return;
+	if (f->base.is_server && f->created)
+		shmrpc__lock_drop(f->map.fd, FUTEX_LOCK_SERVER, 1);
+	else if (f->has_slot)
+		shmrpc__lock_drop(f->map.fd, FUTEX_LOCK_SLOT(f->slot), 1);
+}
+
 static void futex_close(shmrpc_transport *t)
 {
 	struct futex_transport *f = (struct futex_transport *)t;
@@ -1468,6 +1485,7 @@ static void futex_close(shmrpc_transport *t)
 		slot_settle(f, f->slot, f->me, false);
 		atomic_fetch_sub_explicit(&f->hdr->clients, 1, RLX);
 	}
+	drop_liveness_locks(f);
 	shmrpc__shmobj_close(&f->map);
 	free(f->taken_gen);
 	free(f);

@@ -165,6 +165,10 @@ static void posix_close(shmrpc_transport *t)
 				    p->fname[i], shmrpc_strerror(rc));
 		}
 	}
+	/* Our liveness lock goes now, explicitly: a child forked without exec
+	 * would otherwise keep it through the descriptor it shares. */
+	if (p->obj[SEG_REQ].fd >= 0)
+		shmrpc__lock_drop(p->obj[SEG_REQ].fd, 0, 0);
 	for (int i = 0; i < POSIX_NOBJ; i++)
 		shmrpc__shmobj_close(&p->obj[i]);
 	free(p);
