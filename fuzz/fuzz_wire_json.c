@@ -15,14 +15,19 @@
  *      the full size back and nothing written past its end;
  *   3. the raw input as a string value (possibly invalid UTF-8) must encode
  *      identically with both encoders (in the seed's forms), or be refused
- *      by both.
+ *      by both;
+ *   4. json_text.c's check (the text calls' validator, which converts
+ *      nothing) must accept exactly what the decoders accept, but for its
+ *      documented differences: numbers of any size and NUL in keys pass,
+ *      jansson's NUL-after-a-token quirk does not.
  * Any mismatch abort()s.
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilibshmrpc/src \
- *          fuzz/fuzz_wire_json.c libshmrpc/src/codec/{utf8,float_format,json_encode,json_decode}.c -ljansson -o /tmp/fz
+ *          fuzz/fuzz_wire_json.c libshmrpc/src/codec/{utf8,float_format,json_encode,json_decode,json_text}.c -ljansson -o /tmp/fz
  * Run:   UBSAN_OPTIONS=halt_on_error=1 /tmp/fz -max_total_time=180 \
  *          fuzz/corpus/wire_json
  */
+#include "codec/json_text.h"
 #include "codec/wire_json.h"
 #include "../tests/helpers/seed_forms.h"
 
@@ -184,6 +189,26 @@ static void check_encode_raw_string(const char *buf, size_t len)
 	json_decref(s);
 }
 
+/* The text check against the decoder (rule 4). */
+static void check_text_check(const char *buf, size_t len)
+{
+	json_error_t err;
+	json_t *w = shmrpc__wire_json_decode(buf, len, &err);
+	const bool text_ok = shmrpc__json_text_check(buf, len, false, NULL) == 0;
+	size_t end;
+
+	if (w != NULL && !text_ok && memchr(buf, '\0', len) == NULL)
+		mismatch("the text check refuses what the decoder accepts");
+	if (w == NULL && text_ok &&
+	    json_error_code(&err) != json_error_numeric_overflow &&
+	    json_error_code(&err) != json_error_null_byte_in_key)
+		mismatch("the text check accepts what the decoder refuses");
+	if (text_ok && (shmrpc__json_text_skip(buf, len, &end, NULL) != 0 ||
+	    end > len))
+		mismatch("the text check accepts but skip fails");
+	json_decref(w);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -196,6 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, data, size);
 	check_decode(buf, size);
 	check_encode_raw_string(buf, size);
+	check_text_check(buf, size);
 	free(buf);
 	return 0;
 }

@@ -412,13 +412,130 @@ SHMRPC_API int shmrpc_server_register_bytes(shmrpc_server *srv,
     const char *method, shmrpc_bytes_method_fn fn, void *arg);
 
 /*
+ * A text method handler: params and result as JSON text, for programs and
+ * bindings with a JSON codec of their own (the Python package), and for
+ * integers beyond json_int_t.  params is the request's params object as
+ * the client wrote it, params_len bytes (not NUL-terminated; borrowed,
+ * read-only, valid until the handler returns): the library has checked
+ * that it is one well-formed JSON object (RFC 8259, numbers of any size),
+ * but has converted nothing.  On futex it lies in the channel's shared
+ * memory, where a misbehaving client can rewrite it during the call: copy
+ * it first if you rely on what you check in it.
+ *
+ * Write the result, one JSON value, at out (out_cap bytes, in place in
+ * the client's response buffer, between the envelope the library writes
+ * around it; out is NULL when out_cap is 0) and set *out_len (0 on entry;
+ * left 0 means null), then return 0.  The library puts the text on the
+ * wire as it is, without checking it.  *out_len > out_cap is answered
+ * with "RPCError: Response too large for the buffer (max N bytes)".  On
+ * failure call shmrpc_req_error() or shmrpc_req_error_text() and return
+ * non-zero; non-zero without an error set answers "RuntimeError: method
+ * failed".  Runs on the thread that called shmrpc_server_serve().
+ */
+typedef int (*shmrpc_text_method_fn)(shmrpc_req *req, const char *params,
+    size_t params_len, char *out, size_t out_cap, size_t *out_len, void *arg);
+
+/*
+ * Register text handler fn for `method`, with user pointer arg (borrowed,
+ * kept until close).  Same name space and rules as
+ * shmrpc_server_register(): registering a name again replaces its
+ * handler, of whichever kind.  Both transports.  Call before
+ * shmrpc_server_serve(); not thread-safe with serve.  0, -EINVAL,
+ * SHMRPC_ENAME, -ENOMEM.
+ */
+SHMRPC_API int shmrpc_server_register_text(shmrpc_server *srv,
+    const char *method, shmrpc_text_method_fn fn, void *arg);
+
+/*
+ * Text handler fn (with arg, borrowed, kept until close) for every
+ * method name that is not registered, instead of the library's
+ * "RPCError: Unknown method: NAME" answer; fn NULL takes it away.  The
+ * handler finds the name with shmrpc_req_method(); for a name it does not
+ * know either, it calls shmrpc_req_unknown_method() and returns non-zero,
+ * so that the answer stays the library's.  Built-in methods
+ * ("__running__") are still answered by the library.  This lets a binding
+ * keep its methods in a table of its own that may change while serving.
+ * Call before shmrpc_server_serve(); not thread-safe with serve.  0 or
+ * -EINVAL.
+ */
+SHMRPC_API int shmrpc_server_set_fallback_text(shmrpc_server *srv,
+    shmrpc_text_method_fn fn, void *arg);
+
+/*
+ * Answer the request with the library's "RPCError: Unknown method: NAME".
+ * Returns -1, for `return shmrpc_req_unknown_method(req);`.
+ */
+SHMRPC_API int shmrpc_req_unknown_method(shmrpc_req *req);
+
+/*
+ * Set the error the client receives to the len bytes of text exactly
+ * ("Type: message", UTF-8; copied; no formatting, so it may hold '%' and
+ * NUL).  Neither this nor shmrpc_req_error() cuts it short: only a
+ * response buffer too small for it does, on a character boundary.
+ * Returns -1 (also when out of memory, where no error is set).
+ */
+SHMRPC_API int shmrpc_req_error_text(shmrpc_req *req, const char *text,
+    size_t len);
+
+/*
  * Serve requests until shmrpc_server_stop().  Returns 0 once stopped, or a
  * negative error if the channel broke.  Bad requests (malformed JSON,
  * missing method/params, params not an object) are answered with an error
  * and serving goes on.  Several threads may call it on one server at once
  * to run handlers in parallel (futex transport; on posix they take turns).
+ * Signals interrupting its waits are waited through (but see
+ * shmrpc_server_stop_on_signals()).
  */
 SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv);
+
+/* shmrpc_server_serve_until() flag: return when a signal handler
+ * interrupts a wait for a request. */
+#define SHMRPC_SERVE_EINTR 0x1u
+
+/*
+ * shmrpc_server_serve() that also gives the caller control back: after
+ * waiting max_wait seconds for a request without one coming
+ * (SHMRPC_ETIMEOUT; max_wait < 0: never), and with SHMRPC_SERVE_EINTR
+ * when a signal handler interrupted the wait (-EINTR), so that a program
+ * (or an interpreter such as Python) can run what its handlers asked for
+ * and call again.  Neither stops the server.  A request in hand is always
+ * answered first.  A signal that arrives just before a wait begins does
+ * not interrupt it: bound the wait with max_wait.  Returns 0 once the
+ * server is stopped, else as shmrpc_server_serve().  Thread safety as
+ * shmrpc_server_serve().
+ */
+SHMRPC_API int shmrpc_server_serve_until(shmrpc_server *srv, double max_wait,
+    unsigned flags);
+
+/* Signals shmrpc_server_stop_on_signals() can stop a server on. */
+#define SHMRPC_STOP_ON_SIGTERM 0x1u
+#define SHMRPC_STOP_ON_SIGINT 0x2u
+#define SHMRPC_STOP_ON_SIGHUP 0x4u
+
+/*
+ * Opt-in signal handling: make the given signals (SHMRPC_STOP_ON_*, or-ed)
+ * stop srv as shmrpc_server_stop() does, so that shmrpc_server_serve()
+ * returns 0 and the program goes on to shmrpc_server_close(), which
+ * removes the channel.  The library installs a handler for these signals
+ * (sigaction(), no SA_RESTART) only when this is called; a signal the
+ * program ignores (SIG_IGN) at that moment stays ignored.  The handler
+ * replaces the program's own for as long as any server asked for that
+ * signal; closing the last one puts the previous handler back (unless the
+ * program has installed another since).  One signal stops every server
+ * that asked for it, whichever thread receives it.  At most 64 servers of
+ * a process at once (-ENOSPC).  Thread-safe; not async-signal-safe.
+ * Returns 0, -EINVAL, -ENOSPC or -errno of sigaction() (err says which
+ * signal).
+ */
+SHMRPC_API int shmrpc_server_stop_on_signals(shmrpc_server *srv,
+    unsigned which, shmrpc_error *err);
+
+/*
+ * The signal that stopped srv through shmrpc_server_stop_on_signals()
+ * (e.g. SIGTERM, for an exit status of 128 + its number), or 0.
+ * Thread-safe.
+ */
+SHMRPC_API int shmrpc_server_stop_signal(const shmrpc_server *srv);
 
 /*
  * Ask every shmrpc_server_serve() on srv to return after the request in
@@ -465,6 +582,46 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
  */
 SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
     const json_t *params, json_t **result, shmrpc_error *err);
+
+/* shmrpc_call_text() flag: the params text is known to be one
+ * well-formed JSON object (UTF-8, no BOM), e.g. written by a JSON
+ * encoder; the library skips its check. */
+#define SHMRPC_TEXT_TRUSTED 0x1u
+
+/*
+ * Call `method` with params given as JSON text: params_len bytes at params
+ * (borrowed, read once; a JSON object; NULL means {}).  The text goes into
+ * the request envelope as it is, so the server sees exactly what the
+ * caller wrote (floats, escapes, integers of any size).  Unless flags has
+ * SHMRPC_TEXT_TRUSTED, the library first checks that it is one
+ * well-formed JSON object (RFC 8259, numbers of any size): -EINVAL
+ * otherwise, before anything is sent.
+ *
+ * On success *result points at the result's JSON text, *result_len bytes
+ * (not NUL-terminated; "null" for a null result), exactly as the server
+ * wrote it, checked to be one well-formed JSON value but not converted.
+ * On SHMRPC_EMETHOD *result points at the method's complete error text
+ * ("Type: message", decoded, NUL-terminated, *result_len bytes without
+ * the NUL), where err->text holds at most SHMRPC_ERROR_TEXT_LENGTH - 1
+ * bytes of it.  On other failures *result is NULL and *result_len 0.
+ * Either text is borrowed: valid until the next call of any kind on cli,
+ * or shmrpc_client_close().  The result may lie in shared memory that a
+ * misbehaving server can still rewrite: copy it before you parse it.
+ *
+ * Errors as shmrpc_call(), and -EINVAL for params that are not a JSON
+ * object.  Thread-safe as shmrpc_call(): calls on one handle are
+ * serialised, but the result pointer is only as good as the caller's
+ * guarantee that no other thread calls on cli before it has copied the
+ * text.  Both transports.
+ */
+SHMRPC_API int shmrpc_call_text(shmrpc_client *cli, const char *method,
+    const char *params, size_t params_len, unsigned flags,
+    const char **result, size_t *result_len, shmrpc_error *err);
+
+/* The kind of transport cli uses (never SHMRPC_TRANSPORT_DEFAULT: a
+ * client opened without one found the channel's).  Thread-safe. */
+SHMRPC_API shmrpc_transport_kind shmrpc_client_transport(
+    const shmrpc_client *cli);
 
 /*
  * Bytes calls (futex transport only; -EPROTONOSUPPORT on posix; wire

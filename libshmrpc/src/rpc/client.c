@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "codec/envelope.h"
+#include "rpc/call.h"
 #include "transport/transport.h"
 
 struct shmrpc_client {
@@ -28,6 +29,9 @@ struct shmrpc_client {
 	unsigned char *area;
 	size_t area_cap;
 	size_t hdr_len;
+	/* What a call's mode keeps until the next call (shmrpc__client_keep). */
+	char *kept;
+	size_t kept_cap;
 };
 
 SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
@@ -75,12 +79,19 @@ fail:
 	return rc;
 }
 
+SHMRPC_API shmrpc_transport_kind shmrpc_client_transport(
+    const shmrpc_client *cli)
+{
+	return shmrpc_transport_kind_of(cli->transport);
+}
+
 SHMRPC_API void shmrpc_client_close(shmrpc_client *cli)
 {
 	if (cli == NULL)
 		return;
 	shmrpc_transport_close(cli->transport);
 	pthread_mutex_destroy(&cli->lock);
+	free(cli->kept);
 	free(cli->out);
 	free(cli->in);
 	free(cli);
@@ -137,10 +148,23 @@ static int request_area(shmrpc_client *cli, char **area, size_t *cap)
 	return rc;
 }
 
+char *shmrpc__client_keep(shmrpc_client *cli, size_t n)
+{
+	if (n > cli->kept_cap) {
+		char *grown = realloc(cli->kept, n);
+
+		if (grown == NULL)
+			return NULL;
+		cli->kept = grown;
+		cli->kept_cap = n;
+	}
+	return cli->kept;
+}
+
 /* Wait for the reply whose id is `id`; earlier calls' late replies are
- * dropped.  Fills *result or err. */
-static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
-    shmrpc_error *err)
+ * dropped.  The mode takes the result into out, or err is filled. */
+static int await_reply(shmrpc_client *cli, const char *id,
+    const struct call_mode *mode, void *out, shmrpc_error *err)
 {
 	for (;;) {
 		struct response_view rv;
@@ -153,7 +177,7 @@ static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
 			return shmrpc__error_set(err, rc, "%s: waiting for "
 			    "the reply on channel %s", shmrpc_strerror(rc),
 			    cli->transport->name);
-		rc = shmrpc__envelope_decode_response(buf, len, id, &rv);
+		rc = mode->decode(buf, len, id, &rv);
 		if (rc < 0) {
 			shmrpc__response_view_release(&rv);
 			return shmrpc__error_set(err, rc,
@@ -176,43 +200,30 @@ static int await_reply(shmrpc_client *cli, const char *id, json_t **result,
 			shmrpc__response_view_release(&rv);
 			continue;
 		}
-		if (rv.error != NULL) {
+		rc = 0;
+		if (rv.error != NULL)
 			rc = shmrpc__error_set_text(err, SHMRPC_EMETHOD,
 			    rv.error, rv.error_len);
-			shmrpc__response_view_release(&rv);
-			return rc;
-		}
-		*result = json_incref(rv.result);
+		if (mode->take(cli, out, &rv) < 0 && rc == 0)
+			rc = shmrpc__error_set(err, -ENOMEM, NULL);
 		shmrpc__response_view_release(&rv);
-		return 0;
+		return rc;
 	}
 }
 
-SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
-    const json_t *params, json_t **result, shmrpc_error *err)
+int shmrpc__client_call(shmrpc_client *cli, const char *method,
+    const struct call_mode *mode, const void *params, size_t params_len,
+    void *out, shmrpc_error *err)
 {
-	json_t *empty = NULL;
 	char id[48];
 	char *area;
 	size_t len, cap;
 	int rc;
 
-	if (result != NULL)
-		*result = NULL;
-	if (cli == NULL || method == NULL || result == NULL)
-		return shmrpc__error_set(err, -EINVAL, "invalid argument");
-	if (params != NULL && !json_is_object(params))
-		return shmrpc__error_set(err, -EINVAL,
-		    "params must be a JSON object");
-	if (params == NULL)
-		params = empty = json_object();
-
-	if (pthread_mutex_lock(&cli->lock) != 0) {
+	if (pthread_mutex_lock(&cli->lock) != 0)
 		/* EDEADLK: this thread holds a bytes reservation. */
-		json_decref(empty);
 		return shmrpc__error_set(err, SHMRPC_ESTATE,
 		    "a bytes request is reserved on this client");
-	}
 	format_id(id, cli->id_prefix, cli->next_id++);
 	rc = request_area(cli, &area, &cap);
 	if (rc < 0) {
@@ -220,8 +231,7 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 		    shmrpc_strerror(rc), cli->transport->name);
 		goto out;
 	}
-	rc = shmrpc__envelope_encode_request(area, cap, &len, id, method,
-	    params);
+	rc = mode->encode(area, cap, &len, id, method, params, params_len);
 	if (rc < 0) {
 		if (rc == SHMRPC_ETOOBIG)
 			shmrpc__error_set(err, rc, "request for %s does not "
@@ -238,12 +248,58 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 		    shmrpc_strerror(rc), cli->transport->name);
 		goto out;
 	}
-	rc = await_reply(cli, id, result, err);
+	rc = await_reply(cli, id, mode, out, err);
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
 		shmrpc__transport_note_error(cli->transport, rc);
 	shmrpc__transport_end_call(cli->transport);
 out:
 	pthread_mutex_unlock(&cli->lock);
+	return rc;
+}
+
+/* ---- calls with json_t params and results -------------------------------- */
+
+static int json_encode_request(char *area, size_t cap, size_t *len,
+    const char *id, const char *method, const void *params,
+    size_t params_len)
+{
+	(void)params_len;
+	return shmrpc__envelope_encode_request(area, cap, len, id, method,
+	    params);
+}
+
+static int json_take(shmrpc_client *cli, void *out,
+    const struct response_view *rv)
+{
+	(void)cli;
+	if (rv->error == NULL)
+		*(json_t **)out = json_incref(rv->result);
+	return 0;
+}
+
+static const struct call_mode json_mode = {
+	.encode = json_encode_request,
+	.decode = shmrpc__envelope_decode_response,
+	.take = json_take,
+};
+
+SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
+    const json_t *params, json_t **result, shmrpc_error *err)
+{
+	json_t *empty = NULL;
+	int rc;
+
+	if (result != NULL)
+		*result = NULL;
+	if (cli == NULL || method == NULL || result == NULL)
+		return shmrpc__error_set(err, -EINVAL, "invalid argument");
+	if (params != NULL && !json_is_object(params))
+		return shmrpc__error_set(err, -EINVAL,
+		    "params must be a JSON object");
+	if (params == NULL)
+		params = empty = json_object();
+	rc = shmrpc__client_call(cli, method, &json_mode, params, 0, result,
+	    err);
 	json_decref(empty);
 	return rc;
 }

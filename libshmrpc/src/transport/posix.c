@@ -108,6 +108,30 @@ static int sem_wait_until(sem_t *s, int64_t deadline)
 	}
 }
 
+/* A server's wait for a request (see struct recv_wait): as
+ * sem_wait_until(), but a signal handler that interrupts it may end it
+ * with -EINTR. */
+static int sem_wait_request(sem_t *s, const struct recv_wait *w,
+    int64_t deadline)
+{
+	struct timespec abs;
+	int rc;
+
+	if (w == NULL || !w->eintr)
+		return sem_wait_until(s, deadline);
+	if (deadline == DEADLINE_NEVER) {
+		rc = sem_wait(s);
+	} else {
+		abs = ns_to_timespec(deadline);
+		rc = sem_clockwait(s, CLOCK_MONOTONIC, &abs);
+	}
+	if (rc == 0)
+		return 0;
+	if (errno == EINTR)
+		return -EINTR;
+	return errno == ETIMEDOUT ? SHMRPC_ETIMEOUT : -errno;
+}
+
 /* Copy the message in segment seg into buf.  The header is read once:
  * the peer could change it under us.  0, SHMRPC_ETRANSPORT (length out of
  * range: no over-read) or SHMRPC_ETOOBIG (longer than cap). */
@@ -207,7 +231,7 @@ static int posix_create(shmrpc_transport **out, const char *name,
 }
 
 static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
-    size_t *len, uint32_t *peer)
+    size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
 	struct posix_transport *p = (struct posix_transport *)t;
 	const unsigned char *seg = p->obj[SEG_REQ].addr;
@@ -217,7 +241,8 @@ static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 	*len = 0;
 	if (atomic_load(&p->stopped))
 		return SHMRPC_ESTOPPED;
-	rc = sem_wait_until(psem(p, SEM_REQ_FULL), deadline_after(t->timeout));
+	rc = sem_wait_request(psem(p, SEM_REQ_FULL), w,
+	    w != NULL ? w->deadline : deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
 	if (atomic_load(&p->stopped)) {
