@@ -517,11 +517,11 @@ SHMRPC_API int shmrpc_server_serve_until(shmrpc_server *srv, double max_wait,
  * stop srv as shmrpc_server_stop() does, so that shmrpc_server_serve()
  * returns 0 and the program goes on to shmrpc_server_close(), which
  * removes the channel.  The library installs a handler for these signals
- * (sigaction(), no SA_RESTART) only when this is called; a signal the
- * program ignores (SIG_IGN) at that moment stays ignored.  The handler
- * replaces the program's own for as long as any server asked for that
- * signal; closing the last one puts the previous handler back (unless the
- * program has installed another since).  One signal stops every server
+ * (sigaction(), no SA_RESTART) only when this is called.  It replaces the
+ * program's own disposition, SIG_IGN included (a shell starts background
+ * jobs with SIGINT ignored), for as long as any server asked for that
+ * signal; closing the last one puts the previous disposition back (unless
+ * the program has installed another handler since).  One signal stops every server
  * that asked for it, whichever thread receives it.  At most 64 servers of
  * a process at once (-ENOSPC).  Thread-safe; not async-signal-safe.
  * Returns 0, -EINVAL, -ENOSPC or -errno of sigaction() (err says which

@@ -6,6 +6,10 @@
  * GIL: released while opening the channel (it may wait wait_for_server
  * seconds), while waiting for this object's call lock, and during the
  * call itself; held while params are encoded and the result decoded.
+ *
+ * A call is shmrpc_call_text(): the codec's params text goes into the
+ * request as it is (floats, escapes and integers of any size as the seed
+ * writes them), and the result's text comes back as the server wrote it.
  * Several Python threads may call on one client: calls are serialised (the
  * library serialises them too; the binding's own lock also keeps the
  * error text of a failed call with the call that failed).  close() waits
@@ -15,7 +19,6 @@
 
 #include "codec.h"
 #include "errors.h"
-#include "rpc_backend.h"
 #include "types.h"
 
 typedef struct {
@@ -138,55 +141,102 @@ static void Client_dealloc(ClientObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* call(method, /, **params); like the seed, `method` may also be given by
- * keyword, and then is not a param. */
-static PyObject *Client_call(ClientObject *self, PyObject *args,
-    PyObject *kwds)
+/* The method name and the params dict of call(method, /, **params); like
+ * the seed, `method` may also be given by keyword, and then is not a
+ * param.  New references in *method and *params (NULL: no params), or -1
+ * with TypeError set. */
+static int call_args(PyObject *args, PyObject *kwds, PyObject **method,
+    PyObject **params)
 {
-	PyObject *method = NULL, *params = NULL, *value = NULL;
-	const char *cmethod;
-	struct outbuf out = { 0 };
-	char *result = NULL, *error_text = NULL;
-	size_t result_len = 0;
-	int result_shared = 0, rc;
-	shmrpc_error err = { 0 };
-
+	*method = *params = NULL;
 	if (PyTuple_GET_SIZE(args) > 1) {
 		PyErr_Format(PyExc_TypeError, "call() takes 1 positional "
 		    "argument but %zd were given", PyTuple_GET_SIZE(args));
-		return NULL;
+		return -1;
 	}
 	if (PyTuple_GET_SIZE(args) == 1) {
-		method = PyTuple_GET_ITEM(args, 0);
+		*method = PyTuple_GET_ITEM(args, 0);
 		if (kwds != NULL && PyDict_GetItemString(kwds, "method")) {
 			PyErr_SetString(PyExc_TypeError, "call() got multiple "
 			    "values for argument 'method'");
-			return NULL;
+			*method = NULL;
+			return -1;
 		}
-		params = kwds;
-		Py_XINCREF(params);
+		*params = kwds;
+		Py_XINCREF(*params);
 	} else {
-		method = kwds != NULL ? PyDict_GetItemString(kwds, "method")
-				      : NULL;
-		if (method == NULL) {
+		*method = kwds != NULL ? PyDict_GetItemString(kwds, "method")
+				       : NULL;
+		if (*method == NULL) {
 			PyErr_SetString(PyExc_TypeError, "call() missing 1 "
 			    "required positional argument: 'method'");
-			return NULL;
+			return -1;
 		}
-		params = PyDict_Copy(kwds);
-		if (params == NULL || PyDict_DelItemString(params, "method") < 0)
-			goto out;
+		*params = PyDict_Copy(kwds);
+		if (*params == NULL ||
+		    PyDict_DelItemString(*params, "method") < 0) {
+			Py_CLEAR(*params);
+			*method = NULL;
+			return -1;
+		}
 	}
-	Py_INCREF(method);
-	if (!PyUnicode_Check(method)) {
+	Py_INCREF(*method);
+	if (!PyUnicode_Check(*method)) {
 		PyErr_Format(PyExc_TypeError, "method must be str, not %s",
-		    Py_TYPE(method)->tp_name);
-		goto out;
+		    Py_TYPE(*method)->tp_name);
+		Py_CLEAR(*method);
+		Py_CLEAR(*params);
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The call itself, without the GIL: the library's text call, and a
+ * private copy of what it answered (the result's text, or the complete
+ * error text of SHMRPC_EMETHOD) made while the call lock is held, for the
+ * result lies in shared memory until the next call.  *answer is
+ * PyMem_Raw memory or NULL.
+ */
+static int call_nogil(ClientObject *self, const char *method,
+    const struct outbuf *params, char **answer, size_t *answer_len,
+    shmrpc_error *err)
+{
+	const char *r;
+	size_t n;
+	int rc;
+
+	rc = shmrpc_call_text(self->cli, method, params->data, params->len,
+	    SHMRPC_TEXT_TRUSTED, &r, &n, err);
+	*answer = NULL;
+	*answer_len = 0;
+	if (r != NULL) {
+		*answer = PyMem_RawMalloc(n + 1);
+		if (*answer == NULL)
+			return -ENOMEM;
+		memcpy(*answer, r, n);
+		(*answer)[n] = '\0';
+		*answer_len = n;
+	}
+	return rc;
+}
+
+static PyObject *Client_call(ClientObject *self, PyObject *args,
+    PyObject *kwds)
+{
+	PyObject *method, *params, *value = NULL;
+	const char *cmethod;
+	struct outbuf out = { 0 };
+	char *answer = NULL;
+	size_t answer_len = 0;
+	int rc;
+	shmrpc_error err = { 0 };
+
+	if (call_args(args, kwds, &method, &params) < 0)
+		return NULL;
 	cmethod = PyUnicode_AsUTF8(method);
 	if (cmethod == NULL)
 		goto out;
-
 	/* Encode the params (GIL held: it reads Python objects). */
 	if (outbuf_init(&out, 256) < 0) {
 		PyErr_NoMemory();
@@ -208,32 +258,35 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	self->busy++;
 	/* The lock stays held during the call: calls are serialised. */
 	Py_BEGIN_ALLOW_THREADS
-	rc = backend_call(self->cli, cmethod, out.data, out.len, &result,
-	    &result_len, &result_shared, &error_text, &err);
+	rc = call_nogil(self, cmethod, &out, &answer, &answer_len, &err);
 	Py_END_ALLOW_THREADS
 	if (--self->busy == 0)
 		pthread_cond_broadcast(&self->idle);
 	pthread_mutex_unlock(&self->lock);
 
 	if (rc == SHMRPC_EMETHOD) {
-		/* The seed raises RPCMethodError(response.error). */
-		PyErr_SetString(pyerr_RPCMethodError,
-		    error_text != NULL ? error_text : err.text);
+		/* The seed raises RPCMethodError(response.error), complete. */
+		PyObject *text = PyUnicode_DecodeUTF8(answer, (Py_ssize_t)
+		    answer_len, "replace");
+		if (text != NULL) {
+			PyErr_SetObject(pyerr_RPCMethodError, text);
+			Py_DECREF(text);
+		}
 	} else if (rc == SHMRPC_ETIMEOUT) {
 		PyErr_SetString(pyerr_RPCTimeoutError,
 		    "Timeout receiving response");
 	} else if (rc == SHMRPC_ETOOBIG) {
 		PyErr_Format(pyerr_RPCTransportError, "Message too large: "
 		    "%zu bytes exceeds buffer size", out.len);
+	} else if (rc == -ENOMEM) {
+		PyErr_NoMemory();
 	} else if (rc < 0) {
 		errors_raise(rc, NULL, err.text);
 	} else {
-		value = result_shared ? codec_decode_shared(result, result_len)
-				      : codec_decode(result, result_len);
+		value = codec_decode(answer, answer_len);
 	}
 out:
-	backend_free(result);
-	backend_free(error_text);
+	PyMem_RawFree(answer);
 	outbuf_free(&out);
 	Py_XDECREF(method);
 	Py_XDECREF(params);
@@ -269,12 +322,17 @@ static PyObject *Client_get_closed(ClientObject *self, void *unused)
 
 static PyObject *Client_get_transport(ClientObject *self, void *unused)
 {
+	shmrpc_transport_kind kind;
+
 	(void)unused;
-	(void)self;
-	/* Part 2: shmrpc_client_transport_kind() (API-NEEDS.md) would say
-	 * which transport the client found; today the library does not
-	 * tell. */
-	Py_RETURN_NONE;
+	lock_nogil(self);
+	if (self->cli == NULL) {
+		pthread_mutex_unlock(&self->lock);
+		Py_RETURN_NONE;
+	}
+	kind = shmrpc_client_transport(self->cli);
+	pthread_mutex_unlock(&self->lock);
+	return PyUnicode_FromString(shmrpc_transport_name(kind));
 }
 
 static PyObject *Client_repr(ClientObject *self)
@@ -308,7 +366,8 @@ static PyMemberDef Client_members[] = {
 static PyGetSetDef Client_getset[] = {
 	{ "closed", (getter)Client_get_closed, NULL, "True once closed", NULL },
 	{ "transport", (getter)Client_get_transport, NULL,
-	    "transport in use (None until part 2 can tell)", NULL },
+	    "transport in use, \"futex\" or \"posix\" (None once closed)",
+	    NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

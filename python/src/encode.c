@@ -15,7 +15,7 @@
 
 #include "codec.h"
 #include "errors.h"
-#include "floatfmt.h"
+#include "codec/float_format.h"
 #include "plain_ascii.h"
 
 int codec_encode_error(const char *fmt, ...)
@@ -255,16 +255,15 @@ static int encode_int(struct outbuf *out, PyObject *obj)
 
 static int encode_float(struct outbuf *out, double x)
 {
-	int n;
+	size_t n;
 
 	if (!isfinite(x))
 		return outbuf_put(out, "null", 4) < 0 ? nomem() : 0;
-	if (outbuf_reserve(out, FLOATFMT_MAX) < 0)
+	if (outbuf_reserve(out, FLOAT_TEXT_MAX) < 0)
 		return nomem();
-	n = floatfmt_write(x, out->data + out->len);
-	if (n < 0)
-		return -1;
-	out->len += (size_t)n;
+	/* The library's formatter: the one its own JSON writer uses. */
+	n = shmrpc__float_format(x, out->data + out->len);
+	out->len += n;
 	return 0;
 }
 

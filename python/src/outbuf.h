@@ -15,11 +15,18 @@ struct outbuf {
 	char *data;
 	size_t len;
 	size_t cap;
+	int borrowed; /* data is the caller's (outbuf_init_over) */
 };
 
 /* Start empty, with room for `hint` bytes.  0 or -1 (no memory; no
  * exception set). */
 int outbuf_init(struct outbuf *b, size_t hint);
+
+/* Start empty over the caller's cap bytes at mem (e.g. where the library
+ * wants a method's result), so that a text that fits is written in place.
+ * One that does not moves to memory of its own, as it grows: data then
+ * no longer is mem. */
+void outbuf_init_over(struct outbuf *b, char *mem, size_t cap);
 
 /* Make room for `more` bytes past len.  0 or -1 (no memory or size
  * overflow; no exception set). */

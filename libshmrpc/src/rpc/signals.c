@@ -72,16 +72,13 @@ static void on_signal(int sig)
 	errno = saved_errno;
 }
 
-/* Our handler for signals[i], unless the program ignores that signal
- * (a shell's background job ignores SIGINT, nohup SIGHUP: left so). */
+/* Our handler for signals[i], in place of whatever the program had, even
+ * SIG_IGN (a shell's background job starts with SIGINT ignored): the
+ * program asked for this signal by name. */
 static int install(size_t i)
 {
-	struct sigaction sa, old;
+	struct sigaction sa;
 
-	if (sigaction(signals[i].sig, NULL, &old) < 0)
-		return -errno;
-	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN)
-		return 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigfillset(&sa.sa_mask);
@@ -119,7 +116,7 @@ static int take_signals(unsigned added, shmrpc_error *err)
 
 		if (!(added & signals[i].bit))
 			continue;
-		if (users[i]++ > 0 || installed[i])
+		if (users[i]++ > 0)
 			continue;
 		rc = install(i);
 		if (rc < 0) {
