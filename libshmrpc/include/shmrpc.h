@@ -420,7 +420,9 @@ SHMRPC_API int shmrpc_server_register_bytes(shmrpc_server *srv,
  * that it is one well-formed JSON object (RFC 8259, numbers of any size),
  * but has converted nothing.  On futex it lies in the channel's shared
  * memory, where a misbehaving client can rewrite it during the call: copy
- * it first if you rely on what you check in it.
+ * it first if you rely on what you check in it.  Registered with
+ * SHMRPC_TEXT_UNCHECKED, the handler may get params the library has not
+ * checked (it parses them strictly itself).
  *
  * Write the result, one JSON value, at out (out_cap bytes, in place in
  * the client's response buffer, between the envelope the library writes
@@ -437,18 +439,19 @@ typedef int (*shmrpc_text_method_fn)(shmrpc_req *req, const char *params,
 
 /*
  * Register text handler fn for `method`, with user pointer arg (borrowed,
- * kept until close).  Same name space and rules as
- * shmrpc_server_register(): registering a name again replaces its
- * handler, of whichever kind.  Both transports.  Call before
+ * kept until close) and flags (0 or SHMRPC_TEXT_UNCHECKED).  Same name
+ * space and rules as shmrpc_server_register(): registering a name again
+ * replaces its handler, of whichever kind.  Both transports.  Call before
  * shmrpc_server_serve(); not thread-safe with serve.  0, -EINVAL,
  * SHMRPC_ENAME, -ENOMEM.
  */
 SHMRPC_API int shmrpc_server_register_text(shmrpc_server *srv,
-    const char *method, shmrpc_text_method_fn fn, void *arg);
+    const char *method, shmrpc_text_method_fn fn, void *arg, unsigned flags);
 
 /*
- * Text handler fn (with arg, borrowed, kept until close) for every
- * method name that is not registered, instead of the library's
+ * Text handler fn (with arg, borrowed, kept until close, and flags as for
+ * shmrpc_server_register_text()) for every method name that is not
+ * registered, instead of the library's
  * "RPCError: Unknown method: NAME" answer; fn NULL takes it away.  The
  * handler finds the name with shmrpc_req_method(); for a name it does not
  * know either, it calls shmrpc_req_unknown_method() and returns non-zero,
@@ -459,7 +462,7 @@ SHMRPC_API int shmrpc_server_register_text(shmrpc_server *srv,
  * -EINVAL.
  */
 SHMRPC_API int shmrpc_server_set_fallback_text(shmrpc_server *srv,
-    shmrpc_text_method_fn fn, void *arg);
+    shmrpc_text_method_fn fn, void *arg, unsigned flags);
 
 /*
  * Answer the request with the library's "RPCError: Unknown method: NAME".
@@ -587,6 +590,12 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
  * well-formed JSON object (UTF-8, no BOM), e.g. written by a JSON
  * encoder; the library skips its check. */
 #define SHMRPC_TEXT_TRUSTED 0x1u
+/* shmrpc_call_text() and text methods: the text received (a call's
+ * result, a method's params) is handed over without the library's check
+ * of it wherever its extent is known without one (in the envelope our own
+ * peers write), because the caller parses it strictly itself.  It is then
+ * any bytes between the envelope's parts. */
+#define SHMRPC_TEXT_UNCHECKED 0x2u
 
 /*
  * Call `method` with params given as JSON text: params_len bytes at params

@@ -28,6 +28,9 @@ typedef struct {
 	pthread_mutex_t lock;    /* guards cli, busy; held across a call */
 	int busy;                /* calls past the "closed?" check */
 	pthread_cond_t idle;     /* signalled when busy drops to 0 */
+	/* Kept between calls (outbuf_take/give): the params text, and the
+	 * copy of the answer. */
+	struct outbuf spare_params, spare_answer;
 	PyObject *weakrefs;
 } ClientObject;
 
@@ -137,6 +140,8 @@ static void Client_dealloc(ClientObject *self)
 		client_close(self);
 	pthread_cond_destroy(&self->idle);
 	pthread_mutex_destroy(&self->lock);
+	outbuf_free(&self->spare_params);
+	outbuf_free(&self->spare_answer);
 	Py_CLEAR(self->name);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -194,30 +199,23 @@ static int call_args(PyObject *args, PyObject *kwds, PyObject **method,
 /*
  * The call itself, without the GIL: the library's text call, and a
  * private copy of what it answered (the result's text, or the complete
- * error text of SHMRPC_EMETHOD) made while the call lock is held, for the
- * result lies in shared memory until the next call.  *answer is
- * PyMem_Raw memory or NULL.
+ * error text of SHMRPC_EMETHOD) into answer, made while the call lock is
+ * held, for the result lies in shared memory until the next call.
  */
 static int call_nogil(ClientObject *self, const char *method,
-    const struct outbuf *params, char **answer, size_t *answer_len,
-    shmrpc_error *err)
+    const struct outbuf *params, struct outbuf *answer, shmrpc_error *err)
 {
 	const char *r;
 	size_t n;
 	int rc;
 
+	/* The codec writes well-formed params, and parses the result
+	 * strictly: the library need check neither. */
 	rc = shmrpc_call_text(self->cli, method, params->data, params->len,
-	    SHMRPC_TEXT_TRUSTED, &r, &n, err);
-	*answer = NULL;
-	*answer_len = 0;
-	if (r != NULL) {
-		*answer = PyMem_RawMalloc(n + 1);
-		if (*answer == NULL)
-			return -ENOMEM;
-		memcpy(*answer, r, n);
-		(*answer)[n] = '\0';
-		*answer_len = n;
-	}
+	    SHMRPC_TEXT_TRUSTED | SHMRPC_TEXT_UNCHECKED, &r, &n, err);
+	if (r != NULL && (outbuf_put(answer, r, n) < 0 ||
+	    outbuf_putc(answer, '\0') < 0))
+		return -ENOMEM;
 	return rc;
 }
 
@@ -226,22 +224,18 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 {
 	PyObject *method, *params, *value = NULL;
 	const char *cmethod;
-	struct outbuf out = { 0 };
-	char *answer = NULL;
-	size_t answer_len = 0;
+	struct outbuf out, answer;
 	int rc;
 	shmrpc_error err = { 0 };
 
 	if (call_args(args, kwds, &method, &params) < 0)
 		return NULL;
+	outbuf_take(&self->spare_params, &out);
+	outbuf_take(&self->spare_answer, &answer);
 	cmethod = PyUnicode_AsUTF8(method);
 	if (cmethod == NULL)
 		goto out;
 	/* Encode the params (GIL held: it reads Python objects). */
-	if (outbuf_init(&out, 256) < 0) {
-		PyErr_NoMemory();
-		goto out;
-	}
 	if (params == NULL ? outbuf_put(&out, "{}", 2) < 0
 			   : codec_encode(params, &out) < 0) {
 		if (!PyErr_Occurred())
@@ -258,7 +252,7 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	self->busy++;
 	/* The lock stays held during the call: calls are serialised. */
 	Py_BEGIN_ALLOW_THREADS
-	rc = call_nogil(self, cmethod, &out, &answer, &answer_len, &err);
+	rc = call_nogil(self, cmethod, &out, &answer, &err);
 	Py_END_ALLOW_THREADS
 	if (--self->busy == 0)
 		pthread_cond_broadcast(&self->idle);
@@ -266,8 +260,9 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 
 	if (rc == SHMRPC_EMETHOD) {
 		/* The seed raises RPCMethodError(response.error), complete. */
-		PyObject *text = PyUnicode_DecodeUTF8(answer, (Py_ssize_t)
-		    answer_len, "replace");
+		PyObject *text = PyUnicode_DecodeUTF8(answer.data,
+		    answer.len > 0 ? (Py_ssize_t)answer.len - 1 : 0,
+		    "replace");
 		if (text != NULL) {
 			PyErr_SetObject(pyerr_RPCMethodError, text);
 			Py_DECREF(text);
@@ -283,11 +278,11 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	} else if (rc < 0) {
 		errors_raise(rc, NULL, err.text);
 	} else {
-		value = codec_decode(answer, answer_len);
+		value = codec_decode(answer.data, answer.len - 1);
 	}
 out:
-	PyMem_RawFree(answer);
-	outbuf_free(&out);
+	outbuf_give(&self->spare_answer, &answer);
+	outbuf_give(&self->spare_params, &out);
 	Py_XDECREF(method);
 	Py_XDECREF(params);
 	return value;

@@ -102,12 +102,14 @@ static int encode_ascii(struct outbuf *out, const unsigned char *s,
 	if (outbuf_reserve(out, (size_t)n + 1) < 0)
 		return nomem();
 	while (i < n) {
-		/* A run that needs no escape goes out with one memcpy. */
-		Py_ssize_t j = skip_plain_ascii(s + i, s + n) - s;
-		while (j < n && ascii_class[s[j]] == 0)
-			j++;
-		if (outbuf_put(out, s + i, (size_t)(j - i)) < 0)
+		/* A run that needs no escape is copied as it is scanned. */
+		Py_ssize_t j;
+
+		if (outbuf_reserve(out, (size_t)(n - i)) < 0)
 			return nomem();
+		j = copy_plain_ascii((unsigned char *)out->data + out->len,
+		    s + i, s + n) - s;
+		out->len += (size_t)(j - i);
 		i = j;
 		if (i < n) {
 			char *w;

@@ -72,3 +72,14 @@ void outbuf_free(struct outbuf *b)
 	b->len = 0;
 	b->cap = 0;
 }
+
+void outbuf_give(struct outbuf *spare, struct outbuf *b)
+{
+	if (spare->data == NULL && !b->borrowed) {
+		*spare = *b;
+		spare->len = 0;
+	} else {
+		outbuf_free(b);
+	}
+	*b = (struct outbuf){ 0 };
+}

@@ -54,6 +54,8 @@ typedef struct {
 	shmrpc_server *srv;      /* NULL once closed */
 	PyObject *name;          /* str */
 	PyObject *methods;       /* dict: name -> callable */
+	struct outbuf spare_copy; /* kept between calls: params copied out of
+				     shared memory (outbuf_take/give) */
 	pthread_mutex_t lock;    /* guards srv, serving */
 	pthread_cond_t idle;     /* signalled when serving drops to 0 */
 	int serving;             /* threads inside shmrpc_server_serve() */
@@ -154,6 +156,23 @@ static void reply_raised(ServerObject *self, shmrpc_req *req)
 	Py_XDECREF(tb);
 }
 
+/* The params text, which lies in shared memory that the client could
+ * rewrite: copied once (into the server's spare buffer), then parsed. */
+static PyObject *decode_params(ServerObject *self, const char *params,
+    size_t params_len)
+{
+	struct outbuf copy;
+	PyObject *kwargs = NULL;
+
+	outbuf_take(&self->spare_copy, &copy);
+	if (outbuf_put(&copy, params, params_len) < 0)
+		PyErr_NoMemory();
+	else
+		kwargs = codec_decode(copy.data, copy.len);
+	outbuf_give(&self->spare_copy, &copy);
+	return kwargs;
+}
+
 /*
  * The library's fallback text handler: every method call lands here, on
  * the serving thread, without the GIL.  params lies in the channel's
@@ -176,7 +195,7 @@ static int py_method(shmrpc_req *req, const char *params, size_t params_len,
 		goto done;
 	}
 	Py_INCREF(func);
-	kwargs = codec_decode_shared(params, params_len);
+	kwargs = decode_params(self, params, params_len);
 	if (kwargs != NULL && !PyDict_Check(kwargs)) {
 		Py_CLEAR(kwargs);
 		PyErr_SetString(pyerr_RPCError, "params is not an object");
@@ -407,8 +426,10 @@ static int Server_init(ServerObject *self, PyObject *args, PyObject *kwds)
 		return errors_raise(rc, "Failed to initialize transport",
 		    detail);
 	}
-	/* Every name goes to py_method(), which looks in self->methods. */
-	shmrpc_server_set_fallback_text(srv, py_method, self);
+	/* Every name goes to py_method(), which looks in self->methods and
+	 * parses the params strictly itself. */
+	shmrpc_server_set_fallback_text(srv, py_method, self,
+	    SHMRPC_TEXT_UNCHECKED);
 	self->srv = srv;
 	return 0;
 }
@@ -422,6 +443,7 @@ static void Server_dealloc(ServerObject *self)
 		server_close(self);
 	pthread_cond_destroy(&self->idle);
 	pthread_mutex_destroy(&self->lock);
+	outbuf_free(&self->spare_copy);
 	Py_CLEAR(self->name);
 	Py_CLEAR(self->methods);
 	Py_CLEAR(self->prev_handlers);

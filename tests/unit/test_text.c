@@ -143,6 +143,20 @@ static int text_fail_utf8(shmrpc_req *req, const char *params,
 	return shmrpc_req_error_text(req, text, sizeof(text));
 }
 
+/* oops: a result that is not JSON. */
+static int text_oops(shmrpc_req *req, const char *params, size_t params_len,
+    char *out, size_t out_cap, size_t *out_len, void *arg)
+{
+	(void)req;
+	(void)params;
+	(void)params_len;
+	(void)arg;
+	assert_true(out_cap >= 5);
+	memcpy(out, "{oops", 5);
+	*out_len = 5;
+	return 0;
+}
+
 /* big: out_cap + 1 bytes claimed. */
 static int text_too_big(shmrpc_req *req, const char *params,
     size_t params_len, char *out, size_t out_cap, size_t *out_len, void *arg)
@@ -204,19 +218,25 @@ static void open_server(struct served *s, shmrpc_transport_kind kind,
 	memset(s, 0, sizeof(*s));
 	assert_int_equal(shmrpc_server_open(&s->srv, channel, &o, &e), 0);
 	assert_int_equal(shmrpc_server_register_text(s->srv, "echo",
-	    text_echo, s), 0);
+	    text_echo, s, 0), 0);
 	assert_int_equal(shmrpc_server_register_text(s->srv, "fail",
-	    text_fail, s), 0);
+	    text_fail, s, 0), 0);
 	assert_int_equal(shmrpc_server_register_text(s->srv, "big",
-	    text_too_big, s), 0);
+	    text_too_big, s, 0), 0);
 	assert_int_equal(shmrpc_server_register_text(s->srv, "fail_utf8",
-	    text_fail_utf8, s), 0);
+	    text_fail_utf8, s, 0), 0);
+	assert_int_equal(shmrpc_server_register_text(s->srv, "echo_raw",
+	    text_echo, s, SHMRPC_TEXT_UNCHECKED), 0);
+	assert_int_equal(shmrpc_server_register_text(s->srv, "oops",
+	    text_oops, s, 0), 0);
+	assert_int_equal(shmrpc_server_register_text(s->srv, "bad_flags",
+	    text_oops, s, 0x80), -EINVAL);
 	assert_int_equal(shmrpc_server_register(s->srv, "add", json_add,
 	    NULL), 0);
 	assert_int_equal(shmrpc_server_register(s->srv, "long_error",
 	    json_long_error, NULL), 0);
 	assert_int_equal(shmrpc_server_register_text(s->srv, "__running__",
-	    text_echo, s), SHMRPC_ENAME);
+	    text_echo, s, 0), SHMRPC_ENAME);
 }
 
 static shmrpc_client *open_client(shmrpc_transport_kind kind)
@@ -339,7 +359,7 @@ static void fallback(shmrpc_transport_kind kind)
 
 	open_server(&s, kind, 4096);
 	assert_int_equal(shmrpc_server_set_fallback_text(s.srv, text_fallback,
-	    NULL), 0);
+	    NULL, 0), 0);
 	serve(&s);
 	cli = open_client(kind);
 	assert_int_equal(CALL_TEXT(cli, "dyn", "{}", &r, &n, &e), 0);
@@ -420,6 +440,59 @@ static void test_errors_complete(void **state)
 	unserve(&s);
 	free(params);
 	free(want);
+}
+
+/* What SHMRPC_TEXT_UNCHECKED leaves to the caller, and what the library
+ * checks without it, on both sides. */
+static void test_unchecked(void **state)
+{
+	static const char bad[] = "{\"request_id\":\"q1\",\"method\":"
+	    "\"%s\",\"params\":{\"a\":}}";
+	struct served s;
+	shmrpc_options o = opts_for(SHMRPC_TRANSPORT_FUTEX, 0);
+	shmrpc_transport *t;
+	shmrpc_client *cli;
+	const char *r;
+	size_t n;
+	shmrpc_error e;
+	char req[128], buf[512];
+
+	(void)state;
+	open_server(&s, SHMRPC_TRANSPORT_FUTEX, 4096);
+	serve(&s);
+	/* params: checked for echo, handed over as they are for echo_raw */
+	assert_int_equal(shmrpc_transport_open(&t, channel, &o, NULL), 0);
+	snprintf(req, sizeof(req), bad, "echo");
+	assert_int_equal(shmrpc_transport_send_request(t, req, strlen(req)),
+	    0);
+	assert_int_equal(shmrpc_transport_recv_response(t, buf,
+	    sizeof(buf) - 1, &n), 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "{\"request_id\":\"q1\",\"result\":null,"
+	    "\"error\":\"RPCError: Invalid JSON in request: invalid token "
+	    "at byte 49\"}");
+	snprintf(req, sizeof(req), bad, "echo_raw");
+	assert_int_equal(shmrpc_transport_send_request(t, req, strlen(req)),
+	    0);
+	assert_int_equal(shmrpc_transport_recv_response(t, buf,
+	    sizeof(buf) - 1, &n), 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "{\"request_id\":\"q1\",\"result\":"
+	    "{\"a\":},\"error\":null}");
+	shmrpc_transport_close(t);
+	/* result: a malformed one is refused, unless unchecked */
+	cli = open_client(SHMRPC_TRANSPORT_FUTEX);
+	assert_int_equal(CALL_TEXT(cli, "oops", "{}", &r, &n, &e),
+	    SHMRPC_ESERIAL);
+	assert_null(r);
+	assert_int_equal(shmrpc_call_text(cli, "oops", "{}", 2,
+	    SHMRPC_TEXT_UNCHECKED, &r, &n, &e), 0);
+	assert_int_equal(n, 5);
+	assert_memory_equal(r, "{oops", 5);
+	assert_int_equal(shmrpc_call_text(cli, "oops", "{}", 2, 0x80, &r, &n,
+	    &e), -EINVAL);
+	shmrpc_client_close(cli);
+	unserve(&s);
 }
 
 static void test_response_too_large(void **state)
@@ -753,6 +826,7 @@ int main(void)
 		T(test_fallback_futex),
 		T(test_fallback_posix),
 		T(test_errors_complete),
+		T(test_unchecked),
 		T(test_response_too_large),
 		T(test_answer_keeps_id_futex),
 		T(test_answer_keeps_id_posix),

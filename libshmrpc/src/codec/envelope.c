@@ -456,9 +456,9 @@ int shmrpc__envelope_encode_request_text(char *buf, size_t cap, size_t *len,
 }
 
 /* {"request_id":"ID","result":TEXT,"error":null}, ID the one expected:
- * only TEXT is checked.  1 if done. */
+ * only TEXT is checked, and only if check.  1 if done. */
 static int scan_response_fast(const char *buf, size_t len,
-    const char *expect_id, struct response_view *out)
+    const char *expect_id, bool check, struct response_view *out)
 {
 	static const char tail[] = ENVELOPE_RESULT_SUFFIX;
 	const char *p = buf, *end = buf + len;
@@ -478,7 +478,8 @@ static int scan_response_fast(const char *buf, size_t len,
 	    memcmp(end - LIT_LEN(tail), tail, LIT_LEN(tail)) != 0)
 		return 0;
 	end -= LIT_LEN(tail);
-	if (shmrpc__json_text_check(p, (size_t)(end - p), false, NULL) < 0)
+	if (check && shmrpc__json_text_check(p, (size_t)(end - p), false,
+	    NULL) < 0)
 		return 0;
 	out->id = expect_id;
 	out->result_text = p;
@@ -487,7 +488,7 @@ static int scan_response_fast(const char *buf, size_t len,
 }
 
 int shmrpc__envelope_scan_response(const char *buf, size_t len,
-    const char *expect_id, struct response_view *out)
+    const char *expect_id, bool check, struct response_view *out)
 {
 	struct member m[] = { { "request_id", NULL, 0 }, { "result", NULL, 0 },
 		{ "error", NULL, 0 } };
@@ -495,7 +496,7 @@ int shmrpc__envelope_scan_response(const char *buf, size_t len,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (scan_response_fast(buf, len, expect_id, out))
+	if (scan_response_fast(buf, len, expect_id, check, out))
 		return 0;
 	rc = scan_members(buf, len, m, ARRAY_LEN(m), NULL);
 	if (rc != 0)
@@ -552,8 +553,8 @@ static bool take_method(struct request_text *out, const char *at, size_t len)
 }
 
 /* {"request_id":"ID","method":"NAME","params":{...}}, as our clients
- * write it, with plain ASCII ID and NAME: only params is checked.  1 if
- * done. */
+ * write it, with plain ASCII ID and NAME: params is the text up to the
+ * final '}', checked later if at all.  1 if done. */
 static int scan_request_fast(const char *buf, size_t len,
     struct request_text *out)
 {
@@ -574,8 +575,7 @@ static int scan_request_fast(const char *buf, size_t len,
 	    !HAS_LIT(p, end, ",\"params\":{") || end[-1] != '}')
 		return 0;
 	p += LIT_LEN(",\"params\":");
-	if (shmrpc__json_text_check(p, (size_t)(end - 1 - p), true, NULL) < 0 ||
-	    !take_method(out, m, (size_t)(m_end + 1 - m)))
+	if (!take_method(out, m, (size_t)(m_end + 1 - m)))
 		return 0;
 	out->id = id;
 	out->id_len = (size_t)(id_end + 1 - id);
@@ -593,6 +593,7 @@ int shmrpc__envelope_scan_request(const char *buf, size_t len,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->buf = buf;
 	if (scan_request_fast(buf, len, out))
 		return 0;
 	rc = scan_members(buf, len, m, ARRAY_LEN(m), &jerr);
@@ -621,7 +622,22 @@ int shmrpc__envelope_scan_request(const char *buf, size_t len,
 	}
 	out->params = m[2].at;
 	out->params_len = m[2].len;
+	out->params_checked = true;
 	return 0;
+}
+
+int shmrpc__envelope_check_params(const struct request_text *rq, char *why,
+    size_t whylen)
+{
+	struct json_text_error jerr;
+	const size_t at = (size_t)(rq->params - rq->buf);
+
+	if (rq->params_checked || shmrpc__json_text_check(rq->params,
+	    rq->params_len, true, &jerr) == 0)
+		return 0;
+	snprintf(why, whylen, "Invalid JSON in request: %s at byte %zu",
+	    jerr.reason, at + jerr.offset);
+	return SHMRPC_ESERIAL;
 }
 
 size_t shmrpc__envelope_text_result_prefix(char *buf, size_t cap,

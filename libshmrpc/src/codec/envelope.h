@@ -86,20 +86,23 @@ int shmrpc__envelope_encode_request_text(char *buf, size_t cap, size_t *len,
     size_t params_len);
 
 /* As shmrpc__envelope_decode_response(), but the result stays text
- * (out->result_text), checked to be one well-formed JSON value; the id
- * and the error are decoded (owned by out->root).  Release with
- * shmrpc__response_view_release(). */
+ * (out->result_text), checked to be one well-formed JSON value unless
+ * check is false and the envelope is the one our servers write (whose
+ * result's extent is known without it); the id and the error are decoded
+ * (owned by out->root).  Release with shmrpc__response_view_release(). */
 int shmrpc__envelope_scan_response(const char *buf, size_t len,
-    const char *expect_id, struct response_view *out);
+    const char *expect_id, bool check, struct response_view *out);
 
 /* A request as text: slices of the message, and what had to be decoded. */
 struct request_text {
+	const char *buf;      /* the message scanned */
 	json_t *own;          /* owns decoded strings, or NULL */
 	const char *id;       /* the request_id value's JSON text, verbatim, */
 	size_t id_len;        /*   NULL when there is none */
 	const char *method;   /* NUL-terminated; NULL when there is none */
 	const char *params;   /* the params object's JSON text, verbatim */
 	size_t params_len;
+	bool params_checked;  /* found well formed; else not looked at */
 	char method_copy[64];
 };
 
@@ -108,12 +111,20 @@ struct request_text {
  * object (numbers of any size).  0, or SHMRPC_ESERIAL / SHMRPC_EPROTO with
  * a reason in why[] for the error response (the same reasons as
  * shmrpc__envelope_decode_request()); out->id is set whenever the id
- * could be read, failure or not.  Release with
+ * could be read, failure or not.  When the request is the one our clients
+ * write, the params' text is not checked (its extent is known without
+ * it): out->params_checked says whether it was (see
+ * shmrpc__envelope_check_params()).  Release with
  * shmrpc__request_text_release() in every case.  The slices point into
  * buf: they are valid as long as buf is.
  */
 int shmrpc__envelope_scan_request(const char *buf, size_t len,
     struct request_text *out, char *why, size_t whylen);
+
+/* Check the params text of a request scanned without it: 0, or
+ * SHMRPC_ESERIAL with the reason in why[]. */
+int shmrpc__envelope_check_params(const struct request_text *rq, char *why,
+    size_t whylen);
 void shmrpc__request_text_release(struct request_text *v);
 
 /* The response to a text method, in three steps around the handler:

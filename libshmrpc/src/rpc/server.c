@@ -73,7 +73,7 @@ static int add_method(shmrpc_server *srv, const char *method,
 	}
 	srv->methods = grown;
 	srv->methods[srv->nmethods++] = (struct method){ name, fn, bytes_fn,
-		text_fn, arg };
+		text_fn, 0, arg };
 	return 0;
 }
 

@@ -18,6 +18,7 @@ struct method {
 	shmrpc_method_fn fn;             /* JSON handler, or NULL */
 	shmrpc_bytes_method_fn bytes_fn; /* bytes handler, or NULL */
 	shmrpc_text_method_fn text_fn;   /* text handler, or NULL */
+	unsigned text_flags;             /* SHMRPC_TEXT_UNCHECKED or 0 */
 	void *arg;
 };
 
@@ -34,6 +35,7 @@ struct shmrpc_server {
 	    uint32_t peer, const char *in, size_t len);
 	shmrpc_text_method_fn fallback;  /* for unregistered names, or NULL */
 	void *fallback_arg;
+	unsigned fallback_flags;
 	/* The signal that stopped the server (signals.c), or 0. */
 	atomic_int stop_signal;
 };

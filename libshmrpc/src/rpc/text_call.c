@@ -49,9 +49,28 @@ static int text_take(shmrpc_client *cli, void *out,
 	return 0;
 }
 
+static int text_decode_checked(const char *buf, size_t len,
+    const char *expect_id, struct response_view *rv)
+{
+	return shmrpc__envelope_scan_response(buf, len, expect_id, true, rv);
+}
+
+static int text_decode_unchecked(const char *buf, size_t len,
+    const char *expect_id, struct response_view *rv)
+{
+	return shmrpc__envelope_scan_response(buf, len, expect_id, false, rv);
+}
+
 static const struct call_mode text_mode = {
 	.encode = text_encode_request,
-	.decode = shmrpc__envelope_scan_response,
+	.decode = text_decode_checked,
+	.take = text_take,
+};
+
+/* SHMRPC_TEXT_UNCHECKED: the caller parses the result strictly itself. */
+static const struct call_mode text_mode_unchecked = {
+	.encode = text_encode_request,
+	.decode = text_decode_unchecked,
 	.take = text_take,
 };
 
@@ -69,15 +88,15 @@ SHMRPC_API int shmrpc_call_text(shmrpc_client *cli, const char *method,
 		*result_len = 0;
 	if (cli == NULL || method == NULL || result == NULL ||
 	    result_len == NULL || (params == NULL && params_len > 0) ||
-	    (flags & ~SHMRPC_TEXT_TRUSTED) != 0)
+	    (flags & ~(SHMRPC_TEXT_TRUSTED | SHMRPC_TEXT_UNCHECKED)) != 0)
 		return shmrpc__error_set(err, -EINVAL, "invalid argument");
 	if (params != NULL && !(flags & SHMRPC_TEXT_TRUSTED) &&
 	    shmrpc__json_text_check(params, params_len, true, &why) < 0)
 		return shmrpc__error_set(err, -EINVAL, "params for %s are not "
 		    "a JSON object: %s at byte %zu", method, why.reason,
 		    why.offset);
-	rc = shmrpc__client_call(cli, method, &text_mode, params, params_len,
-	    &a, err);
+	rc = shmrpc__client_call(cli, method, (flags & SHMRPC_TEXT_UNCHECKED)
+	    ? &text_mode_unchecked : &text_mode, params, params_len, &a, err);
 	if (rc < 0 && rc != SHMRPC_EMETHOD) {
 		*result = NULL;
 		*result_len = 0;

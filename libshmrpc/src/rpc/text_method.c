@@ -40,17 +40,25 @@ static void send_text_error(shmrpc_server *srv, struct serve_buffers *bufs,
 }
 
 /* Run fn on the request and answer: the result goes straight into the
- * answer's place, between the envelope's prefix and its suffix. */
+ * answer's place, between the envelope's prefix and its suffix.  Params
+ * are checked first unless flags has SHMRPC_TEXT_UNCHECKED. */
 static void run_text_method(shmrpc_server *srv, struct serve_buffers *bufs,
     uint32_t peer, const struct request_text *rq, shmrpc_text_method_fn fn,
-    void *arg)
+    void *arg, unsigned flags)
 {
 	static const char failed[] = "RuntimeError: method failed";
 	shmrpc_req req = { .method = rq->method, .peer = peer };
 	size_t cap, prefix, room, out_len = 0;
 	char *area = shmrpc__server_answer_area(srv, bufs, peer, &cap);
-	char toobig[128];
+	char toobig[128], why[300];
 	int rc;
+
+	if (!(flags & SHMRPC_TEXT_UNCHECKED) &&
+	    shmrpc__envelope_check_params(rq, why + 10, sizeof(why) - 10) < 0) {
+		memcpy(why, "RPCError: ", 10);
+		send_text_error(srv, bufs, peer, rq, why, strlen(why));
+		return;
+	}
 
 	prefix = shmrpc__envelope_text_result_prefix(area, cap, rq->id,
 	    rq->id_len);
@@ -96,11 +104,11 @@ static bool dispatch_text(shmrpc_server *srv, struct serve_buffers *bufs,
 		m = shmrpc__server_find_method(srv, rq.method);
 		if (m != NULL && m->text_fn != NULL) {
 			run_text_method(srv, bufs, peer, &rq, m->text_fn,
-			    m->arg);
+			    m->arg, m->text_flags);
 			mine = true;
 		} else if (m == NULL && srv->fallback != NULL) {
 			run_text_method(srv, bufs, peer, &rq, srv->fallback,
-			    srv->fallback_arg);
+			    srv->fallback_arg, srv->fallback_flags);
 			mine = true;
 		}
 	}
@@ -109,25 +117,29 @@ static bool dispatch_text(shmrpc_server *srv, struct serve_buffers *bufs,
 }
 
 SHMRPC_API int shmrpc_server_register_text(shmrpc_server *srv,
-    const char *method, shmrpc_text_method_fn fn, void *arg)
+    const char *method, shmrpc_text_method_fn fn, void *arg, unsigned flags)
 {
 	int rc;
 
-	if (srv == NULL || method == NULL || fn == NULL)
+	if (srv == NULL || method == NULL || fn == NULL ||
+	    (flags & ~SHMRPC_TEXT_UNCHECKED) != 0)
 		return -EINVAL;
 	rc = shmrpc__server_add_method(srv, method, NULL, NULL, fn, arg);
-	if (rc == 0)
+	if (rc == 0) {
+		shmrpc__server_find_method(srv, method)->text_flags = flags;
 		srv->dispatch_text = dispatch_text;
+	}
 	return rc;
 }
 
 SHMRPC_API int shmrpc_server_set_fallback_text(shmrpc_server *srv,
-    shmrpc_text_method_fn fn, void *arg)
+    shmrpc_text_method_fn fn, void *arg, unsigned flags)
 {
-	if (srv == NULL)
+	if (srv == NULL || (flags & ~SHMRPC_TEXT_UNCHECKED) != 0)
 		return -EINVAL;
 	srv->fallback = fn;
 	srv->fallback_arg = arg;
+	srv->fallback_flags = flags;
 	if (fn != NULL)
 		srv->dispatch_text = dispatch_text;
 	return 0;
