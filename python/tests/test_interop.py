@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import unittest
 
 import shmrpc
@@ -50,6 +51,19 @@ class WithSeed(ChannelTest):
                     c.call("nope")
                 self.assertEqual(str(cm.exception), "RPCError: Unknown method: nope")
                 self.assertIs(c.call("__running__"), True)
+        self.assertEqual(self.stop(p), 0)
+
+    def test_python_client_waits_out_a_seed_channel_being_created(self):
+        # The seed's segment has 0 bytes between its shm_open() and its
+        # ftruncate(), and the semaphores come after: not there yet.
+        name = self.channel()
+        p = self.spawn([sys.executable, SEED_PEER, "server", "--slow-create", "0.2", name], text=True)
+        t0 = time.monotonic()
+        while not os.path.exists("/dev/shm/srb_%s_req" % name) and time.monotonic() - t0 < 10:
+            time.sleep(0.005)
+        with RPCClient(name, wait_for_server=10) as c:
+            self.assertEqual(c.transport, "posix")
+            self.assertEqual(c.call("add", a=1, b=2), 3)
         self.assertEqual(self.stop(p), 0)
 
     def test_seed_client_python_server(self):

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -283,12 +284,31 @@ static void posix_wake(shmrpc_transport *t)
 
 /* ---- client side ------------------------------------------------------- */
 
+/*
+ * The seed makes a segment with shm_open() and gives it its size with
+ * ftruncate() next: in between it has 0 bytes.  A segment of 0 bytes is
+ * a channel being created, not one of another layout: SHMRPC_ENOCHANNEL,
+ * which a client waiting for its server waits out.
+ */
+static int open_segment(struct posix_transport *p, int which, size_t min,
+    size_t map)
+{
+	int rc = shmrpc__shmobj_open(p->fname[which], min, map, &p->obj[which]);
+	int dir = shmrpc__shm_dirfd();
+	struct stat st;
+
+	if (rc == SHMRPC_EVERSION && dir >= 0 &&
+	    shmrpc__shmfile_stat_at(dir, p->fname[which], &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == 0)
+		return SHMRPC_ENOCHANNEL;
+	return rc;
+}
+
 static int open_objects(struct posix_transport *p, size_t want_size)
 {
 	int rc;
 
-	rc = shmrpc__shmobj_open(p->fname[SEG_REQ], want_size, 0,
-	    &p->obj[SEG_REQ]);
+	rc = open_segment(p, SEG_REQ, want_size, 0);
 	if (rc < 0)
 		return rc;
 	if (want_size == 0)
@@ -296,8 +316,7 @@ static int open_objects(struct posix_transport *p, size_t want_size)
 	if (want_size <= MSG_HEADER_SIZE || want_size > UINT32_MAX)
 		return SHMRPC_EVERSION;
 	p->buffer_size = want_size;
-	rc = shmrpc__shmobj_open(p->fname[SEG_RESP], want_size, want_size,
-	    &p->obj[SEG_RESP]);
+	rc = open_segment(p, SEG_RESP, want_size, want_size);
 	for (int i = SEM_REQ_EMPTY; i < POSIX_NOBJ && rc == 0; i++)
 		rc = shmrpc__shmobj_open(p->fname[i], sizeof(sem_t),
 		    sizeof(sem_t), &p->obj[i]);
