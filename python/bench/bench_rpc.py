@@ -10,8 +10,8 @@ Cases (each a server process and a client in this process):
   echo-2mb-py  Python client -> Python server, echo of a 2 MB string
 Each run times `calls` calls (fewer for 2 MB) after a warm-up and reports
 the mean per call; the median over runs is printed with the min and max.
-While issue 14 part 1 stands, calls go through the interim json_t adapter
-(python/src/interim_jansson.c), so these are not the final figures.
+The seed's figures on these VMs (its own client and server): small add
+97-148 us, 2 MB string echo 6.9-10 ms.
 """
 
 import argparse
@@ -84,7 +84,7 @@ def main():
     ap.add_argument("--transport", default="futex")
     args = ap.parse_args()
     os.environ.setdefault("SHMRPC_REGISTRY", "/dev/shm/bench%d-registry.json" % os.getpid())
-    print("shmrpc %s, library %s, Python %s (interim json_t adapter)"
+    print("shmrpc %s, library %s, Python %s"
           % (shmrpc.__version__, shmrpc.library_version, sys.version.split()[0]))
     t = args.transport
     run_case("add-c", "c", "add", {"a": 5, "b": 3}, args.calls, args.runs, 4096, t)
