@@ -249,6 +249,9 @@ int shmrpc__client_call(shmrpc_client *cli, const char *method,
 		goto out;
 	}
 	rc = await_reply(cli, id, mode, out, err);
+	if (rc == SHMRPC_ETIMEOUT)
+		log_debug("channel %s: call %s of %s timed out",
+		    cli->transport->name, id, method);
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
 		shmrpc__transport_note_error(cli->transport, rc);
 	shmrpc__transport_end_call(cli->transport);
