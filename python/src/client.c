@@ -31,6 +31,7 @@ typedef struct {
 	/* Kept between calls (outbuf_take/give): the params text, and the
 	 * copy of the answer. */
 	struct outbuf spare_params, spare_answer;
+	shmrpc_transport_kind kind; /* the transport it found */
 	PyObject *weakrefs;
 } ClientObject;
 
@@ -92,6 +93,7 @@ static int Client_init(ClientObject *self, PyObject *args, PyObject *kwds)
 	}
 	Py_INCREF(name);
 	self->name = name;
+	self->kind = shmrpc_client_transport(cli);
 	self->cli = cli;
 	return 0;
 }
@@ -317,17 +319,10 @@ static PyObject *Client_get_closed(ClientObject *self, void *unused)
 
 static PyObject *Client_get_transport(ClientObject *self, void *unused)
 {
-	shmrpc_transport_kind kind;
-
 	(void)unused;
-	lock_nogil(self);
-	if (self->cli == NULL) {
-		pthread_mutex_unlock(&self->lock);
+	if (self->cli == NULL)
 		Py_RETURN_NONE;
-	}
-	kind = shmrpc_client_transport(self->cli);
-	pthread_mutex_unlock(&self->lock);
-	return PyUnicode_FromString(shmrpc_transport_name(kind));
+	return PyUnicode_FromString(shmrpc_transport_name(self->kind));
 }
 
 static PyObject *Client_repr(ClientObject *self)
