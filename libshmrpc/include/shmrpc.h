@@ -627,6 +627,32 @@ SHMRPC_API int shmrpc_call_text(shmrpc_client *cli, const char *method,
     const char *params, size_t params_len, unsigned flags,
     const char **result, size_t *result_len, shmrpc_error *err);
 
+/*
+ * shmrpc_call_text() in two steps, for params written straight into the
+ * request (in the client's slot in shared memory on futex):
+ * shmrpc_call_text_reserve() writes the envelope's start and points *buf
+ * at the space for the params text, *cap bytes; write it there and send
+ * it with shmrpc_call_text_commit(cli, len, ...), which then behaves as
+ * shmrpc_call_text() (same flags, result and errors; SHMRPC_ETOOBIG when
+ * len > *cap), or give up with shmrpc_call_text_cancel().  *buf is valid
+ * from a successful reserve until commit or cancel, and no longer.
+ * Locking as shmrpc_call_bytes_reserve(): the calling thread holds cli's
+ * lock in between, other threads' calls wait, and a call on cli from the
+ * same thread fails with SHMRPC_ESTATE; commit or cancel on the thread
+ * that reserved.  reserve may wait for a late answer of an earlier call
+ * (futex).  Errors of reserve: -EINVAL, SHMRPC_ETOOBIG (the envelope's
+ * start does not fit), SHMRPC_ESERIAL (method not UTF-8), SHMRPC_ESTATE,
+ * SHMRPC_ETIMEOUT, SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED.  commit without a
+ * reservation: SHMRPC_ESTATE.  cancel without one does nothing.  Both
+ * transports.
+ */
+SHMRPC_API int shmrpc_call_text_reserve(shmrpc_client *cli,
+    const char *method, char **buf, size_t *cap, shmrpc_error *err);
+SHMRPC_API int shmrpc_call_text_commit(shmrpc_client *cli, size_t len,
+    unsigned flags, const char **result, size_t *result_len,
+    shmrpc_error *err);
+SHMRPC_API void shmrpc_call_text_cancel(shmrpc_client *cli);
+
 /* The kind of transport cli uses (never SHMRPC_TRANSPORT_DEFAULT: a
  * client opened without one found the channel's).  Thread-safe. */
 SHMRPC_API shmrpc_transport_kind shmrpc_client_transport(

@@ -7,8 +7,9 @@
  * seconds), while waiting for this object's call lock, and during the
  * call itself; held while params are encoded and the result decoded.
  *
- * A call is shmrpc_call_text(): the codec's params text goes into the
- * request as it is (floats, escapes and integers of any size as the seed
+ * A call is shmrpc_call_text_reserve() and _commit(): the codec writes
+ * the params text straight into the request (the client's slot in shared
+ * memory on futex: floats, escapes and integers of any size as the seed
  * writes them), and the result's text comes back as the server wrote it.
  * Several Python threads may call on one client: calls are serialised (the
  * library serialises them too; the binding's own lock also keeps the
@@ -28,10 +29,12 @@ typedef struct {
 	pthread_mutex_t lock;    /* guards cli, busy; held across a call */
 	int busy;                /* calls past the "closed?" check */
 	pthread_cond_t idle;     /* signalled when busy drops to 0 */
-	/* Kept between calls (outbuf_take/give): the params text, and the
-	 * copy of the answer. */
-	struct outbuf spare_params, spare_answer;
+	/* Kept between calls (outbuf_take/give): the copy of the answer.
+	 * The params are encoded straight into the request. */
+	struct outbuf spare_answer;
 	shmrpc_transport_kind kind; /* the transport it found */
+	pthread_t owner;         /* the thread holding lock for a call, */
+	int owned;               /*   if owned (read with the GIL held) */
 	PyObject *weakrefs;
 } ClientObject;
 
@@ -142,7 +145,6 @@ static void Client_dealloc(ClientObject *self)
 		client_close(self);
 	pthread_cond_destroy(&self->idle);
 	pthread_mutex_destroy(&self->lock);
-	outbuf_free(&self->spare_params);
 	outbuf_free(&self->spare_answer);
 	Py_CLEAR(self->name);
 	Py_TYPE(self)->tp_free((PyObject *)self);
@@ -198,73 +200,28 @@ static int call_args(PyObject *args, PyObject *kwds, PyObject **method,
 	return 0;
 }
 
-/*
- * The call itself, without the GIL: the library's text call, and a
- * private copy of what it answered (the result's text, or the complete
- * error text of SHMRPC_EMETHOD) into answer, made while the call lock is
- * held, for the result lies in shared memory until the next call.
- */
-static int call_nogil(ClientObject *self, const char *method,
-    const struct outbuf *params, struct outbuf *answer, shmrpc_error *err)
+/* A copy of what the library answered (the result's text, or the
+ * complete error text of SHMRPC_EMETHOD), made while the call lock is
+ * held, for the result lies in shared memory until the next call.  A
+ * NUL ends it.  0 or -ENOMEM. */
+static int keep_answer(struct outbuf *answer, const char *r, size_t n)
 {
-	const char *r;
-	size_t n;
-	int rc;
-
-	/* The codec writes well-formed params, and parses the result
-	 * strictly: the library need check neither. */
-	rc = shmrpc_call_text(self->cli, method, params->data, params->len,
-	    SHMRPC_TEXT_TRUSTED | SHMRPC_TEXT_UNCHECKED, &r, &n, err);
 	if (r != NULL && (outbuf_put(answer, r, n) < 0 ||
 	    outbuf_putc(answer, '\0') < 0))
 		return -ENOMEM;
-	return rc;
+	return 0;
 }
 
-static PyObject *Client_call(ClientObject *self, PyObject *args,
-    PyObject *kwds)
+/* The exception for a failed call. */
+static void raise_call_error(int rc, const struct outbuf *answer,
+    size_t params_len, const shmrpc_error *err)
 {
-	PyObject *method, *params, *value = NULL;
-	const char *cmethod;
-	struct outbuf out, answer;
-	int rc;
-	shmrpc_error err = { 0 };
-
-	if (call_args(args, kwds, &method, &params) < 0)
-		return NULL;
-	outbuf_take(&self->spare_params, &out);
-	outbuf_take(&self->spare_answer, &answer);
-	cmethod = PyUnicode_AsUTF8(method);
-	if (cmethod == NULL)
-		goto out;
-	/* Encode the params (GIL held: it reads Python objects). */
-	if (params == NULL ? outbuf_put(&out, "{}", 2) < 0
-			   : codec_encode(params, &out) < 0) {
-		if (!PyErr_Occurred())
-			PyErr_NoMemory();
-		goto out;
-	}
-
-	lock_nogil(self);
-	if (self->cli == NULL) {
-		pthread_mutex_unlock(&self->lock);
-		PyErr_SetString(pyerr_RPCTransportError, "client is closed");
-		goto out;
-	}
-	self->busy++;
-	/* The lock stays held during the call: calls are serialised. */
-	Py_BEGIN_ALLOW_THREADS
-	rc = call_nogil(self, cmethod, &out, &answer, &err);
-	Py_END_ALLOW_THREADS
-	if (--self->busy == 0)
-		pthread_cond_broadcast(&self->idle);
-	pthread_mutex_unlock(&self->lock);
+	PyObject *text;
 
 	if (rc == SHMRPC_EMETHOD) {
 		/* The seed raises RPCMethodError(response.error), complete. */
-		PyObject *text = PyUnicode_DecodeUTF8(answer.data,
-		    answer.len > 0 ? (Py_ssize_t)answer.len - 1 : 0,
-		    "replace");
+		text = PyUnicode_DecodeUTF8(answer->data, answer->len > 0 ?
+		    (Py_ssize_t)answer->len - 1 : 0, "replace");
 		if (text != NULL) {
 			PyErr_SetObject(pyerr_RPCMethodError, text);
 			Py_DECREF(text);
@@ -274,17 +231,118 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 		    "Timeout receiving response");
 	} else if (rc == SHMRPC_ETOOBIG) {
 		PyErr_Format(pyerr_RPCTransportError, "Message too large: "
-		    "%zu bytes exceeds buffer size", out.len);
+		    "%zu bytes exceeds buffer size", params_len);
 	} else if (rc == -ENOMEM) {
 		PyErr_NoMemory();
-	} else if (rc < 0) {
-		errors_raise(rc, NULL, err.text);
 	} else {
-		value = codec_decode(answer.data, answer.len - 1);
+		errors_raise(rc, NULL, err->text);
 	}
+}
+
+/*
+ * Encode the params straight into the request (the client's slot in
+ * shared memory on futex), between shmrpc_call_text_reserve() and
+ * _commit(): GIL held (it reads Python objects), call lock held.  0 and
+ * *len, or -1 with an exception set (the reservation then cancelled).
+ */
+static int encode_in_place(ClientObject *self, PyObject *params, char *buf,
+    size_t cap, size_t *len)
+{
+	struct outbuf out;
+	int rc = 0;
+
+	outbuf_init_over(&out, buf, cap);
+	if (params == NULL ? outbuf_put(&out, "{}", 2) < 0
+			   : codec_encode(params, &out) < 0) {
+		if (!PyErr_Occurred())
+			PyErr_NoMemory();
+		rc = -1;
+	} else if (out.len > cap) {
+		PyErr_Format(pyerr_RPCTransportError, "Message too large: "
+		    "%zu bytes exceeds buffer size", out.len);
+		rc = -1;
+	} else if (out.data != buf) {
+		memcpy(buf, out.data, out.len); /* it fits after all */
+	}
+	*len = out.len;
+	outbuf_free(&out);
+	if (rc < 0)
+		shmrpc_call_text_cancel(self->cli);
+	return rc;
+}
+
+/* call(): self->lock held, self->cli open. */
+static PyObject *call_locked(ClientObject *self, const char *method,
+    PyObject *params)
+{
+	struct outbuf answer;
+	shmrpc_error err = { 0 };
+	PyObject *value = NULL;
+	const char *r = NULL;
+	size_t cap = 0, len = 0, n = 0;
+	char *buf;
+	int rc;
+
+	outbuf_take(&self->spare_answer, &answer);
+	Py_BEGIN_ALLOW_THREADS
+	rc = shmrpc_call_text_reserve(self->cli, method, &buf, &cap, &err);
+	Py_END_ALLOW_THREADS
+	if (rc < 0) {
+		raise_call_error(rc, &answer, 0, &err);
+		goto out;
+	}
+	if (encode_in_place(self, params, buf, cap, &len) < 0)
+		goto out;
+	/* The codec writes well-formed params, and parses the result
+	 * strictly: the library need check neither. */
+	Py_BEGIN_ALLOW_THREADS
+	rc = shmrpc_call_text_commit(self->cli, len, SHMRPC_TEXT_TRUSTED |
+	    SHMRPC_TEXT_UNCHECKED, &r, &n, &err);
+	if (keep_answer(&answer, r, n) < 0)
+		rc = -ENOMEM;
+	Py_END_ALLOW_THREADS
+	if (rc < 0)
+		raise_call_error(rc, &answer, len, &err);
+	else
+		value = codec_decode(answer.data, answer.len - 1);
 out:
 	outbuf_give(&self->spare_answer, &answer);
-	outbuf_give(&self->spare_params, &out);
+	return value;
+}
+
+static PyObject *Client_call(ClientObject *self, PyObject *args,
+    PyObject *kwds)
+{
+	PyObject *method, *params, *value = NULL;
+	const char *cmethod;
+
+	if (call_args(args, kwds, &method, &params) < 0)
+		return NULL;
+	cmethod = PyUnicode_AsUTF8(method);
+	if (cmethod == NULL)
+		goto out;
+	if (self->owned && pthread_equal(self->owner, pthread_self())) {
+		/* A finaliser run while this thread encodes or decodes. */
+		PyErr_SetString(PyExc_RuntimeError, "RPCClient.call() "
+		    "re-entered from within a call on the same client");
+		goto out;
+	}
+	lock_nogil(self);
+	if (self->cli == NULL) {
+		pthread_mutex_unlock(&self->lock);
+		PyErr_SetString(pyerr_RPCTransportError, "client is closed");
+		goto out;
+	}
+	/* The lock stays held during the call: calls are serialised. */
+	self->busy++;
+	self->owner = pthread_self();
+	self->owned = 1;
+	value = call_locked(self, cmethod, params);
+	self->owned = 0;
+	if (--self->busy == 0)
+		pthread_cond_broadcast(&self->idle);
+	pthread_mutex_unlock(&self->lock);
+out:
 	Py_XDECREF(method);
 	Py_XDECREF(params);
 	return value;

@@ -495,6 +495,71 @@ static void test_unchecked(void **state)
 	unserve(&s);
 }
 
+/* The params written in place between reserve and commit. */
+static void reserve_commit(shmrpc_transport_kind kind)
+{
+	struct served s;
+	shmrpc_client *cli;
+	const char *r;
+	size_t n, cap;
+	shmrpc_error e;
+	char *buf;
+
+	open_server(&s, kind, 4096);
+	serve(&s);
+	cli = open_client(kind);
+	assert_int_equal(shmrpc_call_text_commit(cli, 0, 0, &r, &n, &e),
+	    SHMRPC_ESTATE);
+	assert_int_equal(shmrpc_call_text_reserve(cli, "echo", &buf, &cap,
+	    &e), 0);
+	assert_true(cap > 4000 && cap < 4096);
+	/* the same thread calling meanwhile: refused, not a deadlock */
+	assert_int_equal(CALL_TEXT(cli, "echo", "{}", &r, &n, &e),
+	    SHMRPC_ESTATE);
+	memcpy(buf, "{\"a\":18446744073709551616}", 26);
+	assert_int_equal(shmrpc_call_text_commit(cli, 26, 0, &r, &n, &e), 0);
+	assert_int_equal(n, 26);
+	assert_memory_equal(r, "{\"a\":18446744073709551616}", 26);
+	/* cancel, then a call as usual */
+	assert_int_equal(shmrpc_call_text_reserve(cli, "echo", &buf, &cap,
+	    &e), 0);
+	shmrpc_call_text_cancel(cli);
+	shmrpc_call_text_cancel(cli);
+	assert_int_equal(CALL_TEXT(cli, "echo", "{\"b\":2}", &r, &n, &e), 0);
+	/* too long, and not an object: refused, nothing sent */
+	assert_int_equal(shmrpc_call_text_reserve(cli, "echo", &buf, &cap,
+	    &e), 0);
+	assert_int_equal(shmrpc_call_text_commit(cli, cap + 1, 0, &r, &n, &e),
+	    SHMRPC_ETOOBIG);
+	assert_int_equal(shmrpc_call_text_reserve(cli, "echo", &buf, &cap,
+	    &e), 0);
+	memcpy(buf, "[1]", 3);
+	assert_int_equal(shmrpc_call_text_commit(cli, 3, 0, &r, &n, &e),
+	    -EINVAL);
+	/* a method error through commit */
+	assert_int_equal(shmrpc_call_text_reserve(cli, "nope", &buf, &cap,
+	    &e), 0);
+	memcpy(buf, "{}", 2);
+	assert_int_equal(shmrpc_call_text_commit(cli, 2, SHMRPC_TEXT_TRUSTED,
+	    &r, &n, &e), SHMRPC_EMETHOD);
+	assert_string_equal(r, "RPCError: Unknown method: nope");
+	assert_int_equal(s.calls, 2);
+	shmrpc_client_close(cli);
+	unserve(&s);
+}
+
+static void test_reserve_commit_futex(void **state)
+{
+	(void)state;
+	reserve_commit(SHMRPC_TRANSPORT_FUTEX);
+}
+
+static void test_reserve_commit_posix(void **state)
+{
+	(void)state;
+	reserve_commit(SHMRPC_TRANSPORT_POSIX);
+}
+
 static void test_response_too_large(void **state)
 {
 	struct served s;
@@ -827,6 +892,8 @@ int main(void)
 		T(test_fallback_posix),
 		T(test_errors_complete),
 		T(test_unchecked),
+		T(test_reserve_commit_futex),
+		T(test_reserve_commit_posix),
 		T(test_response_too_large),
 		T(test_answer_keeps_id_futex),
 		T(test_answer_keeps_id_posix),

@@ -434,19 +434,37 @@ static json_t *decode_kept(json_t **own, const char *at, size_t len)
 	return v;
 }
 
+/* {"request_id":ID,"method":NAME,"params": into o.  false if the id or
+ * the method is not UTF-8. */
+static bool put_request_prefix(struct out *o, const char *id,
+    const char *method)
+{
+	PUT_LIT(o, "{\"request_id\":");
+	if (!put_string(o, id, strlen(id)))
+		return false;
+	PUT_LIT(o, ",\"method\":");
+	if (!put_string(o, method, strlen(method)))
+		return false;
+	PUT_LIT(o, ",\"params\":");
+	return true;
+}
+
+size_t shmrpc__envelope_request_text_prefix(char *buf, size_t cap,
+    const char *id, const char *method)
+{
+	struct out o = { buf, buf == NULL ? 0 : cap, 0 };
+
+	return put_request_prefix(&o, id, method) ? o.len : 0;
+}
+
 int shmrpc__envelope_encode_request_text(char *buf, size_t cap, size_t *len,
     const char *id, const char *method, const char *params,
     size_t params_len)
 {
 	struct out o = { buf, buf == NULL ? 0 : cap, 0 };
 
-	PUT_LIT(&o, "{\"request_id\":");
-	if (!put_string(&o, id, strlen(id)))
-		return SHMRPC_ESERIAL;
-	PUT_LIT(&o, ",\"method\":");
-	if (!put_string(&o, method, strlen(method)))
+	if (!put_request_prefix(&o, id, method))
 		return SHMRPC_ESERIAL; /* method is not UTF-8 */
-	PUT_LIT(&o, ",\"params\":");
 	if (params == NULL)
 		PUT_LIT(&o, "{}");
 	else

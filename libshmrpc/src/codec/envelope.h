@@ -85,6 +85,13 @@ int shmrpc__envelope_encode_request_text(char *buf, size_t cap, size_t *len,
     const char *id, const char *method, const char *params,
     size_t params_len);
 
+/* The part of such a request before the params text, written into buf:
+ * {"request_id":ID,"method":NAME,"params":  Returns its length, which may
+ * exceed cap (then it did not fit), or 0 when the method is not UTF-8.
+ * The request ends with the params and "}". */
+size_t shmrpc__envelope_request_text_prefix(char *buf, size_t cap,
+    const char *id, const char *method);
+
 /* As shmrpc__envelope_decode_response(), but the result stays text
  * (out->result_text), checked to be one well-formed JSON value unless
  * check is false and the envelope is the one our servers write (whose

@@ -8,6 +8,8 @@
 #ifndef SHMRPC_CALL_H
 #define SHMRPC_CALL_H
 
+#include <pthread.h>
+
 #include "base/common.h"
 #include "codec/envelope.h"
 
@@ -31,6 +33,33 @@ struct call_mode {
 int shmrpc__client_call(shmrpc_client *cli, const char *method,
     const struct call_mode *mode, const void *params, size_t params_len,
     void *out, shmrpc_error *err);
+
+/*
+ * The same call in two halves, for a request written in place between
+ * them (shmrpc_call_text_reserve()).  begin takes the client's lock,
+ * makes the call's id and finds the request area: *cs points at the
+ * client's own record of the call, valid until finish or abandon, which
+ * release the lock.  finish sends len bytes of cs->area and waits for the
+ * reply as shmrpc__client_call() does; abandon gives up without sending.
+ * Only the thread that began may finish or abandon.
+ */
+struct call_state {
+	char id[48];
+	const char *method;
+	char *area;       /* where the request goes */
+	size_t cap;       /* its size */
+	size_t prefix;    /* what the mode wrote before the caller's part */
+	const struct call_mode *mode; /* NULL when no call is begun */
+	pthread_t owner;  /* the thread that began it */
+};
+
+int shmrpc__client_begin(shmrpc_client *cli, const char *method,
+    const struct call_mode *mode, struct call_state **cs, shmrpc_error *err);
+int shmrpc__client_finish(shmrpc_client *cli, size_t len, void *out,
+    shmrpc_error *err);
+void shmrpc__client_abandon(shmrpc_client *cli);
+/* The call the calling thread began on this client, or NULL. */
+struct call_state *shmrpc__client_begun(shmrpc_client *cli);
 
 /* n bytes the client keeps until its next call or its close, for a mode's
  * take() (the complete text of a method error); NULL when out of

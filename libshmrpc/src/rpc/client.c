@@ -32,6 +32,8 @@ struct shmrpc_client {
 	/* What a call's mode keeps until the next call (shmrpc__client_keep). */
 	char *kept;
 	size_t kept_cap;
+	/* The call between shmrpc__client_begin() and _finish() (lock held). */
+	struct call_state call;
 };
 
 SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
@@ -211,27 +213,80 @@ static int await_reply(shmrpc_client *cli, const char *id,
 	}
 }
 
-int shmrpc__client_call(shmrpc_client *cli, const char *method,
-    const struct call_mode *mode, const void *params, size_t params_len,
-    void *out, shmrpc_error *err)
+int shmrpc__client_begin(shmrpc_client *cli, const char *method,
+    const struct call_mode *mode, struct call_state **cs, shmrpc_error *err)
 {
-	char id[48];
-	char *area;
-	size_t len, cap;
 	int rc;
 
 	if (pthread_mutex_lock(&cli->lock) != 0)
-		/* EDEADLK: this thread holds a bytes reservation. */
+		/* EDEADLK: this thread holds a reservation. */
 		return shmrpc__error_set(err, SHMRPC_ESTATE,
-		    "a bytes request is reserved on this client");
-	format_id(id, cli->id_prefix, cli->next_id++);
-	rc = request_area(cli, &area, &cap);
+		    "a request is reserved on this client");
+	cli->call = (struct call_state){ .method = method, .mode = mode,
+		.owner = pthread_self() };
+	format_id(cli->call.id, cli->id_prefix, cli->next_id++);
+	rc = request_area(cli, &cli->call.area, &cli->call.cap);
+	if (rc < 0) {
+		shmrpc__error_set(err, rc, "%s: sending to channel %s",
+		    shmrpc_strerror(rc), cli->transport->name);
+		shmrpc__client_abandon(cli);
+		return rc;
+	}
+	*cs = &cli->call;
+	return 0;
+}
+
+struct call_state *shmrpc__client_begun(shmrpc_client *cli)
+{
+	/* Read without the lock: only the thread that holds it finds its
+	 * own call here; any other sees another's owner, or none. */
+	return cli->call.mode != NULL &&
+	    pthread_equal(cli->call.owner, pthread_self()) ? &cli->call : NULL;
+}
+
+void shmrpc__client_abandon(shmrpc_client *cli)
+{
+	cli->call.mode = NULL;
+	pthread_mutex_unlock(&cli->lock);
+}
+
+int shmrpc__client_finish(shmrpc_client *cli, size_t len, void *out,
+    shmrpc_error *err)
+{
+	struct call_state *cs = &cli->call;
+	int rc;
+
+	rc = shmrpc_transport_send_request(cli->transport, cs->area, len);
 	if (rc < 0) {
 		shmrpc__error_set(err, rc, "%s: sending to channel %s",
 		    shmrpc_strerror(rc), cli->transport->name);
 		goto out;
 	}
-	rc = mode->encode(area, cap, &len, id, method, params, params_len);
+	rc = await_reply(cli, cs->id, cs->mode, out, err);
+	if (rc == SHMRPC_ETIMEOUT)
+		log_debug("channel %s: call %s of %s timed out",
+		    cli->transport->name, cs->id, cs->method);
+	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
+		shmrpc__transport_note_error(cli->transport, rc);
+	shmrpc__transport_end_call(cli->transport);
+out:
+	shmrpc__client_abandon(cli);
+	return rc;
+}
+
+int shmrpc__client_call(shmrpc_client *cli, const char *method,
+    const struct call_mode *mode, const void *params, size_t params_len,
+    void *out, shmrpc_error *err)
+{
+	struct call_state *cs;
+	size_t len;
+	int rc;
+
+	rc = shmrpc__client_begin(cli, method, mode, &cs, err);
+	if (rc < 0)
+		return rc;
+	rc = mode->encode(cs->area, cs->cap, &len, cs->id, method, params,
+	    params_len);
 	if (rc < 0) {
 		if (rc == SHMRPC_ETOOBIG)
 			shmrpc__error_set(err, rc, "request for %s does not "
@@ -240,24 +295,10 @@ int shmrpc__client_call(shmrpc_client *cli, const char *method,
 		else
 			shmrpc__error_set(err, rc, "cannot encode the request "
 			    "for %s: %s", method, shmrpc_strerror(rc));
-		goto out;
+		shmrpc__client_abandon(cli);
+		return rc;
 	}
-	rc = shmrpc_transport_send_request(cli->transport, area, len);
-	if (rc < 0) {
-		shmrpc__error_set(err, rc, "%s: sending to channel %s",
-		    shmrpc_strerror(rc), cli->transport->name);
-		goto out;
-	}
-	rc = await_reply(cli, id, mode, out, err);
-	if (rc == SHMRPC_ETIMEOUT)
-		log_debug("channel %s: call %s of %s timed out",
-		    cli->transport->name, id, method);
-	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
-		shmrpc__transport_note_error(cli->transport, rc);
-	shmrpc__transport_end_call(cli->transport);
-out:
-	pthread_mutex_unlock(&cli->lock);
-	return rc;
+	return shmrpc__client_finish(cli, len, out, err);
 }
 
 /* ---- calls with json_t params and results -------------------------------- */
