@@ -15,6 +15,9 @@
  *    zeros and all; strip them and it is the shortest.  Otherwise the
  *    shortest has 16 or 17 digits: the correctly rounded 16-digit print
  *    when it reads back, else the 17-digit one, which always does.
+ *    Only the 17-digit print is made: the 15- and 16-digit ones are
+ *    rounded from it, except in the one case where that could differ
+ *    (the digits dropped are exactly 5, 50...).
  *  - At a power of two (a normal one above 2^-1022) the double below is
  *    half as far as the one above, so a decimal just above x may read
  *    back while the nearest one, just below, does not: that one is tried
@@ -22,7 +25,7 @@
  *  - A subnormal has fewer than 15 significant digits of precision, so
  *    there every length from 1 up is tried.
  * Most doubles a program writes (0.1, 2.5, 1e-7) take one print and one
- * read; a computed one with 17 digits takes three.
+ * read; a computed one with 17 digits one print and two reads.
  *
  * The layout is ryu::raw::format64 (crate ryu 1.0.17-1.0.22, which orjson
  * 3.10.0-3.11.6 lock), with kk the place of the decimal point (value =
@@ -197,34 +200,85 @@ static bool gap_below_is_smaller(double ax)
 	    (bits >> 52) > 1;
 }
 
+/*
+ * d17 (17 digits, correctly rounded) rounded to p < 17 digits, into out:
+ * the same as printing with p digits, except when the digits dropped are
+ * exactly 5, 50...: the value printed with 17 digits was rounded, so the
+ * exact one may lie on either side of the half, and only printing tells
+ * (false).
+ */
+static bool round_from_17(const struct decimal *d17, int p,
+    struct decimal *out)
+{
+	int i = p;
+
+	*out = *d17;
+	out->n = p;
+	if (d17->d[i] == '5') {
+		for (i++; i < 17 && d17->d[i] == '0'; i++)
+			;
+		if (i == 17)
+			return false;
+	}
+	if (d17->d[p] >= '5')
+		increment(out);
+	return true;
+}
+
+/* The candidate of p digits (p < 17): from d17 when that is exact, else
+ * printed.  0 or -1. */
+static int candidate(double ax, int p, const struct decimal *d17,
+    struct decimal *out)
+{
+	if (round_from_17(d17, p, out))
+		return 0;
+	return print_digits(ax, p, out);
+}
+
+/* Is cand, or (just above a power of two) the decimal one unit above it,
+ * read back as ax?  Then it is in *dec. */
+static bool reads_back(double ax, const struct decimal *cand,
+    struct decimal *dec)
+{
+	const double back = read_back(cand);
+	struct decimal up;
+
+	if (back == ax) {
+		*dec = *cand;
+		return true;
+	}
+	if (back > ax || !gap_below_is_smaller(ax))
+		return false;
+	up = *cand;
+	increment(&up);
+	if (read_back(&up) != ax)
+		return false;
+	*dec = up;
+	return true;
+}
+
 /* The shortest, nearest digits of ax > 0 that read back to it (see the
- * head of this file).  0 or -1. */
+ * head of this file): one print of 17 digits, the 15- and 16-digit
+ * candidates rounded from it.  0 or -1. */
 static int shortest_digits(double ax, struct decimal *dec)
 {
-	const bool asymmetric = gap_below_is_smaller(ax);
+	struct decimal d17, cand;
 
 	if (ax < 9007199254740992.0 && (double)(uint64_t)ax == ax) {
 		integer_digits((uint64_t)ax, dec);
 		return 0;
 	}
-	for (int p = ax >= DBL_MIN ? DBL_DIG : 1; p <= 17; p++) {
-		double back;
-
-		if (print_digits(ax, p, dec) < 0)
+	if (print_digits(ax, 17, &d17) < 0)
+		return -1;
+	for (int p = ax >= DBL_MIN ? DBL_DIG : 1; p < 17; p++) {
+		if (candidate(ax, p, &d17, &cand) < 0)
 			return -1;
-		back = read_back(dec);
-		if (back == ax)
-			break;
-		if (asymmetric && back < ax && p < 17) {
-			struct decimal up = *dec;
-
-			increment(&up);
-			if (read_back(&up) == ax) {
-				*dec = up;
-				break;
-			}
+		if (reads_back(ax, &cand, dec)) {
+			strip_trailing_zeros(dec);
+			return 0;
 		}
 	}
+	*dec = d17; /* 17 digits always read back */
 	strip_trailing_zeros(dec);
 	return 0;
 }
