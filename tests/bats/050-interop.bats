@@ -75,6 +75,15 @@ suite_setup() {
 	[ "$output" = "8" ]
 }
 
+# The seed's request segment of channel $1 exists (its creation begun).
+wait_created() {
+	for _ in $(seq 200); do
+		[ -e "/dev/shm/srb_${1}_req" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
 @test "a waiting C client takes a seed channel being created (0-byte segment, no semaphores) for one not there yet" {
 	# The seed creates each segment with shm_open() and sizes it with
 	# ftruncate() next, then makes the semaphores; --slow-create sleeps
@@ -83,11 +92,7 @@ suite_setup() {
 	for t in "" "-t posix"; do
 		ch=$(channel_name)
 		start_bg "$PY" "$SEED_PEER" server --slow-create 0.3 "$ch"
-		for _ in $(seq 100); do
-			[ -e "/dev/shm/srb_${ch}_req" ] && break
-			sleep 0.01
-		done
-		[ -e "/dev/shm/srb_${ch}_req" ]
+		wait_created "$ch"
 		[ ! -s "/dev/shm/srb_${ch}_req" ]
 		run "$CALL" $t -w 10 "$ch" add '{"a":20,"b":22}'
 		echo "$output"
@@ -100,10 +105,7 @@ suite_setup() {
 	# "another layout or size"
 	ch=$(channel_name)
 	start_bg "$PY" "$SEED_PEER" server --slow-create 1 "$ch"
-	for _ in $(seq 100); do
-		[ -e "/dev/shm/srb_${ch}_req" ] && break
-		sleep 0.01
-	done
+	wait_created "$ch"
 	run "$CALL" -t posix "$ch" add '{"a":1,"b":1}'
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"No such channel"* ]]

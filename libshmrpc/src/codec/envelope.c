@@ -246,6 +246,9 @@ void shmrpc__response_view_release(struct response_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+static bool our_response_result(const char *buf, size_t len,
+    const char *expect_id, const char **result, const char **result_end);
+
 /*
  * The exact text our server writes for a success:
  * {"request_id":"ID","result":VALUE,"error":null} with ID the one we
@@ -255,25 +258,11 @@ void shmrpc__response_view_release(struct response_view *v)
 static int decode_response_fast(const char *buf, size_t len,
     const char *expect_id, struct response_view *out)
 {
-	static const char tail[] = ",\"error\":null}";
-	const char *p = buf, *end = buf + len;
-	size_t idlen;
+	const char *p, *end;
 
-	if (expect_id == NULL || !HAS_LIT(p, end, "{\"request_id\":\""))
+	if (!our_response_result(buf, len, expect_id, &p, &end))
 		return 0;
-	p += LIT_LEN("{\"request_id\":\"");
-	idlen = strlen(expect_id);
-	if ((size_t)(end - p) < idlen || memcmp(p, expect_id, idlen) != 0)
-		return 0;
-	p += idlen;
-	if (!HAS_LIT(p, end, "\",\"result\":"))
-		return 0;
-	p += LIT_LEN("\",\"result\":");
-	if ((size_t)(end - p) < LIT_LEN(tail) ||
-	    memcmp(end - LIT_LEN(tail), tail, LIT_LEN(tail)) != 0)
-		return 0;
-	out->root = shmrpc__wire_json_decode(p,
-	    (size_t)(end - LIT_LEN(tail) - p), NULL);
+	out->root = shmrpc__wire_json_decode(p, (size_t)(end - p), NULL);
 	if (out->root == NULL)
 		return 0;
 	out->id = expect_id;
@@ -475,27 +464,43 @@ int shmrpc__envelope_encode_request_text(char *buf, size_t cap, size_t *len,
 
 /* {"request_id":"ID","result":TEXT,"error":null}, ID the one expected:
  * only TEXT is checked, and only if check.  1 if done. */
-static int scan_response_fast(const char *buf, size_t len,
-    const char *expect_id, bool check, struct response_view *out)
+/*
+ * Is buf the envelope our servers write for a success,
+ * {"request_id":"ID","result":VALUE,"error":null}, with ID the one
+ * expected?  Then [*result, *result_end) is VALUE's text, unchecked.
+ */
+static bool our_response_result(const char *buf, size_t len,
+    const char *expect_id, const char **result, const char **result_end)
 {
 	static const char tail[] = ENVELOPE_RESULT_SUFFIX;
 	const char *p = buf, *end = buf + len;
 	size_t idlen;
 
 	if (expect_id == NULL || !HAS_LIT(p, end, "{\"request_id\":\""))
-		return 0;
+		return false;
 	p += LIT_LEN("{\"request_id\":\"");
 	idlen = strlen(expect_id);
 	if ((size_t)(end - p) < idlen || memcmp(p, expect_id, idlen) != 0)
-		return 0;
+		return false;
 	p += idlen;
 	if (!HAS_LIT(p, end, "\",\"result\":"))
-		return 0;
+		return false;
 	p += LIT_LEN("\",\"result\":");
 	if ((size_t)(end - p) < LIT_LEN(tail) ||
 	    memcmp(end - LIT_LEN(tail), tail, LIT_LEN(tail)) != 0)
+		return false;
+	*result = p;
+	*result_end = end - LIT_LEN(tail);
+	return true;
+}
+
+static int scan_response_fast(const char *buf, size_t len,
+    const char *expect_id, bool check, struct response_view *out)
+{
+	const char *p, *end;
+
+	if (!our_response_result(buf, len, expect_id, &p, &end))
 		return 0;
-	end -= LIT_LEN(tail);
 	if (check && shmrpc__json_text_check(p, (size_t)(end - p), false,
 	    NULL) < 0)
 		return 0;
