@@ -6,6 +6,7 @@
  * transports.  The server runs in a thread of this process, or in a child
  * where signals are sent.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -255,6 +256,12 @@ static size_t text_len(const char *p)
 	return p != NULL ? strlen(p) : 0;
 }
 
+/* Whether the n bytes at r hold the text want. */
+static bool has_text(const char *r, size_t n, const char *want)
+{
+	return memmem(r, n, want, strlen(want)) != NULL;
+}
+
 #define CALL_TEXT(cli, m, p, r, n, e) \
 	shmrpc_call_text((cli), (m), (p), text_len(p), 0, (r), (n), (e))
 
@@ -287,9 +294,12 @@ static void round_trip(shmrpc_transport_kind kind)
 	    &e), 0);
 	assert_int_equal(n, 2);
 	assert_memory_equal(r, "42", 2);
-	/* built-in, and params NULL */
+	/* built-ins, and params NULL */
 	assert_int_equal(CALL_TEXT(cli, "__running__", NULL, &r, &n, &e), 0);
 	assert_memory_equal(r, "true", 4);
+	assert_int_equal(CALL_TEXT(cli, "__methods__", NULL, &r, &n, &e), 0);
+	assert_true(has_text(r, n, "{\"name\":\"echo\",\"kind\":\"text\"}"));
+	assert_true(has_text(r, n, "{\"name\":\"add\",\"kind\":\"json\"}"));
 	/* a text method, through the json_t call */
 	json_t *p = json_pack("{s:f, s:s}", "x", 0.5, "y", "\x1f");
 	assert_int_equal(shmrpc_call(cli, "echo", p, &jr, &e), 0);
