@@ -12,7 +12,9 @@ Each call is timed on its own (perf_counter_ns around it, as shmrpc-bench
 times every round trip), `runs` runs of `calls` calls (fewer for 2 MB)
 after a warm-up: the median and p99 over all calls are printed, and the
 mean per call of each run (median, min and max over the runs), which
-includes the timing's own cost and every stall.
+includes the timing's own cost and every stall, and the CPU time client
+and server spent per call (process_time here, /proc/PID/stat there): on a
+loaded machine, the work a call costs apart from the waiting.
 The seed's figures on these VMs (its own client and server): small add
 97-148 us, 2 MB string echo 6.9-10 ms.
 """
@@ -57,6 +59,13 @@ def start_server(kind, name, buffer_size, transport):
     return p
 
 
+def server_cpu(pid):
+    """Seconds of CPU the server process has used (user + system)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_case(label, kind, method, params, calls, runs, buffer_size, transport):
     name = "bench%dx%s" % (os.getpid(), secrets.token_hex(3))
     p = start_server(kind, name, buffer_size, transport)
@@ -68,6 +77,7 @@ def run_case(label, kind, method, params, calls, runs, buffer_size, transport):
             each = []
             clock = time.perf_counter_ns
             call = c.call
+            cpu0 = time.process_time(), server_cpu(p.pid)
             for _ in range(runs):
                 t0 = clock()
                 for _ in range(calls):
@@ -75,6 +85,7 @@ def run_case(label, kind, method, params, calls, runs, buffer_size, transport):
                     call(method, **params)
                     each.append(clock() - t)
                 per_run.append((clock() - t0) / calls / 1e9)
+            cpu = (time.process_time() - cpu0[0] + server_cpu(p.pid) - cpu0[1]) / (runs * calls)
     finally:
         p.terminate()
         p.wait()
@@ -82,9 +93,10 @@ def run_case(label, kind, method, params, calls, runs, buffer_size, transport):
     med = each[len(each) // 2] / 1e9
     p99 = each[len(each) * 99 // 100] / 1e9
     unit, scale = ("us", 1e6) if med < 1e-3 else ("ms", 1e3)
-    print("%-12s %-6s median %8.2f %s  p99 %8.2f  mean per run: median %.2f (min %.2f, max %.2f); %d runs x %d calls"
+    print("%-12s %-6s median %8.2f %s  p99 %8.2f  mean per run: median %.2f (min %.2f, max %.2f)  "
+          "CPU per call, both sides: %.2f; %d runs x %d calls"
           % (label, transport, med * scale, unit, p99 * scale, statistics.median(per_run) * scale,
-             min(per_run) * scale, max(per_run) * scale, runs, calls))
+             min(per_run) * scale, max(per_run) * scale, cpu * scale, runs, calls))
     return med
 
 

@@ -19,20 +19,43 @@
 #endif
 
 #if PLAIN_SSE2
-/* 16 bytes at a time: a mask of the lanes holding '"', '\\' or a byte
- * below 0x20; with high_too, also a byte >= 0x80 (signed compare: those
- * are negative, so below 0x20 too). */
-static inline unsigned plain_stop_mask(const unsigned char *p, int high_too)
+/* The lanes of v holding '"', '\\' or a byte below 0x20; with high_too,
+ * also a byte >= 0x80 (signed compare: those are negative, so below 0x20
+ * too). */
+static inline __m128i plain_stop_lanes(__m128i v, int high_too)
 {
-	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 	const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
 	const __m128i bslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
 	const __m128i ctl = high_too
 	    ? _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))
 	    : _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
 
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote,
-	    bslash), ctl));
+	return _mm_or_si128(_mm_or_si128(quote, bslash), ctl);
+}
+
+static inline __m128i plain_load(const unsigned char *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* 16 bytes at a time: the mask of plain_stop_lanes(). */
+static inline unsigned plain_stop_mask(const unsigned char *p, int high_too)
+{
+	return (unsigned)_mm_movemask_epi8(plain_stop_lanes(plain_load(p),
+	    high_too));
+}
+
+/* Whether any of the 64 bytes at p stops a run (one branch per 64 bytes
+ * on long plain runs). */
+static inline int plain_stop64(const unsigned char *p, int high_too)
+{
+	const __m128i a = plain_stop_lanes(plain_load(p), high_too);
+	const __m128i b = plain_stop_lanes(plain_load(p + 16), high_too);
+	const __m128i c = plain_stop_lanes(plain_load(p + 32), high_too);
+	const __m128i d = plain_stop_lanes(plain_load(p + 48), high_too);
+
+	return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b),
+	    _mm_or_si128(c, d))) != 0;
 }
 #endif
 
@@ -47,6 +70,8 @@ static inline const unsigned char *skip_plain_ascii(const unsigned char *p,
 	const uint64_t highs = 0x8080808080808080ULL;
 
 #if PLAIN_SSE2
+	while (end - p >= 64 && !plain_stop64(p, 1))
+		p += 64;
 	while (end - p >= 16) {
 		const unsigned m = plain_stop_mask(p, 1);
 		if (m != 0)
@@ -85,12 +110,18 @@ static inline const unsigned char *copy_plain_ascii(unsigned char *dst,
 	const unsigned char *q;
 
 #if PLAIN_SSE2
+	/* 64 bytes checked, then copied, while none stops the run. */
+	while (end - p >= 64 && !plain_stop64(p, 1)) {
+		memcpy(dst, p, 64);
+		p += 64;
+		dst += 64;
+	}
 	while (end - p >= 16) {
-		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		const __m128i v = plain_load(p);
 		unsigned m;
 
 		_mm_storeu_si128((__m128i *)(void *)dst, v);
-		m = plain_stop_mask(p, 1);
+		m = (unsigned)_mm_movemask_epi8(plain_stop_lanes(v, 1));
 		if (m != 0)
 			return p + __builtin_ctz(m);
 		p += 16;
@@ -115,6 +146,8 @@ static inline const unsigned char *skip_plain_utf8(const unsigned char *p,
 	const uint64_t highs = 0x8080808080808080ULL;
 
 #if PLAIN_SSE2
+	while (end - p >= 64 && !plain_stop64(p, 0))
+		p += 64;
 	while (end - p >= 16) {
 		const unsigned m = plain_stop_mask(p, 0);
 		if (m != 0)
