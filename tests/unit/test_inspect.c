@@ -135,9 +135,13 @@ static pid_t server_lives(const char *name)
 	return pid;
 }
 
-/* A child that creates /dev/shm/fname, maps it (or only holds its fd) and
- * waits to be killed.  Returns once it is set up. */
-static pid_t holder(const char *fname, bool map)
+/* What a holder() child does with /dev/shm/fname. */
+enum hold { HOLD_FD = 0, HOLD_MAP = 1, HOLD_OWNER_LOCK = 2 };
+
+/* A child that creates /dev/shm/fname (if need be) and holds its fd, maps
+ * it, or holds the owner's liveness lock on it, then waits to be killed.
+ * Returns once it is set up. */
+static pid_t holder(const char *fname, int how)
 {
 	int p[2];
 	char c;
@@ -151,13 +155,17 @@ static pid_t holder(const char *fname, bool map)
 		int fd;
 		snprintf(path, sizeof(path), "/dev/shm/%s", fname);
 		fd = open(path, O_RDWR | O_CREAT, 0600);
-		if (fd < 0 || ftruncate(fd, 4096) < 0)
+		if (fd < 0 || (how != HOLD_OWNER_LOCK &&
+				  ftruncate(fd, 4096) < 0))
 			_exit(1);
-		if (map && mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) ==
-			       MAP_FAILED)
+		if (how == HOLD_MAP && mmap(NULL, 4096, PROT_READ, MAP_SHARED,
+					   fd, 0) == MAP_FAILED)
 			_exit(1);
-		if (map)
+		if (how == HOLD_MAP)
 			close(fd);
+		if (how == HOLD_OWNER_LOCK &&
+		    shmrpc__lock_hold(fd, OWNERLOCK_OWNER_BYTE, 1, false) < 0)
+			_exit(1);
 		if (write(p[1], "r", 1) != 1)
 			_exit(1);
 		for (;;)
@@ -567,35 +575,6 @@ static void put_futex_entry(const char *name, pid_t pid, uint64_t start,
 	shmrpc__registry_unlock(&r);
 }
 
-/* A child that holds the owner lock on /dev/shm/fname and waits. */
-static pid_t lock_holder(const char *fname)
-{
-	int p[2];
-	char c;
-	pid_t pid;
-
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char path[400];
-		int fd;
-		snprintf(path, sizeof(path), "/dev/shm/%s", fname);
-		fd = open(path, O_RDWR);
-		if (fd < 0 || shmrpc__lock_hold(fd, OWNERLOCK_OWNER_BYTE, 1,
-				  false) < 0)
-			_exit(1);
-		if (write(p[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], &c, 1), 1);
-	close(p[0]);
-	return pid;
-}
-
 static shmrpc_state state_of(const char *name, int *lock)
 {
 	shmrpc_inspection *s;
@@ -620,7 +599,7 @@ static void test_foreign_owner_judged_by_lock(void **state)
 	make_file(fname);
 	/* pid 1 here is another process, alive, with another start time. */
 	put_futex_entry(chan, 1, 12345, foreign, true, geteuid(), NULL);
-	child = lock_holder(fname);
+	child = holder(fname, HOLD_OWNER_LOCK);
 	assert_int_equal(state_of(chan, &lock), SHMRPC_STATE_LIVE);
 	assert_int_equal(lock, 1);
 	assert_int_equal(reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
