@@ -281,7 +281,10 @@ static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
 	rc = shmrpc__registry_read(path, &v, &n, warn, sizeof(warn),
 	    shmrpc__inspect_rebuild);
 	if (rc < 0) {
+		/* Not read: say why (a squatter: whose it is). */
 		char text[PATH_MAX + 128];
+		if (warn[0] != '\0')
+			return add_warning(s, warn);
 		snprintf(text, sizeof(text), "registry %s: %s", path,
 		    shmrpc_strerror(rc));
 		return add_warning(s, text);
