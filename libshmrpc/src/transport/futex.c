@@ -770,8 +770,9 @@ static bool spin_for_work(struct futex_transport *f, int64_t t0,
 	 * spinning would only keep it off the CPU: one look per yield. */
 	bool yield = me == atomic_load_explicit(&f->last_client_cpu, RLX);
 	int looks = yield ? 1 : 16;
+	int64_t spun = 0;
 
-	for (;;) {
+	for (unsigned round = 0;; round++) {
 		bool found = false;
 		for (int k = 0; k < looks && !found; k++) {
 			if (!yield)
@@ -780,32 +781,34 @@ static bool spin_for_work(struct futex_transport *f, int64_t t0,
 		}
 		if (found || atomic_load_explicit(&f->stopped, RLX))
 			return true;
-		int64_t spun = clock_now_ns() - t0;
-		if (spun >= budget)
-			return false;
+		/* A yield to a client on our CPU takes longer than a clock
+		 * read: look at the clock after every eighth. */
+		if (!yield || (round & 7) == 7) {
+			spun = clock_now_ns() - t0;
+			if (spun >= budget)
+				return false;
+		}
 		if (yield || spun >= FUTEX_PURE_SPIN_NS)
 			sched_yield();
 	}
 }
 
 /*
- * Wait until a request may be ready: spin (one thread at a time) for the
- * spin budget, then sleep on the bell.  0 to look again, SHMRPC_ETIMEOUT,
+ * Wait from t0 (now, CLOCK_MONOTONIC ns) until a request may be ready:
+ * spin (one thread at a time) for the spin budget, then sleep on the bell.  0 to look again, SHMRPC_ETIMEOUT,
  * SHMRPC_ESTOPPED.  Waits after large answers are timed for the spin
  * budget (spin_policy.h), a sleep that found nothing too: it says the
  * client is slower than that.
  */
-static int wait_for_work(struct futex_transport *f, int64_t deadline,
-    bool eintr)
+static int wait_for_work(struct futex_transport *f, int64_t t0,
+    int64_t deadline, bool eintr)
 {
 	struct futex_header *h = f->hdr;
 	uint32_t zero = 0, bell;
 	size_t bytes = atomic_load_explicit(&f->last_bytes, RLX);
-	int64_t budget = shmrpc__spin_budget(&f->spin, bytes), now, t0 = 0;
+	int64_t budget = shmrpc__spin_budget(&f->spin, bytes), now;
 	bool timed = shmrpc__spin_adapts(&f->spin, bytes);
 
-	if (budget > 0 || timed)
-		t0 = clock_now_ns();
 	if (budget > 0 &&
 	    atomic_compare_exchange_strong(&h->spinning, &zero, 1)) {
 		if (spin_for_work(f, t0, budget)) {
@@ -859,13 +862,15 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline,
 static int segment_still_named(struct futex_transport *f, int64_t now)
 {
 	int64_t next = atomic_load_explicit(&f->next_name_check, RLX);
-	int dir = shmrpc__shm_dirfd();
 	struct stat st;
-	int rc;
+	int dir, rc;
 
 	if (now < next || !atomic_compare_exchange_strong(
 			      &f->next_name_check, &next, now + FUTEX_SWEEP_NS))
 		return 0;
+	/* Only now: it takes a lock and makes a system call (fstat), which
+	 * the server would otherwise pay every time it waits for work. */
+	dir = shmrpc__shm_dirfd();
 	if (dir < 0)
 		return 0; /* cannot look: no guess */
 	rc = shmrpc__shmfile_stat_at(dir, f->fname, &st);
@@ -896,7 +901,8 @@ static int futex_recv_request_ref(shmrpc_transport *t, const void **buf,
 		sweep_dead_clients(f, now);
 		rc = segment_still_named(f, now);
 		if (rc == 0)
-			rc = wait_for_work(f, deadline, w != NULL && w->eintr);
+			rc = wait_for_work(f, now, deadline,
+			    w != NULL && w->eintr);
 		if (rc < 0)
 			return rc;
 	}
