@@ -30,7 +30,8 @@
  * them together with prefetch hints, so that they cross in one transfer
  * time, not one after another.
  *
- * Either side spins for at most spin_ns, then sleeps in FUTEX_WAIT.  The
+ * Either side spins for at most its spin budget (spin_policy.h: spin_ns,
+ * or for large messages up to 2 ms), then sleeps in FUTEX_WAIT.  The
  * sleeper announces itself first (slot.waiting, header.sleepers) and then
  * re-checks; the waker publishes first and then looks for sleepers.  Both
  * use sequentially consistent atomics, so one of the two always sees the
@@ -85,10 +86,14 @@
 #define FUTEX_DEFAULT_SPIN_NS 200000
 /*
  * Of the spin budget, at most this much is pure spinning (pause, load).
- * After it, and at once if the peer last ran on our CPU, a waiter calls
- * sched_yield() between looks: if the peer is runnable on our CPU it
- * gets the CPU, otherwise the call returns at once.  A yield does not
- * move either task to another CPU; see FUTEX_SHARED_CPU_NS for that.
+ * After it a waiter calls sched_yield() between looks: if the peer is
+ * runnable on our CPU it gets the CPU, otherwise the call returns at
+ * once.  When the peer last ran on our CPU, the waiter yields at once and
+ * looks once per yield: on one CPU (measured, client and server pinned to
+ * it) every pause before the first yield only delays the peer, and the
+ * round trip comes to within ~1.2x of a sched_yield ping-pong
+ * (bench/README.md).  A yield does not move either task to another CPU;
+ * see FUTEX_SHARED_CPU_NS for that.
  */
 #define FUTEX_PURE_SPIN_NS 5000
 /*
@@ -122,7 +127,8 @@
  * others, whose CPU sat idle meanwhile.  The wake-up of a sleeper (the
  * server sees `waiting` and wakes it) puts it on an idle CPU when the
  * scheduler finds one.  Sleeping at every such call is worse: when no CPU
- * is idle, every wake-up preempts the server.  Measurements in
+ * is idle, every wake-up preempts the server.  A client whose affinity is
+ * one CPU does not sleep for this: nothing can move it.  Measurements in
  * bench/README.md.
  */
 #define FUTEX_SHARED_CPU_NS (50 * 1000LL)
