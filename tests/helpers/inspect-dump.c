@@ -85,10 +85,11 @@ int main(int argc, char **argv)
 		    (long)c->owner_pid, c->owner_alive);
 		pids(c->mappers, c->nmappers);
 		printf(" | %s\n", c->reason);
-		if (c->counters != NULL)
-			printf("counters %s calls=%lld clients=%zu\n", c->name,
-			    (long long)json_integer_value(json_object_get(
-				c->counters, "calls")), c->nclients);
+		if (c->stats != NULL &&
+		    shmrpc_stats_channel(c->stats)->counters != NULL)
+			printf("counters %s calls=%llu clients=%zu\n", c->name,
+			    (unsigned long long)shmrpc_stats_channel(
+				c->stats)->counters->calls, c->nclients);
 	}
 	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
 		const shmrpc_object_info *x = shmrpc_inspection_object(s, i);

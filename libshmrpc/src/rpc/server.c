@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "codec/envelope.h"
+#include "transport/methods_layout.h"
 #include "transport/transport.h"
 
 #define BUILTIN_RUNNING "__running__"
@@ -18,6 +20,7 @@ struct method {
 	shmrpc_method_fn fn;             /* JSON handler, or NULL */
 	shmrpc_bytes_method_fn bytes_fn; /* bytes handler, or NULL */
 	void *arg;
+	struct method_counters *ctr;     /* in shared memory, or NULL */
 };
 
 struct shmrpc_server {
@@ -25,6 +28,9 @@ struct shmrpc_server {
 	struct method *methods;
 	size_t nmethods;
 	atomic_bool stopped;
+	/* The channel's per-method counters (methods_layout.h). */
+	struct method_table *mtable;
+	uint32_t mcapacity;
 };
 
 struct shmrpc_req {
@@ -51,6 +57,8 @@ SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
 		shmrpc_server_close(srv);
 		return rc;
 	}
+	srv->mtable = shmrpc__transport_method_table(srv->transport,
+	    &srv->mcapacity);
 	*out = srv;
 	return 0;
 }
@@ -88,7 +96,7 @@ static int add_method(shmrpc_server *srv, const char *method,
 	}
 	srv->methods = grown;
 	srv->methods[srv->nmethods++] = (struct method){ name, fn, bytes_fn,
-		arg };
+		arg, shmrpc__methods_add(srv->mtable, srv->mcapacity, name) };
 	return 0;
 }
 
@@ -225,8 +233,16 @@ static void send_bytes_error(shmrpc_server *srv, struct serve_buffers *bufs,
 	deliver(srv, peer, out, BYTES_RESP_HEADER + n);
 }
 
+/* One answered call of m for its counters: its time since t0 (ns), and
+ * whether it failed. */
+static void count_call(const struct method *m, bool failed, int64_t t0)
+{
+	if (m->ctr != NULL)
+		shmrpc__methods_count(m->ctr, failed, clock_now_ns() - t0);
+}
+
 static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
-    uint32_t peer, const unsigned char *in, size_t len)
+    uint32_t peer, const unsigned char *in, size_t len, int64_t t0)
 {
 	char name[BYTES_NAME_MAX + 1];
 	char text[BYTES_NAME_MAX + 96];
@@ -268,11 +284,13 @@ static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
 		snprintf(text, sizeof(text), "RPCError: Response too large "
 		    "for the buffer (max %zu bytes)", cap - BYTES_RESP_HEADER);
 		send_bytes_error(srv, bufs, peer, text);
+		rc = -1;
 	} else {
 		out[0] = (char)BYTES_MAGIC;
 		out[1] = (char)BYTES_STATUS_OK;
 		deliver(srv, peer, out, BYTES_RESP_HEADER + out_len);
 	}
+	count_call(m, rc != 0 || req.error != NULL, t0);
 	free(req.error);
 }
 
@@ -285,10 +303,14 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 	shmrpc_req req = { .peer = peer };
 	json_t *result = NULL;
 	struct method *m;
+	/* The method's counters time the whole answer: decoding, the
+	 * handler, encoding. */
+	int64_t t0 = clock_now_ns();
 	int rc;
 
 	if (len > 0 && (unsigned char)in[0] == BYTES_MAGIC) {
-		dispatch_bytes(srv, bufs, peer, (const unsigned char *)in, len);
+		dispatch_bytes(srv, bufs, peer, (const unsigned char *)in, len,
+		    t0);
 		return;
 	}
 	rc = shmrpc__envelope_decode_request(in, len, &rq, why, sizeof(why));
@@ -329,6 +351,7 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		send_reply(srv, bufs, peer, rq.id, result, NULL);
 		json_decref(result);
 	}
+	count_call(m, rc != 0 || req.error != NULL, t0);
 	free(req.error);
 	shmrpc__request_view_release(&rq);
 }

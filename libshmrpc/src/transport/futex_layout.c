@@ -23,6 +23,8 @@ int shmrpc__futex_header_check(const struct futex_header *h, size_t file_size,
 		why = "bad buffer size or slot count";
 	else if (g.stride != h->buffer_stride ||
 	    g.slots_offset != h->slots_offset ||
+	    g.methods_offset != h->methods_offset ||
+	    g.methods_capacity != h->methods_capacity ||
 	    g.buffers_offset != h->buffers_offset ||
 	    g.total_size != h->total_size)
 		why = "inconsistent offsets";

@@ -115,6 +115,15 @@ void shmrpc__transport_note_error(shmrpc_transport *t, int err)
 		t->ops->note_error(t, err);
 }
 
+struct method_table *shmrpc__transport_method_table(shmrpc_transport *t,
+    uint32_t *capacity)
+{
+	*capacity = 0;
+	if (t == NULL || t->ops->method_table == NULL)
+		return NULL;
+	return t->ops->method_table(t, capacity);
+}
+
 bool shmrpc__transport_in_place(const shmrpc_transport *t)
 {
 	return t->ops->request_area != NULL &&
