@@ -159,6 +159,8 @@ typedef enum shmrpc_transport_kind {
 #define SHMRPC_DEFAULT_BUFFER_SIZE 4096
 #define SHMRPC_DEFAULT_TIMEOUT 5.0
 #define SHMRPC_DEFAULT_SLOTS 16
+#define SHMRPC_DEFAULT_METHODS 16
+#define SHMRPC_MAX_METHODS 4096
 
 /*
  * Options for opening a server, client or transport.  Initialise with
@@ -192,6 +194,12 @@ typedef struct shmrpc_options {
 	/* futex only: nanoseconds to spin before sleeping; 0: the default
 	 * (env SHMRPC_SPIN_NS, else 200000); < 0: never spin. */
 	long spin_ns;
+	/* Server: methods whose calls, errors and latency are counted one
+	 * by one (shmrpc_stats_method()), 1 to SHMRPC_MAX_METHODS (0:
+	 * SHMRPC_DEFAULT_METHODS).  Methods registered beyond that many are
+	 * served but not counted on their own.  Each costs about 2.4 KiB of
+	 * the channel's shared memory. */
+	unsigned methods;
 } shmrpc_options;
 
 /*
@@ -973,9 +981,6 @@ typedef struct shmrpc_method_stats {
 
 /* Longest method name kept in the statistics. */
 #define SHMRPC_METHOD_STATS_NAME_MAX 255
-/* Most methods a channel keeps counters for; methods registered after
- * that many are served but not counted one by one. */
-#define SHMRPC_METHOD_STATS_MAX 64
 
 /*
  * Read the statistics of channel `name` into a new snapshot in *out, to be

@@ -538,7 +538,7 @@ static void test_version_mismatch(void **state)
 	o.buffer_size = 2048;
 	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), SHMRPC_EVERSION);
 	shmrpc_transport_close(srv);
-	assert_int_equal(futex_geometry(1024, 2, &g), 0);
+	assert_int_equal(futex_geometry(1024, 2, SHMRPC_DEFAULT_METHODS, &g), 0);
 	size = (size_t)g.total_size;
 	assert_int_equal(good->total_size, size);
 

@@ -213,8 +213,8 @@ static void test_methods_posix(void **state)
 	assert_int_not_equal(lstat(fname, &sb), 0);
 }
 
-/* 64 methods are counted; more are served, not counted; a name longer
- * than 255 bytes is kept cut, and says so. */
+/* 16 methods are counted by default; more are served, not counted; a
+ * name longer than 255 bytes is kept cut, and says so. */
 static void test_table_limits(void **state)
 {
 	char name[400];
@@ -226,20 +226,56 @@ static void test_table_limits(void **state)
 	memset(name, 'x', 300);
 	name[300] = '\0';
 	assert_int_equal(shmrpc_server_register(srv, name, echo, NULL), 0);
-	for (int i = 0; i < SHMRPC_METHOD_STATS_MAX + 5; i++) {
+	for (int i = 0; i < SHMRPC_DEFAULT_METHODS + 5; i++) {
 		snprintf(name, sizeof(name), "m%d", i);
 		assert_int_equal(shmrpc_server_register(srv, name, echo, NULL),
 		    0);
 	}
 	assert_int_equal(shmrpc_stats_read(&st, chan, SHMRPC_TRANSPORT_FUTEX,
 			     NULL), 0);
-	assert_int_equal(shmrpc_stats_method_count(st), SHMRPC_METHOD_STATS_MAX);
+	assert_int_equal(shmrpc_stats_method_count(st), SHMRPC_DEFAULT_METHODS);
 	assert_int_equal(strlen(shmrpc_stats_method(st, 0)->name),
 	    SHMRPC_METHOD_STATS_NAME_MAX);
 	assert_int_equal(shmrpc_stats_method(st, 0)->truncated, 1);
 	assert_string_equal(shmrpc_stats_method(st, 1)->name, "m0");
 	shmrpc_stats_free(st);
 	shmrpc_server_close(srv);
+}
+
+/* opts.methods: as many as asked, on either transport; too many: -EINVAL. */
+static void test_more_methods(void **state)
+{
+	static const shmrpc_transport_kind kinds[] = { SHMRPC_TRANSPORT_FUTEX,
+		SHMRPC_TRANSPORT_POSIX };
+	char name[32];
+	shmrpc_options o;
+	shmrpc_server *srv;
+	shmrpc_stats *st;
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		shmrpc_options_init(&o);
+		o.transport = kinds[k];
+		o.methods = 100;
+		assert_int_equal(shmrpc_server_open(&srv, chan, &o, NULL), 0);
+		for (int i = 0; i < 100; i++) {
+			snprintf(name, sizeof(name), "m%d", i);
+			assert_int_equal(shmrpc_server_register(srv, name,
+					     echo, NULL), 0);
+		}
+		assert_int_equal(shmrpc_stats_read(&st, chan, kinds[k], NULL),
+		    0);
+		assert_int_equal(shmrpc_stats_method_count(st), 100);
+		assert_string_equal(shmrpc_stats_method(st, 99)->name, "m99");
+		shmrpc_stats_free(st);
+		shmrpc_server_close(srv);
+	}
+	o.methods = SHMRPC_MAX_METHODS + 1;
+	for (size_t k = 0; k < 2; k++) {
+		o.transport = kinds[k];
+		assert_int_equal(shmrpc_server_open(&srv, chan, &o, NULL),
+		    -EINVAL);
+	}
 }
 
 /* A segment cut short under the reader: SHMRPC_EVERSION, not SIGBUS. */
@@ -254,7 +290,7 @@ static void test_shrunk_segment(void **state)
 	(void)state;
 	assert_int_equal(shmrpc_server_open(&srv, chan, NULL, NULL), 0);
 	assert_int_equal(futex_geometry(SHMRPC_DEFAULT_BUFFER_SIZE,
-			     SHMRPC_DEFAULT_SLOTS, &g), 0);
+			     SHMRPC_DEFAULT_SLOTS, SHMRPC_DEFAULT_METHODS, &g), 0);
 	snprintf(path, sizeof(path), "/dev/shm/%s%s", FUTEX_SEG_PREFIX, chan);
 	/* The slots stay (the server reads them as it closes); the method
 	 * table and the buffers go. */
@@ -295,7 +331,7 @@ static void test_lying_table(void **state)
 	memset(methods_entry(t, 0)->name, 'A', METHOD_NAME_SIZE);
 	assert_int_equal(shmrpc_stats_read(&st, chan, SHMRPC_TRANSPORT_POSIX,
 			     NULL), 0);
-	assert_int_equal(shmrpc_stats_method_count(st), METHODS_CAPACITY);
+	assert_int_equal(shmrpc_stats_method_count(st), SHMRPC_DEFAULT_METHODS);
 	assert_int_equal(strlen(shmrpc_stats_method(st, 0)->name),
 	    METHOD_NAME_SIZE - 1);
 	assert_string_equal(shmrpc_stats_method(st, 1)->name, "");
@@ -336,6 +372,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_methods_posix, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_table_limits, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_more_methods, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_shrunk_segment, setup,
 		    teardown),

@@ -433,7 +433,7 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	struct timespec rt;
 	int rc;
 
-	rc = futex_geometry(opts->buffer_size, opts->slots, &g);
+	rc = futex_geometry(opts->buffer_size, opts->slots, opts->methods, &g);
 	if (rc < 0)
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));

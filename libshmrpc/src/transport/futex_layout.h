@@ -113,7 +113,8 @@ enum futex_phase {
 /*
  * Live counters.  Each slot's are written by its client alone, with
  * relaxed loads and stores (no locked instruction, no system call); the
- * server's hot path writes no counter at all.  A reader sees each field
+ * server writes none of them (only the method table's counters, which no
+ * client touches).  A reader sees each field
  * exact, though not all fields at one instant.  The channel's figures are
  * computed by the reader: the `retired` counters of the header (clients
  * that have left: their slot's counters are added in when the slot is
@@ -258,13 +259,14 @@ struct futex_geometry {
 };
 
 static inline int futex_geometry(uint64_t buffer_size, uint32_t nslots,
-    struct futex_geometry *g)
+    uint32_t methods, struct futex_geometry *g)
 {
 	const uint64_t page = 4096;
 	uint64_t slots_bytes, per_slot;
 
 	if (nslots == 0 || nslots > FUTEX_MAX_SLOTS || buffer_size <= 4 ||
-	    buffer_size > UINT32_MAX)
+	    buffer_size > UINT32_MAX || methods == 0 ||
+	    methods > SHMRPC_MAX_METHODS)
 		return -EINVAL;
 	g->buffer_size = buffer_size;
 	g->nslots = nslots;
@@ -274,11 +276,12 @@ static inline int futex_geometry(uint64_t buffer_size, uint32_t nslots,
 	slots_bytes = (uint64_t)nslots * sizeof(struct futex_slot);
 	g->methods_offset = (g->slots_offset + slots_bytes + page - 1) &
 	    ~(page - 1);
-	g->methods_capacity = METHODS_CAPACITY;
+	g->methods_capacity = methods;
 	g->buffers_offset = (g->methods_offset +
 	    methods_table_size(g->methods_capacity) + page - 1) & ~(page - 1);
 	per_slot = 2 * g->stride;
-	/* nslots <= 1024 and stride < 2^33: no overflow in 64 bits. */
+	/* nslots <= 1024, methods <= 4096 and stride < 2^33: no overflow
+	 * in 64 bits. */
 	g->total_size = g->buffers_offset + (uint64_t)nslots * per_slot;
 	return 0;
 }

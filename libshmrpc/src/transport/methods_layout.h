@@ -3,8 +3,8 @@
  * channel in shared memory, byte for byte, and the calls that write and
  * read them (methods.c).
  *
- * A table of up to `capacity` entries, one per method the server
- * registered, in the order registered.  It lives inside the futex segment
+ * A table of up to `capacity` entries (shmrpc_options.methods), one per
+ * method the server registered, in the order registered.  It lives inside the futex segment
  * (futex_layout.h: methods_offset) or in the posix channel's own segment
  * (posix_layout.h), whose header gives its offset and capacity; the bytes
  * below are the same in both.
@@ -35,7 +35,6 @@
 #include "base/histogram.h"
 
 #define METHOD_NAME_SIZE (SHMRPC_METHOD_STATS_NAME_MAX + 1)
-#define METHODS_CAPACITY SHMRPC_METHOD_STATS_MAX
 #define METHOD_TRUNCATED 1u /* entry flag: the name was cut */
 
 struct method_counters {

@@ -167,19 +167,22 @@ static void posix_close(shmrpc_transport *t)
 
 /* Our own segment (posix_layout.h): its header, then an empty method
  * table. */
-static int create_stats(struct posix_transport *p, const char *name)
+static int create_stats(struct posix_transport *p, const char *name,
+    unsigned methods)
 {
 	struct posix_stats_header h;
 	struct timespec rt;
 
+	if (methods == 0 || methods > SHMRPC_MAX_METHODS)
+		return -EINVAL;
 	memset(&h, 0, sizeof(h));
 	clock_gettime(CLOCK_REALTIME, &rt);
 	h.magic = POSIX_STATS_MAGIC;
 	h.version = POSIX_STATS_VERSION;
 	h.header_size = POSIX_STATS_HEADER_SIZE;
-	h.methods_capacity = METHODS_CAPACITY;
+	h.methods_capacity = methods;
 	h.methods_offset = POSIX_STATS_HEADER_SIZE;
-	h.total_size = posix_stats_size(METHODS_CAPACITY);
+	h.total_size = posix_stats_size(methods);
 	h.server_pid = (int32_t)getpid();
 	h.server_start = shmrpc__proc_self_start_time();
 	h.created_ns = (int64_t)rt.tv_sec * NS_PER_SEC + rt.tv_nsec;
@@ -197,7 +200,8 @@ static struct method_table *posix_method_table(shmrpc_transport *t,
 
 	if (!t->is_server || p->obj[SEG_STATS].addr == NULL)
 		return NULL;
-	*capacity = METHODS_CAPACITY;
+	*capacity = ((const struct posix_stats_header *)
+	    p->obj[SEG_STATS].addr)->methods_capacity;
 	return (struct method_table *)((char *)p->obj[SEG_STATS].addr +
 	    POSIX_STATS_HEADER_SIZE);
 }
@@ -226,7 +230,7 @@ static int posix_create(shmrpc_transport **out, const char *name,
 	for (int k = 0; k < POSIX_NOBJ && rc == 0; k++) {
 		int i = order[k];
 		if (i == SEG_STATS) {
-			rc = create_stats(p, name);
+			rc = create_stats(p, name, opts->methods);
 		} else if (is_semaphore(i)) {
 			sem_t init;
 			/* sem_init() leaves padding unset: never copy stack

@@ -31,7 +31,7 @@ static int read_header(int fd, uint64_t size, struct posix_stats_header *h,
 		why = "another layout version";
 	else if (h->header_size != POSIX_STATS_HEADER_SIZE ||
 	    h->methods_offset != POSIX_STATS_HEADER_SIZE ||
-	    h->methods_capacity > METHODS_CAPACITY ||
+	    h->methods_capacity > SHMRPC_MAX_METHODS ||
 	    h->total_size != posix_stats_size(h->methods_capacity))
 		why = "inconsistent sizes";
 	else if (h->total_size != size)
