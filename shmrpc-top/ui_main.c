@@ -189,27 +189,52 @@ static void draw_totals(struct ui *u, int y)
 	}
 }
 
-/* The stale section from line y, h lines. */
+/* Whether the filter lets object o show (its name contains it). */
+static int obj_shown(const struct ui *u, const struct top_obj *o)
+{
+	return u->filter[0] == '\0' || strstr(o->oi->name, u->filter) != NULL;
+}
+
+static size_t objs_shown(const struct ui *u, uint64_t *bytes)
+{
+	size_t n = 0;
+
+	*bytes = 0;
+	for (size_t i = 0; i < u->snap->nobjs; i++)
+		if (obj_shown(u, &u->snap->objs[i])) {
+			n++;
+			*bytes += u->snap->objs[i].oi->size;
+		}
+	return n;
+}
+
+/* The stale section from line y, h lines: the objects the filter lets
+ * show. */
 static void draw_stale(struct ui *u, int y, int h)
 {
 	const struct top_snap *s = u->snap;
 	char line[1024], sz[16];
 	int w = fmt_obj_width(s), end = y + h;
+	uint64_t bytes;
+	size_t n = objs_shown(u, &bytes);
 
-	fmt_bytes(sz, sizeof(sz), (double)s->tot.object_bytes, "", 1);
+	fmt_bytes(sz, sizeof(sz), (double)bytes, "", 1);
 	snprintf(line, sizeof(line), "Stale and orphan objects: %zu (%s) - "
-	    "x reaps the selected stale channel", s->nobjs, sz);
+	    "x reaps the selected stale channel", n, sz);
 	ui_put_line(y++, A_BOLD, line);
 	fmt_obj_header(line + 2, sizeof(line) - 2, w);
 	line[0] = line[1] = ' ';
 	ui_put_line(y++, ui_header_attr(u), line);
-	for (size_t i = 0; i < s->nobjs && y < end; i++, y++) {
+	for (size_t i = 0; i < s->nobjs && y < end; i++) {
+		if (!obj_shown(u, &s->objs[i]))
+			continue;
 		fmt_obj_row(line + 2, sizeof(line) - 2, &s->objs[i], w);
 		line[0] = line[1] = ' ';
 		ui_put_line(y, A_NORMAL, line);
 		if (u->color)
 			mvchgat(y, 2 + w + 1, 7, A_BOLD,
 			    (short)ui_state_pair(s->objs[i].oi->state), NULL);
+		y++;
 	}
 }
 
@@ -217,11 +242,13 @@ static void draw_stale(struct ui *u, int y, int h)
  * and the function bar. */
 static int stale_height(const struct ui *u, int room)
 {
+	uint64_t bytes;
+	size_t n = objs_shown(u, &bytes);
 	int h;
 
-	if (u->snap->nobjs == 0)
+	if (n == 0)
 		return 0;
-	h = (int)u->snap->nobjs + 2;
+	h = (int)n + 2;
 	return h > room / 2 ? room / 2 : h;
 }
 
