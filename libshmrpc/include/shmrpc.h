@@ -931,7 +931,9 @@ typedef struct shmrpc_counters {
 	/* CLOCK_MONOTONIC time of the last call or claim, ns; 0: none. */
 	int64_t last_activity_ns;
 	/* Durations of the finished calls: for a channel and a slot the
-	 * round trip as the client measured it (request posted to answer
+	 * call as its client saw it (shmrpc_call() and the bytes calls:
+	 * from the call's start, encoding included, to the answer decoded;
+	 * the byte-level shmrpc_transport_*: request posted to answer
 	 * seen); for a method the server's time (request taken to answer
 	 * sent: decoding, the handler, encoding).  latency_count is their
 	 * number (the sum of latency[]), latency_sum_ns their sum. */

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "codec/envelope.h"
 #include "transport/transport.h"
 
@@ -53,6 +54,9 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 	rc = shmrpc_transport_open(&cli->transport, name, opts, err);
 	if (rc < 0)
 		goto fail;
+	/* The live counters time our calls whole (note_call), as the
+	 * application sees them, not only the transport's part. */
+	cli->transport->timed_above = true;
 	cli->in_cap = shmrpc_transport_max_message(cli->transport);
 	/* A transport with in-place operations (futex) has messages encoded
 	 * and decoded in its shared memory; the others (posix) go through
@@ -195,6 +199,7 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 	char id[48];
 	char *area;
 	size_t len, cap;
+	int64_t t0;
 	int rc;
 
 	if (result != NULL)
@@ -206,7 +211,7 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 		    "params must be a JSON object");
 	if (params == NULL)
 		params = empty = json_object();
-
+	t0 = clock_now_ns();
 	if (pthread_mutex_lock(&cli->lock) != 0) {
 		/* EDEADLK: this thread holds a bytes reservation. */
 		json_decref(empty);
@@ -241,6 +246,9 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 	rc = await_reply(cli, id, result, err);
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
 		shmrpc__transport_note_error(cli->transport, rc);
+	if (rc == 0 || rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO ||
+	    rc == SHMRPC_ESERIAL) /* an answer came */
+		shmrpc__transport_note_call(cli->transport, t0);
 	shmrpc__transport_end_call(cli->transport);
 out:
 	pthread_mutex_unlock(&cli->lock);
@@ -345,6 +353,7 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
 {
 	const char *in;
 	size_t n;
+	int64_t t0;
 	int rc;
 
 	if (reply != NULL)
@@ -366,6 +375,7 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
 		    cli->area_cap - cli->hdr_len);
 		goto out;
 	}
+	t0 = clock_now_ns();
 	rc = shmrpc_transport_send_request(cli->transport, cli->area,
 	    cli->hdr_len + len);
 	if (rc < 0) {
@@ -374,12 +384,14 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
 		goto out;
 	}
 	rc = recv_reply(cli, &in, &n);
-	if (rc < 0)
+	if (rc < 0) {
 		shmrpc__error_set(err, rc, "%s: waiting for the reply on "
 		    "channel %s", shmrpc_strerror(rc), cli->transport->name);
-	else
+	} else {
 		rc = bytes_answer(cli, (const unsigned char *)in, n, reply,
 		    reply_len, err);
+		shmrpc__transport_note_call(cli->transport, t0);
+	}
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO)
 		shmrpc__transport_note_error(cli->transport, rc);
 	shmrpc__transport_end_call(cli->transport);

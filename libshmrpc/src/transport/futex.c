@@ -1290,11 +1290,15 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 	/* The state stays RESP: the next post overwrites it, and writing
 	 * IDLE now would pull the line back from the server for nothing. */
 	f->call_open = false;
-	now = clock_now_ns();
 	ctr_bump(&sl->stats.bytes_in, n);
 	clear_in_flight(sl);
-	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
-	count_round_trip(&sl->stats, now - f->call_t0);
+	/* Timed here unless the RPC layer times the whole call (note_call):
+	 * then it reads the clock once the answer is decoded. */
+	if (!t->timed_above) {
+		now = clock_now_ns();
+		atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+		count_round_trip(&sl->stats, now - f->call_t0);
+	}
 	if (rc < 0)
 		count_client_error(f, rc);
 	return rc;
@@ -1323,6 +1327,22 @@ static void futex_end_call(shmrpc_transport *t)
 
 	if (f->call_open)
 		abandon_call(f);
+}
+
+/* A call the RPC layer timed from t0 (before encoding) to its answer
+ * decoded: its round trip as the application sees it. */
+static void futex_note_call(shmrpc_transport *t, int64_t t0)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_slot *sl;
+	int64_t now;
+
+	if (t->is_server || !f->has_slot)
+		return;
+	sl = slot_at(f, f->slot);
+	now = clock_now_ns();
+	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+	count_round_trip(&sl->stats, now - t0);
 }
 
 static void futex_note_error(shmrpc_transport *t, int err)
@@ -1386,6 +1406,7 @@ const struct transport_ops shmrpc__transport_futex_ops = {
     .send_response = futex_send_response,
     .wake = futex_wake_op,
     .note_error = futex_note_error,
+    .note_call = futex_note_call,
     .read_stats = shmrpc__futex_read_stats,
     .method_table = futex_method_table,
     .request_area = futex_request_area,

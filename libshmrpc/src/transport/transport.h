@@ -87,6 +87,10 @@ struct transport_ops {
 	 * the transport delivered its answer (method error, bad reply);
 	 * for the live counters. */
 	void (*note_error)(shmrpc_transport *t, int err);
+	/* Client, optional, with timed_above: a call that began at t0
+	 * (CLOCK_MONOTONIC ns, before encoding) has its answer decoded now;
+	 * for the live counters' latency. */
+	void (*note_call)(shmrpc_transport *t, int64_t t0);
 };
 
 /* The first member of every transport's handle. */
@@ -95,6 +99,10 @@ struct shmrpc_transport {
 	shmrpc_transport_kind kind;
 	bool is_server;
 	bool in_call;          /* client: between send_request and end */
+	/* Client: the RPC layer times each call whole, encoding and
+	 * decoding included, and gives the transport the figure
+	 * (note_call); the transport does not time the round trip itself. */
+	bool timed_above;
 	size_t max_message;    /* payload bytes one message can carry */
 	double timeout;        /* seconds per wait, < 0 forever */
 	char name[SHMRPC_NAME_MAX + 1];
@@ -144,6 +152,9 @@ int shmrpc__transport_response_area(shmrpc_transport *t, uint32_t peer,
 
 /* Tell the transport a call failed above it (see note_error). */
 void shmrpc__transport_note_error(shmrpc_transport *t, int err);
+
+/* Tell the transport a call that began at t0 is done (see note_call). */
+void shmrpc__transport_note_call(shmrpc_transport *t, int64_t t0);
 
 /* Server: the channel's method table (see method_table), or NULL. */
 struct method_table *shmrpc__transport_method_table(shmrpc_transport *t,
