@@ -155,11 +155,16 @@ SHMRPC_API uint32_t shmrpc_req_peer(const shmrpc_req *req)
 }
 
 /* Per serving thread: where requests land and responses are built when
- * the transport cannot do it in place (posix); futex needs neither. */
+ * the transport cannot do it in place (posix); futex needs neither.  And
+ * the call to count when its answer goes out (ctr NULL: none), so that a
+ * client that has its answer finds the call counted. */
 struct serve_buffers {
 	char *in;
 	char *out;
 	size_t cap;
+	struct method_counters *ctr;
+	int64_t t0;
+	bool failed;
 };
 
 /* Where peer's answer is built: its response buffer in shared memory
@@ -176,11 +181,19 @@ static char *answer_area(shmrpc_server *srv, struct serve_buffers *bufs,
 	return bufs->out;
 }
 
-static void deliver(shmrpc_server *srv, uint32_t peer, const char *buf,
-    size_t len)
+/* The answer is encoded: count the call (its time since t0, encoding
+ * included), then send it. */
+static void deliver(shmrpc_server *srv, struct serve_buffers *bufs,
+    uint32_t peer, const char *buf, size_t len)
 {
-	int rc = shmrpc_transport_send_response(srv->transport, peer, buf,
-	    len);
+	int rc;
+
+	if (bufs->ctr != NULL) {
+		shmrpc__methods_count(bufs->ctr, bufs->failed,
+		    clock_now_ns() - bufs->t0);
+		bufs->ctr = NULL;
+	}
+	rc = shmrpc_transport_send_response(srv->transport, peer, buf, len);
 
 	if (rc < 0)
 		log_warn("channel %s: response not delivered: %s",
@@ -211,9 +224,10 @@ static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
 	if (rc < 0) {
 		log_error("channel %s: cannot encode a response: %s",
 		    srv->transport->name, shmrpc_strerror(rc));
+		bufs->ctr = NULL; /* nothing goes out: nothing counted */
 		return;
 	}
-	deliver(srv, peer, out, len);
+	deliver(srv, bufs, peer, out, len);
 }
 
 /* A bytes error answer: 0xFF, 1, text (cut to fit). */
@@ -223,22 +237,26 @@ static void send_bytes_error(shmrpc_server *srv, struct serve_buffers *bufs,
 	size_t cap, n = strlen(text);
 	char *out = answer_area(srv, bufs, peer, &cap);
 
-	if (cap < BYTES_RESP_HEADER)
+	if (cap < BYTES_RESP_HEADER) {
+		bufs->ctr = NULL; /* nothing goes out: nothing counted */
 		return;
+	}
 	if (n > cap - BYTES_RESP_HEADER)
 		n = cap - BYTES_RESP_HEADER;
 	out[0] = (char)BYTES_MAGIC;
 	out[1] = (char)BYTES_STATUS_ERROR;
 	memcpy(out + BYTES_RESP_HEADER, text, n);
-	deliver(srv, peer, out, BYTES_RESP_HEADER + n);
+	deliver(srv, bufs, peer, out, BYTES_RESP_HEADER + n);
 }
 
-/* One answered call of m for its counters: its time since t0 (ns), and
- * whether it failed. */
-static void count_call(const struct method *m, bool failed, int64_t t0)
+/* The answer about to be sent is to a call of m, begun at t0: count it
+ * as it goes out (deliver()). */
+static void count_call(struct serve_buffers *bufs, const struct method *m,
+    bool failed, int64_t t0)
 {
-	if (m->ctr != NULL)
-		shmrpc__methods_count(m->ctr, failed, clock_now_ns() - t0);
+	bufs->ctr = m->ctr;
+	bufs->failed = failed;
+	bufs->t0 = t0;
 }
 
 static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
@@ -277,6 +295,8 @@ static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
 	rc = m->bytes_fn(&req, in + BYTES_REQ_HEADER + n,
 	    len - BYTES_REQ_HEADER - n, out + BYTES_RESP_HEADER,
 	    cap - BYTES_RESP_HEADER, &out_len, m->arg);
+	count_call(bufs, m, rc != 0 || req.error != NULL ||
+	    out_len > cap - BYTES_RESP_HEADER, t0);
 	if (rc != 0 || req.error != NULL) {
 		send_bytes_error(srv, bufs, peer, req.error != NULL
 		    ? req.error : "RuntimeError: method failed");
@@ -284,13 +304,11 @@ static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
 		snprintf(text, sizeof(text), "RPCError: Response too large "
 		    "for the buffer (max %zu bytes)", cap - BYTES_RESP_HEADER);
 		send_bytes_error(srv, bufs, peer, text);
-		rc = -1;
 	} else {
 		out[0] = (char)BYTES_MAGIC;
 		out[1] = (char)BYTES_STATUS_OK;
-		deliver(srv, peer, out, BYTES_RESP_HEADER + out_len);
+		deliver(srv, bufs, peer, out, BYTES_RESP_HEADER + out_len);
 	}
-	count_call(m, rc != 0 || req.error != NULL, t0);
 	free(req.error);
 }
 
@@ -342,6 +360,7 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		return;
 	}
 	rc = m->fn(&req, rq.params, &result, m->arg);
+	count_call(bufs, m, rc != 0 || req.error != NULL, t0);
 	if (rc != 0 || req.error != NULL) {
 		json_decref(result);
 		send_reply(srv, bufs, peer, rq.id, NULL,
@@ -351,7 +370,6 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		send_reply(srv, bufs, peer, rq.id, result, NULL);
 		json_decref(result);
 	}
-	count_call(m, rc != 0 || req.error != NULL, t0);
 	free(req.error);
 	shmrpc__request_view_release(&rq);
 }
