@@ -135,17 +135,32 @@ static int take_channel(shmrpc_stats *st, const struct futex_header *h,
 	return 0;
 }
 
-/* Read and check the header of the open segment into h. */
+/* How much of a segment of size bytes to read at once: the header, the
+ * slots and the method table's count of a channel of the default
+ * geometry, so that most channels cost one pread (and one more for their
+ * methods).  Bigger channels read the rest on their own. */
+static size_t first_read(uint64_t size)
+{
+	struct futex_geometry g;
+	uint64_t n = FUTEX_HEADER_SIZE;
+
+	if (futex_geometry(SHMRPC_DEFAULT_BUFFER_SIZE, SHMRPC_DEFAULT_SLOTS,
+		SHMRPC_DEFAULT_METHODS, &g) == 0)
+		n = g.methods_offset + sizeof(struct method_table);
+	return (size_t)(size < n ? size : n);
+}
+
+/* Read the first n bytes of the open segment into h and check its
+ * header. */
 static int read_header(int fd, uint64_t size, struct futex_header *h,
-    const char *fname, shmrpc_error *err)
+    size_t n, const char *fname, shmrpc_error *err)
 {
 	int rc;
 
 	if (size < FUTEX_HEADER_SIZE)
 		return shmrpc__error_set(err, SHMRPC_EVERSION, "/dev/shm/%s: "
 		    "too small for a futex segment", fname);
-	if ((rc = shmrpc__stats_pread(fd, h, FUTEX_HEADER_SIZE, 0, fname,
-		 err)) < 0)
+	if ((rc = shmrpc__stats_pread(fd, h, n, 0, fname, err)) < 0)
 		return rc;
 	if (size > SIZE_MAX ||
 	    shmrpc__futex_header_check(h, (size_t)size, fname) < 0)
@@ -159,35 +174,43 @@ static int read_header(int fd, uint64_t size, struct futex_header *h,
 static int read_segment(shmrpc_stats *st, int fd, uint64_t size,
     const char *fname, shmrpc_error *err)
 {
-	struct futex_header *h = NULL;
-	unsigned char *slots = NULL;
-	size_t slots_bytes;
+	size_t n = first_read(size), slots_bytes;
+	/* Aligned as in the segment: the header holds atomics. */
+	unsigned char *first = aligned_alloc(FUTEX_CACHELINE,
+	    (n + FUTEX_CACHELINE - 1) & ~(size_t)(FUTEX_CACHELINE - 1));
+	unsigned char *more = NULL;
+	const unsigned char *slots;
+	struct futex_header *h = (struct futex_header *)first;
 	int rc;
 
-	/* Aligned as in the segment: the header holds atomics. */
-	h = aligned_alloc(FUTEX_CACHELINE, FUTEX_HEADER_SIZE);
-	if (h == NULL) {
+	if (first == NULL) {
 		rc = shmrpc__error_set(err, -ENOMEM, NULL);
 		goto out;
 	}
-	if ((rc = read_header(fd, size, h, fname, err)) < 0)
+	if ((rc = read_header(fd, size, h, n, fname, err)) < 0)
 		goto out;
 	slots_bytes = (size_t)h->nslots * sizeof(struct futex_slot);
-	slots = aligned_alloc(FUTEX_CACHELINE, slots_bytes);
-	if (slots == NULL) {
+	if (h->slots_offset + slots_bytes <= n) {
+		slots = first + h->slots_offset;
+	} else if ((more = aligned_alloc(FUTEX_CACHELINE, slots_bytes)) ==
+	    NULL) {
 		rc = shmrpc__error_set(err, -ENOMEM, NULL);
 		goto out;
+	} else {
+		rc = shmrpc__stats_pread(fd, more, slots_bytes,
+		    h->slots_offset, fname, err);
+		slots = more;
 	}
-	rc = shmrpc__stats_pread(fd, slots, slots_bytes, h->slots_offset,
-	    fname, err);
 	if (rc == 0 && (rc = take_channel(st, h, slots)) < 0)
 		shmrpc__error_set(err, rc, NULL);
 	if (rc == 0)
 		rc = shmrpc__methods_read(st, fd, h->methods_offset,
-		    h->methods_capacity, size, fname, err);
+		    h->methods_capacity, size, h->methods_offset +
+		    sizeof(struct method_table) <= n ? first + h->methods_offset
+						     : NULL, fname, err);
 out:
-	free(slots);
-	free(h);
+	free(more);
+	free(first);
 	return rc;
 }
 

@@ -76,8 +76,8 @@ static int entry_to_stats(shmrpc_stats *st, const struct method_entry *e,
 }
 
 int shmrpc__methods_read(shmrpc_stats *st, int fd, uint64_t off,
-    uint32_t capacity, uint64_t file_size, const char *fname,
-    shmrpc_error *err)
+    uint32_t capacity, uint64_t file_size, const void *first,
+    const char *fname, shmrpc_error *err)
 {
 	struct method_table head;
 	struct method_entry *ents = NULL;
@@ -90,8 +90,10 @@ int shmrpc__methods_read(shmrpc_stats *st, int fd, uint64_t off,
 		return shmrpc__error_set(err, SHMRPC_ETRANSPORT,
 		    "/dev/shm/%s: method table beyond the end of the file",
 		    fname);
-	rc = shmrpc__stats_pread(fd, &head, sizeof(head), off, fname, err);
-	if (rc < 0)
+	if (first != NULL)
+		memcpy(&head, first, sizeof(head));
+	else if ((rc = shmrpc__stats_pread(fd, &head, sizeof(head), off, fname,
+		      err)) < 0)
 		return rc;
 	n = atomic_load_explicit(&head.count, memory_order_relaxed);
 	if (n > capacity)

@@ -59,7 +59,7 @@ static int read_segment(shmrpc_stats *st, int fd, uint64_t size,
 	ch->buffer_size = (size_t)h.buffer_size;
 	ch->slots = 1;
 	return shmrpc__methods_read(st, fd, h.methods_offset,
-	    h.methods_capacity, size, fname, err);
+	    h.methods_capacity, size, NULL, fname, err);
 }
 
 int shmrpc__posix_read_stats(const char *name, shmrpc_stats **out,

@@ -43,9 +43,10 @@ int shmrpc__stats_pread(int fd, void *buf, size_t n, uint64_t off,
     const char *fname, shmrpc_error *err);
 
 /* Read the method table at off (capacity entries at most, inside a file of
- * file_size bytes) of fd into st->methods.  0 or an error as above. */
+ * file_size bytes) of fd into st->methods; head, when not NULL, is a copy
+ * of the table's first 64 bytes already read.  0 or an error as above. */
 int shmrpc__methods_read(shmrpc_stats *st, int fd, uint64_t off,
-    uint32_t capacity, uint64_t file_size, const char *fname,
-    shmrpc_error *err);
+    uint32_t capacity, uint64_t file_size, const void *head,
+    const char *fname, shmrpc_error *err);
 
 #endif
