@@ -247,12 +247,36 @@ static void push_history(struct top_row *r, double v)
 	r->hist[r->nhist++] = v;
 }
 
+/* The row's names made safe for a terminal; the previous frame's when
+ * they did not change (most frames: stravis() allocates). */
+static void vis_names(struct top_row *r, const struct top_row *p)
+{
+	const char *comm = r->ci->owner_comm != NULL &&
+	    r->ci->owner_comm[0] != '\0' ? r->ci->owner_comm : "?";
+
+	if (p != NULL) {
+		const char *pcomm = p->ci->owner_comm != NULL &&
+		    p->ci->owner_comm[0] != '\0' ? p->ci->owner_comm : "?";
+
+		memcpy(r->name_vis, p->name_vis, sizeof(r->name_vis));
+		if (strcmp(comm, pcomm) == 0) {
+			memcpy(r->comm_vis, p->comm_vis, sizeof(r->comm_vis));
+			return;
+		}
+	} else {
+		tool_vis(r->ci->name, r->name_vis, sizeof(r->name_vis));
+	}
+	tool_vis(comm, r->comm_vis, sizeof(r->comm_vis));
+}
+
 /* Rates, history and idle time of r from its row p in the previous frame
  * (NULL on a first sight). */
 static int derive(struct top_row *r, const struct top_row *p,
     const struct top_snap *s)
 {
 	int same = p != NULL && same_channel(r, p);
+
+	vis_names(r, p);
 
 	if (p != NULL) {
 		r->tagged = p->tagged;
@@ -300,9 +324,6 @@ static void fill_row(struct top_row *r, const shmrpc_channel_info *ci)
 		}
 	}
 	user_name(ci->owner_uid, r->user, sizeof(r->user));
-	tool_vis(ci->name, r->name_vis, sizeof(r->name_vis));
-	tool_vis(ci->owner_comm != NULL && ci->owner_comm[0] != '\0'
-	    ? ci->owner_comm : "?", r->comm_vis, sizeof(r->comm_vis));
 	for (size_t j = 0; j < ci->nobjects; j++)
 		if (ci->objects[j].present)
 			r->mem += ci->objects[j].size;

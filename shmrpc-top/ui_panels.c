@@ -174,7 +174,7 @@ void ui_setup(struct ui *u)
 
 void ui_sort_menu(struct ui *u)
 {
-	int cur = (int)u->cfg.sort, ch, w = 34;
+	int cur = (int)u->cfg.sort, ch, w = 34, top, room;
 	char line[64];
 
 	timeout(-1);
@@ -182,12 +182,14 @@ void ui_sort_menu(struct ui *u)
 		ui_draw_main(u);
 		ui_put(u->header_y, 0, A_BOLD | A_REVERSE,
 		    " Sort by (Enter picks, Esc leaves) ");
-		for (int i = 0; i < COL_COUNT && u->header_y + 1 + i < LINES - 1;
-		    i++) {
+		/* As many as fit below the header, scrolled to the choice. */
+		room = LINES - 1 - (u->header_y + 1);
+		top = cur >= room ? cur - room + 1 : 0;
+		for (int i = top; i < COL_COUNT && i - top < room; i++) {
 			snprintf(line, sizeof(line), " %-*.*s", w - 1, w - 1,
 			    top_columns[i].title);
-			ui_put(u->header_y + 1 + i, 0, i == cur ? A_REVERSE
-			    : A_NORMAL, line);
+			ui_put(u->header_y + 1 + i - top, 0, i == cur ?
+			    A_REVERSE : A_NORMAL, line);
 		}
 		refresh();
 		ch = getch();
