@@ -382,9 +382,21 @@ int top_column_width(enum top_col c, int namew)
 	return w > h ? w : h;
 }
 
+/* text in w cells, cut or padded with blanks (on the left when right-
+ * aligned), into buf.  By hand: a frame pads thousands of cells. */
 static void pad(char *buf, size_t len, const char *text, int w, int left)
 {
-	snprintf(buf, len, left ? "%-*.*s" : "%*.*s", w, w, text);
+	size_t n = strlen(text), cells = (size_t)(w > 0 ? w : 0), lead;
+
+	if (cells + 1 > len)
+		cells = len > 0 ? len - 1 : 0;
+	if (n > cells)
+		n = cells;
+	lead = left ? 0 : cells - n;
+	memset(buf, ' ', cells);
+	memcpy(buf + lead, text, n);
+	if (len > 0)
+		buf[cells] = '\0';
 }
 
 void top_column_cell(enum top_col c, const struct top_row *r, int namew,

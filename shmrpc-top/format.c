@@ -174,6 +174,7 @@ static void text_line(char *buf, size_t len, const struct top_snap *s,
 	for (int i = 0; i < cs->n && at + 1 < len; i++) {
 		enum top_col c = cs->col[i];
 		char cell[TOP_VIS_MAX + 32], t[TOP_VIS_MAX];
+		size_t n;
 
 		if (r != NULL) {
 			top_column_cell(c, r, namew, "-", cell, sizeof(cell));
@@ -185,8 +186,13 @@ static void text_line(char *buf, size_t len, const struct top_snap *s,
 		} else {
 			top_column_header(c, namew, cell, sizeof(cell));
 		}
-		at += (size_t)snprintf(buf + at, len - at, "%s%s",
-		    i > 0 ? " " : "", cell);
+		n = strlen(cell);
+		if (at + n + 2 > len)
+			break;
+		if (i > 0)
+			buf[at++] = ' ';
+		memcpy(buf + at, cell, n + 1);
+		at += n;
 	}
 	/* No trailing blanks. */
 	at = strlen(buf);

@@ -163,6 +163,41 @@ struct top_row *top_find(const struct top_snap *s, const char *name)
 
 /* ---- rates --------------------------------------------------------------- */
 
+/* Where rank falls in bucket i of lat (acc calls below it), interpolated
+ * as shmrpc_latency_percentile() does. */
+static double place(const uint64_t *lat, size_t i, uint64_t acc, double rank)
+{
+	uint64_t lo, hi;
+
+	shmrpc_latency_bucket_range(i, &lo, &hi);
+	if (hi == UINT64_MAX)
+		return (double)lo;
+	return (double)lo + (double)(hi - lo) * ((rank - (double)acc) /
+	    (double)lat[i]);
+}
+
+/* The median and 99th percentile of lat (nb buckets, total calls) in one
+ * pass; -1 when empty. */
+static void quantiles(const uint64_t *lat, size_t nb, uint64_t total,
+    double *p50, double *p99)
+{
+	double r50 = 0.5 * (double)total, r99 = 0.99 * (double)total;
+	uint64_t acc = 0;
+
+	*p50 = *p99 = -1;
+	if (total == 0)
+		return;
+	for (size_t i = 0; i < nb && *p99 < 0; i++) {
+		if (lat[i] == 0)
+			continue;
+		if (*p50 < 0 && (double)(acc + lat[i]) >= r50)
+			*p50 = place(lat, i, acc, r50);
+		if ((double)(acc + lat[i]) >= r99)
+			*p99 = place(lat, i, acc, r99);
+		acc += lat[i];
+	}
+}
+
 /* The interval figures of counters c against the same counters p of the
  * previous frame (NULL: none), dt seconds ago.  An interval histogram is
  * allocated into *delta when the interval had finished calls. */
@@ -170,6 +205,7 @@ static void rate_of(struct top_rate *t, const shmrpc_counters *c,
     const shmrpc_counters *p, double dt, uint64_t **delta)
 {
 	size_t nb = c->latency_buckets;
+	uint64_t n = c->latency_count;
 
 	memset(t, 0, sizeof(*t));
 	t->lat = c->latency;
@@ -182,15 +218,17 @@ static void rate_of(struct top_rate *t, const shmrpc_counters *c,
 		t->in_s = (double)(c->bytes_in - p->bytes_in) / dt;
 		t->out_s = (double)(c->bytes_out - p->bytes_out) / dt;
 		if (c->latency_count > p->latency_count &&
-		    (*delta = calloc(nb, sizeof(**delta))) != NULL) {
-			for (size_t i = 0; i < nb; i++)
+		    (*delta = malloc(nb * sizeof(**delta))) != NULL) {
+			n = 0;
+			for (size_t i = 0; i < nb; i++) {
 				(*delta)[i] = c->latency[i] >= p->latency[i]
 				    ? c->latency[i] - p->latency[i] : 0;
+				n += (*delta)[i];
+			}
 			t->lat = *delta;
 		}
 	}
-	t->p50_ns = shmrpc_latency_percentile(t->lat, nb, 0.50);
-	t->p99_ns = shmrpc_latency_percentile(t->lat, nb, 0.99);
+	quantiles(t->lat, nb, n, &t->p50_ns, &t->p99_ns);
 }
 
 /* The same channel in both frames: same owner, same incarnation. */
