@@ -90,7 +90,9 @@ reap_after_kill() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"would reap srb_${dead}_req (stale:"* ]]
 	[[ "$output" == *"would reap srb_$(channel_name orphan)_req (orphan:"* ]]
-	[[ "${lines[-1]}" == "would reap 7 objects"* ]]
+	# The dead channel's seven objects (the seed's six and its own
+	# segment) and the orphan.
+	[[ "${lines[-1]}" == "would reap 8 objects"* ]]
 	[ "$(ls -li /dev/shm | grep -F "$TAG")" = "$before" ]
 	[ "$(cat "$SHMRPC_REGISTRY")" = "$reg" ]
 	run "$CLEAN" --dry-run --json -g 0 -p "$TAG"
