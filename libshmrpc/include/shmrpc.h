@@ -369,9 +369,9 @@ SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
 
 /*
  * Register handler fn for `method` with user pointer arg (borrowed, kept
- * until close).  Registering a name again replaces its handler.  The name
- * "__running__" is built in and cannot be replaced (SHMRPC_ENAME), nor can
- * an empty name.  Call before shmrpc_server_serve(); not thread-safe with
+ * until close).  Registering a name again replaces its handler.  The names
+ * "__running__" and "__methods__" are built in and cannot be replaced
+ * (SHMRPC_ENAME), nor can an empty name.  Call before shmrpc_server_serve(); not thread-safe with
  * serve.  -ENOMEM on allocation failure.
  */
 SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,

@@ -63,6 +63,25 @@ if [ "$mode" != bats-only ] && [ -n "${FUZZ:-}" ]; then
 	fi
 fi
 
+# The Python package's suite (python/run-tests.sh), with the interpreter
+# in PY_TESTS and the package built in PY_LIBDIR (make test sets both).
+if [ "$mode" = all ] && [ -n "${PY_TESTS:-}" ]; then
+	PYTHON=$PY_TESTS python/run-tests.sh >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	line=$(grep '^python: ' "$out" | tail -1)
+	if [ -z "$line" ]; then
+		echo "python tests: no summary (status $rc)" >&2
+		failed=$((failed + 1))
+		status=1
+	else
+		passed=$((passed + $(echo "$line" | awk '{print $2}')))
+		failed=$((failed + $(echo "$line" | awk '{print $4}')))
+		skipped=$((skipped + $(echo "$line" | awk '{print $6}')))
+		[ "$rc" -eq 0 ] || status=1
+	fi
+fi
+
 if [ "$mode" != unit-only ]; then
 	set -o pipefail
 	bats --tap "${BATS_DIR:-tests/bats}" | tee "$out" || status=1

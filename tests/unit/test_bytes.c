@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -27,13 +29,16 @@
 #define BUF 4096u
 #define HDR 4u /* message length header */
 
+/* A channel name unique to this call: the program's tag (testlib.h),
+ * a random part, then what it is for. */
 static void channel(char *buf, size_t len, const char *what)
 {
 	uint32_t r = 0;
 
 	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 		r = (uint32_t)rand();
-	snprintf(buf, len, "ub%ldx%08x_%s", (long)getpid(), r, what);
+	if ((size_t)snprintf(buf, len, "%s%08x_%s", ut_tag, r, what) >= len)
+		abort(); /* a test bug: the buffer is too small */
 }
 
 static int b_echo(shmrpc_req *req, const void *in, size_t in_len, void *out,
@@ -509,5 +514,5 @@ int main(void)
 		cmocka_unit_test(test_envelope_fast_paths),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, ut_setup, ut_teardown);
 }

@@ -3,6 +3,7 @@
  * driven through the public byte API within one process.
  */
 #include <dirent.h>
+#include <time.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -20,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "base/common.h"
 #include "codec/envelope.h"
 #include "os/shmobj.h"
@@ -27,14 +30,11 @@
 
 static char channel[64];
 
+/* A tag and a registry of this test's own (testlib.h); its channel. */
 static int name_channel(void **state)
 {
-	(void)state;
-	snprintf(channel, sizeof(channel), "ut%ldx%d", (long)getpid(), rand());
-	/* Each test its own registry, so nothing touches the user's. */
-	static char reg[128];
-	snprintf(reg, sizeof(reg), "/dev/shm/%s-registry.json", channel);
-	setenv("SHMRPC_REGISTRY", reg, 1);
+	ut_setup(state);
+	ut_name(channel, sizeof(channel), "c");
 	return 0;
 }
 
@@ -149,6 +149,38 @@ static void test_options_abi(void **state)
 	assert_null(t);
 }
 
+static int noop(shmrpc_req *req, const json_t *params, json_t **result,
+    void *arg)
+{
+	(void)req;
+	(void)params;
+	(void)arg;
+	*result = json_null();
+	return 0;
+}
+
+/* The built-in names cannot be registered; others can. */
+static void test_builtin_names_reserved(void **state)
+{
+	shmrpc_server *srv;
+	shmrpc_options o;
+	shmrpc_error e;
+
+	(void)state;
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_POSIX;
+	assert_int_equal(shmrpc_server_open(&srv, channel, &o, &e), 0);
+	assert_int_equal(shmrpc_server_register(srv, "__methods__", noop,
+	    NULL), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "__running__", noop,
+	    NULL), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "", noop, NULL),
+	    SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "__other__", noop,
+	    NULL), 0);
+	shmrpc_server_close(srv);
+}
+
 /* A method error cut to the error's size never ends inside a UTF-8
  * sequence. */
 static void test_error_text_cut(void **state)
@@ -253,17 +285,27 @@ static void test_set_log_threads(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, log_flood, NULL),
 		    0);
-	for (int i = 0; i < 20000; i++) {
+	/* Switch back and forth until both sinks were hit often (the
+	 * flooders may start late on a loaded machine), 30 s at most. */
+	for (long i = 0; i < 20000 || atomic_load(&sink_a.seen) < 1000 ||
+	     atomic_load(&sink_b.seen) < 1000; i++) {
 		if (i % 2)
 			shmrpc_set_log(sink_a_fn, SHMRPC_LOG_DEBUG, &sink_a);
 		else
 			shmrpc_set_log(sink_b_fn, SHMRPC_LOG_WARN, &sink_b);
+		if (i % 1000 == 999) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+			if (i > 30000000)
+				break;
+		}
 	}
 	atomic_store(&logging_done, 1);
 	for (int i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
 	shmrpc_set_log(NULL, SHMRPC_LOG_NONE, NULL);
-	assert_true(atomic_load(&sink_a.seen) + atomic_load(&sink_b.seen) > 0);
+	assert_true(atomic_load(&sink_a.seen) >= 1000);
+	assert_true(atomic_load(&sink_b.seen) >= 1000);
 	assert_int_equal(atomic_load(&sink_a.wrong), 0);
 	assert_int_equal(atomic_load(&sink_b.wrong), 0);
 }
@@ -465,21 +507,20 @@ static void test_posix_bad_response_header(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, name_channel, ut_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_check),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_envelope_round_trip),
 		cmocka_unit_test(test_envelope_rejects),
-		cmocka_unit_test_setup(test_posix_byte_path, name_channel),
-		cmocka_unit_test_setup(test_posix_timeout_and_wake,
-		    name_channel),
-		cmocka_unit_test_setup(test_posix_bad_response_header,
-		    name_channel),
-		cmocka_unit_test_setup(test_options_abi, name_channel),
+		T(test_posix_byte_path),
+		T(test_posix_timeout_and_wake),
+		T(test_posix_bad_response_header),
+		T(test_options_abi),
 		cmocka_unit_test(test_error_text_cut),
-		cmocka_unit_test_setup(test_shm_dirfd_revalidated,
-		    name_channel),
+		T(test_builtin_names_reserved),
+		T(test_shm_dirfd_revalidated),
 		cmocka_unit_test(test_set_log_threads),
 	};
 

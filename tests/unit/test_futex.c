@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,13 +36,16 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
+/* A channel name unique to this call: the program's tag (testlib.h),
+ * a random part, then what it is for. */
 static void channel(char *buf, size_t len, const char *what)
 {
 	uint32_t r = 0;
 
 	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 		r = (uint32_t)rand();
-	snprintf(buf, len, "ut%ldx%08x_%s", (long)getpid(), r, what);
+	if ((size_t)snprintf(buf, len, "%s%08x_%s", ut_tag, r, what) >= len)
+		abort(); /* a test bug: the buffer is too small */
 }
 
 static void fname_of(char *buf, size_t len, const char *ch)
@@ -958,28 +963,6 @@ static void test_no_spin_and_env(void **state)
  * this process's names (a passing test removes its own), and fail if
  * there was anything.
  */
-static int remove_leftovers(void **state)
-{
-	char prefix[64];
-	DIR *d = opendir("/dev/shm");
-	struct dirent *e;
-	int left = 0;
-
-	(void)state;
-	if (d == NULL)
-		return 0;
-	snprintf(prefix, sizeof(prefix), "ut%ldx", (long)getpid());
-	while ((e = readdir(d)) != NULL) {
-		if (strstr(e->d_name, prefix) == NULL)
-			continue;
-		fprintf(stderr, "left in /dev/shm: %s\n", e->d_name);
-		shmrpc__shmobj_unlink(e->d_name);
-		left++;
-	}
-	closedir(d);
-	return left == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1001,6 +984,6 @@ int main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests_name("futex", tests, NULL,
-	    remove_leftovers);
+	return cmocka_run_group_tests_name("futex", tests, ut_setup,
+	    ut_teardown);
 }

@@ -22,57 +22,33 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "os/procinfo.h"
 #include "inspect/inspect.h"
 #include "registry/registry.h"
 
-static char reg_path[256];
-static char tag[64];
+/* The test's channel: ut_tag (testlib.h) + "_ch". */
 static char chan[128];
-static int test_no;
+#define tag ut_tag
+#define reg_path ut_reg_path
 static pid_t child;
 static pid_t second_child; /* for tests that need two at once */
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(tag, sizeof(tag), "ut%ldi%d", (long)getpid(), ++test_no);
-	snprintf(chan, sizeof(chan), "%s_ch", tag);
-	snprintf(reg_path, sizeof(reg_path), "/dev/shm/%s-registry.json", tag);
-	setenv("SHMRPC_REGISTRY", reg_path, 1);
+	ut_setup(state);
+	ut_name(chan, sizeof(chan), "ch");
 	child = 0;
 	second_child = 0;
 	return 0;
 }
 
-/* A child a failed test left running. */
-static void kill_child(pid_t *pid)
-{
-	if (*pid > 0) {
-		kill(*pid, SIGKILL);
-		waitpid(*pid, NULL, 0);
-		*pid = 0;
-	}
-}
-
 static int teardown(void **state)
 {
-	DIR *d = opendir("/dev/shm");
-	struct dirent *de;
-	int left = 0;
-
-	(void)state;
-	kill_child(&child);
-	kill_child(&second_child);
-	while ((de = readdir(d)) != NULL) {
-		if (strstr(de->d_name, tag) == NULL)
-			continue;
-		fprintf(stderr, "left behind: %s\n", de->d_name);
-		left++;
-		unlinkat(dirfd(d), de->d_name, 0);
-	}
-	closedir(d);
-	return left == 0 ? 0 : -1;
+	ut_kill(&child);
+	ut_kill(&second_child);
+	return ut_teardown(state);
 }
 
 static shmrpc_options posix_opts(void)

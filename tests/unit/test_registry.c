@@ -22,43 +22,20 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "inspect/inspect.h"
 #include "registry/registry.h"
 #include "os/shmobj.h"
 
-static char reg_path[256];
-static char tag[64];
-static int test_no;
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(tag, sizeof(tag), "ut%ldr%d", (long)getpid(), ++test_no);
-	snprintf(reg_path, sizeof(reg_path), "/dev/shm/%s-registry.json", tag);
-	setenv("SHMRPC_REGISTRY", reg_path, 1);
-	return 0;
-}
+#define tag ut_tag
+#define reg_path ut_reg_path
 
 /* Remove everything whose name holds the tag; count what was there besides
  * set-aside registries (which tests make on purpose). */
 static int sweep(void)
 {
-	DIR *d = opendir("/dev/shm");
-	struct dirent *de;
-	int left = 0;
-
-	while ((de = readdir(d)) != NULL) {
-		if (strstr(de->d_name, tag) == NULL)
-			continue;
-		/* Registry files are checked by the tests that care. */
-		if (strstr(de->d_name, "-registry.json") == NULL) {
-			fprintf(stderr, "left behind: %s\n", de->d_name);
-			left++;
-		}
-		unlinkat(dirfd(d), de->d_name, 0);
-	}
-	closedir(d);
-	return left;
+	return ut_sweep(0);
 }
 
 /* Seconds shmrpc__registry_test_midwrite_hook() stalls a registry writer (set
@@ -69,6 +46,11 @@ void shmrpc__registry_test_midwrite_hook(void)
 {
 	if (midwrite_stall_seconds > 0)
 		sleep(midwrite_stall_seconds);
+}
+
+static int setup(void **state)
+{
+	return ut_setup(state);
 }
 
 static int teardown(void **state)

@@ -22,31 +22,19 @@
 #include "transport/futex_layout.h"
 #include "transport/posix_layout.h"
 #include "transport/transport.h"
+#include "testlib.h"
 
-static char reg[128], chan[96];
+static char chan[96];
 
+/* A tag, registry and channel name of the test's own (testlib.h). */
 static int setup(void **state)
 {
-	static unsigned n;
-
-	(void)state;
-	snprintf(reg, sizeof(reg), "/dev/shm/test_stats_%d-registry.json",
-	    (int)getpid());
-	setenv("SHMRPC_REGISTRY", reg, 1);
-	snprintf(chan, sizeof(chan), "test_stats_%d_%u", (int)getpid(), n++);
+	ut_setup(state);
+	ut_name(chan, sizeof(chan), "ch");
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	char lock[160];
-
-	(void)state;
-	unlink(reg);
-	snprintf(lock, sizeof(lock), "%s.lock", reg);
-	unlink(lock);
-	return 0;
-}
+#define teardown ut_teardown
 
 static int echo(shmrpc_req *req, const json_t *params, json_t **result,
     void *arg)

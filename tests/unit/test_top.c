@@ -27,6 +27,7 @@
 #include "../../shmrpc-top/format.h"
 #include "../../shmrpc-top/keys.h"
 #include "../../shmrpc-top/snapshot.h"
+#include "testlib.h"
 
 /* ---- histograms ---------------------------------------------------------- */
 
@@ -286,21 +287,6 @@ static void test_config(void **state)
 
 /* ---- real channels ------------------------------------------------------- */
 
-static char reg[128];
-
-static void use_registry(const char *tag)
-{
-	snprintf(reg, sizeof(reg), "/dev/shm/test_top_%s%d-registry.json",
-	    tag, (int)getpid());
-	setenv("SHMRPC_REGISTRY", reg, 1);
-}
-
-static void drop_registry(void)
-{
-	unlink(reg);
-	snprintf(reg + strlen(reg), sizeof(reg) - strlen(reg), ".lock");
-	unlink(reg);
-}
 
 static int echo(shmrpc_req *req, const json_t *params, json_t **result,
     void *arg)
@@ -313,7 +299,7 @@ static int echo(shmrpc_req *req, const json_t *params, json_t **result,
 
 static void test_two_snapshots(void **state)
 {
-	char name[64];
+	char name[96];
 	shmrpc_server *srv;
 	shmrpc_client *cli;
 	struct top_snap *s1, *s2;
@@ -321,8 +307,7 @@ static void test_two_snapshots(void **state)
 	struct top_row *r;
 
 	(void)state;
-	use_registry("");
-	snprintf(name, sizeof(name), "test_top_%d", (int)getpid());
+	ut_name(name, sizeof(name), "two");
 	o.filter = name;
 	assert_int_equal(shmrpc_server_open(&srv, name, NULL, NULL), 0);
 	assert_int_equal(top_collect(&s1, NULL, &o), 0);
@@ -347,22 +332,20 @@ static void test_two_snapshots(void **state)
 	top_snap_free(s1);
 	top_snap_free(s2);
 	shmrpc_server_close(srv);
-	drop_registry();
 }
 
 /* A frame does not look for a live channel's mappers; the detail view
  * asks for them with top_fetch_mappers(). */
 static void test_mappers_on_demand(void **state)
 {
-	char name[64];
+	char name[96];
 	shmrpc_server *srv;
 	struct top_snap *s;
 	struct top_opts o = { 0 };
 	struct top_row *r;
 
 	(void)state;
-	use_registry("m");
-	snprintf(name, sizeof(name), "test_top_m%d", (int)getpid());
+	ut_name(name, sizeof(name), "m");
 	o.filter = name;
 	assert_int_equal(shmrpc_server_open(&srv, name, NULL, NULL), 0);
 	assert_int_equal(top_collect(&s, NULL, &o), 0);
@@ -387,7 +370,6 @@ static void test_mappers_on_demand(void **state)
 	    SHMRPC_ENOCHANNEL);
 	top_snap_free(s);
 	shmrpc_server_close(srv);
-	drop_registry();
 }
 
 /* Runs the server of a channel in a thread. */
@@ -449,7 +431,7 @@ static void assert_no_controls(const char *text)
 static void test_hostile_names(void **state)
 {
 	static const char evil[] = "\x1b[31m\"a\\\nb\xff";
-	char name[64], method[64];
+	char name[96], method[64];
 	shmrpc_server *srv;
 	shmrpc_client *cli;
 	struct top_snap *s;
@@ -459,8 +441,7 @@ static void test_hostile_names(void **state)
 	char *text;
 
 	(void)state;
-	use_registry("h");
-	snprintf(name, sizeof(name), "test_top_h%d", (int)getpid());
+	ut_name(name, sizeof(name), "h");
 	o.filter = name;
 	/* Not the \xff: the registry (JSON) cannot hold a name that is not
 	 * UTF-8, so such a server is not registered at all today. */
@@ -504,7 +485,6 @@ static void test_hostile_names(void **state)
 	shmrpc_server_stop(srv);
 	pthread_join(th, NULL);
 	shmrpc_server_close(srv);
-	drop_registry();
 }
 
 int main(void)
@@ -517,9 +497,12 @@ int main(void)
 		cmocka_unit_test(test_column_table),
 		cmocka_unit_test(test_keys_match_man_page),
 		cmocka_unit_test(test_config),
-		cmocka_unit_test(test_two_snapshots),
-		cmocka_unit_test(test_mappers_on_demand),
-		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test_setup_teardown(test_two_snapshots, ut_setup,
+		    ut_teardown),
+		cmocka_unit_test_setup_teardown(test_mappers_on_demand,
+		    ut_setup, ut_teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_names, ut_setup,
+		    ut_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
