@@ -218,25 +218,7 @@ int shmrpc__futex_read_stats(const char *name, shmrpc_stats **out,
     shmrpc_error *err)
 {
 	char fname[TRANSPORT_FNAME_MAX];
-	shmrpc_stats *st;
-	uint64_t size;
-	int fd, rc;
 
-	*out = NULL;
 	snprintf(fname, sizeof(fname), "%s%s", FUTEX_SEG_PREFIX, name);
-	fd = shmrpc__stats_open(fname, &size, err);
-	if (fd < 0)
-		return fd;
-	if ((st = shmrpc__stats_new()) == NULL) {
-		close(fd);
-		return shmrpc__error_set(err, -ENOMEM, NULL);
-	}
-	rc = read_segment(st, fd, size, fname, err);
-	close(fd);
-	if (rc < 0) {
-		shmrpc_stats_free(st);
-		return rc;
-	}
-	*out = st;
-	return 0;
+	return shmrpc__stats_read_file(fname, read_segment, out, err);
 }

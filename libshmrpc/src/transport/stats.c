@@ -55,6 +55,31 @@ int shmrpc__stats_open(const char *fname, uint64_t *size, shmrpc_error *err)
 	return fd;
 }
 
+int shmrpc__stats_read_file(const char *fname, stats_reader read,
+    shmrpc_stats **out, shmrpc_error *err)
+{
+	shmrpc_stats *st;
+	uint64_t size;
+	int fd, rc;
+
+	*out = NULL;
+	fd = shmrpc__stats_open(fname, &size, err);
+	if (fd < 0)
+		return fd;
+	if ((st = shmrpc__stats_new()) == NULL) {
+		close(fd);
+		return shmrpc__error_set(err, -ENOMEM, NULL);
+	}
+	rc = read(st, fd, size, fname, err);
+	close(fd);
+	if (rc < 0) {
+		shmrpc_stats_free(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
 int shmrpc__stats_pread(int fd, void *buf, size_t n, uint64_t off,
     const char *fname, shmrpc_error *err)
 {

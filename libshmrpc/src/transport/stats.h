@@ -37,6 +37,16 @@ shmrpc_counters *shmrpc__stats_counters(shmrpc_stats *st, uint64_t **latency);
  * said in err. */
 int shmrpc__stats_open(const char *fname, uint64_t *size, shmrpc_error *err);
 
+/* A reader of one segment: fills st from the open file fd of size bytes
+ * (/dev/shm/fname).  0 or an error, said in err. */
+typedef int (*stats_reader)(shmrpc_stats *st, int fd, uint64_t size,
+    const char *fname, shmrpc_error *err);
+
+/* A new snapshot in *out, from /dev/shm/fname read by read.  0 or an
+ * error (SHMRPC_ENOCHANNEL when there is no such file), said in err. */
+int shmrpc__stats_read_file(const char *fname, stats_reader read,
+    shmrpc_stats **out, shmrpc_error *err);
+
 /* Read exactly n bytes at off.  0, SHMRPC_ETRANSPORT on a short read (the
  * file shrank), or -errno; said in err, naming fname. */
 int shmrpc__stats_pread(int fd, void *buf, size_t n, uint64_t off,
