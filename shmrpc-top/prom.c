@@ -204,9 +204,9 @@ static void prom_latency(FILE *f, const struct top_snap *s,
 			continue;
 		if (!head++)
 			prom_head(f, "shmrpc_call_duration_seconds",
-			    "histogram", "Finished calls as their clients "
-			    "saw them, from the start of the call to its "
-			    "answer decoded (futex transport).");
+			    "histogram", "Round trips of finished calls as "
+			    "their clients saw them, request posted to answer "
+			    "decoded (futex transport).");
 		labels = prom_labels(r, NULL);
 		prom_histogram(f, "shmrpc_call_duration_seconds", labels, r->c);
 		free(labels);

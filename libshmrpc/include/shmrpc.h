@@ -931,11 +931,12 @@ typedef struct shmrpc_counters {
 	/* CLOCK_MONOTONIC time of the last call or claim, ns; 0: none. */
 	int64_t last_activity_ns;
 	/* Durations of the finished calls: for a channel and a slot the
-	 * call as its client saw it (shmrpc_call() and the bytes calls:
-	 * from the call's start, encoding included, to the answer decoded;
-	 * the byte-level shmrpc_transport_*: request posted to answer
-	 * seen); for a method the server's time (request taken to answer
-	 * sent: decoding, the handler, encoding).  latency_count is their
+	 * round trip as its client saw it, from the request posted to the
+	 * answer decoded (shmrpc_call() and the bytes calls) or seen (the
+	 * byte-level shmrpc_transport_*); for a method the server's time
+	 * (request taken to answer sent: decoding, the handler, encoding),
+	 * counted once the answer is out, so a reader may not see a call
+	 * for a moment after its client has the answer.  latency_count is their
 	 * number (the sum of latency[]), latency_sum_ns their sum. */
 	uint64_t latency_count;
 	uint64_t latency_sum_ns;

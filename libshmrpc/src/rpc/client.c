@@ -11,7 +11,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "base/clock.h"
 #include "codec/envelope.h"
 #include "transport/transport.h"
 
@@ -54,8 +53,8 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 	rc = shmrpc_transport_open(&cli->transport, name, opts, err);
 	if (rc < 0)
 		goto fail;
-	/* The live counters time our calls whole (note_call), as the
-	 * application sees them, not only the transport's part. */
+	/* The live counters time our calls to their answer decoded
+	 * (note_call), not only to its arrival. */
 	cli->transport->timed_above = true;
 	cli->in_cap = shmrpc_transport_max_message(cli->transport);
 	/* A transport with in-place operations (futex) has messages encoded
@@ -199,7 +198,6 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 	char id[48];
 	char *area;
 	size_t len, cap;
-	int64_t t0;
 	int rc;
 
 	if (result != NULL)
@@ -211,7 +209,6 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 		    "params must be a JSON object");
 	if (params == NULL)
 		params = empty = json_object();
-	t0 = clock_now_ns();
 	if (pthread_mutex_lock(&cli->lock) != 0) {
 		/* EDEADLK: this thread holds a bytes reservation. */
 		json_decref(empty);
@@ -251,7 +248,7 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 		shmrpc__transport_note_error(cli->transport, rc);
 	if (rc == 0 || rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO ||
 	    rc == SHMRPC_ESERIAL) /* an answer came */
-		shmrpc__transport_note_call(cli->transport, t0);
+		shmrpc__transport_note_call(cli->transport);
 	shmrpc__transport_end_call(cli->transport);
 out:
 	pthread_mutex_unlock(&cli->lock);
@@ -356,7 +353,6 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
 {
 	const char *in;
 	size_t n;
-	int64_t t0;
 	int rc;
 
 	if (reply != NULL)
@@ -378,7 +374,6 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
 		    cli->area_cap - cli->hdr_len);
 		goto out;
 	}
-	t0 = clock_now_ns();
 	rc = shmrpc_transport_send_request(cli->transport, cli->area,
 	    cli->hdr_len + len);
 	if (rc < 0) {
@@ -393,7 +388,7 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
 	} else {
 		rc = bytes_answer(cli, (const unsigned char *)in, n, reply,
 		    reply_len, err);
-		shmrpc__transport_note_call(cli->transport, t0);
+		shmrpc__transport_note_call(cli->transport);
 	}
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO)
 		shmrpc__transport_note_error(cli->transport, rc);

@@ -208,16 +208,11 @@ SHMRPC_API uint32_t shmrpc_req_peer(const shmrpc_req *req)
 }
 
 /* Per serving thread: where requests land and responses are built when
- * the transport cannot do it in place (posix); futex needs neither.  And
- * the call to count when its answer goes out (ctr NULL: none), so that a
- * client that has its answer finds the call counted. */
+ * the transport cannot do it in place (posix); futex needs neither. */
 struct serve_buffers {
 	char *in;
 	char *out;
 	size_t cap;
-	struct method_counters *ctr;
-	int64_t t0;
-	bool failed;
 };
 
 /* Where peer's answer is built: its response buffer in shared memory
@@ -234,19 +229,11 @@ static char *answer_area(shmrpc_server *srv, struct serve_buffers *bufs,
 	return bufs->out;
 }
 
-/* The answer is encoded: count the call (its time since t0, encoding
- * included), then send it. */
-static void deliver(shmrpc_server *srv, struct serve_buffers *bufs,
-    uint32_t peer, const char *buf, size_t len)
+static void deliver(shmrpc_server *srv, uint32_t peer, const char *buf,
+    size_t len)
 {
-	int rc;
-
-	if (bufs->ctr != NULL) {
-		shmrpc__methods_count(bufs->ctr, bufs->failed,
-		    clock_now_ns() - bufs->t0);
-		bufs->ctr = NULL;
-	}
-	rc = shmrpc_transport_send_response(srv->transport, peer, buf, len);
+	int rc = shmrpc_transport_send_response(srv->transport, peer, buf,
+	    len);
 
 	if (rc < 0)
 		log_warn("channel %s: response not delivered: %s",
@@ -277,10 +264,9 @@ static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
 	if (rc < 0) {
 		log_error("channel %s: cannot encode a response: %s",
 		    srv->transport->name, shmrpc_strerror(rc));
-		bufs->ctr = NULL; /* nothing goes out: nothing counted */
 		return;
 	}
-	deliver(srv, bufs, peer, out, len);
+	deliver(srv, peer, out, len);
 }
 
 /* A bytes error answer: 0xFF, 1, text (cut to fit). */
@@ -290,26 +276,24 @@ static void send_bytes_error(shmrpc_server *srv, struct serve_buffers *bufs,
 	size_t cap, n = strlen(text);
 	char *out = answer_area(srv, bufs, peer, &cap);
 
-	if (cap < BYTES_RESP_HEADER) {
-		bufs->ctr = NULL; /* nothing goes out: nothing counted */
+	if (cap < BYTES_RESP_HEADER)
 		return;
-	}
 	if (n > cap - BYTES_RESP_HEADER)
 		n = cap - BYTES_RESP_HEADER;
 	out[0] = (char)BYTES_MAGIC;
 	out[1] = (char)BYTES_STATUS_ERROR;
 	memcpy(out + BYTES_RESP_HEADER, text, n);
-	deliver(srv, bufs, peer, out, BYTES_RESP_HEADER + n);
+	deliver(srv, peer, out, BYTES_RESP_HEADER + n);
 }
 
-/* The answer about to be sent is to a call of m, begun at t0: count it
- * as it goes out (deliver()). */
-static void count_call(struct serve_buffers *bufs, const struct method *m,
-    bool failed, int64_t t0)
+/* A call of m, begun at t0, has its answer sent: count it.  After the
+ * answer, not before, so that the clock read and the adds are not in the
+ * client's wait; a reader may see the call counted a moment after its
+ * client has the answer. */
+static void count_call(const struct method *m, bool failed, int64_t t0)
 {
-	bufs->ctr = m->ctr;
-	bufs->failed = failed;
-	bufs->t0 = t0;
+	if (m->ctr != NULL)
+		shmrpc__methods_count(m->ctr, failed, clock_now_ns() - t0);
 }
 
 static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
@@ -348,8 +332,6 @@ static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
 	rc = m->bytes_fn(&req, in + BYTES_REQ_HEADER + n,
 	    len - BYTES_REQ_HEADER - n, out + BYTES_RESP_HEADER,
 	    cap - BYTES_RESP_HEADER, &out_len, m->arg);
-	count_call(bufs, m, rc != 0 || req.error != NULL ||
-	    out_len > cap - BYTES_RESP_HEADER, t0);
 	if (rc != 0 || req.error != NULL) {
 		send_bytes_error(srv, bufs, peer, req.error != NULL
 		    ? req.error : "RuntimeError: method failed");
@@ -360,8 +342,10 @@ static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
 	} else {
 		out[0] = (char)BYTES_MAGIC;
 		out[1] = (char)BYTES_STATUS_OK;
-		deliver(srv, bufs, peer, out, BYTES_RESP_HEADER + out_len);
+		deliver(srv, peer, out, BYTES_RESP_HEADER + out_len);
 	}
+	count_call(m, rc != 0 || req.error != NULL ||
+	    out_len > cap - BYTES_RESP_HEADER, t0);
 	free(req.error);
 }
 
@@ -413,7 +397,6 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		return;
 	}
 	rc = m->fn(&req, rq.params, &result, m->arg);
-	count_call(bufs, m, rc != 0 || req.error != NULL, t0);
 	if (rc != 0 || req.error != NULL) {
 		json_decref(result);
 		send_reply(srv, bufs, peer, rq.id, NULL,
@@ -423,6 +406,7 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		send_reply(srv, bufs, peer, rq.id, result, NULL);
 		json_decref(result);
 	}
+	count_call(m, rc != 0 || req.error != NULL, t0);
 	free(req.error);
 	shmrpc__request_view_release(&rq);
 }

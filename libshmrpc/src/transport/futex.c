@@ -1298,8 +1298,8 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 	f->call_open = false;
 	ctr_bump(&sl->stats.bytes_in, n);
 	clear_in_flight(sl);
-	/* Timed here unless the RPC layer times the whole call (note_call):
-	 * then it reads the clock once the answer is decoded. */
+	/* Timed here unless the RPC layer says when the answer is decoded
+	 * (note_call): then the clock is read then, not now. */
 	if (!t->timed_above) {
 		now = clock_now_ns();
 		atomic_store_explicit(&sl->stats.last_ns, now, RLX);
@@ -1335,9 +1335,10 @@ static void futex_end_call(shmrpc_transport *t)
 		abandon_call(f);
 }
 
-/* A call the RPC layer timed from t0 (before encoding) to its answer
- * decoded: its round trip as the application sees it. */
-static void futex_note_call(shmrpc_transport *t, int64_t t0)
+/* The RPC layer has decoded the answer of the call posted at call_t0:
+ * its round trip as the application waits for it (the encoding before the
+ * post left out, so that no clock read is added to the call). */
+static void futex_note_call(shmrpc_transport *t)
 {
 	struct futex_transport *f = (struct futex_transport *)t;
 	struct futex_slot *sl;
@@ -1348,7 +1349,7 @@ static void futex_note_call(shmrpc_transport *t, int64_t t0)
 	sl = slot_at(f, f->slot);
 	now = clock_now_ns();
 	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
-	count_round_trip(&sl->stats, now - t0);
+	count_round_trip(&sl->stats, now - f->call_t0);
 }
 
 static void futex_note_error(shmrpc_transport *t, int err)

@@ -115,10 +115,10 @@ void shmrpc__transport_note_error(shmrpc_transport *t, int err)
 		t->ops->note_error(t, err);
 }
 
-void shmrpc__transport_note_call(shmrpc_transport *t, int64_t t0)
+void shmrpc__transport_note_call(shmrpc_transport *t)
 {
 	if (t != NULL && t->ops->note_call != NULL)
-		t->ops->note_call(t, t0);
+		t->ops->note_call(t);
 }
 
 struct method_table *shmrpc__transport_method_table(shmrpc_transport *t,

@@ -87,10 +87,9 @@ struct transport_ops {
 	 * the transport delivered its answer (method error, bad reply);
 	 * for the live counters. */
 	void (*note_error)(shmrpc_transport *t, int err);
-	/* Client, optional, with timed_above: a call that began at t0
-	 * (CLOCK_MONOTONIC ns, before encoding) has its answer decoded now;
-	 * for the live counters' latency. */
-	void (*note_call)(shmrpc_transport *t, int64_t t0);
+	/* Client, optional, with timed_above: the answer of the call just
+	 * received is decoded now; for the live counters' latency. */
+	void (*note_call)(shmrpc_transport *t);
 };
 
 /* The first member of every transport's handle. */
@@ -99,9 +98,9 @@ struct shmrpc_transport {
 	shmrpc_transport_kind kind;
 	bool is_server;
 	bool in_call;          /* client: between send_request and end */
-	/* Client: the RPC layer times each call whole, encoding and
-	 * decoding included, and gives the transport the figure
-	 * (note_call); the transport does not time the round trip itself. */
+	/* Client: the RPC layer says when each call's answer is decoded
+	 * (note_call), and the transport times the call up to then, not
+	 * only to the answer's arrival. */
 	bool timed_above;
 	size_t max_message;    /* payload bytes one message can carry */
 	double timeout;        /* seconds per wait, < 0 forever */
@@ -153,8 +152,9 @@ int shmrpc__transport_response_area(shmrpc_transport *t, uint32_t peer,
 /* Tell the transport a call failed above it (see note_error). */
 void shmrpc__transport_note_error(shmrpc_transport *t, int err);
 
-/* Tell the transport a call that began at t0 is done (see note_call). */
-void shmrpc__transport_note_call(shmrpc_transport *t, int64_t t0);
+/* Tell the transport the answer of its last call is decoded (see
+ * note_call). */
+void shmrpc__transport_note_call(shmrpc_transport *t);
 
 /* Server: the channel's method table (see method_table), or NULL. */
 struct method_table *shmrpc__transport_method_table(shmrpc_transport *t,
