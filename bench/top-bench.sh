@@ -40,8 +40,10 @@ cleanup() {
 	[ -n "$HOLD_PID" ] && kill -TERM "$HOLD_PID" 2>/dev/null && wait "$HOLD_PID" 2>/dev/null
 	[ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
 	HOLD_PID="" SERVER_PID=""
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
-	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK"
+	for i in $(seq 0 "${TUI_RUNS:-0}"); do
+		tmux -L "${TMUX_SOCK}_$i" kill-server 2>/dev/null || true
+		rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/${TMUX_SOCK}_$i"
+	done
 	rm -f "$SHMRPC_REGISTRY" "$SHMRPC_REGISTRY.lock" "$SHMRPC_REGISTRY.tmp"
 	rm -rf "$TMP"
 }
@@ -74,18 +76,24 @@ cpu_batch() {
 	awk '{ printf "%.3f\n", ($1 + $2) / $3 * 100 }' <<<"$t"
 }
 
-# cpu_tui SECONDS: % CPU of the interactive screen in a tmux pane.
+# cpu_tui SECONDS: % CPU of the interactive screen in a tmux pane (a tmux
+# server of its own each time: one started right after another's
+# kill-server on the same socket can fail to start).
+TUI_RUNS=0
 cpu_tui() {
-	local pid t0 t1 hz
+	local pid t0 t1 hz sock
 	hz=$(getconf CLK_TCK)
-	tmux -L "$TMUX_SOCK" new-session -d -s b -x 160 -y 50 \
+	TUI_RUNS=$((TUI_RUNS + 1))
+	sock=${TMUX_SOCK}_$TUI_RUNS
+	tmux -L "$sock" new-session -d -s b -x 160 -y 50 \
 	    "exec env SHMRPC_REGISTRY=$SHMRPC_REGISTRY XDG_CONFIG_HOME=$XDG_CONFIG_HOME $TOP -d 1 -f $PREFIX"
 	sleep 2
-	pid=$(tmux -L "$TMUX_SOCK" list-panes -t b -F '#{pane_pid}')
+	pid=$(tmux -L "$sock" list-panes -t b -F '#{pane_pid}')
 	t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 	sleep "$1"
 	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
-	tmux -L "$TMUX_SOCK" kill-server
+	tmux -L "$sock" kill-server
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
 	awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$1" \
 	    'BEGIN { printf "%.3f\n", (b - a) / hz / s * 100 }'
 }

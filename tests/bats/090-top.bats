@@ -126,11 +126,19 @@ start_tui() {
 	    "env SHMRPC_REGISTRY=$SHMRPC_REGISTRY XDG_CONFIG_HOME=$XDG_CONFIG_HOME ${TUI_ENV:-} $cmd; echo EXIT=\$? >$BATS_TEST_TMPDIR/exit; echo after-exit; sleep 600"
 }
 
+# tmux_gone: no tmux server on our socket any more.  A new session started
+# while the last one's server is still exiting can fail to start.
+tmux_gone() {
+	! tmux -L "$TMUX_SOCK" ls >/dev/null 2>&1
+}
+
 quit_tui() {
 	keys q
 	wait_for test -s "$BATS_TEST_TMPDIR/exit"
 	[ "$(cat "$BATS_TEST_TMPDIR/exit")" = EXIT=0 ]
-	tmux -L "$TMUX_SOCK" kill-session -t top
+	tmux -L "$TMUX_SOCK" kill-server
+	wait_for tmux_gone
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK"
 }
 
 # Every column header, from the column table as F2 shows it.
