@@ -336,8 +336,11 @@ header_line() {
 }
 
 @test "prometheus: 300 channels pass promtool; 300 registered channels stay under 300 KB" {
-	# Busy: served, called twice a second, one method each.
-	hold 300 30 2
+	# Busy: served, called twice a second, one method each.  In a few
+	# processes: 300 registrations from many at once can keep one
+	# waiting for the registry's lock longer than it waits (10 s) on a
+	# loaded machine, and that channel then runs unregistered.
+	hold 300 5 2
 	sleep 2
 	run "$TOP" -b -o prometheus -f "$TAG"
 	[ "$status" -eq 0 ]
@@ -346,7 +349,7 @@ header_line() {
 	[ "$(grep -c '^shmrpc_method_calls_total{' <<<"$output")" -eq 300 ]
 	echo "300 busy channels: $(wc -c <<<"$output") bytes" >&3
 	unhold
-	hold 300 30
+	hold 300 5
 	run "$TOP" -b -o prometheus -f "$TAG"
 	[ "$status" -eq 0 ]
 	promcheck <<<"$output"
