@@ -220,6 +220,58 @@ static void test_methods_posix(void **state)
 	assert_int_not_equal(lstat(fname, &sb), 0);
 }
 
+static int text_echo(shmrpc_req *req, const char *params, size_t len,
+    char *out, size_t cap, size_t *out_len, void *arg)
+{
+	(void)req;
+	(void)arg;
+	if (len > cap)
+		return shmrpc_req_error(req, "ValueError", "too long");
+	memcpy(out, params, len);
+	*out_len = len;
+	return 0;
+}
+
+/* Text methods and bytes methods are counted as JSON ones are. */
+static void test_text_and_bytes_methods(void **state)
+{
+	struct running r;
+	shmrpc_client *cli;
+	shmrpc_stats *st = NULL;
+	const char *res;
+	const void *reply;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(shmrpc_server_open(&r.srv, chan, NULL, NULL), 0);
+	assert_int_equal(shmrpc_server_register_text(r.srv, "t", text_echo,
+			     NULL, 0), 0);
+	assert_int_equal(pthread_create(&r.th, NULL, serve, r.srv), 0);
+	assert_int_equal(shmrpc_client_open(&cli, chan, NULL, NULL), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(shmrpc_call_text(cli, "t", "{\"a\":1}", 7, 0,
+				     &res, &n, NULL), 0);
+	/* A bytes call of a text method is an error answer, not a call of
+	 * it: not counted. */
+	assert_int_equal(shmrpc_call_bytes(cli, "t", "x", 1, &reply, &n, NULL),
+	    SHMRPC_EMETHOD);
+	shmrpc_client_close(cli);
+	for (int k = 0; k < 1000; k++) {
+		shmrpc_stats_free(st);
+		assert_int_equal(shmrpc_stats_read(&st, chan,
+				     SHMRPC_TRANSPORT_FUTEX, NULL), 0);
+		if (shmrpc_stats_method(st, 0)->counters->calls >= 5)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(shmrpc_stats_method_count(st), 1);
+	assert_string_equal(shmrpc_stats_method(st, 0)->name, "t");
+	assert_int_equal(shmrpc_stats_method(st, 0)->counters->calls, 5);
+	assert_int_equal(shmrpc_stats_method(st, 0)->counters->errors, 0);
+	shmrpc_stats_free(st);
+	stop(&r);
+}
+
 /* 16 methods are counted by default; more are served, not counted; a
  * name longer than 255 bytes is kept cut, and says so. */
 static void test_table_limits(void **state)
@@ -378,6 +430,8 @@ int main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_methods_posix, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_text_and_bytes_methods,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_limits, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_more_methods, setup,
