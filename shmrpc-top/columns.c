@@ -80,7 +80,20 @@ static const char *t_command(const struct top_row *r)
 static const char *t_user(const struct top_row *r) { return r->user; }
 static const char *t_state(const struct top_row *r)
 {
-	return top_state_word(r->ci->state);
+	return top_channel_state_word(r->ci);
+}
+static const char *t_pidns(const struct top_row *r)
+{
+	return r->where.pidns;
+}
+static const char *t_cgroup(const struct top_row *r)
+{
+	return r->where.cgroup;
+}
+static const char *t_lock(const struct top_row *r) { return r->where.lock; }
+static const char *t_access(const struct top_row *r)
+{
+	return r->where.access;
 }
 
 /* ---- cells --------------------------------------------------------------- */
@@ -112,6 +125,25 @@ static void c_state(const struct top_row *r, char *b, size_t n, const char *k)
 	(void)k;
 	snprintf(b, n, "%s", t_state(r));
 }
+/* The owner's pid, marked when it is a pid of another PID namespace. */
+static void c_pid(const struct top_row *r, char *b, size_t n, const char *k)
+{
+	(void)k;
+	snprintf(b, n, "%s", r->where.pid);
+}
+/* Text cells of where.h, blank where not known. */
+#define TEXT_CELL(fn, text)                                                  \
+	static void fn(const struct top_row *r, char *b, size_t n,           \
+	    const char *k)                                                   \
+	{                                                                    \
+		const char *t = text(r);                                     \
+		snprintf(b, n, "%s", t[0] != '\0' ? t : k);                  \
+	}
+TEXT_CELL(c_pidns, t_pidns)
+TEXT_CELL(c_cgroup, t_cgroup)
+TEXT_CELL(c_lock, t_lock)
+TEXT_CELL(c_access, t_access)
+
 static void c_clients(const struct top_row *r, char *b, size_t n,
     const char *k)
 {
@@ -144,7 +176,6 @@ static void fmt_secs_ok(char *b, size_t n, double v, const char *k, int ok)
 	fmt_secs(b, n, ok ? v : -1, k);
 }
 
-NUM_CELL(c_pid, v_pid, fmt_int)
 NUM_CELL(c_uid, v_uid, fmt_int)
 NUM_CELL(c_slots, v_slots, fmt_int)
 NUM_CELL(c_methods, v_methods, fmt_int)
@@ -193,6 +224,22 @@ static json_t *j_user(const struct top_row *r)
 static json_t *j_state(const struct top_row *r)
 {
 	return json_string(shmrpc_state_name(r->ci->state));
+}
+static json_t *j_pidns(const struct top_row *r)
+{
+	return tool_json_owner_pid_ns(r->ci);
+}
+static json_t *j_cgroup(const struct top_row *r)
+{
+	return tool_json_owner_cgroup(r->ci);
+}
+static json_t *j_lock(const struct top_row *r)
+{
+	return tool_json_owner_lock(r->ci);
+}
+static json_t *j_access(const struct top_row *r)
+{
+	return tool_json_mode(r->ci->mode);
 }
 /* Nanoseconds to seconds: every duration in the JSON is in seconds. */
 static json_t *j_p50(const struct top_row *r) { return j_num(v_p50(r) / 1e9); }
@@ -256,7 +303,9 @@ const struct top_column top_columns[COL_COUNT] = {
 	[COL_TRANSPORT] = { "transport", "TRANS", "transport: futex or posix",
 	    5, 15, 1, 1, 1, c_transport, TEXT(t_transport),
 	    "transport", j_transport, PROM_LABEL, "transport", NULL, NULL },
-	[COL_PID] = { "pid", "PID", "owner (server) process id", 7, 8, 0, 1,
+	[COL_PID] = { "pid", "PID",
+	    "owner (server) process id; ns:PID in another PID namespace", 10,
+	    8, 0, 1,
 	    1, c_pid, NUMERIC(v_pid), "owner_pid", j_pid,
 	    PROM_GAUGE, "shmrpc_channel_owner_pid",
 	    "Process id of the channel's owner (server), as registered.",
@@ -272,7 +321,8 @@ const struct top_column top_columns[COL_COUNT] = {
 	    PROM_GAUGE, "shmrpc_channel_clients", "Client slots in use.",
 	    p_clients },
 	[COL_STATE] = { "state", "STATE",
-	    "live, stale, orphan, in-use, recent or unknown", 7, 2, 1, 1, 1,
+	    "live, stale, orphan, in-use, recent, foreign, unknown or "
+	    "refused", 7, 2, 1, 1, 1,
 	    c_state, NUMERIC(v_state), "state", j_state,
 	    PROM_GAUGE, "shmrpc_channel_state",
 	    "State of the channel: 1 live, 2 stale, 3 orphan, 4 in use, "
@@ -343,6 +393,21 @@ const struct top_column top_columns[COL_COUNT] = {
 	[COL_METHODS] = { "methods", "METHODS",
 	    "methods the server counts calls of", 7, 25, 0, 0, 0, c_methods,
 	    NUMERIC(v_methods), "method_count", j_methods,
+	    PROM_NONE, NULL, NULL, NULL },
+	[COL_PIDNS] = { "pid_ns", "PIDNS",
+	    "inode of the owner's PID namespace", 10, 26, 0, 0, 1, c_pidns,
+	    TEXT(t_pidns), "owner_pid_ns", j_pidns,
+	    PROM_NONE, NULL, NULL, NULL },
+	[COL_CGROUP] = { "cgroup", "CGROUP",
+	    "owner's cgroup: its container or service", 24, 27, 1, 0, 1,
+	    c_cgroup, TEXT(t_cgroup), "owner_cgroup", j_cgroup,
+	    PROM_NONE, NULL, NULL, NULL },
+	[COL_LOCK] = { "lock", "LOCK",
+	    "owner's liveness lock: held or free", 4, 28, 1, 0, 1, c_lock,
+	    TEXT(t_lock), "owner_lock", j_lock, PROM_NONE, NULL, NULL, NULL },
+	[COL_ACCESS] = { "access", "ACCESS",
+	    "mode of its files, and their group if not the owner's", 12, 29,
+	    1, 0, 1, c_access, TEXT(t_access), "mode", j_access,
 	    PROM_NONE, NULL, NULL, NULL },
 };
 

@@ -37,8 +37,14 @@ const char *top_state_word(shmrpc_state st)
 	case SHMRPC_STATE_ORPHAN: return "ORPHAN";
 	case SHMRPC_STATE_INUSE: return "IN-USE";
 	case SHMRPC_STATE_RECENT: return "RECENT";
+	case SHMRPC_STATE_FOREIGN: return "FOREIGN";
 	default: return "UNKNOWN";
 	}
+}
+
+const char *top_channel_state_word(const shmrpc_channel_info *ci)
+{
+	return ci->refused ? "REFUSED" : top_state_word(ci->state);
 }
 
 int top_natcmp(const char *a, const char *b)
@@ -352,7 +358,10 @@ static void fill_row(struct top_row *r, const shmrpc_channel_info *ci)
 	r->ci = ci;
 	r->slots = ci->slots;
 	r->used = (unsigned)ci->nclients;
-	if (ci->transport != SHMRPC_TRANSPORT_DEFAULT &&
+	top_where_of(ci, &r->where);
+	/* A refused entry is not believed: its name may be another
+	 * channel's, whose figures it must not show as its own. */
+	if (ci->transport != SHMRPC_TRANSPORT_DEFAULT && !ci->refused &&
 	    shmrpc_stats_read(&r->stats, ci->name, ci->transport, NULL) == 0) {
 		cs = shmrpc_stats_channel(r->stats);
 		r->c = cs->counters;

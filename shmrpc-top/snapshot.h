@@ -13,6 +13,8 @@
 
 #include <shmrpc.h>
 
+#include "where.h"
+
 /* Samples of calls/s kept per channel for the sparkline. */
 #define TOP_HISTORY 60
 /* Room for a name made safe for a terminal (tool_vis()). */
@@ -57,6 +59,7 @@ struct top_row {
 	 * encoders escape it. */
 	char name_vis[TOP_VIS_MAX];
 	char comm_vis[TOP_VIS_MAX];
+	struct top_where where;        /* where its owner lives (where.h) */
 	unsigned used, slots;          /* client slots in use / in all */
 	struct top_rate rate;
 	uint64_t *delta;               /* interval histogram, or NULL */
@@ -122,8 +125,14 @@ struct top_row *top_find(const struct top_snap *s, const char *name);
  * NULL or "" matches everything)? */
 int top_row_matches(const struct top_row *r, const char *f);
 
-/* Upper state word: LIVE, STALE, ORPHAN, IN-USE, RECENT, UNKNOWN. */
+/* Upper state word: LIVE, STALE, ORPHAN, IN-USE, RECENT, FOREIGN,
+ * UNKNOWN. */
 const char *top_state_word(shmrpc_state st);
+
+/* A channel's state word: top_state_word(), or REFUSED for an entry the
+ * trust rules refused (its state is UNKNOWN: nothing of it was looked
+ * at). */
+const char *top_channel_state_word(const shmrpc_channel_info *ci);
 
 /* Compare two names the way people count: "ch2" before "ch10". */
 int top_natcmp(const char *a, const char *b);

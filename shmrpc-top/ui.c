@@ -282,7 +282,7 @@ static size_t reap_targets(struct ui *u, const char **names, size_t max,
 	}
 	if (r->ci->state != SHMRPC_STATE_STALE) {
 		snprintf(m, sizeof(m), "%s is %s: only STALE channels can be "
-		    "reaped.", r->name_vis, top_state_word(r->ci->state));
+		    "reaped.", r->name_vis, top_channel_state_word(r->ci));
 		ui_message(u, m);
 		return 0;
 	}

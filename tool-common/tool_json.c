@@ -3,6 +3,7 @@
  * (tool_json.h).
  */
 #include <err.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,38 @@ static json_t *pids(const pid_t *p, size_t n)
 	return a;
 }
 
+/* -1 (cannot tell) as null, else a boolean. */
+static json_t *tristate(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+json_t *tool_json_mode(unsigned mode)
+{
+	char text[8];
+
+	snprintf(text, sizeof(text), "%04o", mode & 07777);
+	return json_string(text);
+}
+
+json_t *tool_json_owner_pid_ns(const shmrpc_channel_info *c)
+{
+	return c->owner_pid_ns != 0 ? json_integer((json_int_t)
+	    c->owner_pid_ns) : json_null();
+}
+
+json_t *tool_json_owner_cgroup(const shmrpc_channel_info *c)
+{
+	return c->owner_cgroup != NULL && c->owner_cgroup[0] != '\0'
+	    ? tool_json_string(c->owner_cgroup) : json_null();
+}
+
+json_t *tool_json_owner_lock(const shmrpc_channel_info *c)
+{
+	return c->owner_lock < 0 ? json_null()
+	    : json_string(c->owner_lock ? "held" : "free");
+}
+
 json_t *tool_json_object(const shmrpc_object_info *o)
 {
 	json_t *j = json_object();
@@ -120,6 +153,14 @@ json_t *tool_json_object(const shmrpc_object_info *o)
 	tool_json_set(j, "size_bytes", json_integer((json_int_t)o->size));
 	tool_json_set(j, "age_seconds", json_real(o->age));
 	tool_json_set(j, "mappers", pids(o->mappers, o->nmappers));
+	/* What a stat() tells: not known of a file that is not there. */
+	tool_json_set(j, "mode", o->present ? tool_json_mode(o->mode)
+	    : json_null());
+	tool_json_set(j, "gid", o->present ? json_integer(o->gid)
+	    : json_null());
+	tool_json_set(j, "links", o->present ? json_integer((json_int_t)
+	    o->nlink) : json_null());
+	tool_json_set(j, "locked", tristate(o->locked));
 	return j;
 }
 
@@ -143,6 +184,15 @@ void tool_json_channel(json_t *o, const shmrpc_channel_info *c,
 	tool_json_set(o, "rebuilt", json_boolean(c->rebuilt));
 	tool_json_set(o, "mappers", pids(c->mappers, c->nmappers));
 	tool_json_set(o, "client_pids", pids(c->clients, c->nclients));
+	tool_json_set(o, "owner_pid_local", tristate(c->owner_pid_local));
+	tool_json_set(o, "owner_pid_ns", tool_json_owner_pid_ns(c));
+	tool_json_set(o, "owner_cgroup", tool_json_owner_cgroup(c));
+	tool_json_set(o, "owner_lock", tool_json_owner_lock(c));
+	tool_json_set(o, "owner_removeipc", tristate(c->owner_removeipc));
+	tool_json_set(o, "mode", tool_json_mode(c->mode));
+	tool_json_set(o, "gid", c->gid == (gid_t)-1 ? json_null()
+	    : json_integer(c->gid));
+	tool_json_set(o, "refused", json_boolean(c->refused));
 	if (with_objects) {
 		json_t *a = json_array();
 

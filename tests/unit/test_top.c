@@ -133,6 +133,61 @@ static void test_cells(void **state)
 	assert_string_equal(top_state_word(SHMRPC_STATE_STALE), "STALE");
 }
 
+/* Where an owner lives, in the words top shows: a pid of another PID
+ * namespace never looks like one of ours; the cgroup is made safe. */
+static void test_where(void **state)
+{
+	shmrpc_channel_info ci;
+	struct top_where w;
+
+	(void)state;
+	memset(&ci, 0, sizeof(ci));
+	ci.owner_pid = 2;
+	ci.owner_pid_ns = 4026532999u;
+	ci.owner_pid_local = 0;
+	ci.owner_lock = 1;
+	ci.owner_removeipc = -1;
+	ci.owner_cgroup = "/docker/\x1b[2J\n";
+	ci.mode = 0660;
+	ci.gid = 4242424;
+	top_where_of(&ci, &w);
+	assert_string_equal(w.pid, "ns:2");
+	assert_string_equal(w.pidns, "4026532999");
+	assert_string_equal(w.place, "another PID namespace (4026532999)");
+	assert_string_equal(w.cgroup, "/docker/\\033[2J\\n");
+	assert_string_equal(w.lock, "held");
+	assert_string_equal(w.removeipc, "?");
+	assert_string_equal(w.access, "0660:4242424");
+
+	ci.owner_pid_local = 1;
+	ci.owner_pid_ns = 0;
+	ci.owner_lock = 0;
+	ci.owner_removeipc = 1;
+	ci.owner_cgroup = "";
+	ci.mode = 0600;
+	ci.gid = (gid_t)-1;
+	top_where_of(&ci, &w);
+	assert_string_equal(w.pid, "2");
+	assert_string_equal(w.pidns, "");
+	assert_string_equal(w.place, "this PID namespace");
+	assert_string_equal(w.cgroup, "");
+	assert_string_equal(w.lock, "free");
+	assert_string_equal(w.removeipc, "yes");
+	assert_string_equal(w.access, "0600");
+
+	ci.owner_pid_local = -1;
+	ci.owner_lock = -1;
+	top_where_of(&ci, &w);
+	assert_string_equal(w.pid, "2");
+	assert_string_equal(w.lock, "-");
+	ci.refused = 1;
+	ci.state = SHMRPC_STATE_UNKNOWN;
+	assert_string_equal(top_channel_state_word(&ci), "REFUSED");
+	ci.refused = 0;
+	ci.state = SHMRPC_STATE_FOREIGN;
+	assert_string_equal(top_channel_state_word(&ci), "FOREIGN");
+}
+
 static void test_natcmp(void **state)
 {
 	(void)state;
@@ -494,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_percentile_error),
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_natcmp),
+		cmocka_unit_test(test_where),
 		cmocka_unit_test(test_column_table),
 		cmocka_unit_test(test_keys_match_man_page),
 		cmocka_unit_test(test_config),
