@@ -64,9 +64,9 @@ static void add_head(struct dbuf *b, struct ui *u, const struct top_row *r)
 	const shmrpc_channel_info *ci = r->ci;
 	char a[16], m[16], g[16], why[TOP_VIS_MAX];
 
-	add(b, A_BOLD, 0, "Channel %s  %s  %s  owner pid %d (%s)  user %s%s",
+	add(b, A_BOLD, 0, "Channel %s  %s  %s  owner pid %s (%s)  user %s%s",
 	    r->name_vis, ci->transport_name != NULL ? ci->transport_name : "?",
-	    top_state_word(ci->state), (int)ci->owner_pid, r->comm_vis,
+	    top_channel_state_word(ci), r->where.pid, r->comm_vis,
 	    r->user, u->paused ? "  [PAUSED]" : "");
 	add(b, A_DIM, 0, "  %s", tool_vis(ci->reason != NULL ? ci->reason
 	    : "", why, sizeof(why)));
@@ -75,6 +75,28 @@ static void add_head(struct dbuf *b, struct ui *u, const struct top_row *r)
 	fmt_secs(g, sizeof(g), ci->age, "");
 	add(b, A_NORMAL, 0, "buffer %s  clients %u/%u  memory %s  age %s", a,
 	    r->used, r->slots, m, g);
+}
+
+/* Where the owner lives, who may open the channel, and what threatens
+ * it (where.h). */
+static void add_owner(struct dbuf *b, const struct top_row *r)
+{
+	const struct top_where *w = &r->where;
+	const shmrpc_channel_info *ci = r->ci;
+
+	add(b, A_NORMAL, 0, "owner in %s%s  liveness lock %s  cgroup %s",
+	    w->place, ci->owner_pid_local == 0 ? ": its pid is not one of ours"
+	    : "", w->lock, w->cgroup[0] != '\0' ? w->cgroup : "-");
+	add(b, A_NORMAL, 0, "files mode %s  (user %s%s)", w->access, r->user,
+	    ci->gid != (gid_t)-1 ? " and the group" : " only");
+	if (ci->owner_removeipc > 0)
+		add(b, A_BOLD, PAIR_STALE, "RemoveIPC=yes applies to user %s: "
+		    "systemd-logind removes the channel's files at its last "
+		    "logout (see DEPLOYMENT in shmrpc(7))", r->user);
+	if (ci->refused)
+		add(b, A_BOLD, PAIR_STALE, "refused: its registry entry breaks "
+		    "the trust rules; nothing of it was looked at or will be "
+		    "reaped");
 }
 
 static void add_counters(struct dbuf *b, const struct top_row *r)
@@ -248,6 +270,7 @@ static void add_objects(struct dbuf *b, const struct top_row *r)
 static void build(struct dbuf *b, struct ui *u, const struct top_row *r)
 {
 	add_head(b, u, r);
+	add_owner(b, r);
 	if (r->c != NULL) {
 		add_counters(b, r);
 		add(b, A_NORMAL, 0, "%s", "");

@@ -144,10 +144,10 @@ quit_tui() {
 # Every column header, from the column table as F2 shows it.
 all_columns_toprc() {
 	mkdir -p "$XDG_CONFIG_HOME/shmrpc"
-	echo "columns=name,transport,pid,command,user,clients,state,calls_s,in_s,out_s,p50,p99,errors,timeouts,idle,memory,calls,request_bytes,response_bytes,in_flight,slots,uid,age,buffer,methods" \
+	echo "columns=name,transport,pid,command,user,clients,state,calls_s,in_s,out_s,p50,p99,errors,timeouts,idle,memory,calls,request_bytes,response_bytes,in_flight,slots,uid,age,buffer,methods,pid_ns,cgroup,lock,access" \
 	    >"$XDG_CONFIG_HOME/shmrpc/toprc"
 }
-ALL_HEADERS="NAME TRANS PID COMMAND USER CLIENTS STATE CALLS/S IN/S OUT/S P50 P99 ERRORS TMOUTS IDLE MEM CALLS REQ RESP INFL SLOTS UID AGE BUFFER METHODS"
+ALL_HEADERS="NAME TRANS PID COMMAND USER CLIENTS STATE CALLS/S IN/S OUT/S P50 P99 ERRORS TMOUTS IDLE MEM CALLS REQ RESP INFL SLOTS UID AGE BUFFER METHODS PIDNS CGROUP LOCK ACCESS"
 
 # header_seen: the column header line of the screen.
 header_line() {
@@ -467,6 +467,9 @@ header_line() {
 	keys Enter
 	wait_for screen_has "Channel $b  futex  LIVE"
 	screen_has "SLOT"
+	# Where its owner lives, and who may open it.
+	screen_has "owner in this PID namespace  liveness lock held  cgroup "
+	screen_has "files mode 0600  (user "
 	screen_has "shmrpc_futex_$b"
 	# Its object's line names the server that maps it (the list view
 	# does not look for mappers of live channels; the detail view does).
