@@ -199,48 +199,71 @@ static void summarise(struct result *r, double *lat, size_t n, double wall_us)
 
 /* ---- floors ------------------------------------------------------------ */
 
-static void floor_spin(struct result *r, size_t n)
+/* Wait until *word is want: spinning (pause), or yielding the CPU. */
+static void await_word(_Atomic uint32_t *word, uint32_t want, int yield)
+{
+	while (atomic_load_explicit(word, memory_order_acquire) != want) {
+		if (yield)
+			sched_yield();
+		else
+			cpu_relax();
+	}
+}
+
+/*
+ * Two processes take turns on one shared word, n timed round trips.
+ * cpu < 0: each spins on its own CPU (spin-floor).  cpu >= 0: both are
+ * pinned to CPU cpu and call sched_yield() until the word is their turn
+ * (yield-floor: a task switch each way, no sleep).
+ */
+static void floor_pingpong(struct result *r, size_t n, int cpu)
 {
 	size_t bytes;
 	struct board *b = board_new(n, &bytes);
 	_Atomic uint32_t *word = &b->server_up;
+	int yield = cpu >= 0;
+	cpu_set_t saved;
 	pid_t pid;
-	double t0 = 0;
+	double t0 = 0, cpu0 = 0;
 
 	atomic_store(word, 0);
-	double cpu0 = 0;
-
+	if (sched_getaffinity(0, sizeof(saved), &saved) < 0)
+		err(1, "sched_getaffinity");
+	fflush(NULL);
 	pid = fork();
+	if (pid < 0)
+		err(1, "fork");
 	if (pid == 0) {
+		if (yield)
+			pin_to(cpu);
 		for (uint32_t i = 0; i < (uint32_t)n + 1000; i++) {
 			if (i == 1000)
 				cpu0 = rusage_us();
-			while (atomic_load_explicit(word,
-				   memory_order_acquire) != 2 * i + 1)
-				cpu_relax();
+			await_word(word, 2 * i + 1, yield);
 			atomic_store_explicit(word, 2 * i + 2,
 			    memory_order_release);
 		}
 		b->cpu_us[0] = rusage_us() - cpu0;
 		_exit(0);
 	}
+	if (yield)
+		pin_to(cpu);
 	for (uint32_t i = 0; i < (uint32_t)n + 1000; i++) {
 		double t = now_us();
 		if (i == 1000)
 			cpu0 = rusage_us();
 		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
-		while (atomic_load_explicit(word, memory_order_acquire) !=
-		    2 * i + 2)
-			cpu_relax();
+		await_word(word, 2 * i + 2, yield);
 		if (i == 1000)
 			t0 = t;
 		if (i >= 1000)
 			b->lat[i - 1000] = now_us() - t;
 	}
-	double wall = now_us() - t0, cpu = rusage_us() - cpu0;
+	double wall = now_us() - t0, cpu_used = rusage_us() - cpu0;
+	sched_setaffinity(0, sizeof(saved), &saved);
 	waitpid(pid, NULL, 0);
 	summarise(r, b->lat, n, wall);
-	r->cpu_us_per_call = (cpu + b->cpu_us[0]) / (double)n;
+	r->cpu_us_per_call = (cpu_used + b->cpu_us[0]) / (double)n;
 	munmap(b, bytes);
 }
 
@@ -286,60 +309,6 @@ static void floor_sem(struct result *r, size_t n)
 	summarise(r, b->lat, n, wall);
 	r->cpu_us_per_call = (cpu + b->cpu_us[0]) / (double)n;
 	munmap(sems, 2 * sizeof(sem_t));
-	munmap(b, bytes);
-}
-
-/* The floor of a round trip on one CPU: two processes pinned to it take
- * turns on one shared word, each calling sched_yield() until the word is
- * its turn (a task switch each way, no sleep). */
-static void floor_yield(struct result *r, size_t n)
-{
-	size_t bytes;
-	struct board *b = board_new(n, &bytes);
-	_Atomic uint32_t *word = &b->server_up;
-	cpu_set_t saved;
-	pid_t pid;
-	double t0 = 0, cpu0 = 0;
-	int cpu = same_cpu();
-
-	atomic_store(word, 0);
-	if (sched_getaffinity(0, sizeof(saved), &saved) < 0)
-		err(1, "sched_getaffinity");
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		pin_to(cpu);
-		for (uint32_t i = 0; i < (uint32_t)n + 1000; i++) {
-			if (i == 1000)
-				cpu0 = rusage_us();
-			while (atomic_load_explicit(word,
-				   memory_order_acquire) != 2 * i + 1)
-				sched_yield();
-			atomic_store_explicit(word, 2 * i + 2,
-			    memory_order_release);
-		}
-		b->cpu_us[0] = rusage_us() - cpu0;
-		_exit(0);
-	}
-	pin_to(cpu);
-	for (uint32_t i = 0; i < (uint32_t)n + 1000; i++) {
-		double t = now_us();
-		if (i == 1000)
-			cpu0 = rusage_us();
-		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
-		while (atomic_load_explicit(word, memory_order_acquire) !=
-		    2 * i + 2)
-			sched_yield();
-		if (i == 1000)
-			t0 = t;
-		if (i >= 1000)
-			b->lat[i - 1000] = now_us() - t;
-	}
-	double wall = now_us() - t0, cpu_used = rusage_us() - cpu0;
-	sched_setaffinity(0, sizeof(saved), &saved);
-	waitpid(pid, NULL, 0);
-	summarise(r, b->lat, n, wall);
-	r->cpu_us_per_call = (cpu_used + b->cpu_us[0]) / (double)n;
 	munmap(b, bytes);
 }
 
@@ -984,11 +953,11 @@ enum { NFLOORS = 3 };
 static void measure_floor(struct result *r, int which, int quick)
 {
 	if (which == 0)
-		floor_spin(r, quick ? 200000 : 1000000);
+		floor_pingpong(r, quick ? 200000 : 1000000, -1);
 	else if (which == 1)
 		floor_sem(r, quick ? 20000 : 100000);
 	else
-		floor_yield(r, quick ? 50000 : 200000);
+		floor_pingpong(r, quick ? 50000 : 200000, same_cpu());
 }
 
 /* Measure the floors again; keep, in rs[0..NFLOORS), the faster. */
