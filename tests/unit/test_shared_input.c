@@ -235,6 +235,17 @@ static enum outcome decode_wire_json(const char *buf, size_t len)
 	return o;
 }
 
+/* The request's id as a value: its json_t, or its text (the decoder's fast
+   path) read by jansson; a new reference, NULL when there is none or the
+   text is not JSON. */
+static json_t *request_id_of(const struct request_view *rq)
+{
+	if (rq->id_text != NULL)
+		return json_loadb(rq->id_text, rq->id_text_len,
+		    JSON_DECODE_ANY, NULL);
+	return json_incref(rq->id);
+}
+
 /* What the server then uses: the method name as a C string, the id as a
    value it echoes, params as the handler's. */
 static enum outcome decode_request(const char *buf, size_t len)
@@ -244,12 +255,16 @@ static enum outcome decode_request(const char *buf, size_t len)
 	enum outcome o = REFUSED;
 
 	if (shmrpc__envelope_decode_request(buf, len, &rq, why, sizeof why) ==
-	    0)
+	    0) {
+		/* the id's text, when kept as such, must be JSON as it is */
+		json_t *id = request_id_of(&rq);
 		o = text_ok(rq.method, strlen(rq.method)) &&
-			(rq.id == NULL || value_ok(rq.id)) &&
+			(id != NULL ? value_ok(id) : rq.id_text == NULL) &&
 			json_is_object(rq.params) && value_ok(rq.params)
 		    ? ACCEPTED
 		    : BROKEN;
+		json_decref(id);
+	}
 	shmrpc__request_view_release(&rq);
 	return o;
 }
