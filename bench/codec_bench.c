@@ -7,6 +7,7 @@
  *                     response: the codec work of one RPC round trip
  *   ascii_2mb_*       {"data": <2 MiB ASCII string>}
  *   utf8_2mb_*        {"data": <2 MiB of mixed 1- to 4-byte UTF-8 text>}
+ *   ascii_10k_*, utf8_10k_*   the same with 10 KiB strings
  * The big strings need no escaping.  Encoding writes into a preallocated
  * buffer; decoding includes json_decref() of the result.  Each (case,
  * system) runs batches of operations for ~0.4 s (7 to 41 batches) and
@@ -35,6 +36,7 @@
 #include "codec/wire_json.h"
 
 #define BIG_STRING_BYTES (2u * 1024u * 1024u)
+#define MID_STRING_BYTES (10u * 1024u)
 #define MIN_BATCHES      7
 #define MAX_BATCHES      41
 #define CASE_BUDGET_NS   4e8 /* per (case, system) */
@@ -330,7 +332,7 @@ int main(int argc, char **argv)
 {
 	const char *json_path = NULL;
 	struct rpc_ctx rpc;
-	struct big_ctx ascii, mixed;
+	struct big_ctx ascii, mixed, ascii10k, mixed10k;
 	size_t request_len, response_len;
 
 	for (int i = 1; i < argc; i++) {
@@ -354,10 +356,21 @@ int main(int argc, char **argv)
 	big_ctx_init(&ascii, make_ascii(BIG_STRING_BYTES), BIG_STRING_BYTES);
 	big_ctx_init(&mixed, make_mixed_utf8(BIG_STRING_BYTES),
 	    BIG_STRING_BYTES);
+	big_ctx_init(&ascii10k, make_ascii(MID_STRING_BYTES), MID_STRING_BYTES);
+	big_ctx_init(&mixed10k, make_mixed_utf8(MID_STRING_BYTES),
+	    MID_STRING_BYTES);
 
 	const struct bench_case cases[] = {
 		{ "small_rpc_cycle", run_rpc_cycle, &rpc,
 		    request_len + response_len },
+		{ "ascii_10k_encode", run_big_encode, &ascii10k,
+		    ascii10k.text_len },
+		{ "ascii_10k_decode", run_big_decode, &ascii10k,
+		    ascii10k.text_len },
+		{ "utf8_10k_encode", run_big_encode, &mixed10k,
+		    mixed10k.text_len },
+		{ "utf8_10k_decode", run_big_decode, &mixed10k,
+		    mixed10k.text_len },
 		{ "ascii_2mb_encode", run_big_encode, &ascii, ascii.text_len },
 		{ "ascii_2mb_decode", run_big_decode, &ascii, ascii.text_len },
 		{ "utf8_2mb_encode", run_big_encode, &mixed, mixed.text_len },
@@ -405,5 +418,7 @@ int main(int argc, char **argv)
 	json_decref(rpc.response);
 	big_ctx_release(&ascii);
 	big_ctx_release(&mixed);
+	big_ctx_release(&ascii10k);
+	big_ctx_release(&mixed10k);
 	return 0;
 }
