@@ -37,7 +37,7 @@ suite_setup() {
 $(entry e1 0 rootsecret),
 $(entry e2 "$NOBODY" rootsecret),
 $(entry e3 "$NOBODY" shmrpc-registry-0.json),
-$(entry "${TAG}_x" "$NOBODY" "srb_${TAG}_x_req" "srb_${TAG}_x_resp" "sem.srb_${TAG}_x_req_empty" "sem.srb_${TAG}_x_req_full" "sem.srb_${TAG}_x_resp_empty" "sem.srb_${TAG}_x_resp_full")
+$(entry "${TAG}_x" "$NOBODY" "srb_${TAG}_x_req" "srb_${TAG}_x_resp" "sem.srb_${TAG}_x_req_empty" "sem.srb_${TAG}_x_req_full" "sem.srb_${TAG}_x_resp_empty" "sem.srb_${TAG}_x_resp_full" "shmrpc_posix_${TAG}_x")
 ]}
 JSON
 	out=$("$CLEAN" -a -g 0 2>&1) || true
@@ -160,6 +160,10 @@ EOF
 	host_start srv "$SERVER" -t futex "$ch"
 	wait_ready srv
 	kill9 "$srv"
+	# Start times count clock ticks (10 ms): a process started in the
+	# server's tick would be the same process by pid and start time,
+	# and rightly kept.  A reused pid comes later.
+	sleep 0.03
 	sleep 600 &
 	other=$!
 	NS_STARTED+=("$other")
