@@ -25,6 +25,7 @@
 #include <shmrpc.h>
 
 #include "codec/envelope.h"
+#include "../helpers/request_id.h"
 
 #define BUF 4096u
 #define HDR 4u /* message length header */
@@ -410,17 +411,6 @@ static void test_threads(void **state)
 	shmrpc_client_close(w[1].c);
 	shmrpc_client_close(shared);
 	srv_stop(&v);
-}
-
-/* The request's id as a value: its json_t, or its text (the decoder's fast
-   path) read by jansson; a new reference, NULL when there is none or the
-   text is not JSON. */
-static json_t *request_id_of(const struct request_view *rq)
-{
-	if (rq->id_text != NULL)
-		return json_loadb(rq->id_text, rq->id_text_len,
-		    JSON_DECODE_ANY, NULL);
-	return json_incref(rq->id);
 }
 
 /* The envelope decoders' fast paths (exact text of our own encoders) give

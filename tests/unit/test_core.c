@@ -25,6 +25,7 @@
 
 #include "base/common.h"
 #include "codec/envelope.h"
+#include "../helpers/request_id.h"
 #include "os/shmobj.h"
 #include "shmrpc.h"
 
@@ -308,17 +309,6 @@ static void test_set_log_threads(void **state)
 	assert_true(atomic_load(&sink_b.seen) >= 1000);
 	assert_int_equal(atomic_load(&sink_a.wrong), 0);
 	assert_int_equal(atomic_load(&sink_b.wrong), 0);
-}
-
-/* The request's id as a value: its json_t, or its text (the decoder's fast
-   path) read by jansson; a new reference, NULL when there is none or the
-   text is not JSON. */
-static json_t *request_id_of(const struct request_view *rq)
-{
-	if (rq->id_text != NULL)
-		return json_loadb(rq->id_text, rq->id_text_len,
-		    JSON_DECODE_ANY, NULL);
-	return json_incref(rq->id);
 }
 
 static void test_envelope_round_trip(void **state)

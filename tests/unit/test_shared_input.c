@@ -16,6 +16,7 @@
  * race out of ThreadSanitizer's view (it would rightly flag a thread).
  */
 #include "codec/envelope.h"
+#include "../helpers/request_id.h"
 #include "codec/utf8.h"
 #include "codec/wire_json.h"
 
@@ -234,17 +235,6 @@ static enum outcome decode_wire_json(const char *buf, size_t len)
 
 	json_decref(v);
 	return o;
-}
-
-/* The request's id as a value: its json_t, or its text (the decoder's fast
-   path) read by jansson; a new reference, NULL when there is none or the
-   text is not JSON. */
-static json_t *request_id_of(const struct request_view *rq)
-{
-	if (rq->id_text != NULL)
-		return json_loadb(rq->id_text, rq->id_text_len,
-		    JSON_DECODE_ANY, NULL);
-	return json_incref(rq->id);
 }
 
 /* What the server then uses: the method name as a C string, the id as a
