@@ -52,8 +52,8 @@ enum wire_isa shmrpc__wire_isa(void);
 
 /* For tests and the fuzzer: use isa from now on, in every thread; -1 and
  * no change when the CPU or the build cannot.  Returns the isa in force
- * before.  Not for use while another thread encodes or decodes only in
- * the sense that its strings may take either path (both are correct). */
+ * before.  A thread encoding or decoding meanwhile may take either path
+ * for a string; both are correct. */
 int shmrpc__wire_isa_force(enum wire_isa isa);
 
 #endif
