@@ -196,7 +196,7 @@ ab_print() {
 	a=$(median <"$TMP/ab.$name.0")
 	b=$(median <"$TMP/ab.$name.1")
 	echo "$name base=$a build=$b ratio=$(awk -v a="$a" -v b="$b" \
-	    'BEGIN { printf "%.3f", a > 0 ? b / a : 0 }')   $note"
+	    'BEGIN { printf "%.3f", (a > 0 ? b / a : 0) }')   $note"
 }
 
 echo "# shmrpc-top benchmark of $BUILD${BASE:+ against $BASE} on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(ls /proc | grep -c "^[0-9]") processes on the host before it started"
