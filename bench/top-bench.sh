@@ -8,8 +8,11 @@
 #
 # usage: bench/top-bench.sh [-q]        (after `make all tests`)
 #   -q  quick: shorter CPU runs (10 s instead of 3 x 30 s)
-# env:  BUILD  the build to measure (default build): run it once on each of
-#              two builds, one after the other, to compare them.
+# env:  BUILD  the build to measure (default build).
+#       BASE   another build to compare it with (for example main's, in a
+#              worktree of its own): every figure is measured on both, the
+#              two taking turns run by run, and printed as base=, build=
+#              and their ratio.
 #
 # Starts the channels in processes of their own (bench/top-channels.c: 100
 # busy channels in 100 processes, each called 20 times a second; 1,000 idle
@@ -24,7 +27,8 @@ SERVER=$BUILD/tests/test-server
 HOLD=$BUILD/bench/top-channels
 quick=0
 [ "${1:-}" = -q ] && quick=1
-for b in "$TOP" "$CALL" "$SERVER" "$HOLD"; do
+BASE=${BASE:-}
+for b in "$TOP" "$CALL" "$SERVER" "$HOLD" ${BASE:+"$BASE/bin/shmrpc-top"}; do
 	[ -x "$b" ] || { echo "build first: make all tests ($b)" >&2; exit 2; }
 done
 
@@ -130,7 +134,7 @@ prom_size() {
 	else
 		lint="not checked (no promtool)"
 	fi
-	echo "prometheus_300ch_${1}_bytes $(wc -c <"$TMP/out.prom")   (promtool: $lint)"
+	echo "prometheus_300ch_${1}_bytes $(wc -c <"$TMP/out.prom")   (promtool: $lint${2:+; $2})"
 }
 
 # P50/P99 of top against shmrpc-call's on one channel: shmrpc-call times
@@ -167,38 +171,74 @@ percentiles() {
 	echo "p50_us_during top=$t50 ratio=$(awk -v a="$t50" -v b="$c50" 'BEGIN { printf "%.3f", a / b }')   p99_us_during top=$t99 ratio=$(awk -v a="$t99" -v b="$c99" 'BEGIN { printf "%.3f", a / b }')   (top's busiest 0.1 s interval while the calls ran)"
 }
 
-echo "# shmrpc-top benchmark of $BUILD on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(ls /proc | grep -c "^[0-9]") processes on the host before it started"
+# ab NAME ROUNDS FUNCTION [ARGS]: FUNCTION (which prints a number,
+# running $TOP) ROUNDS times on each build, the builds taking turns, so
+# that the load of a shared machine falls on both alike; then
+# ab_print NAME prints the medians.
+BUILDS=("$BUILD")
+[ -n "$BASE" ] && BUILDS=("$BASE" "$BUILD")
+ab() {
+	local name=$1 rounds=$2 i k
+	shift 2
+	for i in $(seq "$rounds"); do
+		for k in "${!BUILDS[@]}"; do
+			TOP=${BUILDS[$k]}/bin/shmrpc-top "$@" >>"$TMP/ab.$name.$k"
+		done
+	done
+}
 
-percentiles
+ab_print() {
+	local name=$1 note=$2 a b
+	if [ -z "$BASE" ]; then
+		echo "$name $(median <"$TMP/ab.$name.0")   $note"
+		return
+	fi
+	a=$(median <"$TMP/ab.$name.0")
+	b=$(median <"$TMP/ab.$name.1")
+	echo "$name base=$a build=$b ratio=$(awk -v a="$a" -v b="$b" \
+	    'BEGIN { printf "%.3f", (a > 0 ? b / a : 0) }')   $note"
+}
+
+echo "# shmrpc-top benchmark of $BUILD${BASE:+ against $BASE} on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(ls /proc | grep -c "^[0-9]") processes on the host before it started"
+
+for k in "${!BUILDS[@]}"; do
+	TOP=${BUILDS[$k]}/bin/shmrpc-top
+	[ -n "$BASE" ] && echo "## percentiles of ${BUILDS[$k]}"
+	percentiles
+done
+TOP=$BUILD/bin/shmrpc-top
 
 hold 100 100 20
 sleep 2
 if [ $quick = 1 ]; then runs=1 secs=10; else runs=3 secs=30; fi
-b=$(for _ in $(seq $runs); do cpu_batch $secs; done | median)
-echo "cpu_batch_100busy_1s_pct $b   (median of $runs x ${secs} s, shmrpc-top -b -d 1; 100 channels called 20 times a second each)"
+ab cpu_batch_100busy_1s_pct $runs cpu_batch $secs
+ab_print cpu_batch_100busy_1s_pct "(median of $runs x ${secs} s, shmrpc-top -b -d 1; 100 channels called 20 times a second each)"
 if command -v tmux >/dev/null; then
-	t=$(for _ in $(seq $runs); do cpu_tui $secs; done | median)
-	echo "cpu_tui_100busy_1s_pct $t   (median of $runs x ${secs} s, screen in tmux)"
+	ab cpu_tui_100busy_1s_pct $runs cpu_tui $secs
+	ab_print cpu_tui_100busy_1s_pct "(median of $runs x ${secs} s, screen in tmux)"
 fi
-f=$(for _ in 1 2 3; do frame_cpu_ms 21 -f "$PREFIX"; done | median)
-echo "frame_100busy_steady_ms $f   (CPU per frame, median of 3 runs x 21 frames)"
+ab frame_100busy_steady_ms 3 frame_cpu_ms 21 -f "$PREFIX"
+ab_print frame_100busy_steady_ms "(CPU per frame, median of 3 runs x 21 frames)"
 unhold
 
 hold 1000 200
-f=$(for _ in 1 2 3; do frame_cpu_ms 21 -f "$PREFIX"; done | median)
-echo "frame_1000ch_steady_ms $f   (CPU per frame, median of 3 runs x 21 frames, text, 200 owner processes)"
-f=$(frame_ms 11 -f "$PREFIX")
-echo "frame_1000ch_cold_ms $f   (median of 11 whole runs of shmrpc-top -b -n 1, text)"
-f=$(frame_ms 11 -f "$PREFIX" -o json)
-echo "frame_1000ch_json_ms $f"
-f=$(frame_ms 11 -f "$PREFIX" -o prometheus)
-echo "frame_1000ch_prometheus_ms $f"
+ab frame_1000ch_steady_ms 3 frame_cpu_ms 21 -f "$PREFIX"
+ab_print frame_1000ch_steady_ms "(CPU per frame, median of 3 runs x 21 frames, text, 200 owner processes)"
+ab frame_1000ch_cold_ms 11 frame_ms 1 -f "$PREFIX"
+ab_print frame_1000ch_cold_ms "(median of 11 whole runs of shmrpc-top -b -n 1, text)"
+ab frame_1000ch_json_ms 11 frame_ms 1 -f "$PREFIX" -o json
+ab_print frame_1000ch_json_ms ""
+ab frame_1000ch_prometheus_ms 11 frame_ms 1 -f "$PREFIX" -o prometheus
+ab_print frame_1000ch_prometheus_ms ""
 unhold
 
-hold 300 30
-prom_size idle
-unhold
-hold 300 30 2
-sleep 2
-prom_size busy
-unhold
+for k in "${!BUILDS[@]}"; do
+	TOP=${BUILDS[$k]}/bin/shmrpc-top
+	hold 300 30
+	prom_size idle "${BUILDS[$k]}"
+	unhold
+	hold 300 30 2
+	sleep 2
+	prom_size busy "${BUILDS[$k]}"
+	unhold
+done

@@ -251,7 +251,9 @@ int fmt_frame(FILE *f, const struct top_snap *s, const struct top_frame *fr)
 	n = top_view(s, NULL, fr->sort, fr->reverse, view);
 	switch (fr->fmt) {
 	case FMT_JSON: rc = fmt_json(f, s, view, n); break;
-	case FMT_PROMETHEUS: rc = fmt_prometheus(f, s, view, n); break;
+	case FMT_PROMETHEUS:
+		rc = fmt_prometheus(f, s, view, n, fr->prom_buckets);
+		break;
 	default: rc = frame_text(f, s, fr, view, n); break;
 	}
 	free(view);

@@ -19,6 +19,7 @@ struct top_frame {
 	const struct top_colset *cols;  /* text: the columns shown */
 	enum top_col sort;
 	int reverse;
+	int prom_buckets;               /* prometheus: histograms' buckets */
 };
 
 /* Cells.  blank is written where a value is not known (!ok, or < 0). */
@@ -44,10 +45,12 @@ void fmt_total(enum top_col c, const struct top_snap *s, const char *blank,
 /* One frame of batch output to f.  0, or -1 on a write error. */
 int fmt_frame(FILE *f, const struct top_snap *s, const struct top_frame *fr);
 
-/* json.c and prom.c: a frame in those formats (rows in view order). */
+/* json.c and prom.c: a frame in those formats (rows in view order);
+ * prometheus durations with buckets (histograms) or without (summaries:
+ * see prom.c). */
 int fmt_json(FILE *f, const struct top_snap *s, const size_t *view,
     size_t n);
 int fmt_prometheus(FILE *f, const struct top_snap *s, const size_t *view,
-    size_t n);
+    size_t n, int buckets);
 
 #endif

@@ -40,8 +40,9 @@ static void usage(FILE *f, int status)
 	fprintf(f,
 	    "usage: shmrpc-top [-abr] [-d seconds] [-f filter] [-n iterations] "
 	    "[-o format]\n"
-	    "                  [-s column] [-u user] [--no-color] "
-	    "[--textfile dir]\n"
+	    "                  [-s column] [-u user] [--histograms] "
+	    "[--no-color]\n"
+	    "                  [--textfile dir]\n"
 	    "       shmrpc-top -h | -V\n");
 	exit(status);
 }
@@ -161,7 +162,7 @@ static enum top_col parse_column(const char *s)
 	return (enum top_col)c;
 }
 
-enum { OPT_NO_COLOR = 256, OPT_TEXTFILE };
+enum { OPT_NO_COLOR = 256, OPT_TEXTFILE, OPT_HISTOGRAMS };
 
 static void parse_option(struct args *a, int ch)
 {
@@ -195,6 +196,7 @@ static void parse_option(struct args *a, int ch)
 		break;
 	case OPT_NO_COLOR: a->ui.color = 0; break;
 	case OPT_TEXTFILE: a->textfile = optarg; break;
+	case OPT_HISTOGRAMS: a->frame.prom_buckets = 1; break;
 	case 'V':
 		tool_print_version("shmrpc-top");
 		exit(EXIT_OK);
@@ -215,6 +217,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "histograms", no_argument, NULL, OPT_HISTOGRAMS },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
 		{ "help", no_argument, NULL, 'h' },
@@ -248,6 +251,9 @@ static void check_args(struct args *a)
 	}
 	if (a->fmt_given && !a->batch)
 		errx(EXIT_USAGE, "-o is for batch mode: add -b");
+	if (a->frame.prom_buckets && a->frame.fmt != FMT_PROMETHEUS)
+		errx(EXIT_USAGE, "--histograms is for the prometheus output: "
+		    "add -b -o prometheus or --textfile dir");
 	/* Expositions one after another are not one valid exposition. */
 	if (a->batch && a->frame.fmt == FMT_PROMETHEUS) {
 		if (a->n_given && a->ui.iterations != 1)

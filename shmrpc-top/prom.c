@@ -9,12 +9,33 @@
  * what else describes a channel (transport, owner command and user) is in
  * shmrpc_channel_info, and what changes with a restart (owner pid, state)
  * are gauges of their own.  Which column goes where is in the column
- * table (columns.c).  A channel's latency histogram, and a method's
- * series, appear once there was a call, as a client library's labelled
- * series appear when first used; so do error counters, at their first
- * error.  Label values are escaped as the format says (\\, \", \n), and
- * anything else that could upset a reader of the file (other control
- * characters, bytes that are not UTF-8) becomes U+FFFD.
+ * table (columns.c).  A channel's latency, and a method's series, appear
+ * once there was a call, as a client library's labelled series appear
+ * when first used; so do error counters, at their first error.  Label
+ * values are escaped as the format says (\\, \", \n), and anything else
+ * that could upset a reader of the file (other control characters, bytes
+ * that are not UTF-8) becomes U+FFFD.
+ *
+ * Durations (the channel's round trips, each method's server time) are
+ * summaries without quantiles by default: _sum and _count only, from
+ * which rate(_sum) / rate(_count) is the mean of any window.  Why not
+ * histograms: the text format repeats a series' name and labels on every
+ * bucket line, ~85 bytes each for a channel name of 17 characters, and a
+ * channel's ten other series (info, pid, state, clients, slots, memory,
+ * calls, bytes) plus _sum and _count of both durations already take
+ * ~900 bytes: 300 busy channels of one method each must stay under
+ * 300 KB (1,000 bytes a channel), which leaves no room for even one bucket
+ * line per duration; the 11 buckets of each took 935 KB.  Quantiles
+ * instead of buckets cost as much per line, cannot be aggregated, and
+ * from counters kept since the server started would say nothing about
+ * now.  --histograms (top_frame.prom_buckets) adds the buckets, for fewer
+ * channels: the _sum and _count series are the same either way, so
+ * turning it on or off keeps every rate() working.  The buckets are then
+ * a fixed subset of the library's log-linear boundaries (PROM_LE_*), the
+ * same at every scrape whatever the counts, cumulative, so their counts
+ * are exact sums of the shared counters.  The method's calls are its
+ * duration's _count (the server counts a call and its time at the same
+ * moment, once the answer is out): no separate calls counter.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,20 +170,22 @@ static uint64_t prom_cum(const shmrpc_counters *c, int b, size_t *from,
 	return acc;
 }
 
-/* One histogram's series; open(f) writes NAME_suffix{labels. */
+/* One duration's series: with buckets a histogram's, else a summary's
+ * (_sum and _count, the same in both). */
 static void prom_histogram(FILE *f, const char *name, const char *labels,
-    const shmrpc_counters *c)
+    const shmrpc_counters *c, int buckets)
 {
 	uint64_t acc = 0;
 	size_t from = 0;
 
-	for (int b = 0; b < PROM_LE_COUNT; b++) {
+	for (int b = 0; buckets && b < PROM_LE_COUNT; b++) {
 		acc = prom_cum(c, b, &from, acc);
 		fprintf(f, "%s_bucket{%s,le=\"%s\"} %llu\n", name, labels,
 		    prom_le(b), (unsigned long long)acc);
 	}
-	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels,
-	    (unsigned long long)c->latency_count);
+	if (buckets)
+		fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels,
+		    (unsigned long long)c->latency_count);
 	fprintf(f, "%s_sum{%s} %.9f\n", name, labels,
 	    (double)c->latency_sum_ns / 1e9);
 	fprintf(f, "%s_count{%s} %llu\n", name, labels,
@@ -192,7 +215,7 @@ static char *prom_labels(const struct top_row *r, const char *method)
 }
 
 static void prom_latency(FILE *f, const struct top_snap *s,
-    const size_t *view, size_t n)
+    const size_t *view, size_t n, int buckets)
 {
 	int head = 0;
 
@@ -204,29 +227,32 @@ static void prom_latency(FILE *f, const struct top_snap *s,
 			continue;
 		if (!head++)
 			prom_head(f, "shmrpc_call_duration_seconds",
-			    "histogram", "Round trips of finished calls as "
-			    "their clients saw them, request posted to answer "
-			    "decoded (futex transport).");
+			    buckets ? "histogram" : "summary", "Round trips "
+			    "of finished calls as their clients saw them, "
+			    "request posted to answer decoded (futex "
+			    "transport).");
 		labels = prom_labels(r, NULL);
-		prom_histogram(f, "shmrpc_call_duration_seconds", labels, r->c);
+		prom_histogram(f, "shmrpc_call_duration_seconds", labels, r->c,
+		    buckets);
 		free(labels);
 	}
 }
 
-enum { M_CALLS, M_ERRORS, M_DURATION };
+enum { M_ERRORS, M_DURATION };
 
-/* One family of the methods' series: calls, errors (those not 0) or the
- * durations (the server's time), for every method that had calls. */
+/* One family of the methods' series: errors (those not 0) or the
+ * durations (the server's time; their _count is the method's calls), for
+ * every method that had calls. */
 static void prom_methods(FILE *f, const struct top_snap *s,
-    const size_t *view, size_t n, int which)
+    const size_t *view, size_t n, int which, int buckets)
 {
-	static const char *const name[] = { "shmrpc_method_calls_total",
-		"shmrpc_method_errors_total", "shmrpc_method_duration_seconds" };
+	static const char *const name[] = { "shmrpc_method_errors_total",
+		"shmrpc_method_duration_seconds" };
 	static const char *const help[] = {
-		"Calls of the method the server answered.",
 		"Calls of the method the server answered with an error.",
 		"Time the server took to answer a call of the method "
-		"(decoding, the handler, encoding)." };
+		"(decoding, the handler, encoding); _count is the calls it "
+		"answered." };
 	int head = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -239,15 +265,16 @@ static void prom_methods(FILE *f, const struct top_snap *s,
 			if (c->calls == 0 || (which == M_ERRORS && c->errors == 0))
 				continue;
 			if (!head++)
-				prom_head(f, name[which], which == M_DURATION ?
-				    "histogram" : "counter", help[which]);
+				prom_head(f, name[which], which == M_ERRORS ?
+				    "counter" : buckets ? "histogram" :
+				    "summary", help[which]);
 			labels = prom_labels(r, r->methods[k].ms->name);
 			if (which == M_DURATION)
-				prom_histogram(f, name[which], labels, c);
+				prom_histogram(f, name[which], labels, c,
+				    buckets);
 			else
 				fprintf(f, "%s{%s} %llu\n", name[which], labels,
-				    (unsigned long long)(which == M_CALLS ?
-					c->calls : c->errors));
+				    (unsigned long long)c->errors);
 			free(labels);
 		}
 	}
@@ -296,17 +323,16 @@ static void prom_states(FILE *f, const size_t *view, size_t n,
 }
 
 int fmt_prometheus(FILE *f, const struct top_snap *s, const size_t *view,
-    size_t n)
+    size_t n, int buckets)
 {
 	prom_info(f, s, view, n);
 	for (int c = 0; c < COL_COUNT; c++)
 		if (top_columns[c].prom == PROM_GAUGE ||
 		    top_columns[c].prom == PROM_COUNTER)
 			prom_column(f, s, view, n, (enum top_col)c);
-	prom_latency(f, s, view, n);
-	prom_methods(f, s, view, n, M_CALLS);
-	prom_methods(f, s, view, n, M_ERRORS);
-	prom_methods(f, s, view, n, M_DURATION);
+	prom_latency(f, s, view, n, buckets);
+	prom_methods(f, s, view, n, M_ERRORS, buckets);
+	prom_methods(f, s, view, n, M_DURATION, buckets);
 	prom_states(f, view, n, s);
 	prom_stale(f, s, 0);
 	prom_stale(f, s, 1);

@@ -180,6 +180,9 @@ header_line() {
 	[ "$status" -eq 2 ]
 	run "$TOP" --textfile "$BATS_TEST_TMPDIR" -o json
 	[ "$status" -eq 2 ]
+	run "$TOP" -b --histograms
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--histograms is for the prometheus output"* ]]
 	# Not a terminal and no -b: told to use -b.
 	run "$TOP" </dev/null
 	[ "$status" -eq 2 ]
@@ -323,19 +326,76 @@ header_line() {
 	grep -qx "shmrpc_channel_info{channel=\"$ch\",transport=\"futex\",command=\"test-server\",user=\"$(id -un)\"} 1" <<<"$out"
 	grep -qx "shmrpc_call_duration_seconds_count{channel=\"$ch\"} 102" <<<"$out"
 	grep -q "^shmrpc_call_duration_seconds_sum{channel=\"$ch\"} 0\.[0-9]*[1-9]" <<<"$out"
-	grep -qx "shmrpc_call_duration_seconds_bucket{channel=\"$ch\",le=\"+Inf\"} 102" <<<"$out"
-	grep -qx "shmrpc_method_calls_total{channel=\"$ch\",method=\"echo\"} 100" <<<"$out"
-	grep -qx "shmrpc_method_errors_total{channel=\"$ch\",method=\"fail\"} 1" <<<"$out"
+	# A method's calls are its duration's _count.
 	grep -qx "shmrpc_method_duration_seconds_count{channel=\"$ch\",method=\"echo\"} 100" <<<"$out"
+	grep -qx "shmrpc_method_errors_total{channel=\"$ch\",method=\"fail\"} 1" <<<"$out"
 	grep -qx 'shmrpc_channels{state="stale"} 1' <<<"$out"
+	# Durations are summaries without quantiles (_sum, _count): no
+	# bucket lines unless asked for.
+	grep -qx '# TYPE shmrpc_call_duration_seconds summary' <<<"$out"
+	grep -qx '# TYPE shmrpc_method_duration_seconds summary' <<<"$out"
+	! grep -q '_bucket{\|quantile=' <<<"$out"
+	# --histograms: the same _sum and _count, and buckets.
+	run "$TOP" -b -o prometheus --histograms -f "$TAG"
+	[ "$status" -eq 0 ]
+	hout=$output
+	promcheck <<<"$hout"
+	grep -qx '# TYPE shmrpc_call_duration_seconds histogram' <<<"$hout"
+	grep -qx '# TYPE shmrpc_method_duration_seconds histogram' <<<"$hout"
+	grep -qx "shmrpc_call_duration_seconds_count{channel=\"$ch\"} 102" <<<"$hout"
+	grep -qx "shmrpc_call_duration_seconds_bucket{channel=\"$ch\",le=\"+Inf\"} 102" <<<"$hout"
+	grep -qx "shmrpc_method_duration_seconds_bucket{channel=\"$ch\",method=\"echo\",le=\"+Inf\"} 100" <<<"$hout"
 	# Buckets are cumulative and the first is 1.024 us: none below.
-	[ "$(grep -c "^shmrpc_call_duration_seconds_bucket{channel=\"$ch\"" <<<"$out")" -eq 12 ]
-	! grep -q 'le="[0-9.e-]*e-0[7-9]"' <<<"$out"
+	[ "$(grep -c "^shmrpc_call_duration_seconds_bucket{channel=\"$ch\"" <<<"$hout")" -eq 12 ]
+	! grep -q 'le="[0-9.e-]*e-0[7-9]"' <<<"$hout"
 	# Clean up the dead one by starting a server on its name again.
 	start_server "$(channel_name dead)"
 }
 
-@test "prometheus: 300 channels pass promtool; 300 registered channels stay under 300 KB" {
+# The buckets of channel $1's round trips in exposition $2: "le count"
+# lines, in order.
+buckets_of() {
+	sed -n "s/^shmrpc_call_duration_seconds_bucket{channel=\"$1\",le=\"\([^\"]*\)\"} \([0-9]*\)$/\1 \2/p" <<<"$2"
+}
+
+@test "prometheus --histograms: fixed boundaries at every scrape, cumulative, exact sums of the log-linear counters" {
+	ch=$(channel_name)
+	start_server "$ch"
+	run "$CALL" "$ch" echo
+	[ "$status" -eq 0 ]
+	run "$TOP" -b -o prometheus --histograms -f "$TAG"
+	[ "$status" -eq 0 ]
+	a=$(buckets_of "$ch" "$output")
+	run "$CALL" -c 300 "$ch" echo
+	[ "$status" -eq 0 ]
+	run "$TOP" -b -o prometheus --histograms -f "$TAG"
+	[ "$status" -eq 0 ]
+	b=$(buckets_of "$ch" "$output")
+	run "$TOP" -b -n 1 -o json -f "$TAG"
+	[ "$status" -eq 0 ]
+	json=$output
+	# The same 12 boundaries however the counts moved (rate() needs
+	# them fixed), the last +Inf.
+	[ "$(wc -l <<<"$a")" -eq 12 ]
+	[ "$(cut -d' ' -f1 <<<"$a")" = "$(cut -d' ' -f1 <<<"$b")" ]
+	[ "$(tail -1 <<<"$b")" = "+Inf $(($(tail -1 <<<"$a" | cut -d' ' -f2) + 300))" ]
+	# Cumulative: never smaller than the bucket below, nor than the
+	# same bucket at the earlier scrape.
+	paste -d' ' <(echo "$a") <(echo "$b") | awk '
+	    $2 < pa || $4 < pb || $4 < $2 { bad = 1 }
+	    { pa = $2; pb = $4 }
+	    END { exit bad }'
+	# Each finite bucket is the sum of the library's buckets below its
+	# boundary, as the JSON output lists them (no call in between).
+	while read -r le n; do
+		[ "$le" = "+Inf" ] && continue
+		want=$(jq --argjson le "$le" '[.channels[0].latency.buckets[] |
+		    select(.[1] != null and .[1] <= $le * 1.000001) | .[2]] | add // 0' <<<"$json")
+		[ "$n" -eq "$want" ] || { echo "le=$le: $n, JSON says $want" >&2; false; }
+	done <<<"$b"
+}
+
+@test "prometheus: 300 channels pass promtool and stay under 300 KB, busy (with a method each) or idle" {
 	# Busy: served, called twice a second, one method each.  In a few
 	# processes: 300 registrations from many at once can keep one
 	# waiting for the registry's lock longer than it waits (10 s) on a
@@ -346,8 +406,10 @@ header_line() {
 	[ "$status" -eq 0 ]
 	promcheck <<<"$output"
 	[ "$(grep -c '^shmrpc_channel_info{' <<<"$output")" -eq 300 ]
-	[ "$(grep -c '^shmrpc_method_calls_total{' <<<"$output")" -eq 300 ]
-	echo "300 busy channels: $(wc -c <<<"$output") bytes" >&3
+	[ "$(grep -c '^shmrpc_method_duration_seconds_count{' <<<"$output")" -eq 300 ]
+	size=$(printf '%s\n' "$output" | wc -c)
+	echo "300 busy channels: $size bytes" >&3
+	[ "$size" -lt 300000 ]
 	unhold
 	hold 300 5
 	run "$TOP" -b -o prometheus -f "$TAG"
@@ -371,7 +433,7 @@ header_line() {
 	promcheck <"$dir/shmrpc.prom"
 	[ "$(stat -c %a "$dir/shmrpc.prom")" = 644 ]
 	run "$CALL" -c 50 "$ch" echo
-	wait_for grep -q "^shmrpc_method_calls_total{channel=\"$ch\",method=\"echo\"} 50$" "$dir/shmrpc.prom"
+	wait_for grep -q "^shmrpc_method_duration_seconds_count{channel=\"$ch\",method=\"echo\"} 50$" "$dir/shmrpc.prom"
 	promcheck <"$dir/shmrpc.prom"
 	wait "$tpid"
 	# Only the one file is left: every frame was renamed over it.
