@@ -219,6 +219,18 @@ SHMRPC_API const char *shmrpc_transport_name(shmrpc_transport_kind kind);
 #define SHMRPC_NAME_MAX 200
 SHMRPC_API int shmrpc_name_check(const char *name);
 
+/*
+ * Deepest nesting of params and results, counted as jansson counts: the
+ * value itself is level 1, each array element or object member one level
+ * below its container ({"a":[1]} is 3 levels).  Deeper params or results
+ * do not encode (SHMRPC_ESERIAL on the client; "RPCSerializationError"
+ * from a server); a deeper request or reply from a peer is refused
+ * (SHMRPC_EPROTO).  Freeing a decoded value (jansson's json_decref())
+ * takes about 64 bytes of stack per level, so this bound keeps what a peer
+ * sends from overflowing a small thread stack.
+ */
+#define SHMRPC_MAX_DEPTH 128
+
 /* ------------------------------------------------------------------------
  * Byte-level transport
  *

@@ -53,11 +53,14 @@ static bool put_string(struct out *o, const char *s, size_t n)
 	return true;
 }
 
+/* params, a result or an id: at most SHMRPC_MAX_DEPTH levels, so that
+ * the peer can decode it (see envelope.h). */
 static bool put_value(struct out *o, const json_t *v)
 {
 	size_t cap;
 	char *at = room(o, &cap);
-	size_t need = shmrpc__wire_json_encode(v, at, cap);
+	size_t need = shmrpc__wire_json_encode_depth(v, at, cap,
+	    SHMRPC_MAX_DEPTH);
 
 	if (need == 0)
 		return false;
@@ -182,7 +185,8 @@ static int decode_request_fast(const char *buf, size_t len,
 	p += LIT_LEN(",\"params\":");
 	/* params is the text between here and the final '}'; it is an
 	 * object, as it starts with '{', if it decodes at all. */
-	out->root = shmrpc__wire_json_decode(p, (size_t)(end - 1 - p), NULL);
+	out->root = shmrpc__wire_json_decode_depth(p, (size_t)(end - 1 - p),
+	    SHMRPC_MAX_DEPTH, NULL);
 	if (out->root == NULL || !json_is_object(out->root))
 		goto slow;
 	out->own_id = json_stringn_nocheck(id, (size_t)(id_end - id));
@@ -198,6 +202,20 @@ slow:
 	return 0;
 }
 
+/* A method name with a NUL would be cut short as a C string ("add\u0000x"
+ * would run "add"), and control bytes have no business in one. */
+static bool method_name_ok(const json_t *method, char *why, size_t whylen)
+{
+	size_t at;
+	const char *fault = shmrpc__name_fault(json_string_value(method),
+	    json_string_length(method), true, &at);
+
+	if (fault == NULL)
+		return true;
+	snprintf(why, whylen, "Invalid method name: %s", fault);
+	return false;
+}
+
 int shmrpc__envelope_decode_request(const char *buf, size_t len,
     struct request_view *out, char *why, size_t whylen)
 {
@@ -207,7 +225,15 @@ int shmrpc__envelope_decode_request(const char *buf, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (decode_request_fast(buf, len, out))
 		return 0;
-	out->root = shmrpc__wire_json_decode(buf, len, &jerr);
+	/* The envelope is one level above params. */
+	out->root = shmrpc__wire_json_decode_depth(buf, len,
+	    SHMRPC_MAX_DEPTH + 1, &jerr);
+	if (out->root == NULL && json_error_code(&jerr) ==
+	    json_error_stack_overflow) {
+		snprintf(why, whylen, "Request nested deeper than %d levels",
+		    SHMRPC_MAX_DEPTH);
+		return SHMRPC_EPROTO;
+	}
 	if (out->root == NULL) {
 		snprintf(why, whylen, "Invalid JSON in request: %s", jerr.text);
 		return SHMRPC_ESERIAL;
@@ -224,6 +250,8 @@ int shmrpc__envelope_decode_request(const char *buf, size_t len,
 		return SHMRPC_EPROTO;
 	}
 	out->method = json_string_value(method);
+	if (!method_name_ok(method, why, whylen))
+		return SHMRPC_EPROTO;
 	if (out->params == NULL) {
 		snprintf(why, whylen, "Request has no params");
 		return SHMRPC_EPROTO;
@@ -267,8 +295,8 @@ static int decode_response_fast(const char *buf, size_t len,
 	if ((size_t)(end - p) < LIT_LEN(tail) ||
 	    memcmp(end - LIT_LEN(tail), tail, LIT_LEN(tail)) != 0)
 		return 0;
-	out->root = shmrpc__wire_json_decode(p,
-	    (size_t)(end - LIT_LEN(tail) - p), NULL);
+	out->root = shmrpc__wire_json_decode_depth(p,
+	    (size_t)(end - LIT_LEN(tail) - p), SHMRPC_MAX_DEPTH, NULL);
 	if (out->root == NULL)
 		return 0;
 	out->id = expect_id;
@@ -279,16 +307,28 @@ static int decode_response_fast(const char *buf, size_t len,
 int shmrpc__envelope_decode_response(const char *buf, size_t len,
     const char *expect_id, struct response_view *out)
 {
+	json_error_t jerr;
 	json_t *id, *error;
 
 	memset(out, 0, sizeof(*out));
 	if (decode_response_fast(buf, len, expect_id, out))
 		return 0;
-	out->root = shmrpc__wire_json_decode(buf, len, NULL);
-	if (out->root == NULL)
-		return SHMRPC_ESERIAL;
-	if (!json_is_object(out->root))
+	out->root = shmrpc__wire_json_decode_depth(buf, len,
+	    SHMRPC_MAX_DEPTH + 1, &jerr);
+	if (out->root == NULL && json_error_code(&jerr) ==
+	    json_error_stack_overflow) {
+		out->why = "it is nested deeper than "
+		    SHMRPC__STR(SHMRPC_MAX_DEPTH) " levels";
 		return SHMRPC_EPROTO;
+	}
+	if (out->root == NULL) {
+		out->why = "it is not JSON";
+		return SHMRPC_ESERIAL;
+	}
+	if (!json_is_object(out->root)) {
+		out->why = "it is not a JSON object";
+		return SHMRPC_EPROTO;
+	}
 	id = json_object_get(out->root, "request_id");
 	out->result = json_object_get(out->root, "result");
 	error = json_object_get(out->root, "error");
@@ -297,9 +337,19 @@ int shmrpc__envelope_decode_response(const char *buf, size_t len,
 		out->error = json_string_value(error);
 		out->error_len = json_string_length(error);
 	} else if (error != NULL && !json_is_null(error)) {
+		out->why = "its error is neither a string nor null";
 		return SHMRPC_EPROTO;
 	}
-	if (out->result == NULL && out->error == NULL)
+	if (out->result == NULL && out->error == NULL) {
+		out->why = "it has neither a result nor an error";
 		return SHMRPC_EPROTO;
+	}
 	return 0;
+}
+
+bool shmrpc__envelope_too_deep(const json_t *v)
+{
+	return v != NULL &&
+	    shmrpc__wire_json_encode_depth(v, NULL, 0, SHMRPC_MAX_DEPTH) == 0 &&
+	    shmrpc__wire_json_encode(v, NULL, 0) != 0;
 }
