@@ -18,6 +18,15 @@
  * call, so C clients never interleave; the seed does not know the lock and
  * works unchanged.  flock() dies with its process, so a killed client
  * never leaves the channel locked.
+ *
+ * A client killed between its two steps on a semaphore pair (it took
+ * req_empty but never posted req_full, or took resp_full but never posted
+ * resp_empty) would leave the pair at (0, 0) for good, and every later
+ * call would time out.  A client that holds the request lock knows that
+ * no other libshmrpc client is between those steps; if, while it waits,
+ * the pair stays at (0, 0) for a grace period (the two steps of a live
+ * peer are microseconds apart), it posts the semaphore the dead client
+ * owed.  See wait_repairing() and shmrpc(7) for what this cannot tell.
  */
 #define _GNU_SOURCE
 #include <semaphore.h>
@@ -105,6 +114,76 @@ static int sem_wait_until(sem_t *s, int64_t deadline)
 		if (errno == EINTR)
 			continue;
 		return errno == ETIMEDOUT ? SHMRPC_ETIMEOUT : -errno;
+	}
+}
+
+/*
+ * The grace period of a repair: a quarter of the call's timeout, between
+ * 20 ms and 500 ms.  Long enough that a live peer, descheduled in the
+ * microseconds between its two steps, is not mistaken for a dead one on
+ * a loaded host; short enough that a call with the default timeout (5 s)
+ * gets through.  Waits look at the pair every POSIX_REPAIR_POLL_NS.
+ */
+#define POSIX_REPAIR_MIN_NS (20 * 1000000LL)
+#define POSIX_REPAIR_MAX_NS (500 * 1000000LL)
+#define POSIX_REPAIR_POLL_NS (25 * 1000000LL)
+
+static int64_t repair_grace(double timeout)
+{
+	int64_t g = timeout < 0 ? POSIX_REPAIR_MAX_NS
+				: (int64_t)(timeout * (double)NS_PER_SEC / 4);
+
+	return g < POSIX_REPAIR_MIN_NS ? POSIX_REPAIR_MIN_NS
+	    : g > POSIX_REPAIR_MAX_NS ? POSIX_REPAIR_MAX_NS : g;
+}
+
+static bool pair_at_zero(struct posix_transport *p, int a, int b)
+{
+	int va = 1, vb = 1;
+
+	sem_getvalue(psem(p, a), &va);
+	sem_getvalue(psem(p, b), &vb);
+	return va == 0 && vb == 0;
+}
+
+/*
+ * Client, holding the request lock: wait on semaphore `which` until the
+ * deadline, as sem_wait_until(); if it and its partner `other` stay at 0
+ * for the whole grace period, a client died between its two steps, and
+ * we post the pair's "empty" semaphore for it: req_empty (its request was
+ * never posted: the slot is given back, and its half-written bytes are
+ * never read) or resp_empty (it read its answer but did not free the
+ * buffer).  The first try costs one atomic: only a wait that blocks looks
+ * at the clock and the pair.
+ */
+static int wait_repairing(struct posix_transport *p, int which, int other,
+    int64_t deadline)
+{
+	int empty = which == SEM_REQ_EMPTY ? SEM_REQ_EMPTY : SEM_RESP_EMPTY;
+	int64_t grace = repair_grace(p->base.timeout), stuck_since = 0;
+
+	if (sem_trywait(psem(p, which)) == 0)
+		return 0;
+	for (;;) {
+		int64_t now = clock_now_ns(), until = now + POSIX_REPAIR_POLL_NS;
+		int rc = sem_wait_until(psem(p, which),
+		    until < deadline ? until : deadline);
+
+		if (rc != SHMRPC_ETIMEOUT || until >= deadline)
+			return rc;
+		if (!pair_at_zero(p, which, other)) {
+			stuck_since = 0;
+		} else if (stuck_since == 0) {
+			stuck_since = now;
+		} else if (clock_now_ns() - stuck_since >= grace) {
+			log_warn("channel %s: %s and %s stayed at 0 for "
+			    "%lld ms: a client died between its two steps; "
+			    "posting %s", p->base.name, p->fname[which],
+			    p->fname[other], (long long)(grace / 1000000),
+			    p->fname[empty]);
+			sem_post(psem(p, empty));
+			stuck_since = 0;
+		}
 	}
 }
 
@@ -353,7 +432,7 @@ static int posix_send_request(shmrpc_transport *t, const void *buf,
 	rc = lock_request_path(p, deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
-	rc = sem_wait_until(psem(p, SEM_REQ_EMPTY),
+	rc = wait_repairing(p, SEM_REQ_EMPTY, SEM_REQ_FULL,
 	    deadline_after(t->timeout));
 	if (rc < 0) {
 		posix_end_call(t);
@@ -372,7 +451,7 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	int rc;
 
 	*len = 0;
-	rc = sem_wait_until(psem(p, SEM_RESP_FULL),
+	rc = wait_repairing(p, SEM_RESP_FULL, SEM_RESP_EMPTY,
 	    deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
