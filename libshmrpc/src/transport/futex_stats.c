@@ -2,12 +2,17 @@
  * futex_stats.c - layer: transport.  The read-only view of a futex
  * channel's live counters (shmrpc_stats_channel(), shmrpc_stats_slots()).
  *
- * The segment is opened O_RDONLY and mapped PROT_READ for the duration of
- * one call: the reader claims no slot, writes nothing and wakes nobody.
+ * The segment is opened O_RDONLY and its header and slots are copied with
+ * pread into private memory (read_channel()): the reader claims no slot,
+ * writes nothing and wakes nobody, and, since it reads other users'
+ * segments when root runs the tools, neither a header rewritten while it
+ * reads nor a file truncated under it can make it read out of bounds or
+ * take a signal.  Everything below works on that copy.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "transport/futex_layout.h"
 #include "os/shmobj.h"
@@ -15,27 +20,63 @@
 
 #define RLX memory_order_relaxed
 
-/* Map channel `name` read-only and check it.  0 or an error. */
-static int map_channel(const char *name, struct shm_map *m,
+/* The header and then the slots that header describes, into one private
+ * buffer laid out as the file is (so slots_of() works on it); the header
+ * is checked before its fields size the second read and is never read
+ * again.  0, or < 0 with nothing to free. */
+static int read_segment(int fd, uint64_t file_size, const char *fname,
     const struct futex_header **hp)
 {
-	char fname[TRANSPORT_FNAME_MAX];
+	struct futex_header *h = malloc(FUTEX_HEADER_SIZE);
+	size_t need;
+	void *grown;
 	int rc;
+
+	if (h == NULL)
+		return -ENOMEM;
+	rc = shmrpc__shmfile_pread_exact(fd, h, FUTEX_HEADER_SIZE, 0);
+	if (rc == 0)
+		rc = shmrpc__futex_header_check(h, (size_t)file_size, fname);
+	if (rc < 0)
+		goto fail;
+	/* Checked: slots_offset == FUTEX_HEADER_SIZE, nslots <= 1024. */
+	need = (size_t)h->slots_offset + (size_t)h->nslots * h->slot_size;
+	grown = realloc(h, need);
+	if (grown == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	h = grown;
+	rc = shmrpc__shmfile_pread_exact(fd, (char *)h + FUTEX_HEADER_SIZE,
+	    need - FUTEX_HEADER_SIZE, FUTEX_HEADER_SIZE);
+	if (rc < 0)
+		goto fail;
+	*hp = h;
+	return 0;
+fail:
+	free(h);
+	/* A file shorter than its header says: truncated meanwhile. */
+	return rc == -ENODATA ? SHMRPC_EVERSION : rc;
+}
+
+/* Read channel `name`'s header and slots into a private copy *hp (free()
+ * it), checked.  0 or an error. */
+static int read_channel(const char *name, const struct futex_header **hp)
+{
+	char fname[TRANSPORT_FNAME_MAX];
+	uint64_t size;
+	int fd, rc;
 
 	rc = shmrpc_name_check(name);
 	if (rc < 0)
 		return rc;
 	snprintf(fname, sizeof(fname), "%s%s", FUTEX_SEG_PREFIX, name);
-	rc = shmrpc__shmobj_open_readonly(fname, FUTEX_HEADER_SIZE, 0, m);
-	if (rc < 0)
-		return rc;
-	rc = shmrpc__futex_header_check(m->addr, m->size, fname);
-	if (rc < 0) {
-		shmrpc__shmobj_close(m);
-		return rc;
-	}
-	*hp = m->addr;
-	return 0;
+	fd = shmrpc__shmobj_open_read(fname, &size);
+	if (fd < 0)
+		return fd;
+	rc = read_segment(fd, size, fname, hp);
+	close(fd);
+	return rc;
 }
 
 static void read_counters(const struct futex_counters *c, shmrpc_counters *o)
@@ -143,36 +184,34 @@ static unsigned slot_stats(const struct futex_header *h,
 SHMRPC_API int shmrpc_stats_channel(const char *name,
     shmrpc_channel_stats *out)
 {
-	struct shm_map m;
 	const struct futex_header *h;
 	int rc;
 
 	if (out == NULL)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	rc = map_channel(name, &m, &h);
+	rc = read_channel(name, &h);
 	if (rc < 0)
 		return rc;
 	channel_stats(h, out);
-	shmrpc__shmobj_close(&m);
+	free((void *)h);
 	return 0;
 }
 
 SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
     unsigned max, unsigned *count)
 {
-	struct shm_map m;
 	const struct futex_header *h;
 	int rc;
 
 	if (count == NULL || (out == NULL && max > 0))
 		return -EINVAL;
 	*count = 0;
-	rc = map_channel(name, &m, &h);
+	rc = read_channel(name, &h);
 	if (rc < 0)
 		return rc;
 	*count = slot_stats(h, out, max);
-	shmrpc__shmobj_close(&m);
+	free((void *)h);
 	return 0;
 }
 
@@ -202,26 +241,24 @@ int shmrpc__futex_read_counters(const char *name, json_t **out)
 {
 	shmrpc_channel_stats ch;
 	shmrpc_slot_stats *slots;
-	struct shm_map m;
 	const struct futex_header *h;
 	unsigned n;
 	json_t *o, *arr;
 	int rc;
 
 	*out = NULL;
-	/* One mapping for the channel's figures and its slots: mapping and
-	 * unmapping is most of what reading them costs. */
-	rc = map_channel(name, &m, &h);
+	/* One read for the channel's figures and its slots. */
+	rc = read_channel(name, &h);
 	if (rc < 0)
 		return rc;
 	channel_stats(h, &ch);
 	slots = calloc(ch.slots > 0 ? ch.slots : 1, sizeof(*slots));
 	if (slots == NULL) {
-		shmrpc__shmobj_close(&m);
+		free((void *)h);
 		return -ENOMEM;
 	}
 	n = slot_stats(h, slots, ch.slots);
-	shmrpc__shmobj_close(&m);
+	free((void *)h);
 	o = counters_json(&ch.counters);
 	arr = json_array();
 	for (unsigned i = 0; i < n; i++) {
