@@ -36,6 +36,7 @@
 #include "base/clock.h"
 #include "codec/envelope.h"
 #include "os/futex.h"
+#include "registry/registry.h"
 #include "transport/futex_layout.h"
 #include "shmrpc.h"
 
@@ -763,6 +764,38 @@ static void test_posix_dead_client_mid_receive(void **state)
 	unserve(&s);
 }
 
+/* ---- files another user writes ---------------------------------------------- */
+
+/* A registry line that starts as channel "calc" but repeats "name": a
+ * lookup of calc parsed it as "other" (jansson keeps a duplicate key's
+ * last value).  Found by fuzz_registry; now the line is damage. */
+static void test_registry_duplicate_key(void **state)
+{
+	static const char text[] =
+	    "{\"format\": \"shmrpc-registry\", \"version\": 1, "
+	    "\"channels\": [\n"
+	    "{\"name\": \"calc\", \"transport\": \"posix\", \"name\": "
+	    "\"other\", \"objects\": [\"srb_calc_req\"], \"buffer_size\": "
+	    "4096, \"slots\": 1, \"created\": \"2026-01-01T00:00:00.000Z\", "
+	    "\"owner\": {\"pid\": 1, \"start_time\": 1, \"uid\": 0, "
+	    "\"comm\": \"x\"}, \"clients\": []}\n"
+	    "]}\n";
+	struct reg_entry e, *v;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	f = fopen(ut_reg_path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(shmrpc__registry_lookup(ut_reg_path, "calc", "posix",
+	    &e), -EINVAL);
+	assert_int_equal(shmrpc__registry_parse(text, sizeof(text) - 1, &v,
+	    &n), -EINVAL);
+	unlink(ut_reg_path);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, ut_teardown)
@@ -779,6 +812,7 @@ int main(int argc, char **argv)
 		T(test_posix_length_beyond_buffer),
 		T(test_posix_dead_client_mid_send),
 		T(test_posix_dead_client_mid_receive),
+		T(test_registry_duplicate_key),
 	};
 
 	if (argc > 1) /* a pattern: run only the tests it matches */

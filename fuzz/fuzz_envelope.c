@@ -1,0 +1,202 @@
+/*
+ * libFuzzer target: the request and response envelope decoders
+ * (codec/envelope.c), what a server and a client decode from a peer, as
+ * a differential test against a reference built on jansson's json_loadb()
+ * from the rules in shmrpc(7):
+ *
+ *   request:  a JSON object nested at most SHMRPC_MAX_DEPTH + 1 levels,
+ *             "method" a string with no NUL or control byte, "params" an
+ *             object; request_id any value (or absent);
+ *   response: an object nested at most SHMRPC_MAX_DEPTH + 1 levels,
+ *             "error" absent, null or a string, and a "result" or a
+ *             string "error".
+ *
+ * Accepted by one means accepted by the other, with equal id, method,
+ * params, result and error; a request refused for its content keeps its
+ * id (for the error reply) and gives a reason.  The response decoder is
+ * also run with the id it would expect (its fast path for our own
+ * server's text) and must answer the same.  An accepted request
+ * re-encodes and decodes back to itself.  Any disagreement abort()s.
+ *
+ * Input: the message bytes.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/envelope.h"
+#include "codec/wire_json.h"
+
+#define LOAD_FLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
+
+/* Levels of v as jansson counts them (a scalar is 1), iteratively. */
+static size_t depth_of(const json_t *v)
+{
+	struct frame { const json_t *v; size_t d; } *stack;
+	size_t n = 1, cap = 64, max = 0;
+
+	stack = malloc(cap * sizeof(*stack));
+	if (stack == NULL)
+		abort();
+	stack[0] = (struct frame){ v, 1 };
+	while (n > 0) {
+		struct frame f = stack[--n];
+		const char *key;
+		json_t *m;
+		size_t i;
+
+		if (f.d > max)
+			max = f.d;
+		if (n + json_array_size(f.v) + json_object_size(f.v) + 1 > cap) {
+			cap = (n + json_array_size(f.v) +
+			    json_object_size(f.v) + 1) * 2;
+			stack = realloc(stack, cap * sizeof(*stack));
+			if (stack == NULL)
+				abort();
+		}
+		if (json_is_array(f.v))
+			json_array_foreach(f.v, i, m)
+				stack[n++] = (struct frame){ m, f.d + 1 };
+		else if (json_is_object(f.v))
+			json_object_foreach((json_t *)f.v, key, m)
+				stack[n++] = (struct frame){ m, f.d + 1 };
+	}
+	free(stack);
+	return max;
+}
+
+static bool method_name_ok(const json_t *m)
+{
+	const char *s = json_string_value(m);
+	size_t n = json_string_length(m);
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool same(const json_t *a, const json_t *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && json_equal(a, b));
+}
+
+/* Encode the decoded request again and decode that: the same request. */
+static void round_trip(const struct request_view *rq)
+{
+	const char *id = json_string_value(rq->id);
+	size_t cap, len;
+	char *buf;
+	struct request_view again;
+	char why[256];
+
+	if (id == NULL || strlen(id) != json_string_length(rq->id))
+		return; /* our encoder takes C-string ids */
+	cap = 6 * (json_string_length(rq->id) + strlen(rq->method)) + 256 +
+	    shmrpc__wire_json_encode(rq->params, NULL, 0);
+	buf = malloc(cap);
+	if (buf == NULL)
+		abort();
+	if (shmrpc__envelope_encode_request(buf, cap, &len, id, rq->method,
+		rq->params) != 0)
+		abort();
+	if (shmrpc__envelope_decode_request(buf, len, &again, why,
+		sizeof(why)) != 0 ||
+	    strcmp(again.method, rq->method) != 0 ||
+	    !json_equal(again.params, rq->params) ||
+	    !json_equal(again.id, rq->id))
+		abort();
+	shmrpc__request_view_release(&again);
+	free(buf);
+}
+
+static void check_request(const char *data, size_t size, json_t *ref)
+{
+	struct request_view rq;
+	char why[256] = "";
+	const json_t *method = json_object_get(ref, "method");
+	const json_t *params = json_object_get(ref, "params");
+	bool ok = ref != NULL && depth_of(ref) <= SHMRPC_MAX_DEPTH + 1 &&
+	    json_is_object(ref) && json_is_string(method) &&
+	    method_name_ok(method) && json_is_object(params);
+	int rc = shmrpc__envelope_decode_request(data, size, &rq, why,
+	    sizeof(why));
+
+	if ((rc == 0) != ok)
+		abort();
+	if (rc == 0) {
+		if (strlen(rq.method) != json_string_length(method) ||
+		    memcmp(rq.method, json_string_value(method),
+			json_string_length(method)) != 0 ||
+		    !json_equal(rq.params, params) ||
+		    !same(rq.id, json_object_get(ref, "request_id")))
+			abort();
+		round_trip(&rq);
+	} else {
+		if (why[0] == '\0' || (rc != SHMRPC_EPROTO &&
+		    rc != SHMRPC_ESERIAL))
+			abort();
+		/* Refused for its content, not its syntax or depth: the id
+		 * is kept for the error reply. */
+		if (ref != NULL && json_is_object(ref) &&
+		    depth_of(ref) <= SHMRPC_MAX_DEPTH + 1 &&
+		    !same(rq.id, json_object_get(ref, "request_id")))
+			abort();
+	}
+	shmrpc__request_view_release(&rq);
+}
+
+static void check_response_with(const char *data, size_t size,
+    const char *expect, json_t *ref)
+{
+	struct response_view rv;
+	const json_t *error = json_object_get(ref, "error");
+	const json_t *result = json_object_get(ref, "result");
+	bool ok = ref != NULL && depth_of(ref) <= SHMRPC_MAX_DEPTH + 1 &&
+	    json_is_object(ref) &&
+	    (error == NULL || json_is_null(error) || json_is_string(error)) &&
+	    (result != NULL || json_is_string(error));
+	int rc = shmrpc__envelope_decode_response(data, size, expect, &rv);
+
+	if ((rc == 0) != ok)
+		abort();
+	if (rc == 0) {
+		const char *id = json_string_value(json_object_get(ref,
+		    "request_id"));
+		if (!same(rv.result, result) ||
+		    (rv.error == NULL) != !json_is_string(error) ||
+		    (rv.error != NULL &&
+			(rv.error_len != json_string_length(error) ||
+			    memcmp(rv.error, json_string_value(error),
+				rv.error_len) != 0)) ||
+		    (rv.id == NULL) != (id == NULL) ||
+		    (id != NULL && strcmp(rv.id, id) != 0))
+			abort();
+	} else if (rv.why == NULL) {
+		abort();
+	}
+	shmrpc__response_view_release(&rv);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_t *ref = json_loadb((const char *)data, size, LOAD_FLAGS, NULL);
+	const json_t *id = json_object_get(ref, "request_id");
+
+	check_request((const char *)data, size, ref);
+	check_response_with((const char *)data, size, NULL, ref);
+	/* The id a client would wait for: enables the fast path. */
+	if (json_is_string(id) &&
+	    strlen(json_string_value(id)) == json_string_length(id))
+		check_response_with((const char *)data, size,
+		    json_string_value(id), ref);
+	check_response_with((const char *)data, size, "0123456789abcdef-1",
+	    ref);
+	json_decref(ref);
+	return 0;
+}
