@@ -28,6 +28,15 @@
  *    shmrpc(3).
  *  - The library never prints and never exits.  It logs through
  *    shmrpc_set_log() (see below).
+ *  - Threads: every function says whether it is thread-safe; one that is
+ *    not says which calls it must not overlap with.  "Thread-safe" means
+ *    callable from several threads at once, on the same handle unless it
+ *    says "separate handles" (tests/unit/test_threads.c runs each so
+ *    under ThreadSanitizer).
+ *  - Signals: a signal the program handles, with or without SA_RESTART,
+ *    makes no call fail and loses no call: every interrupted system call
+ *    is retried (tests/unit/test_signals.c).  Only shmrpc_server_stop()
+ *    and shmrpc_transport_wake() may be called from a signal handler.
  *
  * Copyright (c) 2026 the libshmrpc authors.  MIT licence, see LICENSE.
  */
@@ -209,7 +218,8 @@ SHMRPC_API void shmrpc_options_init_size(shmrpc_options *opts, size_t size);
 SHMRPC_API int shmrpc_transport_parse(const char *name,
     shmrpc_transport_kind *kind);
 
-/* Name of a transport kind ("posix", "futex", "default").  Static. */
+/* Name of a transport kind ("posix", "futex", "default").  Static;
+ * thread-safe. */
 SHMRPC_API const char *shmrpc_transport_name(shmrpc_transport_kind kind);
 
 /*
@@ -239,8 +249,11 @@ SHMRPC_API int shmrpc_name_check(const char *name);
  * and removes them on close; clients open existing ones.
  *
  * Thread safety: a transport handle is not safe for concurrent use from
- * several threads, except shmrpc_transport_wake(), which is also
- * async-signal-safe.  The RPC layer (below) adds its own locking.
+ * several threads: no two calls on one handle may overlap, except
+ * shmrpc_transport_max_message(), shmrpc_transport_kind_of() and
+ * shmrpc_transport_wake() (also async-signal-safe), which may overlap
+ * anything but shmrpc_transport_close().  The RPC layer (below) adds its
+ * own locking.
  * ---------------------------------------------------------------------- */
 
 typedef struct shmrpc_transport shmrpc_transport;
@@ -275,13 +288,15 @@ SHMRPC_API int shmrpc_transport_open(shmrpc_transport **out,
     const char *name, const shmrpc_options *opts, shmrpc_error *err);
 
 /* Close and free; a server handle also removes the channel's objects.
- * Accepts NULL. */
+ * Accepts NULL.  Must not overlap any other call on t, wake included. */
 SHMRPC_API void shmrpc_transport_close(shmrpc_transport *t);
 
-/* Largest payload one message can carry (buffer_size - 4). */
+/* Largest payload one message can carry (buffer_size - 4).  Thread-safe
+ * (fixed when the handle is opened). */
 SHMRPC_API size_t shmrpc_transport_max_message(const shmrpc_transport *t);
 
-/* Kind of an open transport (never SHMRPC_TRANSPORT_DEFAULT). */
+/* Kind of an open transport (never SHMRPC_TRANSPORT_DEFAULT).
+ * Thread-safe. */
 SHMRPC_API shmrpc_transport_kind shmrpc_transport_kind_of(
     const shmrpc_transport *t);
 
@@ -291,7 +306,8 @@ SHMRPC_API shmrpc_transport_kind shmrpc_transport_kind_of(
  * Between shmrpc_transport_send_request() and the matching
  * shmrpc_transport_recv_response() the client holds the channel's request
  * path exclusively (so other clients of this library cannot interleave and
- * take each other's answers).
+ * take each other's answers).  Not thread-safe: must not overlap another
+ * call on t (see above).
  */
 SHMRPC_API int shmrpc_transport_send_request(shmrpc_transport *t,
     const void *buf, size_t len);
@@ -302,7 +318,8 @@ SHMRPC_API int shmrpc_transport_send_request(shmrpc_transport *t,
  * SHMRPC_ETRANSPORT if the length header is out of range, SHMRPC_ETIMEOUT,
  * SHMRPC_ESERVERDEAD and SHMRPC_ESTOPPED (futex only: on posix a dead or
  * closed server shows as a timeout).  Ends the exclusive hold begun by
- * send_request, even on error.
+ * send_request, even on error.  Not thread-safe: must not overlap another
+ * call on t.
  */
 SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
     void *buf, size_t cap, size_t *len);
@@ -314,11 +331,14 @@ SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
  * within the timeout, SHMRPC_ESTOPPED after shmrpc_transport_wake(),
  * SHMRPC_ETRANSPORT on an out-of-range length header (the message is
  * dropped and the channel stays usable), SHMRPC_ETOOBIG if cap is short.
+ * Not thread-safe: must not overlap another call on t but
+ * shmrpc_transport_wake() (use the RPC server to serve from threads).
  */
 SHMRPC_API int shmrpc_transport_recv_request(shmrpc_transport *t,
     void *buf, size_t cap, size_t *len, uint32_t *peer);
 
-/* Server: send len bytes as the response to peer. */
+/* Server: send len bytes as the response to peer.  Not thread-safe: must
+ * not overlap another call on t but shmrpc_transport_wake(). */
 SHMRPC_API int shmrpc_transport_send_response(shmrpc_transport *t,
     uint32_t peer, const void *buf, size_t len);
 
@@ -352,12 +372,15 @@ typedef int (*shmrpc_method_fn)(shmrpc_req *req, const json_t *params,
 /*
  * Set the error the client receives, as "TYPE: MESSAGE" (the seed's
  * "<ExceptionClass>: <message>" form).  type NULL means "Error".  Returns
- * -1 so that a handler can `return shmrpc_req_error(...)`.
+ * -1 so that a handler can `return shmrpc_req_error(...)`.  Call it only
+ * from the handler that got req, on its thread, during the call (so do
+ * shmrpc_req_method() and shmrpc_req_peer()): a req is never shared.
  */
 SHMRPC_API int shmrpc_req_error(shmrpc_req *req, const char *type,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Name of the method being called.  Borrowed, valid during the call. */
+/* Name of the method being called.  Borrowed, valid during the call.
+ * From the handler's thread (see shmrpc_req_error()). */
 SHMRPC_API const char *shmrpc_req_method(const shmrpc_req *req);
 
 /* Client id of the request: the futex slot number, 0 on posix. */
@@ -375,8 +398,10 @@ SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
  * Register handler fn for `method` with user pointer arg (borrowed, kept
  * until close).  Registering a name again replaces its handler.  The name
  * "__running__" is built in and cannot be replaced (SHMRPC_ENAME), nor can
- * an empty name.  Call before shmrpc_server_serve(); not thread-safe with
- * serve.  -ENOMEM on allocation failure.
+ * an empty name or one with a NUL or control byte.  Call before
+ * shmrpc_server_serve(): not thread-safe, it must not overlap any other
+ * call on srv (serve, register, close; stop is fine).  -ENOMEM on
+ * allocation failure.
  */
 SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
     shmrpc_method_fn fn, void *arg);
@@ -407,7 +432,8 @@ typedef int (*shmrpc_bytes_method_fn)(shmrpc_req *req, const void *in,
  * method (and a bytes call of a JSON method) is answered with an RPCError.
  * -EPROTONOSUPPORT on a posix channel (its seed wire format has no room
  * for bytes messages, and no request id to drop a late reply by).  Call
- * before shmrpc_server_serve(); not thread-safe with serve.
+ * before shmrpc_server_serve(): not thread-safe, as
+ * shmrpc_server_register().
  *
  * Wire format (shmrpc(7)).  A message is still [u32 length][payload] in a
  * slot buffer; a bytes payload starts with the byte 0xFF, which never
@@ -428,7 +454,9 @@ SHMRPC_API int shmrpc_server_register_bytes(shmrpc_server *srv,
  * negative error if the channel broke.  Bad requests (malformed JSON,
  * missing method/params, params not an object) are answered with an error
  * and serving goes on.  Several threads may call it on one server at once
- * to run handlers in parallel (futex transport; on posix they take turns).
+ * to run handlers in parallel (futex transport; on posix they take turns):
+ * thread-safe with itself and with shmrpc_server_stop(), not with
+ * register or close.
  */
 SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv);
 
@@ -441,7 +469,9 @@ SHMRPC_API void shmrpc_server_stop(shmrpc_server *srv);
 
 /*
  * Stop serving, remove the channel's objects and free the server.  Must not
- * run while another thread is still inside shmrpc_server_serve() on it.
+ * overlap any other call on srv: no thread may still be inside
+ * shmrpc_server_serve() on it (stop them and join them first), and no
+ * signal handler may call shmrpc_server_stop() on it once close has begun.
  * Accepts NULL.
  */
 SHMRPC_API void shmrpc_server_close(shmrpc_server *srv);
@@ -455,7 +485,7 @@ typedef struct shmrpc_client shmrpc_client;
 /*
  * Connect to channel `name`.  opts may be NULL (defaults; wait_for_server
  * 0).  New handle in *out; free with shmrpc_client_close().  Errors as for
- * shmrpc_transport_open().
+ * shmrpc_transport_open().  Thread-safe (separate handles).
  */
 SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
     const shmrpc_options *opts, shmrpc_error *err);
@@ -466,14 +496,24 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
  * json_null()), which the caller must json_decref().  On failure *result
  * is NULL and err (may be NULL) says why.  Errors: SHMRPC_EMETHOD (the
  * method failed; see err->text), SHMRPC_ETIMEOUT, SHMRPC_ETOOBIG,
- * SHMRPC_ESERIAL, SHMRPC_EPROTO, SHMRPC_ETRANSPORT, SHMRPC_ESERVERDEAD,
- * SHMRPC_ESTOPPED (futex: the server closed the channel), -EINVAL (params
- * not an object; cli, method or result NULL), -ENOMEM, -errno (a failed
- * wait or lock).
+ * SHMRPC_ESERIAL (also: params nested deeper than SHMRPC_MAX_DEPTH),
+ * SHMRPC_EPROTO (a reply that is not a response envelope, is nested too
+ * deep, or is for another call: see below), SHMRPC_ETRANSPORT (a reply
+ * length beyond the buffer), SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED (futex:
+ * the server closed the channel), SHMRPC_ENAME (method empty or with a
+ * control byte), -EINVAL (params not an object; cli, method or result
+ * NULL), -ENOMEM, -errno (a failed wait or lock).  After any of them the
+ * handle and the channel go on serving the next call.
  *
- * A client handle may be used from several threads; their calls are
- * serialised.  A reply that arrives after its call timed out is recognised
- * by its request id and discarded, never returned to a later call.
+ * Thread-safe: a client handle may be used from several threads; their
+ * calls are serialised.  A reply that arrives after its call timed out is
+ * recognised by its request id and discarded, never returned to a later
+ * call.  A reply with another call's id fails the call with SHMRPC_EPROTO
+ * and err->text says what came: at once on futex (replies cannot cross
+ * there); on posix, whose one response buffer all clients share, at once
+ * for a second reply to a call of this handle, and otherwise (it may be
+ * another client's late reply) only when no reply of the call's own comes
+ * within the timeout, or after 8 such replies.
  */
 SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
     const json_t *params, json_t **result, shmrpc_error *err);
@@ -530,7 +570,10 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
     const void **reply, size_t *reply_len, shmrpc_error *err);
 SHMRPC_API void shmrpc_call_bytes_cancel(shmrpc_client *cli);
 
-/* Close and free the client.  Accepts NULL. */
+/* Close and free the client.  Accepts NULL.  Must not overlap any other
+ * call on cli: no thread may be inside shmrpc_call*() on it or hold a
+ * bytes reservation on it, and a bytes reply pointer from it is invalid
+ * once close begins. */
 SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
 
 /* ------------------------------------------------------------------------
@@ -722,8 +765,12 @@ typedef struct shmrpc_inspection shmrpc_inspection;
 SHMRPC_API int shmrpc_inspect(shmrpc_inspection **out,
     const shmrpc_inspect_options *opts, shmrpc_error *err);
 
-/* Free a snapshot and everything it points to.  Accepts NULL. */
+/* Free a snapshot and everything it points to.  Accepts NULL.  Must not
+ * overlap any read of the snapshot (the accessors below, or a pointer
+ * they gave). */
 SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *snap);
+
+/* The accessors below only read an immutable snapshot: thread-safe. */
 
 /* Number of registered channels in the snapshot. */
 SHMRPC_API size_t shmrpc_inspection_channel_count(
