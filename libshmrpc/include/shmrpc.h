@@ -236,10 +236,12 @@ SHMRPC_API int shmrpc_name_check(const char *name);
  * do not encode (SHMRPC_ESERIAL on the client; "RPCSerializationError"
  * from a server); a deeper request or reply from a peer is refused
  * (SHMRPC_EPROTO).  Freeing a decoded value (jansson's json_decref())
- * takes about 64 bytes of stack per level, so this bound keeps what a peer
- * sends from overflowing a small thread stack.
+ * takes about 64 bytes of stack per level, so this bound (16 KiB) keeps
+ * what a peer sends from overflowing a small thread stack.  256 holds
+ * whatever the seed can send: its encoder (orjson) refuses more than 255
+ * nested containers in a whole message.
  */
-#define SHMRPC_MAX_DEPTH 128
+#define SHMRPC_MAX_DEPTH 256
 
 /* ------------------------------------------------------------------------
  * Byte-level transport

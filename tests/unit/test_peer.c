@@ -335,7 +335,7 @@ static void test_deep_request_on_a_small_stack(void **state)
 	(void)state;
 	run_on_small_stack(&job);
 	assert_int_equal(job.rc, SHMRPC_EPROTO);
-	assert_string_equal(job.why, "Request nested deeper than 128 levels");
+	assert_string_equal(job.why, "Request nested deeper than 256 levels");
 	/* params at exactly SHMRPC_MAX_DEPTH levels are fine, one more is
 	 * not. */
 	job.levels = SHMRPC_MAX_DEPTH;
@@ -365,7 +365,7 @@ static void test_deep_values_end_to_end(void **state)
 	raw_call(SHMRPC_TRANSPORT_FUTEX, req, len, reply, sizeof(reply));
 	free(req);
 	assert_string_equal(reply, "{\"request_id\":null,\"result\":null,"
-	    "\"error\":\"RPCError: Request nested deeper than 128 levels\"}");
+	    "\"error\":\"RPCError: Request nested deeper than 256 levels\"}");
 	assert_int_equal(shmrpc_client_open(&cli, channel, &o, &err), 0);
 	/* Our own deep params: not sent. */
 	params = json_object();
@@ -373,7 +373,7 @@ static void test_deep_values_end_to_end(void **state)
 	assert_int_equal(shmrpc_call(cli, "add", params, &result, &err),
 	    SHMRPC_ESERIAL);
 	assert_string_equal(err.text, "params for add are nested deeper "
-	    "than 128 levels");
+	    "than 256 levels");
 	json_decref(params);
 	/* A deep result: the server says so instead. */
 	params = json_pack("{s:i}", "levels", SHMRPC_MAX_DEPTH);
@@ -384,7 +384,7 @@ static void test_deep_values_end_to_end(void **state)
 	assert_int_equal(shmrpc_call(cli, "deep", params, &result, &err),
 	    SHMRPC_EMETHOD);
 	assert_string_equal(err.text, "RPCSerializationError: result nested "
-	    "deeper than 128 levels");
+	    "deeper than 256 levels");
 	json_decref(params);
 	shmrpc_client_close(cli);
 	unserve(&s);
