@@ -36,6 +36,11 @@
 #include "shmrpc.h"
 
 #define CLIENTS 2
+#if defined(__SANITIZE_THREAD__)
+#define MIN_HANDLED 0
+#else
+#define MIN_HANDLED 1000
+#endif
 #define CALLS 100000 /* in all */
 
 /* What the children report, in a MAP_SHARED page. */
@@ -232,9 +237,12 @@ static void storm(shmrpc_transport_kind kind)
 	assert_int_equal(total_failed, 0);
 	assert_int_equal(total_ok, CALLS);
 	assert_int_equal(atomic_load(&rep->served), CALLS);
-	/* The storm reached everyone, many times. */
+	/* The storm reached everyone, many times (under ThreadSanitizer,
+	 * which runs a handler only when the thread next calls something it
+	 * intercepts and merges what came meanwhile, at least once: there
+	 * the test is for races, the interruptions are the plain build's). */
 	for (int p = 0; p <= CLIENTS; p++)
-		assert_true(atomic_load(&rep->handled[p]) > 1000);
+		assert_true(atomic_load(&rep->handled[p]) > MIN_HANDLED);
 }
 
 static int setup(void **state)
