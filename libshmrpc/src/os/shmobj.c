@@ -140,35 +140,19 @@ fail:
 	return rc;
 }
 
-/* Open the existing regular file /dev/shm/fname without following links;
- * the fd, its stat in *st, or the codes of shmrpc__shmobj_open(). */
+/* Open the existing regular file /dev/shm/fname without following links
+ * (shmrpc__shmfile_open_at()); the fd, its stat in *st, or the codes of
+ * shmrpc__shmobj_open(). */
 static int open_regular(const char *fname, bool writable, struct stat *st)
 {
 	int dir = shmrpc__shm_dirfd();
-	int fd, rc;
+	int fd;
 
 	if (dir < 0)
 		return dir;
-	/* O_NONBLOCK: a fifo planted under our name must not block us. */
-	fd = openat(dir, fname,
-	    (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return SHMRPC_ENOCHANNEL;
-		if (errno == ELOOP || errno == EISDIR || errno == ENXIO)
-			return SHMRPC_ENOTOURS;
-		return -errno;
-	}
-	if (fstat(fd, st) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		return SHMRPC_ENOTOURS;
-	}
-	return fd;
+	fd = shmrpc__shmfile_open_at(dir, fname, writable ? O_RDWR : O_RDONLY,
+	    0, st);
+	return fd == -ENOENT ? SHMRPC_ENOCHANNEL : fd;
 }
 
 static int open_and_map(const char *fname, size_t min_size, size_t map_size,
