@@ -278,6 +278,11 @@ static int reply_wait_failed(shmrpc_client *cli, uint64_t n, int rc,
 		    "this call on channel %s within the timeout, after %u "
 		    "for other calls (request id %s)", cli->transport->name,
 		    dropped, first_dropped);
+	if (rc == SHMRPC_ETRANSPORT)
+		return shmrpc__error_set(err, rc, "%s: a reply of %" PRIu32
+		    " bytes on channel %s, whose messages have at most %zu",
+		    shmrpc_strerror(rc), cli->transport->bad_length,
+		    cli->transport->name, cli->transport->max_message);
 	return shmrpc__error_set(err, rc, "%s: waiting for the reply on "
 	    "channel %s", shmrpc_strerror(rc), cli->transport->name);
 }

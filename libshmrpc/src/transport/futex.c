@@ -1282,6 +1282,7 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 	prefetch_msg(resp_buf(f, f->slot));
 	n = atomic_load_explicit(&sl->resp_len, RLX);
 	if (n > t->max_message) {
+		t->bad_length = n;
 		rc = SHMRPC_ETRANSPORT;
 	} else {
 		/* Ours until our next post: the server writes this buffer

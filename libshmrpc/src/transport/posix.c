@@ -189,15 +189,18 @@ static int wait_repairing(struct posix_transport *p, int which, int other,
 
 /* Copy the message in segment seg into buf.  The header is read once:
  * the peer could change it under us.  0, SHMRPC_ETRANSPORT (length out of
- * range: no over-read) or SHMRPC_ETOOBIG (longer than cap). */
-static int read_message(const unsigned char *seg, size_t max, void *buf,
-    size_t cap, size_t *len)
+ * range, kept in t->bad_length: no over-read) or SHMRPC_ETOOBIG (longer
+ * than cap). */
+static int read_message(shmrpc_transport *t, const unsigned char *seg,
+    void *buf, size_t cap, size_t *len)
 {
 	uint32_t n;
 
 	memcpy(&n, seg, sizeof(n));
-	if (n > max)
+	if (n > t->max_message) {
+		t->bad_length = n;
 		return SHMRPC_ETRANSPORT;
+	}
 	if (n > cap)
 		return SHMRPC_ETOOBIG;
 	memcpy(buf, seg + MSG_HEADER_SIZE, n);
@@ -304,7 +307,7 @@ static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 		sem_post(psem(p, SEM_REQ_FULL));
 		return SHMRPC_ESTOPPED;
 	}
-	rc = read_message(seg, t->max_message, buf, cap, len);
+	rc = read_message(t, seg, buf, cap, len);
 	sem_post(psem(p, SEM_REQ_EMPTY));
 	return rc;
 }
@@ -455,7 +458,7 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	    deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
-	rc = read_message(seg, t->max_message, buf, cap, len);
+	rc = read_message(t, seg, buf, cap, len);
 	sem_post(psem(p, SEM_RESP_EMPTY));
 	return rc;
 }
