@@ -31,39 +31,38 @@
 
 #define LOAD_FLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
 
-/* Levels of v as jansson counts them (a scalar is 1), iteratively. */
-static size_t depth_of(const json_t *v)
+/*
+ * Levels of the JSON text t (valid JSON), as jansson's parser counts them:
+ * a value inside k open containers is at level k + 1.  The limit is on
+ * the text, not on the value it makes: with a duplicate key, a deep value
+ * that a later one replaces still counts (found by this target: its first
+ * reference measured the decoded value).
+ */
+static size_t depth_of(const char *t, size_t n)
 {
-	struct frame { const json_t *v; size_t d; } *stack;
-	size_t n = 1, cap = 64, max = 0;
+	size_t open = 0, max = 0;
+	bool in_string = false;
 
-	stack = malloc(cap * sizeof(*stack));
-	if (stack == NULL)
-		abort();
-	stack[0] = (struct frame){ v, 1 };
-	while (n > 0) {
-		struct frame f = stack[--n];
-		const char *key;
-		json_t *m;
-		size_t i;
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
 
-		if (f.d > max)
-			max = f.d;
-		if (n + json_array_size(f.v) + json_object_size(f.v) + 1 > cap) {
-			cap = (n + json_array_size(f.v) +
-			    json_object_size(f.v) + 1) * 2;
-			stack = realloc(stack, cap * sizeof(*stack));
-			if (stack == NULL)
-				abort();
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
 		}
-		if (json_is_array(f.v))
-			json_array_foreach(f.v, i, m)
-				stack[n++] = (struct frame){ m, f.d + 1 };
-		else if (json_is_object(f.v))
-			json_object_foreach((json_t *)f.v, key, m)
-				stack[n++] = (struct frame){ m, f.d + 1 };
+		if (c == '"' || c == '{' || c == '[' || c == '-' ||
+		    (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n')
+			max = open + 1 > max ? open + 1 : max;
+		if (c == '"')
+			in_string = true;
+		else if (c == '{' || c == '[')
+			open++;
+		else if (c == '}' || c == ']')
+			open--;
 	}
-	free(stack);
 	return max;
 }
 
@@ -121,7 +120,7 @@ static void check_request(const char *data, size_t size, json_t *ref)
 	char why[256] = "";
 	const json_t *method = json_object_get(ref, "method");
 	const json_t *params = json_object_get(ref, "params");
-	bool ok = ref != NULL && depth_of(ref) <= SHMRPC_MAX_DEPTH + 1 &&
+	bool ok = ref != NULL && depth_of(data, size) <= SHMRPC_MAX_DEPTH + 1 &&
 	    json_is_object(ref) && json_is_string(method) &&
 	    method_name_ok(method) && json_is_object(params);
 	int rc = shmrpc__envelope_decode_request(data, size, &rq, why,
@@ -144,7 +143,7 @@ static void check_request(const char *data, size_t size, json_t *ref)
 		/* Refused for its content, not its syntax or depth: the id
 		 * is kept for the error reply. */
 		if (ref != NULL && json_is_object(ref) &&
-		    depth_of(ref) <= SHMRPC_MAX_DEPTH + 1 &&
+		    depth_of(data, size) <= SHMRPC_MAX_DEPTH + 1 &&
 		    !same(rq.id, json_object_get(ref, "request_id")))
 			abort();
 	}
@@ -157,7 +156,7 @@ static void check_response_with(const char *data, size_t size,
 	struct response_view rv;
 	const json_t *error = json_object_get(ref, "error");
 	const json_t *result = json_object_get(ref, "result");
-	bool ok = ref != NULL && depth_of(ref) <= SHMRPC_MAX_DEPTH + 1 &&
+	bool ok = ref != NULL && depth_of(data, size) <= SHMRPC_MAX_DEPTH + 1 &&
 	    json_is_object(ref) &&
 	    (error == NULL || json_is_null(error) || json_is_string(error)) &&
 	    (result != NULL || json_is_string(error));
