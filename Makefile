@@ -14,6 +14,9 @@ MANDIR    ?= $(PREFIX)/share/man
 PCDIR     ?= $(LIBDIR)/pkgconfig
 SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+# What make install created, so that make uninstall removes just that.
+DIRS_MANIFEST = $(DESTDIR)$(PREFIX)/share/libshmrpc/installed-dirs
 DESTDIR   ?=
 
 CC        ?= cc
@@ -57,20 +60,28 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS = $(wildcard tests/helpers/*.c)
 HELPER_BINS = $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 MAN_PAGES  = $(wildcard man/*.[1-9])
+# man 3 NAME for every function (and init macro) of shmrpc.h: a page of
+# one ".so man3/shmrpc.3" line each.
+MAN3_LINKS = $(shell sh mk/man3-names.sh libshmrpc/include/shmrpc.h)
+TOOL_NAMES = shmrpc-call shmrpc-clean shmrpc-top
 
-.PHONY: all lib tools examples tests deps run test test-unit test-bats fuzz fuzz-bin \
-        check-asan check-tsan check-valgrind bench install uninstall clean help
+.PHONY: bench-run all lib tools examples tests deps deps-run run test test-unit test-bats fuzz fuzz-bin \
+        check-asan check-tsan check-valgrind bench bench-deps install install-dirs uninstall \
+        clean help FORCE
 
 all: lib tools examples
 
 help:
 	@echo "make            build the library, tools and examples"
-	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make deps-run   install the Debian packages building and running need"
+	@echo "make deps       ... and those the tests need too"
 	@echo "make run        demo: server, client calls, monitor and cleaner"
 	@echo "make test       unit tests, ~60 s of fuzzing (every target), then bats tests"
 	@echo "make fuzz       every fuzz target for FUZZ_TIME=300 s each (FUZZ_TARGETS=...)"
 	@echo "make check-asan / check-tsan / check-valgrind   the tests under a checker"
-	@echo "make bench      benchmark (QUICK=1: under a minute) -> bench/out/results.json"
+	@echo "make bench      benchmark against floors and peers (QUICK=1: under 2 minutes)"
+	@echo "                -> bench/out/results.json, bench/out/*.png"
+	@echo "make bench-deps install the peers' and gnuplot's Debian packages (not in deps)"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
@@ -100,7 +111,7 @@ tools: $(TOOLS)
 TOOL_COMMON = tool-common/tool.c
 TOOL_CFLAGS = $(ALL_CFLAGS) -Itool-common
 
-$(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
+$(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c shmrpc-call/*.h) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $(wildcard shmrpc-call/*.c) $(TOOL_COMMON) \
 	    $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
@@ -134,6 +145,13 @@ $(BUILD)/tests/test_top: tests/unit/test_top.c $(TOP_TEST_SRCS) \
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP_TEST_SRCS) $(STATIC_LIB) $(LDFLAGS) \
 	    $(LDLIBS_LIB) -lcmocka -lm
 
+# test_call_histogram tests shmrpc-call's latency histogram.
+$(BUILD)/tests/test_call_histogram: tests/unit/test_call_histogram.c \
+    shmrpc-call/histogram.c shmrpc-call/histogram.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ishmrpc-call -o $@ $< shmrpc-call/histogram.c \
+	    $(LDFLAGS) -lcmocka -lm
+
 # test_tool tests the tools' shared helpers.
 $(BUILD)/tests/test_tool: tests/unit/test_tool.c $(TOOL_COMMON) tool-common/tool.h \
     $(STATIC_LIB)
@@ -151,10 +169,13 @@ $(BUILD)/tests/%: tests/helpers/%.c $(STATIC_LIB)
 
 # ---- setup, demo, tests --------------------------------------------------
 
-deps:
-	@sh tests/helpers/install-deps.sh
+deps-run:
+	@sh tests/helpers/install-deps.sh run
 
-run: deps all
+deps:
+	@sh tests/helpers/install-deps.sh test
+
+run: deps-run all
 	@sh examples/demo.sh
 
 # The unit and bats tests, then the Python package's (python/python.mk).
@@ -257,22 +278,105 @@ check-valgrind: tests
 	    tests/helpers/run-tests.sh --unit-only $(UNIT_BINS)
 
 # ---- benchmark ---------------------------------------------------------------
-# `make bench` runs every case (about a minute here); QUICK=1 a shorter run (under
-# a minute).  Results: bench/out/results.json (and cpu.json); see
-# bench/README.md.
+# `make bench` runs codec_bench (wire_json vs jansson), shmrpc-bench (our
+# transports against floors) and peer-bench (against a Unix socket, ZeroMQ
+# and gRPC, with CPU per call, and two plots); a few minutes here, QUICK=1
+# under two.  Results: bench/out/results.json (and cpu.json, the plots);
+# see bench/README.md.  The peers' and gnuplot's Debian packages are not in
+# `make deps` (tests stay lean): `make bench-deps` installs them (and
+# `make bench` runs it first), and a peer whose packages are missing (no
+# apt repository reachable) is skipped with a line saying so.
 BENCH_BIN  = $(BUILD)/bench/shmrpc-bench
+PEER_BIN   = $(BUILD)/bench/peer-bench
+# The other bench/*.c, built against the static library (internal headers
+# allowed); bench.c is shmrpc-bench, built once.
+BENCH_SRCS = $(filter-out bench/bench.c,$(wildcard bench/*.c))
+BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 $(BENCH_BIN): bench/bench.c libshmrpc/src/os/futex.h $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ bench/bench.c $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 
 # codec_bench first (wire_json vs jansson, in-process); its rows are
-# merged into results.json by shmrpc-bench --include.
-bench: $(BENCH_BIN) $(BUILD)/bench/codec_bench
+# merged into results.json by shmrpc-bench --include, and those by
+# peer-bench --include.  The other bench/*.c programs are built too
+# (BENCH_BINS, above).
+# `make bench` installs the peers' packages first (as `make test` does its
+# own), then builds and runs in a second make, which sees what they added.
+bench: bench-deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: $(BENCH_BIN) $(BENCH_BINS) $(PEER_BIN)
 	@mkdir -p bench/out
 	$(BUILD)/bench/codec_bench $(if $(QUICK),--quick) --json bench/out/codec.json
 	$(BENCH_BIN) $(if $(QUICK),--quick) --include bench/out/codec.json \
 	    --output bench/out/results.json
+	$(PEER_BIN) $(if $(QUICK),--quick) --include bench/out/results.json \
+	    --output bench/out/results.json --plot-dir bench/out \
+	    --gnuplot bench/peers/plots.gp
+
+bench-deps:
+	@sh bench/peers/install-deps.sh
+
+# peer-bench: C, except the gRPC peer (C++, linked with $(CXX) when built).
+# ZeroMQ and gRPC are compiled in when pkg-config finds them.
+PEER_DIR    = bench/peers
+PEER_OBJDIR = $(BUILD)/bench/peers
+HAVE_ZMQ   := $(shell pkg-config --exists libzmq 2>/dev/null && echo 1)
+HAVE_GRPC  := $(shell pkg-config --exists grpc++ protobuf 2>/dev/null && \
+                command -v protoc >/dev/null && \
+                command -v grpc_cpp_plugin >/dev/null && echo 1)
+PEER_C      = peer-bench harness plan report systems peer_json sys_shmrpc sys_uds
+PEER_DEFS   =
+PEER_LIBS   =
+PEER_LINK   = $(CC)
+ifeq ($(HAVE_ZMQ),1)
+PEER_C     += sys_zmq
+PEER_DEFS  += -DHAVE_ZMQ
+PEER_LIBS  += $(shell pkg-config --libs libzmq)
+endif
+PEER_OBJS   = $(PEER_C:%=$(PEER_OBJDIR)/%.o)
+ifeq ($(HAVE_GRPC),1)
+PEER_DEFS  += -DHAVE_GRPC
+PEER_OBJS  += $(PEER_OBJDIR)/sys_grpc.o $(PEER_OBJDIR)/peerbench.pb.o \
+              $(PEER_OBJDIR)/peerbench.grpc.pb.o
+PEER_LIBS  += $(shell pkg-config --libs grpc++ protobuf)
+PEER_LINK   = $(CXX)
+endif
+PEER_CXXFLAGS = -std=c++17 $(OPT) -Wall -Wextra $(SAN) -pthread \
+                -I$(PEER_OBJDIR) -I$(PEER_DIR) -Ilibshmrpc/include \
+                $(shell pkg-config --cflags grpc++ protobuf) $(CXXFLAGS)
+# Rebuild when what is compiled in changes (after make bench-deps).
+PEER_CONFIG = $(PEER_OBJDIR)/config.txt
+
+$(PEER_CONFIG): FORCE
+	@mkdir -p $(@D)
+	@echo "zmq=$(HAVE_ZMQ) grpc=$(HAVE_GRPC)" | cmp -s - $@ || \
+	    echo "zmq=$(HAVE_ZMQ) grpc=$(HAVE_GRPC)" > $@
+
+$(PEER_OBJDIR)/%.o: $(PEER_DIR)/%.c $(wildcard $(PEER_DIR)/*.h) \
+    libshmrpc/include/shmrpc.h $(PEER_CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PEER_DEFS) -c -o $@ $<
+
+$(PEER_OBJDIR)/%.pb.cc $(PEER_OBJDIR)/%.grpc.pb.cc $(PEER_OBJDIR)/%.pb.h \
+    $(PEER_OBJDIR)/%.grpc.pb.h: $(PEER_DIR)/%.proto
+	@mkdir -p $(@D)
+	protoc -I$(PEER_DIR) --cpp_out=$(PEER_OBJDIR) --grpc_out=$(PEER_OBJDIR) \
+	    --plugin=protoc-gen-grpc=$$(command -v grpc_cpp_plugin) $<
+
+$(PEER_OBJDIR)/%.pb.o: $(PEER_OBJDIR)/%.pb.cc $(PEER_OBJDIR)/peerbench.pb.h
+	$(CXX) $(PEER_CXXFLAGS) -c -o $@ $<
+
+$(PEER_OBJDIR)/sys_grpc.o: $(PEER_DIR)/sys_grpc.cc $(PEER_DIR)/system.h \
+    $(PEER_OBJDIR)/peerbench.grpc.pb.h $(PEER_OBJDIR)/peerbench.pb.h
+	$(CXX) $(PEER_CXXFLAGS) -c -o $@ $<
+
+$(PEER_BIN): $(PEER_OBJS) $(STATIC_LIB) $(PEER_CONFIG)
+	$(PEER_LINK) $(SAN) -pthread -o $@ $(PEER_OBJS) $(STATIC_LIB) $(LDFLAGS) \
+	    $(LDLIBS_LIB) $(PEER_LIBS) -lm
+
+FORCE:
 
 # ---- the Python package ----------------------------------------------------
 
@@ -284,10 +388,19 @@ libshmrpc.pc: libshmrpc/libshmrpc.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $(BUILD)/$@
 
-install: all libshmrpc.pc python-install
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
-	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+# The directories first, so that what the Python package's install makes
+# inside them is ours too.
+install-dirs:
+	sh mk/installdirs.sh make $(DIRS_MANIFEST) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(SYSTEMDUSERDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(ZSHCOMPDIR)
+
+python-install: install-dirs
+
+install: install-dirs all libshmrpc.pc python-install
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
@@ -297,33 +410,43 @@ install: all libshmrpc.pc python-install
 	install -m 0644 $(BUILD)/libshmrpc.pc $(DESTDIR)$(PCDIR)/
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	install -d $(DESTDIR)$(SYSTEMDUSERDIR) $(DESTDIR)$(BASHCOMPDIR)
-	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/shmrpc-clean.service \
+	for f in $(MAN3_LINKS); do \
+	    echo '.so man3/shmrpc.3' > $(DESTDIR)$(MANDIR)/man3/$$f.3; \
+	    chmod 0644 $(DESTDIR)$(MANDIR)/man3/$$f.3; done
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/shmrpc-clean.service.in \
 	    > $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
 	install -m 0644 contrib/systemd/shmrpc-clean.timer $(DESTDIR)$(SYSTEMDUSERDIR)/
-	install -m 0644 contrib/bash-completion/shmrpc-clean $(DESTDIR)$(BASHCOMPDIR)/
+	# One bash file for the three tools; bash-completion loads it by name.
+	install -m 0644 contrib/bash-completion/shmrpc $(DESTDIR)$(BASHCOMPDIR)/shmrpc-call
+	ln -sf shmrpc-call $(DESTDIR)$(BASHCOMPDIR)/shmrpc-clean
+	ln -sf shmrpc-call $(DESTDIR)$(BASHCOMPDIR)/shmrpc-top
+	install -m 0644 contrib/zsh/_shmrpc $(DESTDIR)$(ZSHCOMPDIR)/
+	# A real install by root: the dynamic linker's cache learns the new
+	# library (/usr/local/lib is searched, but through that cache).
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && \
+	    command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall: python-uninstall
-	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for t in $(TOOL_NAMES); do rm -f $(DESTDIR)$(BINDIR)/$$t \
+	    $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 	rm -f $(DESTDIR)$(LIBDIR)/libshmrpc.a $(DESTDIR)$(LIBDIR)/libshmrpc.so \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libshmrpc.so.$(VERSION) \
 	    $(DESTDIR)$(INCDIR)/shmrpc.h $(DESTDIR)$(PCDIR)/libshmrpc.pc
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for f in $(MAN3_LINKS); do rm -f $(DESTDIR)$(MANDIR)/man3/$$f.3; done
 	rm -f $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service \
 	    $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.timer \
-	    $(DESTDIR)$(BASHCOMPDIR)/shmrpc-clean
+	    $(DESTDIR)$(ZSHCOMPDIR)/_shmrpc
+	sh mk/installdirs.sh remove $(DIRS_MANIFEST)
 
+# Everything the build makes, and nothing else.
 clean:
-	rm -rf build $(EXAMPLE_NAMES:%=examples/%)
+	rm -rf build bench/out $(EXAMPLE_NAMES:%=examples/%)
 
 # ---- benchmarks --------------------------------------------------------------
-# bench/*.c, built against the static library (internal headers allowed).
-BENCH_SRCS = $(wildcard bench/*.c)
-BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
-
-bench: $(BENCH_BINS)
+# The other bench/*.c programs (defined above, next to shmrpc-bench).
 
 $(BUILD)/bench/%: bench/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)

@@ -28,9 +28,15 @@
  * Also measured: CPU used by an idle server (one idle client connected)
  * and by a client waiting on a handler that sleeps 100 ms.
  *
+ * CPU per call: user + sys time over the timed calls (getrusage in each
+ * client, /proc/PID/schedstat of the single-threaded server; for floors,
+ * both processes), divided by the calls.
+ *
  * Prints a table and the target ratios; -o writes a JSON list of
- * {"case", "system", "transport", "payload_bytes", "clients", "median_us",
- *  "p99_us", "calls_per_s"}; CPU figures go to cpu.json beside it.
+ * {"bench": "shmrpc-bench", "case", "system", "transport",
+ *  "payload_bytes", "clients", "median_us", "p99_us", "calls_per_s",
+ *  "cpu_us_per_call" (and for cases "server_cpu_us_per_call",
+ *  "clients_cpu_us_per_call")}; CPU figures go to cpu.json beside it.
  *
  * --spin-sweep runs the small cases for a range of spin budgets, to choose
  * the default (see bench/README.md).
@@ -48,6 +54,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,8 +80,19 @@ struct board {
 	_Atomic uint32_t go;      /* 1: start */
 	_Atomic uint32_t failed;  /* a child hit an error */
 	_Atomic uint32_t server_up;
+	double cpu_us[MAX_CLIENTS]; /* per client (floors: the child) */
 	double lat[];             /* microseconds, per call */
 };
+
+/* CPU time (user + sys) of this process so far, microseconds. */
+static double rusage_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 static struct board *board_new(size_t ncalls, size_t *bytes)
 {
@@ -120,6 +138,10 @@ struct result {
 	size_t payload;
 	int clients;
 	double median_us, p99_us, calls_per_s;
+	/* CPU time (user + sys) per call over the timed part, server and
+	 * clients together (floors: both processes); split for cases. */
+	double cpu_us_per_call, server_cpu_us_per_call, clients_cpu_us_per_call;
+	int cpu_split;
 	int ok;
 };
 
@@ -146,19 +168,26 @@ static void floor_spin(struct result *r, size_t n)
 	double t0 = 0;
 
 	atomic_store(word, 0);
+	double cpu0 = 0;
+
 	pid = fork();
 	if (pid == 0) {
 		for (uint32_t i = 0; i < (uint32_t)n + 1000; i++) {
+			if (i == 1000)
+				cpu0 = rusage_us();
 			while (atomic_load_explicit(word,
 				   memory_order_acquire) != 2 * i + 1)
 				cpu_relax();
 			atomic_store_explicit(word, 2 * i + 2,
 			    memory_order_release);
 		}
+		b->cpu_us[0] = rusage_us() - cpu0;
 		_exit(0);
 	}
 	for (uint32_t i = 0; i < (uint32_t)n + 1000; i++) {
 		double t = now_us();
+		if (i == 1000)
+			cpu0 = rusage_us();
 		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
 		while (atomic_load_explicit(word, memory_order_acquire) !=
 		    2 * i + 2)
@@ -168,9 +197,10 @@ static void floor_spin(struct result *r, size_t n)
 		if (i >= 1000)
 			b->lat[i - 1000] = now_us() - t;
 	}
-	double wall = now_us() - t0;
+	double wall = now_us() - t0, cpu = rusage_us() - cpu0;
 	waitpid(pid, NULL, 0);
 	summarise(r, b->lat, n, wall);
+	r->cpu_us_per_call = (cpu + b->cpu_us[0]) / (double)n;
 	munmap(b, bytes);
 }
 
@@ -181,7 +211,7 @@ static void floor_sem(struct result *r, size_t n)
 	sem_t *sems = mmap(NULL, 2 * sizeof(sem_t), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pid_t pid;
-	double t0 = 0;
+	double t0 = 0, cpu0 = 0;
 
 	if (sems == MAP_FAILED)
 		err(1, "mmap");
@@ -190,14 +220,19 @@ static void floor_sem(struct result *r, size_t n)
 	pid = fork();
 	if (pid == 0) {
 		for (size_t i = 0; i < n + 100; i++) {
+			if (i == 100)
+				cpu0 = rusage_us();
 			while (sem_wait(&sems[0]) < 0)
 				;
 			sem_post(&sems[1]);
 		}
+		b->cpu_us[0] = rusage_us() - cpu0;
 		_exit(0);
 	}
 	for (size_t i = 0; i < n + 100; i++) {
 		double t = now_us();
+		if (i == 100)
+			cpu0 = rusage_us();
 		sem_post(&sems[0]);
 		while (sem_wait(&sems[1]) < 0)
 			;
@@ -206,9 +241,10 @@ static void floor_sem(struct result *r, size_t n)
 		if (i >= 100)
 			b->lat[i - 100] = now_us() - t;
 	}
-	double wall = now_us() - t0;
+	double wall = now_us() - t0, cpu = rusage_us() - cpu0;
 	waitpid(pid, NULL, 0);
 	summarise(r, b->lat, n, wall);
+	r->cpu_us_per_call = (cpu + b->cpu_us[0]) / (double)n;
 	munmap(sems, 2 * sizeof(sem_t));
 	munmap(b, bytes);
 }
@@ -227,6 +263,7 @@ static void floor_memcpy(struct result *r, size_t payload, size_t n)
 	memset(a, 'm', payload);
 	memset(b2, 0, payload);
 	memset(c, 0, payload);
+	double cpu0 = rusage_us();
 	t0 = now_us();
 	for (size_t i = 0; i < n + 10; i++) {
 		double t = now_us();
@@ -238,6 +275,7 @@ static void floor_memcpy(struct result *r, size_t payload, size_t n)
 			lat[i - 10] = now_us() - t;
 	}
 	summarise(r, lat, n, now_us() - t0);
+	r->cpu_us_per_call = (rusage_us() - cpu0) / (double)(n + 10);
 	free(lat);
 	free(a);
 	free(b2);
@@ -410,9 +448,24 @@ static void stop_server(pid_t pid)
 
 /* ---- clients ----------------------------------------------------------- */
 
+/* A client's CPU time over its timed calls: from the start line to the
+ * end of its last call, into b->cpu_us[its index]. */
+static double client_cpu0;
+
+static void client_go(struct board *b)
+{
+	board_wait_go(b);
+	client_cpu0 = rusage_us();
+}
+
+static void client_done(struct board *b, int idx)
+{
+	b->cpu_us[idx] = rusage_us() - client_cpu0;
+}
+
 static void client_main(enum kind kind, const char *ch,
     const shmrpc_options *opts, size_t payload, size_t warm, size_t n,
-    struct board *b, double *lat)
+    struct board *b, int idx, double *lat)
 {
 	int rc;
 
@@ -430,7 +483,7 @@ static void client_main(enum kind kind, const char *ch,
 		for (size_t i = 0; i < warm + n; i++) {
 			size_t len;
 			if (i == warm)
-				board_wait_go(b);
+				client_go(b);
 			double ts = now_us();
 			rc = shmrpc_transport_send_request(t, out, payload);
 			if (rc == 0)
@@ -446,6 +499,7 @@ static void client_main(enum kind kind, const char *ch,
 			if (i >= warm)
 				lat[i - warm] = now_us() - ts;
 		}
+		client_done(b, idx);
 		shmrpc_transport_close(t);
 		_exit(0);
 	}
@@ -473,7 +527,7 @@ static void client_main(enum kind kind, const char *ch,
 			size_t got = 0;
 			json_t *res = NULL;
 			if (i == warm)
-				board_wait_go(b);
+				client_go(b);
 			double t = now_us();
 			if (kind == BYTES_ECHO) {
 				const void *reply;
@@ -496,6 +550,7 @@ static void client_main(enum kind kind, const char *ch,
 			if (i >= warm)
 				lat[i - warm] = dt;
 		}
+		client_done(b, idx);
 		json_decref(p);
 		free(data);
 		shmrpc_client_close(cli);
@@ -513,7 +568,7 @@ static void client_main(enum kind kind, const char *ch,
 		json_t *res;
 		shmrpc_error e;
 		if (i == warm)
-			board_wait_go(b);
+			client_go(b);
 		json_object_set_new(params, "a", json_integer((json_int_t)i));
 		double t = now_us();
 		rc = shmrpc_call(cli, "add", params, &res, &e);
@@ -530,6 +585,7 @@ static void client_main(enum kind kind, const char *ch,
 		if (i >= warm)
 			lat[i - warm] = dt;
 	}
+	client_done(b, idx);
 	json_decref(params);
 	free(pad);
 	shmrpc_client_close(cli);
@@ -543,6 +599,25 @@ static void channel_name(char *buf, size_t len)
 	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 		r = (uint32_t)rand();
 	snprintf(buf, len, "bench%ldx%08x", (long)getpid(), r);
+}
+
+/* Nanoseconds process pid has run (first field of /proc/PID/schedstat
+ * summed over threads is in /proc/PID/stat; schedstat is per task, and
+ * our servers are single-threaded). */
+static double cpu_ns(pid_t pid)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/schedstat", (long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return (double)ns;
 }
 
 static void run_case(struct result *r, enum kind kind,
@@ -589,40 +664,38 @@ static void run_case(struct result *r, enum kind kind,
 		if (pids[c] < 0)
 			err(1, "fork");
 		if (pids[c] == 0 && (pin_from_env("BENCH_PIN_CLIENTS"), 1))
-			client_main(kind, ch, &opts, payload, warm, per, b,
+			client_main(kind, ch, &opts, payload, warm, per, b, c,
 			    b->lat + (size_t)c * per);
 	}
+	/* The server's CPU over the timed part: it is single-threaded, so
+	 * its schedstat is the whole process's. */
+	while (atomic_load(&b->ready) < (uint32_t)clients &&
+	    !atomic_load(&b->failed))
+		usleep(500);
+	double server_cpu0 = cpu_ns(server);
 	board_start(b, (uint32_t)clients);
 	t0 = now_us();
 	for (int c = 0; c < clients; c++)
 		waitpid(pids[c], NULL, 0);
 	wall = now_us() - t0;
+	double server_cpu = (cpu_ns(server) - server_cpu0) / 1e3;
 	stop_server(server);
-	if (!atomic_load(&b->failed))
+	if (!atomic_load(&b->failed)) {
+		double clients_cpu = 0;
+
 		summarise(r, b->lat, total, wall);
+		for (int c = 0; c < clients; c++)
+			clients_cpu += b->cpu_us[c];
+		r->server_cpu_us_per_call = server_cpu / (double)total;
+		r->clients_cpu_us_per_call = clients_cpu / (double)total;
+		r->cpu_us_per_call = r->server_cpu_us_per_call +
+		    r->clients_cpu_us_per_call;
+		r->cpu_split = 1;
+	}
 	munmap(b, bytes);
 }
 
 /* ---- CPU use ------------------------------------------------------------ */
-
-/* Nanoseconds process pid has run (first field of /proc/PID/schedstat
- * summed over threads is in /proc/PID/stat; schedstat is per task, and
- * our servers are single-threaded). */
-static double cpu_ns(pid_t pid)
-{
-	char path[64];
-	unsigned long long ns = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/schedstat", (long)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%llu", &ns) != 1)
-		ns = 0;
-	fclose(f);
-	return (double)ns;
-}
 
 struct cpu_result {
 	double idle_server_pct;
@@ -702,9 +775,9 @@ static void measure_cpu(struct cpu_result *cr, double idle_s, int sleeps)
 
 static void print_header(void)
 {
-	printf("%-9s %-10s %-6s %9s %7s %11s %11s %12s\n", "case", "system",
-	    "transp", "payload", "clients", "median_us", "p99_us",
-	    "calls_per_s");
+	printf("%-9s %-10s %-6s %9s %7s %11s %11s %12s %9s\n", "case",
+	    "system", "transp", "payload", "clients", "median_us", "p99_us",
+	    "calls_per_s", "cpu_us/c");
 }
 
 static void print_result(const struct result *r)
@@ -714,19 +787,28 @@ static void print_result(const struct result *r)
 		    r->transport, r->payload, r->clients, "FAILED");
 		return;
 	}
-	printf("%-9s %-10s %-6s %9zu %7d %11.2f %11.2f %12.0f\n", r->kase,
-	    r->system, r->transport, r->payload, r->clients, r->median_us,
-	    r->p99_us, r->calls_per_s);
+	printf("%-9s %-10s %-6s %9zu %7d %11.2f %11.2f %12.0f %9.2f\n",
+	    r->kase, r->system, r->transport, r->payload, r->clients,
+	    r->median_us, r->p99_us, r->calls_per_s, r->cpu_us_per_call);
 	fflush(stdout);
 }
 
 static json_t *result_json(const struct result *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:f, s:f, s:f}", "case",
-	    r->kase, "system", r->system, "transport", r->transport,
-	    "payload_bytes", (json_int_t)r->payload, "clients", r->clients,
-	    "median_us", r->median_us, "p99_us", r->p99_us, "calls_per_s",
-	    r->calls_per_s);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:f, s:f, s:f, "
+	    "s:f}", "bench", "shmrpc-bench", "case", r->kase, "system",
+	    r->system, "transport", r->transport, "payload_bytes",
+	    (json_int_t)r->payload, "clients", r->clients, "median_us",
+	    r->median_us, "p99_us", r->p99_us, "calls_per_s", r->calls_per_s,
+	    "cpu_us_per_call", r->cpu_us_per_call);
+
+	if (o != NULL && r->cpu_split) {
+		json_object_set_new(o, "server_cpu_us_per_call",
+		    json_real(r->server_cpu_us_per_call));
+		json_object_set_new(o, "clients_cpu_us_per_call",
+		    json_real(r->clients_cpu_us_per_call));
+	}
+	return o;
 }
 
 static const struct result *find(const struct result *rs, int n,

@@ -20,14 +20,16 @@
  *        "system": "wire_json"|"jansson", "transport": "none",
  *        "payload_bytes": JSON text bytes per operation, "clients": 1,
  *        "median_us", "p99_us" (per operation, over batches),
- *        "calls_per_s": operations per second}.  make bench merges them
- *        into bench/out/results.json.
+ *        "calls_per_s": operations per second, "cpu_us_per_call": CPU
+ *        time (user + sys) per operation over the batches}.  make bench
+ *        merges them into bench/out/results.json.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "codec/wire_json.h"
@@ -54,6 +56,7 @@ struct result {
 	double median_ns;
 	double p99_ns;   /* of the batch means: batches are too short to matter */
 	double mb_per_s;
+	double cpu_ns;   /* CPU time (user + sys) per operation */
 };
 
 static double case_budget_ns = CASE_BUDGET_NS;
@@ -81,6 +84,15 @@ static double now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static double cpu_time_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -261,16 +273,18 @@ static struct result measure(const struct bench_case *bc, enum codec codec)
 {
 	double samples[MAX_BATCHES];
 	size_t ops = 1, nbatches = 0;
-	double start;
+	double start, cpu0;
 	struct result r;
 
 	bc->run(bc->ctx, codec); /* warm caches and the allocator */
 	while (time_batch(bc, codec, ops) < MIN_BATCH_NS)
 		ops *= 2;
 	start = now_ns();
+	cpu0 = cpu_time_ns();
 	while (nbatches < MAX_BATCHES &&
 	    (nbatches < MIN_BATCHES || now_ns() - start < case_budget_ns))
 		samples[nbatches++] = time_batch(bc, codec, ops) / (double)ops;
+	r.cpu_ns = (cpu_time_ns() - cpu0) / (double)(nbatches * ops);
 	qsort(samples, nbatches, sizeof samples[0], compare_doubles);
 	r.median_ns = samples[nbatches / 2];
 	r.p99_ns = samples[(nbatches * 99) / 100];
@@ -292,14 +306,16 @@ static void write_json_report(const char *path,
 			json_t *row;
 
 			snprintf(name, sizeof(name), "codec_%s", cases[i].name);
-			row = json_pack("{s:s, s:s, s:s, s:I, s:i, s:f, s:f, s:f}",
+			row = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:f, s:f, "
+			    "s:f, s:f}", "bench", "codec_bench",
 			    "case", name, "system", codec_names[c],
 			    "transport", "none",
 			    "payload_bytes", (json_int_t)cases[i].bytes_per_op,
 			    "clients", 1,
 			    "median_us", results[i][c].median_ns / 1e3,
 			    "p99_us", results[i][c].p99_ns / 1e3,
-			    "calls_per_s", 1e9 / results[i][c].median_ns);
+			    "calls_per_s", 1e9 / results[i][c].median_ns,
+			    "cpu_us_per_call", results[i][c].cpu_ns / 1e3);
 
 			if (row == NULL || json_array_append_new(list, row))
 				die("cannot build the --json report");

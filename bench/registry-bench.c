@@ -76,7 +76,7 @@ static void bench_update(int runs, int others)
 	shmrpc_options_init(&opts);
 	opts.transport = SHMRPC_TRANSPORT_POSIX;
 	opts.buffer_size = 4096;
-	shmrpc__options_resolve(&opts, &opts, true);
+	shmrpc__options_resolve(&opts, &opts, true, NULL);
 	if (shmrpc__registry_lock(&r, path, false, NULL) < 0)
 		errx(1, "cannot lock %s", path);
 	for (int i = 0; i < others; i++) {

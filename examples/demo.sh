@@ -1,7 +1,7 @@
 #!/bin/sh
 # `make run`: a tour of libshmrpc in one minute.
 #  1. a calculator server (futex transport) and its client;
-#  2. shmrpc-call, once and as a latency run;
+#  2. shmrpc-call: the server's methods, one call, a latency run;
 #  3. the monitor, shmrpc-top, in batch mode while calls run;
 #  4. a crash (kill -9) that leaks the channel, and shmrpc-clean reaping it;
 #  5. another crash, and a plain restart that reclaims the stale channel;
@@ -26,9 +26,11 @@ SERVER=$!
 $BIN/shmrpc-call -w 5 "$CH" __running__ >/dev/null
 examples/calculator-client "$CH"
 
-say "2. shmrpc-call: one call, then 20000 calls for latency"
-echo "\$ shmrpc-call $CH add '{\"a\":40,\"b\":2}'"
-$BIN/shmrpc-call "$CH" add '{"a":40,"b":2}'
+say "2. shmrpc-call: its methods, one call, then 20000 calls for latency"
+echo "\$ shmrpc-call -l $CH"
+$BIN/shmrpc-call -l "$CH"
+echo "\$ shmrpc-call $CH add a:=40 b:=2"
+$BIN/shmrpc-call "$CH" add a:=40 b:=2
 echo "\$ shmrpc-call -c 20000 $CH add '{\"a\":1,\"b\":2}'"
 $BIN/shmrpc-call -c 20000 "$CH" add '{"a":1,"b":2}'
 

@@ -49,5 +49,5 @@ python-install: python
 # Removes what the last python-install from this build tree installed.
 python-uninstall:
 	@if [ -f $(PY_BUILD)/installed.txt ]; then \
-	    sed 's|^|$(DESTDIR)|' $(PY_BUILD)/installed.txt | xargs -r rm -f; \
+	    sed 's|^/*|$(DESTDIR)/|' $(PY_BUILD)/installed.txt | xargs -r rm -f; \
 	    rm -f $(PY_BUILD)/installed.txt; fi

@@ -23,14 +23,33 @@ enum { EXIT_OK = 0, EXIT_LEFT = 1, EXIT_USAGE = TOOL_EXIT_USAGE };
 
 #define GRACE_MAX (365LL * 86400)
 
+static const char synopsis[] =
+    "usage: shmrpc-clean [-ajnqv] [-c channel] [-g seconds] [-p prefix]\n"
+    "       shmrpc-clean -l [-ajqv] [-c channel] [-g seconds] [-p prefix]\n"
+    "       shmrpc-clean -h | -V\n";
+
+/* One line per option, in the order of shmrpc-clean(1). */
+static const char options_help[] =
+    "  -a, --all-users         every user's objects (root only)\n"
+    "  -c, --channel=channel   only this channel\n"
+    "  -g, --grace=seconds     an orphan's least age (default 5)\n"
+    "  -h, --help              this text\n"
+    "  -j, --json              JSON instead of text\n"
+    "  -l, --list              list every object with its state; reap "
+    "nothing\n"
+    "  -n, --dry-run           change nothing; say what would be reaped\n"
+    "  -p, --prefix=prefix     only channels whose names begin so\n"
+    "  -q, --quiet             errors only (-l: no heading)\n"
+    "  -v, --verbose           also what was left alone, and why\n"
+    "  -V, --version           the version\n";
+
+/* -h: the synopsis and the options on stdout, status 0.  A mistake: the
+ * synopsis on stderr, status 2. */
 static void usage(FILE *to, int status)
 {
-	fprintf(to,
-	    "usage: shmrpc-clean [-ajnqv] [-c channel] [-g seconds] "
-	    "[-p prefix]\n"
-	    "       shmrpc-clean -l [-ajv] [-c channel] [-g seconds] "
-	    "[-p prefix]\n"
-	    "       shmrpc-clean -h | -V\n");
+	fputs(synopsis, to);
+	if (status == EXIT_OK)
+		fputs(options_help, to);
 	exit(status);
 }
 

@@ -125,3 +125,18 @@ void tool_fputs_vis(const char *s, FILE *f)
 	fputs(safe, f);
 	free(safe);
 }
+
+void tool_fwrite_vis(const void *p, size_t n, FILE *f)
+{
+	char *safe;
+
+	/* strvisx() writes at most 4 bytes for each byte, and a NUL. */
+	if (n > (SIZE_MAX - 1) / 4 || (safe = malloc(4 * n + 1)) == NULL) {
+		fputs("?", f);
+		return;
+	}
+	if (strvisx(safe, p, n, TOOL_VIS_FLAGS) < 0)
+		strlcpy(safe, "?", 4 * n + 1);
+	fputs(safe, f);
+	free(safe);
+}

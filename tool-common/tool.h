@@ -48,4 +48,7 @@ const char *tool_vis(const char *s, char *buf, size_t len);
 /* fputs of tool_vis(s), any length. */
 void tool_fputs_vis(const char *s, FILE *f);
 
+/* The n bytes at p (NUL bytes included) made safe in the same way, on f. */
+void tool_fwrite_vis(const void *p, size_t n, FILE *f);
+
 #endif

@@ -398,12 +398,12 @@ SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
 
 /*
  * Register handler fn for `method` with user pointer arg (borrowed, kept
- * until close).  Registering a name again replaces its handler.  The name
- * "__running__" is built in and cannot be replaced (SHMRPC_ENAME), nor can
- * an empty name or one with a NUL or control byte.  Call before
- * shmrpc_server_serve(): not thread-safe, it must not overlap any other
- * call on srv (serve, register, close; stop is fine).  -ENOMEM on
- * allocation failure.
+ * until close).  Registering a name again replaces its handler.  The names
+ * "__running__" and "__methods__" are built in and cannot be replaced
+ * (SHMRPC_ENAME), nor can an empty name or one with a NUL or control
+ * byte.  Call before shmrpc_server_serve(): not thread-safe, it must not
+ * overlap any other call on srv (serve, register, close; stop is fine).
+ * -ENOMEM on allocation failure.
  */
 SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
     shmrpc_method_fn fn, void *arg);

@@ -60,6 +60,14 @@ suite_setup() {
 	run "$CALL" ch m '{"unterminated":'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"not valid JSON"* ]]
+	run "$CALL" -P 0 ch m
+	[ "$status" -eq 2 ]
+	run "$CALL" -d 0 ch m
+	[ "$status" -eq 2 ]
+	run "$CALL" -l ch m
+	[ "$status" -eq 2 ]
+	run "$CALL" -l -c 3 ch
+	[ "$status" -eq 2 ]
 	run "$CALL" ch m '[1,2]'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"must be a JSON object"* ]]
@@ -74,10 +82,17 @@ suite_setup() {
 	run "$CALL" --version
 	[ "$status" -eq 0 ]
 	[[ "$output" == "shmrpc-call "[0-9]* ]]
+	run "$CALL" -V
+	[ "$status" -eq 0 ]
+	[[ "$output" == "shmrpc-call "[0-9]* ]]
 	run --separate-stderr "$CALL" --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == usage:* ]]
 	[ -z "$stderr" ]
+	help=$output
+	run --separate-stderr "$CALL" -h
+	[ "$status" -eq 0 ]
+	[ "$output" = "$help" ]
 }
 
 @test "exit 3 when the channel does not exist" {
@@ -139,6 +154,9 @@ suite_setup() {
 	run "$CALL" -c 200 "$ch" echo '{"k":1}'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = '{"k":1}' ]
-	[ "${lines[1]}" = "--- 200 calls ---" ]
+	[[ "${lines[1]}" =~ ^---\ 200\ calls\ in\ [0-9.]+\ s\ \([0-9]+/s\),\ 0\ failed\ ---$ ]]
 	[[ "${lines[2]}" =~ ^latency\ min/median/p99/max\ =\ [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+\ us$ ]]
+	run "$CALL" --count=1 "$ch" echo
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" != "${lines[1]#--- 1 call in }" ]
 }

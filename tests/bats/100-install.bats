@@ -56,5 +56,85 @@ C
 
 	run make -C "$ROOT" -s uninstall DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
 	[ "$status" -eq 0 ]
-	[ -z "$(find "$dest" -type f -o -type l)" ]
+	# Nothing left, not even the directories install made.
+	[ ! -e "$dest" ] || { find "$dest"; return 1; }
+}
+
+@test "make uninstall removes only the directories make install created" {
+	dest=$BATS_TEST_TMPDIR/root
+	mkdir -p "$dest/usr/bin" "$dest/usr/share/man/man1"
+	echo other >"$dest/usr/share/man/man1/other.1"
+	run make -C "$ROOT" -s install DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
+	[ "$status" -eq 0 ]
+	run make -C "$ROOT" -s uninstall DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
+	[ "$status" -eq 0 ]
+	# What was there before stays, empty or not; nothing else is left.
+	[ "$(cd "$dest" && find . | sort | tr '\n' ' ')" = ". ./usr ./usr/bin ./usr/share ./usr/share/man ./usr/share/man/man1 ./usr/share/man/man1/other.1 " ]
+}
+
+@test "man 3 finds shmrpc(3) for every exported function" {
+	dest=$BATS_TEST_TMPDIR/root
+	run make -C "$ROOT" -s install DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
+	[ "$status" -eq 0 ]
+	nm -D --defined-only "$BUILD/lib/libshmrpc.so" | awk '$2 == "T" { print $3 }' >"$BATS_TEST_TMPDIR/fns"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/fns")" -gt 40 ]
+	while read -r fn; do
+		[ -f "$dest/usr/share/man/man3/$fn.3" ] || { echo "no page for $fn"; return 1; }
+	done <"$BATS_TEST_TMPDIR/fns"
+	# man itself follows the link to the page, which documents the call.
+	for fn in shmrpc_call shmrpc_options_init shmrpc_reap_all; do
+		run env MANWIDTH=80 man -M "$dest/usr/share/man" 3 "$fn"
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" == "SHMRPC(3)"* ]]
+		[[ "$output" == *"$fn"* ]]
+	done
+}
+
+@test "the installed systemd units pass systemd-analyze verify" {
+	# A real prefix (no DESTDIR), so that ExecStart names a program that
+	# exists, and the units' man: links can be looked up in it.
+	prefix=$BATS_TEST_TMPDIR/prefix
+	run make -C "$ROOT" -s install PREFIX="$prefix" BUILD="$BUILD" SAN="${SAN:-}"
+	[ "$status" -eq 0 ]
+	units=$prefix/lib/systemd/user
+	grep -q "^ExecStart=$prefix/bin/shmrpc-clean -q\$" "$units/shmrpc-clean.service"
+	! grep -q @ "$units/shmrpc-clean.service"
+	run env MANPATH="$prefix/share/man" systemd-analyze verify --man=yes \
+	    "$units/shmrpc-clean.service" "$units/shmrpc-clean.timer"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# The template as shipped is not a unit, and is named so.
+	[ ! -e "$ROOT/contrib/systemd/shmrpc-clean.service" ]
+	[ -f "$ROOT/contrib/systemd/shmrpc-clean.service.in" ]
+	run make -C "$ROOT" -s uninstall PREFIX="$prefix" BUILD="$BUILD" SAN="${SAN:-}"
+	[ ! -e "$prefix" ]
+}
+
+@test "make clean removes all the build made; .gitignore ignores nothing tracked" {
+	# A copy of the tracked files (as they are now), built and cleaned.
+	src=$BATS_TEST_TMPDIR/src
+	mkdir "$src"
+	(cd "$ROOT" && git ls-files -z | xargs -0 cp --parents -t "$src")
+	(cd "$src" && find . | sort) >"$BATS_TEST_TMPDIR/before"
+	run make -C "$src" -s -j2 all tests libshmrpc.pc
+	[ "$status" -eq 0 ]
+	run make -C "$src" -s clean
+	[ "$status" -eq 0 ]
+	(cd "$src" && find . | sort) >"$BATS_TEST_TMPDIR/after"
+	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	# Tracked files are never ignored.
+	[ -z "$(cd "$ROOT" && git ls-files -ci --exclude-standard)" ]
+}
+
+@test "make -n bench builds each bench program once" {
+	run make -C "$ROOT" -n -B bench BUILD="$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"overriding recipe"* ]]
+	[ "$(grep -c -- '-o [^ ]* bench/bench.c' <<<"$output")" -eq 1 ]
+	# No output file is made twice.
+	[ -z "$(grep -o -- ' -o [^ ]*' <<<"$output" | sort | uniq -d)" ]
+	for c in "$ROOT"/bench/*.c; do
+		grep -q -- " $c\| bench/${c##*/}" <<<"$output" || { echo "not built: $c"; return 1; }
+	done
 }

@@ -1,12 +1,25 @@
 #!/bin/sh
-# Install the Debian packages libshmrpc needs to build, test and run its
-# demo, when they are missing.  Used by `make deps`.
+# Install the Debian packages libshmrpc needs, when they are missing.
+#   install-deps.sh run    what building and running it needs (make run)
+#   install-deps.sh test   that and what its tests need (make deps, make test)
 set -eu
 
-PKGS="build-essential pkgconf libjansson-dev libcmocka-dev libbsd-dev
-libncurses-dev bats jq python3 tmux procps util-linux valgrind clang
-prometheus libclang-rt-14-dev mandoc python3-dev python3-setuptools
-python3-pytest"
+# Build the library, tools and examples, run the demo.
+RUN_PKGS="build-essential pkgconf libjansson-dev libbsd-dev libncurses-dev"
+# The tests: unit and bats runners, the tools they drive (jq, tmux,
+# python3 for the seed peer, promtool from prometheus, mandoc and man-db
+# for the pages, systemd-analyze from systemd for the units, zsh for its
+# completion), the checkers and the fuzzer, and the Python package's
+# build and tests (python3-dev, python3-setuptools, python3-pytest).
+TEST_PKGS="libcmocka-dev bats jq python3 tmux procps util-linux valgrind
+clang libclang-rt-14-dev prometheus mandoc man-db systemd zsh python3-dev
+python3-setuptools python3-pytest"
+
+case ${1:-test} in
+run) PKGS=$RUN_PKGS ;;
+test) PKGS="$RUN_PKGS $TEST_PKGS" ;;
+*) echo "usage: install-deps.sh run|test" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do

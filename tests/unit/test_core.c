@@ -149,6 +149,38 @@ static void test_options_abi(void **state)
 	assert_null(t);
 }
 
+static int noop(shmrpc_req *req, const json_t *params, json_t **result,
+    void *arg)
+{
+	(void)req;
+	(void)params;
+	(void)arg;
+	*result = json_null();
+	return 0;
+}
+
+/* The built-in names cannot be registered; others can. */
+static void test_builtin_names_reserved(void **state)
+{
+	shmrpc_server *srv;
+	shmrpc_options o;
+	shmrpc_error e;
+
+	(void)state;
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_POSIX;
+	assert_int_equal(shmrpc_server_open(&srv, channel, &o, &e), 0);
+	assert_int_equal(shmrpc_server_register(srv, "__methods__", noop,
+	    NULL), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "__running__", noop,
+	    NULL), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "", noop, NULL),
+	    SHMRPC_ENAME);
+	assert_int_equal(shmrpc_server_register(srv, "__other__", noop,
+	    NULL), 0);
+	shmrpc_server_close(srv);
+}
+
 /* A method error cut to the error's size never ends inside a UTF-8
  * sequence. */
 static void test_error_text_cut(void **state)
@@ -487,6 +519,7 @@ int main(void)
 		T(test_posix_bad_response_header),
 		T(test_options_abi),
 		cmocka_unit_test(test_error_text_cut),
+		T(test_builtin_names_reserved),
 		T(test_shm_dirfd_revalidated),
 		cmocka_unit_test(test_set_log_threads),
 	};

@@ -54,9 +54,10 @@ int shmrpc__error_set(shmrpc_error *err, int code, const char *fmt, ...)
 bool shmrpc__options_transport_chosen(const shmrpc_options *in);
 
 /* Options with every "0 means default" resolved, for a server or client;
- * in may be NULL.  0, or -EINVAL when in was never initialised. */
+ * in may be NULL.  0, or -EINVAL with err (may be NULL) saying why: in
+ * was never initialised, or SHMRPC_TRANSPORT names no transport. */
 int shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
-    bool server);
+    bool server, shmrpc_error *err);
 
 /*
  * Caller-allocated structs that start with their size (size_t size, set

@@ -3,7 +3,9 @@
  * sink.
  *
  * The default sink is silent unless SHMRPC_LOG names a level, because a
- * library must not write to a program's stderr uninvited.
+ * library must not write to a program's stderr uninvited.  Setting
+ * SHMRPC_LOG is the invitation: a value that names no level is said on
+ * stderr, once, whatever the sink, and the level is then warn.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/common.h"
 
@@ -47,22 +50,32 @@ static struct sink *all = &default_record;
 _Atomic int shmrpc__log_level_now = SHMRPC_LOG_NONE;
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
-static int env_level(void)
+/* The level SHMRPC_LOG names (case aside), or -1 for a word that names
+ * none.  Unset or empty: none. */
+static int env_level(const char *s)
 {
-	const char *s = getenv("SHMRPC_LOG");
-
-	if (s == NULL)
+	if (s == NULL || *s == '\0')
 		return SHMRPC_LOG_NONE;
-	for (size_t i = 1; i < ARRAY_LEN(level_names); i++)
-		if (strcmp(s, level_names[i]) == 0)
+	for (size_t i = 0; i < ARRAY_LEN(level_names); i++)
+		if (strcasecmp(s, level_names[i]) == 0)
 			return (int)i;
-	return SHMRPC_LOG_NONE;
+	return -1;
 }
 
 static void read_env_level(void)
 {
+	const char *env = getenv("SHMRPC_LOG");
+	int level = env_level(env);
+
+	if (level < 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "SHMRPC_LOG=%.32s is not a level "
+		    "(none, error, warn, info or debug); logging at warn", env);
+		default_sink(SHMRPC_LOG_WARN, msg, NULL);
+		level = SHMRPC_LOG_WARN;
+	}
 	pthread_mutex_lock(&install_lock);
-	default_record.level = env_level();
+	default_record.level = level;
 	if (atomic_load(&current) == &default_record)
 		atomic_store(&shmrpc__log_level_now, default_record.level);
 	pthread_mutex_unlock(&install_lock);

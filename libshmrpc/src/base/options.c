@@ -84,23 +84,25 @@ SHMRPC_API const char *shmrpc_transport_name(shmrpc_transport_kind kind)
 }
 
 /* The transport a DEFAULT request means: env SHMRPC_TRANSPORT, else the
- * best one built in. */
-static shmrpc_transport_kind default_transport(void)
+ * best one built in.  A word that names no transport is an error, never
+ * quietly the default: someone set it and meant something. */
+static int default_transport(shmrpc_transport_kind *kind, shmrpc_error *err)
 {
-	shmrpc_transport_kind kind;
 	const char *env = getenv("SHMRPC_TRANSPORT");
 
 	if (env != NULL && *env != '\0') {
-		if (shmrpc_transport_parse(env, &kind) == 0)
-			return kind;
-		log_warn("SHMRPC_TRANSPORT=%s is not a transport; using the "
-			 "default", env);
+		if (shmrpc_transport_parse(env, kind) == 0)
+			return 0;
+		return shmrpc__error_set(err, -EINVAL, "SHMRPC_TRANSPORT=%.64s "
+		    "is not a transport (posix or futex; unset or empty for "
+		    "the default)", env);
 	}
 #ifdef __linux__
-	return SHMRPC_TRANSPORT_FUTEX;
+	*kind = SHMRPC_TRANSPORT_FUTEX;
 #else
-	return SHMRPC_TRANSPORT_POSIX;
+	*kind = SHMRPC_TRANSPORT_POSIX;
 #endif
+	return 0;
 }
 
 bool shmrpc__options_transport_chosen(const shmrpc_options *in)
@@ -112,17 +114,22 @@ bool shmrpc__options_transport_chosen(const shmrpc_options *in)
 }
 
 int shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
-    bool server)
+    bool server, shmrpc_error *err)
 {
+	/* Every open passes here: a bad SHMRPC_LOG is said now, not at the
+	 * first message that happens to be logged. */
+	shmrpc__log_init_once();
 	/* Defaults first, then as much of the caller's struct as it has. */
 	options_defaults(out);
 	if (in != NULL && shmrpc__struct_export(out, sizeof(*out), in,
 			      offsetof(shmrpc_options, transport) +
 				  sizeof(in->transport)) < 0)
-		return -EINVAL;
+		return shmrpc__error_set(err, -EINVAL, "options not "
+		    "initialised with shmrpc_options_init()");
 	out->size = sizeof(*out);
-	if (out->transport == SHMRPC_TRANSPORT_DEFAULT)
-		out->transport = default_transport();
+	if (out->transport == SHMRPC_TRANSPORT_DEFAULT &&
+	    default_transport(&out->transport, err) < 0)
+		return -EINVAL;
 	if (out->buffer_size == 0 && server)
 		out->buffer_size = SHMRPC_DEFAULT_BUFFER_SIZE;
 	if (out->slots == 0)

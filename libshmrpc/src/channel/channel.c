@@ -185,6 +185,9 @@ static int create_reclaiming(const struct transport_ops *ops,
 		    "it is stale: %s", name, path, shmrpc_strerror(rc));
 	rc = shmrpc__reap_channel_locked(&r, name, opts->transport,
 	    note_reclaimed, NULL, &state, &why);
+	log_debug("channel %s: the name is taken; reclaim: %s", name,
+	    rc == 0 ? "removed" : rc == SHMRPC_ENOCHANNEL ?
+	    "nothing to remove" : why.text);
 	if (rc != 0 && rc != SHMRPC_ENOCHANNEL) {
 		if (state == SHMRPC_STATE_LIVE || state == SHMRPC_STATE_INUSE)
 			shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s is "
@@ -280,6 +283,8 @@ static int open_checked(const struct transport_ops *ops,
 		}
 		/* Its server died: attaching would only keep a restarting
 		 * server from reclaiming the channel.  Wait for a new one. */
+		log_debug("channel %s: registered server pid %ld is dead; not "
+		    "attaching", name, (long)pid);
 		if (clock_now_ns() >= deadline)
 			return shmrpc__error_set(err, SHMRPC_ESERVERDEAD,
 			    "channel %s: %s (pid %ld), and no new server came "
@@ -355,13 +360,17 @@ static int open_common(shmrpc_transport **out, const char *name,
 	    name != NULL ? strnlen(name, SHMRPC_NAME_MAX + 1) : 0, false);
 	if (rc < 0)
 		return rc;
-	if (shmrpc__options_resolve(&opts, in, server) < 0)
-		return shmrpc__error_set(err, -EINVAL, "options not "
-		    "initialised with shmrpc_options_init()");
+	rc = shmrpc__options_resolve(&opts, in, server, err);
+	if (rc < 0)
+		return rc;
 #ifdef __linux__
 	if (!server && !shmrpc__options_transport_chosen(in))
 		detect_client_transport(name, &opts);
 #endif
+	log_debug("channel %s: %s, %s transport (%s)", name, server ?
+	    "creating" : "opening", shmrpc_transport_name(opts.transport),
+	    shmrpc__options_transport_chosen(in) ? "as asked" : server ?
+	    "the default" : "the kind of channel found, else futex");
 	if (opts.buffer_size != 0 &&
 	    (opts.buffer_size <= MSG_HEADER_SIZE ||
 		opts.buffer_size > (size_t)UINT32_MAX))

@@ -67,6 +67,9 @@ static void tell(struct reaper *rp, const struct verdict *v,
 			v->action == SHMRPC_REAP_WOULD ? v->objects : 0,
 	};
 
+	log_debug("reap %s: %s (%s): %s", o != NULL ? o->name : c->name,
+	    shmrpc_reap_action_name(v->action), shmrpc_state_name(v->state),
+	    v->why);
 	if (v->action == SHMRPC_REAP_FAILED && rp->first_failure == 0)
 		rp->first_failure = v->code;
 	if (rp->cb != NULL)

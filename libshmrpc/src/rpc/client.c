@@ -395,6 +395,9 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 		goto out;
 	}
 	rc = await_reply(cli, n, id, result, err);
+	if (rc == SHMRPC_ETIMEOUT)
+		log_debug("channel %s: call %s of %s timed out",
+		    cli->transport->name, id, method);
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
 		shmrpc__transport_note_error(cli->transport, rc);
 	shmrpc__transport_end_call(cli->transport);

@@ -12,6 +12,7 @@
 #include "transport/transport.h"
 
 #define BUILTIN_RUNNING "__running__"
+#define BUILTIN_METHODS "__methods__"
 
 struct method {
 	char *name;
@@ -63,6 +64,58 @@ static struct method *find_method(shmrpc_server *srv, const char *name)
 	return NULL;
 }
 
+/* The methods the server answers itself; they cannot be registered. */
+static bool is_builtin(const char *name)
+{
+	return strcmp(name, BUILTIN_RUNNING) == 0 ||
+	    strcmp(name, BUILTIN_METHODS) == 0;
+}
+
+/* One entry of the __methods__ answer: {"name": name, "kind": kind}.  A
+ * name that is not UTF-8 (registration does not check) cannot be said in
+ * JSON and is left out. */
+static int append_method(json_t *list, const char *name, const char *kind)
+{
+	json_t *entry = json_pack("{s:s, s:s}", "name", name, "kind", kind);
+
+	if (entry == NULL)
+		return 0;
+	return json_array_append_new(list, entry);
+}
+
+/* The __methods__ answer (shmrpc(7)): every registered method in the
+ * order of registration, marked "json" or "bytes", then the built-ins.
+ * NULL when out of memory. */
+static json_t *method_list(const shmrpc_server *srv)
+{
+	json_t *list = json_array();
+	int rc = list == NULL ? -1 : 0;
+
+	for (size_t i = 0; rc == 0 && i < srv->nmethods; i++)
+		rc = append_method(list, srv->methods[i].name,
+		    srv->methods[i].fn != NULL ? "json" : "bytes");
+	if (rc == 0)
+		rc = append_method(list, BUILTIN_RUNNING, "builtin");
+	if (rc == 0)
+		rc = append_method(list, BUILTIN_METHODS, "builtin");
+	if (rc != 0) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
+/* The answer of built-in method name, or NULL if it is none (or out of
+ * memory: then the caller answers as for an unknown method). */
+static json_t *builtin_answer(const shmrpc_server *srv, const char *name)
+{
+	if (strcmp(name, BUILTIN_RUNNING) == 0)
+		return json_true();
+	if (strcmp(name, BUILTIN_METHODS) == 0)
+		return method_list(srv);
+	return NULL;
+}
+
 static int add_method(shmrpc_server *srv, const char *method,
     shmrpc_method_fn fn, shmrpc_bytes_method_fn bytes_fn, void *arg)
 {
@@ -70,7 +123,7 @@ static int add_method(shmrpc_server *srv, const char *method,
 	char *name;
 
 	if (shmrpc__name_error(NULL, "method", method, strlen(method), true) < 0 ||
-	    strcmp(method, BUILTIN_RUNNING) == 0)
+	    is_builtin(method))
 		return SHMRPC_ENAME;
 	m = find_method(srv, method);
 	if (m != NULL) {
@@ -314,10 +367,10 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		return;
 	}
 	req.method = rq.method;
-	if (strcmp(rq.method, BUILTIN_RUNNING) == 0) {
-		json_t *yes = json_true();
-		send_reply(srv, bufs, peer, rq.id, yes, NULL);
-		json_decref(yes);
+	result = builtin_answer(srv, rq.method);
+	if (result != NULL) {
+		send_reply(srv, bufs, peer, rq.id, result, NULL);
+		json_decref(result);
 		shmrpc__request_view_release(&rq);
 		return;
 	}
@@ -380,6 +433,8 @@ SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv)
 			return -ENOMEM;
 		}
 	}
+	log_debug("channel %s: serving %zu methods", srv->transport->name,
+	    srv->nmethods);
 	while (!atomic_load(&srv->stopped)) {
 		const char *in;
 		size_t len;

@@ -940,6 +940,8 @@ static void slot_claimed(struct futex_transport *f, uint32_t i)
 	atomic_fetch_add_explicit(&f->hdr->clients, 1, RLX);
 	f->slot = i;
 	f->has_slot = true;
+	log_debug("channel %s: took client slot %u of %u", f->base.name, i,
+	    f->nslots);
 }
 
 /* Claim a free slot, or take over one whose client died.  0 or
@@ -967,6 +969,8 @@ static int claim_slot(struct futex_transport *f)
 			return 0;
 		}
 	}
+	log_debug("channel %s: all %u client slots are taken", f->base.name,
+	    f->nslots);
 	return SHMRPC_EFULL;
 }
 
@@ -1113,6 +1117,8 @@ sleep:
 		if (now - last_check >= FUTEX_CHECK_NS)
 			last_check = now;
 		if (now >= deadline) {
+			log_debug("channel %s: slot %u: no answer before the "
+			    "timeout", f->base.name, f->slot);
 			rc = SHMRPC_ETIMEOUT;
 			break;
 		}

@@ -406,8 +406,11 @@ static int lock_request_path(struct posix_transport *p, int64_t deadline)
 			continue;
 		if (errno != EWOULDBLOCK)
 			return -errno;
-		if (clock_now_ns() >= deadline)
+		if (clock_now_ns() >= deadline) {
+			log_debug("channel %s: another client held the request "
+			    "lock until the timeout", p->base.name);
 			return SHMRPC_ETIMEOUT;
+		}
 		struct timespec ts = { 0, sleep_ns };
 		nanosleep(&ts, NULL);
 		if (sleep_ns < 1000000)
@@ -438,6 +441,8 @@ static int posix_send_request(shmrpc_transport *t, const void *buf,
 	rc = wait_repairing(p, SEM_REQ_EMPTY, SEM_REQ_FULL,
 	    deadline_after(t->timeout));
 	if (rc < 0) {
+		log_debug("channel %s: request buffer not free within %g s: %s",
+		    t->name, t->timeout, shmrpc_strerror(rc));
 		posix_end_call(t);
 		return rc;
 	}
@@ -456,8 +461,11 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	*len = 0;
 	rc = wait_repairing(p, SEM_RESP_FULL, SEM_RESP_EMPTY,
 	    deadline_after(t->timeout));
-	if (rc < 0)
+	if (rc < 0) {
+		log_debug("channel %s: no response within %g s: %s", t->name,
+		    t->timeout, shmrpc_strerror(rc));
 		return rc;
+	}
 	rc = read_message(t, seg, buf, cap, len);
 	sem_post(psem(p, SEM_RESP_EMPTY));
 	return rc;
