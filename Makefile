@@ -161,7 +161,7 @@ $(BUILD)/tests/test_tool: tests/unit/test_tool.c $(TOOL_COMMON) tool-common/tool
 
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) -lcmocka -lm
 
 $(BUILD)/tests/%: tests/helpers/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)
@@ -208,7 +208,7 @@ FUZZ_TARGETS   ?= $(FUZZ_ALL)
 FUZZ_BINS       = $(FUZZ_ALL:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_BIN        = $(BUILD)/fuzz/fuzz_wire_json
 # The JSON codec alone (no envelope): what the differential target links.
-CODEC_SRCS      = $(addprefix libshmrpc/src/codec/,utf8.c json_encode.c json_decode.c)
+CODEC_SRCS      = $(addprefix libshmrpc/src/codec/,utf8.c float_format.c json_encode.c json_decode.c json_text.c)
 FUZZ_WORK       = $(BUILD)/fuzz/corpus
 FUZZ_SAN        = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_FLAGS      = -std=gnu11 -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) -pthread \

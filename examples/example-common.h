@@ -57,26 +57,16 @@ static inline const char *example_parse(int argc, char **argv,
 	return argv[optind];
 }
 
-/* Servers stop cleanly on SIGINT and SIGTERM: shmrpc_server_stop() is
- * async-signal-safe, so the handler may call it directly. */
-static shmrpc_server *example_server;
-
-static void example_on_signal(int sig)
-{
-	(void)sig;
-	shmrpc_server_stop(example_server);
-}
-
+/* Servers stop cleanly on SIGINT and SIGTERM: the library's opt-in
+ * handler stops the server, shmrpc_server_serve() returns 0, and main()
+ * closes the channel, leaving nothing in /dev/shm. */
 static inline void example_handle_signals(shmrpc_server *srv)
 {
-	struct sigaction sa;
+	shmrpc_error err;
 
-	example_server = srv;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = example_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (shmrpc_server_stop_on_signals(srv, SHMRPC_STOP_ON_SIGTERM |
+	    SHMRPC_STOP_ON_SIGINT, &err) < 0)
+		warnx("no clean stop on signals: %s", err.text);
 }
 
 #endif

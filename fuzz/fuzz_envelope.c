@@ -16,7 +16,14 @@
  * id (for the error reply) and gives a reason.  The response decoder is
  * also run with the id it would expect (its fast path for our own
  * server's text) and must answer the same.  An accepted request
- * re-encodes and decodes back to itself.  Any disagreement abort()s.
+ * re-encodes and decodes back to itself.
+ *
+ * The text decoders (shmrpc__envelope_scan_request(), _scan_response(),
+ * for text calls and text methods, which hand params and results over as
+ * JSON text) must agree with the json_t decoders wherever jansson can
+ * read the message: the same decision, and slices that are the same
+ * values; and what they accept lies inside the message, with a valid
+ * method name.  Any disagreement abort()s.
  *
  * Input: the message bytes.
  */
@@ -27,6 +34,7 @@
 #include <string.h>
 
 #include "codec/envelope.h"
+#include "codec/json_text.h"
 #include "codec/wire_json.h"
 
 #define LOAD_FLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
@@ -182,6 +190,109 @@ static void check_response_with(const char *data, size_t size,
 	shmrpc__response_view_release(&rv);
 }
 
+static bool in_message(const char *p, size_t n, const char *data,
+    size_t size)
+{
+	return p >= data && n <= size && p + n <= data + size;
+}
+
+/* A slice of JSON text decoded with jansson; NULL if it does not. */
+static json_t *load(const char *p, size_t n)
+{
+	return json_loadb(p, n, LOAD_FLAGS, NULL);
+}
+
+static bool same_text_value(const char *p, size_t n, const json_t *v)
+{
+	json_t *t = load(p, n);
+	bool eq = t != NULL && v != NULL && json_equal(t, v);
+
+	json_decref(t);
+	return eq;
+}
+
+/* Whether the text and json_t decoders must agree on a message: jansson
+ * reads it, within the depth limit, and it holds no raw NUL (jansson
+ * skips one right after a number or a literal; the text checker reads
+ * RFC 8259 strictly). */
+static bool comparable(const char *data, size_t size, const json_t *ref)
+{
+	return ref != NULL && depth_of(data, size) <= SHMRPC_MAX_DEPTH + 1 &&
+	    memchr(data, '\0', size) == NULL;
+}
+
+static void check_scan_request(const char *data, size_t size, json_t *ref)
+{
+	struct request_text rq;
+	struct request_view jv;
+	char why[256] = "", jwhy[256];
+	size_t at;
+	int rc = shmrpc__envelope_scan_request(data, size, &rq, why,
+	    sizeof(why));
+	int jrc = shmrpc__envelope_decode_request(data, size, &jv, jwhy,
+	    sizeof(jwhy));
+
+	if (rc == 0) {
+		if (rq.method == NULL ||
+		    shmrpc__name_fault(rq.method, strlen(rq.method), true,
+			&at) != NULL ||
+		    !in_message(rq.params, rq.params_len, data, size) ||
+		    rq.params[0] != '{' ||
+		    (rq.id != NULL && !in_message(rq.id, rq.id_len, data, size)))
+			abort();
+		if (shmrpc__envelope_check_params(&rq, why, sizeof(why)) != 0)
+			rc = -1; /* the server answers that, as jansson would */
+	} else if (why[0] == '\0') {
+		abort();
+	}
+	/* Where jansson reads the message within the depth limit, both
+	 * decoders decide alike and find the same parts; but for a request
+	 * that names its method twice, which the text decoder refuses (it
+	 * routed by the first, a JSON reader takes the last). */
+	if (comparable(data, size, ref) &&
+	    strcmp(why, "Request names its method twice") != 0) {
+		if ((rc == 0) != (jrc == 0))
+			abort();
+		if (rc == 0 && (strcmp(rq.method, jv.method) != 0 ||
+		    !same_text_value(rq.params, rq.params_len, jv.params) ||
+		    (rq.id == NULL) != (jv.id == NULL) ||
+		    (rq.id != NULL && !same_text_value(rq.id, rq.id_len,
+			jv.id))))
+			abort();
+	}
+	shmrpc__request_text_release(&rq);
+	shmrpc__request_view_release(&jv);
+}
+
+static void check_scan_response(const char *data, size_t size,
+    const char *expect, json_t *ref)
+{
+	struct response_view tv, jv;
+	int rc = shmrpc__envelope_scan_response(data, size, expect, true, &tv);
+	int jrc = shmrpc__envelope_decode_response(data, size, expect, &jv);
+
+	if (rc == 0 && tv.result_text != NULL &&
+	    (!in_message(tv.result_text, tv.result_text_len, data, size) ||
+		shmrpc__json_text_check(tv.result_text, tv.result_text_len,
+		    false, NULL) != 0))
+		abort();
+	if (comparable(data, size, ref)) {
+		if ((rc == 0) != (jrc == 0))
+			abort();
+		if (rc == 0 && ((tv.result_text == NULL) != (jv.result == NULL) ||
+		    (tv.result_text != NULL && !same_text_value(
+			tv.result_text, tv.result_text_len, jv.result)) ||
+		    (tv.error == NULL) != (jv.error == NULL) ||
+		    (tv.error != NULL && (tv.error_len != jv.error_len ||
+			memcmp(tv.error, jv.error, tv.error_len) != 0)) ||
+		    (tv.id == NULL) != (jv.id == NULL) ||
+		    (tv.id != NULL && strcmp(tv.id, jv.id) != 0)))
+			abort();
+	}
+	shmrpc__response_view_release(&tv);
+	shmrpc__response_view_release(&jv);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *ref = json_loadb((const char *)data, size, LOAD_FLAGS, NULL);
@@ -195,6 +306,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_response_with((const char *)data, size,
 		    json_string_value(id), ref);
 	check_response_with((const char *)data, size, "0123456789abcdef-1",
+	    ref);
+	check_scan_request((const char *)data, size, ref);
+	check_scan_response((const char *)data, size, NULL, ref);
+	check_scan_response((const char *)data, size, "0123456789abcdef-1",
 	    ref);
 	json_decref(ref);
 	return 0;

@@ -7,19 +7,29 @@
  * values must be json_equal and print identically through jansson (key order,
  * sign of zero);
  *   2. on accept, shmrpc__wire_json_encode must succeed, produce exactly
- *      json_dumpb's text, and that text must decode (with either decoder)
- *      to an equal value; a too small buffer gets the full size back and
- *      nothing written past its end;
+ *      json_dumpb's text carried over to the seed's forms (reals as the
+ *      shortest digits that read back, \u00XX in lower case: seed_text()
+ *      in tests/helpers/seed_forms.h, the deliberate differences of
+ *      wire_json.h), and that text must decode (with either decoder) to an
+ *      equal value, every real to the same double; a too small buffer gets
+ *      the full size back and nothing written past its end;
  *   3. the raw input as a string value (possibly invalid UTF-8) must encode
- *      identically with both encoders, or be refused by both.
+ *      identically with both encoders (in the seed's forms), or be refused
+ *      by both;
+ *   4. json_text.c's check (the text calls' validator, which converts
+ *      nothing) must accept exactly what the decoders accept, but for its
+ *      documented differences: numbers of any size and NUL in keys pass,
+ *      jansson's NUL-after-a-token quirk does not.
  * Any mismatch abort()s.
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilibshmrpc/src \
- *          fuzz/fuzz_wire_json.c libshmrpc/src/codec/{utf8,json_encode,json_decode}.c -ljansson -o /tmp/fz
+ *          fuzz/fuzz_wire_json.c libshmrpc/src/codec/{utf8,float_format,json_encode,json_decode,json_text}.c -ljansson -o /tmp/fz
  * Run:   UBSAN_OPTIONS=halt_on_error=1 /tmp/fz -max_total_time=180 \
  *          fuzz/corpus/wire_json
  */
+#include "codec/json_text.h"
 #include "codec/wire_json.h"
+#include "../tests/helpers/seed_forms.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -57,11 +67,28 @@ static char *dump_with_wire(const json_t *v, size_t *len)
 	return text;
 }
 
+/* jansson's text for v in the seed's forms, malloc'd; NULL if it refuses. */
+static char *dump_seed_with_jansson(const json_t *v, size_t *len)
+{
+	size_t jlen;
+	char *j = dump_with_jansson(v, &jlen);
+	char *seed;
+
+	*len = 0;
+	if (j == NULL)
+		return NULL;
+	seed = seed_text(j, jlen, len);
+	if (seed == NULL)
+		mismatch("a real of jansson's text reads back to no double");
+	free(j);
+	return seed;
+}
+
 static void expect_same_text(const json_t *v, const char *what)
 {
 	size_t wlen, jlen;
 	char *w = dump_with_wire(v, &wlen);
-	char *j = dump_with_jansson(v, &jlen);
+	char *j = dump_seed_with_jansson(v, &jlen);
 	if (wlen != jlen || (wlen != 0 && memcmp(w, j, wlen) != 0))
 		mismatch(what);
 	free(w);
@@ -108,13 +135,17 @@ static void check_decode(const char *buf, size_t len)
 	if (wt == NULL || wl != jl || memcmp(wt, jt, wl) != 0)
 		mismatch("decoded values print differently");
 
-	/* anything decoded must encode, to jansson's exact text */
-	size_t el;
+	/* anything decoded must encode, to jansson's text in the seed's
+	   forms */
+	size_t el, sl;
 	char *et = dump_with_wire(w, &el);
+	char *st = dump_seed_with_jansson(w, &sl);
 	if (et == NULL)
 		mismatch("wire_json cannot encode what it decoded");
-	if (el != wl || memcmp(et, wt, el) != 0)
-		mismatch("encoded text differs from json_dumpb");
+	if (el != sl || memcmp(et, st, el) != 0)
+		mismatch("encoded text differs from json_dumpb's in the "
+		    "seed's forms");
+	free(st);
 
 	check_small_capacity(w, el);
 
@@ -158,6 +189,26 @@ static void check_encode_raw_string(const char *buf, size_t len)
 	json_decref(s);
 }
 
+/* The text check against the decoder (rule 4). */
+static void check_text_check(const char *buf, size_t len)
+{
+	json_error_t err;
+	json_t *w = shmrpc__wire_json_decode(buf, len, &err);
+	const bool text_ok = shmrpc__json_text_check(buf, len, false, NULL) == 0;
+	size_t end;
+
+	if (w != NULL && !text_ok && memchr(buf, '\0', len) == NULL)
+		mismatch("the text check refuses what the decoder accepts");
+	if (w == NULL && text_ok &&
+	    json_error_code(&err) != json_error_numeric_overflow &&
+	    json_error_code(&err) != json_error_null_byte_in_key)
+		mismatch("the text check accepts what the decoder refuses");
+	if (text_ok && (shmrpc__json_text_skip(buf, len, &end, NULL) != 0 ||
+	    end > len))
+		mismatch("the text check accepts but skip fails");
+	json_decref(w);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -170,6 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, data, size);
 	check_decode(buf, size);
 	check_encode_raw_string(buf, size);
+	check_text_check(buf, size);
 	free(buf);
 	return 0;
 }

@@ -21,7 +21,7 @@ PY_DEPS    = python/setup.py $(wildcard python/src/*.c python/src/*.h python/shm
 
 python: $(PY_BUILD)/.built
 
-$(PY_BUILD)/.built: $(PY_DEPS) $(STATIC_LIB) libshmrpc/include/shmrpc.h
+$(PY_BUILD)/.built: $(PY_DEPS) $(STATIC_LIB) libshmrpc/include/shmrpc.h libshmrpc/src/codec/float_format.h
 	@test -n "$(PY_TAG)" || { echo "python.mk: $(PYTHON) does not run" >&2; exit 1; }
 	SHMRPC_LIB=$(abspath $(STATIC_LIB)) \
 	SHMRPC_CFLAGS="$(if $(filter 1,$(WERROR)),-Werror)" \

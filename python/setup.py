@@ -18,18 +18,18 @@ os.chdir(HERE)  # the source paths below are relative to this directory
 ROOT = os.path.dirname(HERE)
 LIB = os.environ.get("SHMRPC_LIB", os.path.join(ROOT, "build", "lib", "libshmrpc.a"))
 INCLUDE = os.environ.get("SHMRPC_INCLUDE", os.path.join(ROOT, "libshmrpc", "include"))
+# The library's internal headers: the binding shares its float formatter
+# (codec/float_format.h), linked from libshmrpc.a.
+INTERNAL = os.path.join(ROOT, "libshmrpc", "src")
 
 SOURCES = [
     "src/module.c",
     "src/errors.c",
     "src/outbuf.c",
-    "src/floatfmt.c",
     "src/encode.c",
     "src/decode.c",
     "src/client.c",
     "src/server.c",
-    # INTERIM (issue 14 part 1): rpc_backend.h over the json_t API.
-    "src/interim_jansson.c",
 ]
 
 CFLAGS = [
@@ -63,8 +63,8 @@ setup(
             "shmrpc._shmrpc",
             sources=SOURCES,
             depends=[os.path.join("src", f) for f in os.listdir(os.path.join(HERE, "src")) if f.endswith(".h")]
-            + [LIB, os.path.join(INCLUDE, "shmrpc.h")],
-            include_dirs=[INCLUDE],
+            + [LIB, os.path.join(INCLUDE, "shmrpc.h"), os.path.join(INTERNAL, "codec", "float_format.h")],
+            include_dirs=[INCLUDE, INTERNAL],
             extra_compile_args=CFLAGS,
             extra_objects=[LIB],
             libraries=["jansson", "pthread"],

@@ -35,8 +35,10 @@
  *    under ThreadSanitizer).
  *  - Signals: a signal the program handles, with or without SA_RESTART,
  *    makes no call fail and loses no call: every interrupted system call
- *    is retried (tests/unit/test_signals.c).  Only shmrpc_server_stop()
- *    and shmrpc_transport_wake() may be called from a signal handler.
+ *    is retried (tests/unit/test_signals.c), unless the caller asked to
+ *    be told (shmrpc_server_serve_until() with SHMRPC_SERVE_EINTR).  Only
+ *    shmrpc_server_stop() and shmrpc_transport_wake() may be called from
+ *    a signal handler.
  *
  * Copyright (c) 2026 the libshmrpc authors.  MIT licence, see LICENSE.
  */
@@ -452,15 +454,137 @@ SHMRPC_API int shmrpc_server_register_bytes(shmrpc_server *srv,
     const char *method, shmrpc_bytes_method_fn fn, void *arg);
 
 /*
+ * A text method handler: params and result as JSON text, for programs and
+ * bindings with a JSON codec of their own (the Python package), and for
+ * integers beyond json_int_t.  params is the request's params object as
+ * the client wrote it, params_len bytes (not NUL-terminated; borrowed,
+ * read-only, valid until the handler returns): the library has checked
+ * that it is one well-formed JSON object (RFC 8259, numbers of any size),
+ * but has converted nothing.  On futex it lies in the channel's shared
+ * memory, where a misbehaving client can rewrite it during the call: copy
+ * it first if you rely on what you check in it.  Registered with
+ * SHMRPC_TEXT_UNCHECKED, the handler may get params the library has not
+ * checked (it parses them strictly itself).
+ *
+ * Write the result, one JSON value, at out (out_cap bytes, in place in
+ * the client's response buffer, between the envelope the library writes
+ * around it; out is NULL when out_cap is 0) and set *out_len (0 on entry;
+ * left 0 means null), then return 0.  The library puts the text on the
+ * wire as it is, without checking it.  *out_len > out_cap is answered
+ * with "RPCError: Response too large for the buffer (max N bytes)".  On
+ * failure call shmrpc_req_error() or shmrpc_req_error_text() and return
+ * non-zero; non-zero without an error set answers "RuntimeError: method
+ * failed".  Runs on the thread that called shmrpc_server_serve().
+ */
+typedef int (*shmrpc_text_method_fn)(shmrpc_req *req, const char *params,
+    size_t params_len, char *out, size_t out_cap, size_t *out_len, void *arg);
+
+/*
+ * Register text handler fn for `method`, with user pointer arg (borrowed,
+ * kept until close) and flags (0 or SHMRPC_TEXT_UNCHECKED).  Same name
+ * space and rules as shmrpc_server_register(): registering a name again
+ * replaces its handler, of whichever kind.  Both transports.  Call before
+ * shmrpc_server_serve(): not thread-safe, as shmrpc_server_register().
+ * 0, -EINVAL,
+ * SHMRPC_ENAME, -ENOMEM.
+ */
+SHMRPC_API int shmrpc_server_register_text(shmrpc_server *srv,
+    const char *method, shmrpc_text_method_fn fn, void *arg, unsigned flags);
+
+/*
+ * Text handler fn (with arg, borrowed, kept until close, and flags as for
+ * shmrpc_server_register_text()) for every method name that is not
+ * registered, instead of the library's
+ * "RPCError: Unknown method: NAME" answer; fn NULL takes it away.  The
+ * handler finds the name with shmrpc_req_method(); for a name it does not
+ * know either, it calls shmrpc_req_unknown_method() and returns non-zero,
+ * so that the answer stays the library's.  Built-in methods
+ * ("__running__") are still answered by the library.  This lets a binding
+ * keep its methods in a table of its own that may change while serving.
+ * Call before shmrpc_server_serve(): not thread-safe, as
+ * shmrpc_server_register().  0 or -EINVAL.
+ */
+SHMRPC_API int shmrpc_server_set_fallback_text(shmrpc_server *srv,
+    shmrpc_text_method_fn fn, void *arg, unsigned flags);
+
+/*
+ * Answer the request with the library's "RPCError: Unknown method: NAME".
+ * Returns -1, for `return shmrpc_req_unknown_method(req);`.  From the
+ * handler's thread, during the call (see shmrpc_req_error()).
+ */
+SHMRPC_API int shmrpc_req_unknown_method(shmrpc_req *req);
+
+/*
+ * Set the error the client receives to the len bytes of text exactly
+ * ("Type: message", UTF-8; copied; no formatting, so it may hold '%' and
+ * NUL).  Neither this nor shmrpc_req_error() cuts it short: only a
+ * response buffer too small for it does, on a character boundary.
+ * Returns -1 (also when out of memory, where no error is set).  From the
+ * handler's thread, during the call (see shmrpc_req_error()).
+ */
+SHMRPC_API int shmrpc_req_error_text(shmrpc_req *req, const char *text,
+    size_t len);
+
+/*
  * Serve requests until shmrpc_server_stop().  Returns 0 once stopped, or a
  * negative error if the channel broke.  Bad requests (malformed JSON,
  * missing method/params, params not an object) are answered with an error
  * and serving goes on.  Several threads may call it on one server at once
  * to run handlers in parallel (futex transport; on posix they take turns):
  * thread-safe with itself and with shmrpc_server_stop(), not with
- * register or close.
+ * register or close.  Signals interrupting its waits are waited through
+ * (but see shmrpc_server_stop_on_signals()).
  */
 SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv);
+
+/* shmrpc_server_serve_until() flag: return when a signal handler
+ * interrupts a wait for a request. */
+#define SHMRPC_SERVE_EINTR 0x1u
+
+/*
+ * shmrpc_server_serve() that also gives the caller control back: after
+ * waiting max_wait seconds for a request without one coming
+ * (SHMRPC_ETIMEOUT; max_wait < 0: never), and with SHMRPC_SERVE_EINTR
+ * when a signal handler interrupted the wait (-EINTR), so that a program
+ * (or an interpreter such as Python) can run what its handlers asked for
+ * and call again.  Neither stops the server.  A request in hand is always
+ * answered first.  A signal that arrives just before a wait begins does
+ * not interrupt it: bound the wait with max_wait.  Returns 0 once the
+ * server is stopped, else as shmrpc_server_serve().  Thread safety as
+ * shmrpc_server_serve().
+ */
+SHMRPC_API int shmrpc_server_serve_until(shmrpc_server *srv, double max_wait,
+    unsigned flags);
+
+/* Signals shmrpc_server_stop_on_signals() can stop a server on. */
+#define SHMRPC_STOP_ON_SIGTERM 0x1u
+#define SHMRPC_STOP_ON_SIGINT 0x2u
+#define SHMRPC_STOP_ON_SIGHUP 0x4u
+
+/*
+ * Opt-in signal handling: make the given signals (SHMRPC_STOP_ON_*, or-ed)
+ * stop srv as shmrpc_server_stop() does, so that shmrpc_server_serve()
+ * returns 0 and the program goes on to shmrpc_server_close(), which
+ * removes the channel.  The library installs a handler for these signals
+ * (sigaction(), no SA_RESTART) only when this is called.  It replaces the
+ * program's own disposition, SIG_IGN included (a shell starts background
+ * jobs with SIGINT ignored), for as long as any server asked for that
+ * signal; closing the last one puts the previous disposition back (unless
+ * the program has installed another handler since).  One signal stops every server
+ * that asked for it, whichever thread receives it.  At most 64 servers of
+ * a process at once (-ENOSPC).  Thread-safe; not async-signal-safe.
+ * Returns 0, -EINVAL, -ENOSPC or -errno of sigaction() (err says which
+ * signal).
+ */
+SHMRPC_API int shmrpc_server_stop_on_signals(shmrpc_server *srv,
+    unsigned which, shmrpc_error *err);
+
+/*
+ * The signal that stopped srv through shmrpc_server_stop_on_signals()
+ * (e.g. SIGTERM, for an exit status of 128 + its number), or 0.
+ * Thread-safe.
+ */
+SHMRPC_API int shmrpc_server_stop_signal(const shmrpc_server *srv);
 
 /*
  * Ask every shmrpc_server_serve() on srv to return after the request in
@@ -519,6 +643,78 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
  */
 SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
     const json_t *params, json_t **result, shmrpc_error *err);
+
+/* shmrpc_call_text() flag: the params text is known to be one
+ * well-formed JSON object (UTF-8, no BOM), e.g. written by a JSON
+ * encoder; the library skips its check. */
+#define SHMRPC_TEXT_TRUSTED 0x1u
+/* shmrpc_call_text() and text methods: the text received (a call's
+ * result, a method's params) is handed over without the library's check
+ * of it wherever its extent is known without one (in the envelope our own
+ * peers write), because the caller parses it strictly itself.  It is then
+ * any bytes between the envelope's parts. */
+#define SHMRPC_TEXT_UNCHECKED 0x2u
+
+/*
+ * Call `method` with params given as JSON text: params_len bytes at params
+ * (borrowed, read once; a JSON object; NULL means {}).  The text goes into
+ * the request envelope as it is, so the server sees exactly what the
+ * caller wrote (floats, escapes, integers of any size).  Unless flags has
+ * SHMRPC_TEXT_TRUSTED, the library first checks that it is one
+ * well-formed JSON object (RFC 8259, numbers of any size): -EINVAL
+ * otherwise, before anything is sent.
+ *
+ * On success *result points at the result's JSON text, *result_len bytes
+ * (not NUL-terminated; "null" for a null result), exactly as the server
+ * wrote it, checked to be one well-formed JSON value but not converted.
+ * On SHMRPC_EMETHOD *result points at the method's complete error text
+ * ("Type: message", decoded, NUL-terminated, *result_len bytes without
+ * the NUL), where err->text holds at most SHMRPC_ERROR_TEXT_LENGTH - 1
+ * bytes of it.  On other failures *result is NULL and *result_len 0.
+ * Either text is borrowed: valid until the next call of any kind on cli,
+ * or shmrpc_client_close().  The result may lie in shared memory that a
+ * misbehaving server can still rewrite: copy it before you parse it.
+ *
+ * Errors as shmrpc_call(), and -EINVAL for params that are not a JSON
+ * object.  Thread-safe as shmrpc_call(): calls on one handle are
+ * serialised, but the result pointer is only as good as the caller's
+ * guarantee that no other thread calls on cli before it has copied the
+ * text.  Both transports.
+ */
+SHMRPC_API int shmrpc_call_text(shmrpc_client *cli, const char *method,
+    const char *params, size_t params_len, unsigned flags,
+    const char **result, size_t *result_len, shmrpc_error *err);
+
+/*
+ * shmrpc_call_text() in two steps, for params written straight into the
+ * request (in the client's slot in shared memory on futex):
+ * shmrpc_call_text_reserve() writes the envelope's start and points *buf
+ * at the space for the params text, *cap bytes; write it there and send
+ * it with shmrpc_call_text_commit(cli, len, ...), which then behaves as
+ * shmrpc_call_text() (same flags, result and errors; SHMRPC_ETOOBIG when
+ * len > *cap), or give up with shmrpc_call_text_cancel().  *buf is valid
+ * from a successful reserve until commit or cancel, and no longer.
+ * Locking as shmrpc_call_bytes_reserve(): the calling thread holds cli's
+ * lock in between, other threads' calls wait, and a call on cli from the
+ * same thread fails with SHMRPC_ESTATE; commit or cancel on the thread
+ * that reserved.  reserve may wait for a late answer of an earlier call
+ * (futex).  Errors of reserve: -EINVAL, SHMRPC_ETOOBIG (the envelope's
+ * start does not fit), SHMRPC_ESERIAL (method not UTF-8), SHMRPC_ESTATE,
+ * SHMRPC_ETIMEOUT, SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED.  commit without a
+ * reservation: SHMRPC_ESTATE.  cancel without one does nothing.  Both
+ * transports.
+ */
+SHMRPC_API int shmrpc_call_text_reserve(shmrpc_client *cli,
+    const char *method, char **buf, size_t *cap, shmrpc_error *err);
+SHMRPC_API int shmrpc_call_text_commit(shmrpc_client *cli, size_t len,
+    unsigned flags, const char **result, size_t *result_len,
+    shmrpc_error *err);
+SHMRPC_API void shmrpc_call_text_cancel(shmrpc_client *cli);
+
+/* The kind of transport cli uses (never SHMRPC_TRANSPORT_DEFAULT: a
+ * client opened without one found the channel's).  Thread-safe. */
+SHMRPC_API shmrpc_transport_kind shmrpc_client_transport(
+    const shmrpc_client *cli);
 
 /*
  * Bytes calls (futex transport only; -EPROTONOSUPPORT on posix; wire

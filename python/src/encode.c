@@ -15,7 +15,7 @@
 
 #include "codec.h"
 #include "errors.h"
-#include "floatfmt.h"
+#include "codec/float_format.h"
 #include "plain_ascii.h"
 
 int codec_encode_error(const char *fmt, ...)
@@ -102,12 +102,14 @@ static int encode_ascii(struct outbuf *out, const unsigned char *s,
 	if (outbuf_reserve(out, (size_t)n + 1) < 0)
 		return nomem();
 	while (i < n) {
-		/* A run that needs no escape goes out with one memcpy. */
-		Py_ssize_t j = skip_plain_ascii(s + i, s + n) - s;
-		while (j < n && ascii_class[s[j]] == 0)
-			j++;
-		if (outbuf_put(out, s + i, (size_t)(j - i)) < 0)
+		/* A run that needs no escape is copied as it is scanned. */
+		Py_ssize_t j;
+
+		if (outbuf_reserve(out, (size_t)(n - i)) < 0)
 			return nomem();
+		j = copy_plain_ascii((unsigned char *)out->data + out->len,
+		    s + i, s + n) - s;
+		out->len += (size_t)(j - i);
 		i = j;
 		if (i < n) {
 			char *w;
@@ -255,16 +257,15 @@ static int encode_int(struct outbuf *out, PyObject *obj)
 
 static int encode_float(struct outbuf *out, double x)
 {
-	int n;
+	size_t n;
 
 	if (!isfinite(x))
 		return outbuf_put(out, "null", 4) < 0 ? nomem() : 0;
-	if (outbuf_reserve(out, FLOATFMT_MAX) < 0)
+	if (outbuf_reserve(out, FLOAT_TEXT_MAX) < 0)
 		return nomem();
-	n = floatfmt_write(x, out->data + out->len);
-	if (n < 0)
-		return -1;
-	out->len += (size_t)n;
+	/* The library's formatter: the one its own JSON writer uses. */
+	n = shmrpc__float_format(x, out->data + out->len);
+	out->len += n;
 	return 0;
 }
 

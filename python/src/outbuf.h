@@ -15,11 +15,18 @@ struct outbuf {
 	char *data;
 	size_t len;
 	size_t cap;
+	int borrowed; /* data is the caller's (outbuf_init_over) */
 };
 
 /* Start empty, with room for `hint` bytes.  0 or -1 (no memory; no
  * exception set). */
 int outbuf_init(struct outbuf *b, size_t hint);
+
+/* Start empty over the caller's cap bytes at mem (e.g. where the library
+ * wants a method's result), so that a text that fits is written in place.
+ * One that does not moves to memory of its own, as it grows: data then
+ * no longer is mem. */
+void outbuf_init_over(struct outbuf *b, char *mem, size_t cap);
 
 /* Make room for `more` bytes past len.  0 or -1 (no memory or size
  * overflow; no exception set). */
@@ -27,6 +34,23 @@ int outbuf_grow(struct outbuf *b, size_t more);
 
 /* Free the buffer; b is empty afterwards.  Accepts an empty buffer. */
 void outbuf_free(struct outbuf *b);
+
+/*
+ * A buffer an object keeps between calls (*spare), so that a call's big
+ * text lands in memory touched before, not in fresh pages (a page fault
+ * each 4 KB: on these VMs about as slow as the copy itself).  outbuf_take()
+ * lends it, emptied, to one call (a concurrent call finds none and starts
+ * empty); outbuf_give() takes it back, or frees it when the object already
+ * has one again.  Both with the GIL held: the GIL is what orders them.
+ */
+static inline void outbuf_take(struct outbuf *spare, struct outbuf *b)
+{
+	*b = *spare;
+	b->len = 0;
+	*spare = (struct outbuf){ 0 };
+}
+
+void outbuf_give(struct outbuf *spare, struct outbuf *b);
 
 static inline int outbuf_reserve(struct outbuf *b, size_t more)
 {

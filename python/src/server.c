@@ -22,31 +22,40 @@
  * It is taken back in py_method() (a request to run) and when start()
  * returns.
  *
- * Signals while start() waits on the main thread: Python runs its signal
- * handlers only between bytecodes, and the library retries a wait that a
- * signal interrupts.  So for as long as start() waits on the main thread,
- * SIGINT and SIGTERM (when Python handles them) also stop the server from
- * inside the C-level handler (shmrpc_server_stop() is async-signal-safe);
- * start() then returns to Python, whose handler runs (the seed's close, a
- * KeyboardInterrupt, or the user's own).  Other signals' Python handlers
- * run at the next request.  Part 2 (API-NEEDS.md) asks for a serve call
- * that returns on EINTR, which makes this chaining unnecessary.
+ * How methods reach Python: the server has one text handler, the
+ * library's fallback for every name (shmrpc_server_set_fallback_text()),
+ * which looks the name up in self->methods, a dict.  So register() works
+ * at any time, also while serving, as in the seed; "Unknown method" and
+ * "__running__" stay the library's.  Params arrive as JSON text and the
+ * result leaves as JSON text, written by the codec straight into the
+ * response buffer when it fits: integers of any size, floats and escapes
+ * as the seed writes them.
+ *
+ * Signals while start() waits on the main thread: start() serves in
+ * slices (shmrpc_server_serve_until(), which returns when a signal
+ * handler interrupts its wait, or after SIGNAL_SLICE seconds without a
+ * request), and runs Python's signal handlers in between
+ * (PyErr_CheckSignals()): the seed's close on SIGTERM/SIGINT, a
+ * KeyboardInterrupt, or any handler of the program's own.
  */
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 
 #include "codec.h"
 #include "errors.h"
-#include "rpc_backend.h"
 #include "types.h"
+
+/* Longest a wait of start() on the main thread lasts before it looks for
+ * Python signal handlers to run: a signal normally interrupts the wait at
+ * once; this bounds the one that comes just before it begins. */
+#define SIGNAL_SLICE 0.1
 
 typedef struct {
 	PyObject_HEAD
 	shmrpc_server *srv;      /* NULL once closed */
 	PyObject *name;          /* str */
 	PyObject *methods;       /* dict: name -> callable */
-	struct backend_method bm; /* {py_method, self}, shared by all names */
+	struct outbuf spare_copy; /* kept between calls: params copied out of
+				     shared memory (outbuf_take/give) */
 	pthread_mutex_t lock;    /* guards srv, serving */
 	pthread_cond_t idle;     /* signalled when serving drops to 0 */
 	int serving;             /* threads inside shmrpc_server_serve() */
@@ -76,43 +85,117 @@ static void lock_nogil(pthread_mutex_t *m)
 /* ---- running a method (serving thread, GIL taken here) ------------------- */
 
 /* "Type: message" of the exception being handled, as the seed writes it:
- * f"{type(e).__name__}: {str(e)}". */
+ * f"{type(e).__name__}: {str(e)}", complete. */
 static void reply_exception(shmrpc_req *req, PyObject *type, PyObject *value)
 {
 	PyObject *tname = PyObject_GetAttrString(type, "__name__");
 	PyObject *msg = value != NULL ? PyObject_Str(value) : NULL;
-	const char *ct = tname != NULL ? PyUnicode_AsUTF8(tname) : NULL;
-	const char *cm = msg != NULL ? PyUnicode_AsUTF8(msg) : NULL;
+	PyObject *text = NULL;
+	const char *t;
+	Py_ssize_t n;
 
-	if (ct == NULL || cm == NULL)
+	if (tname != NULL && msg != NULL)
+		text = PyUnicode_FromFormat("%U: %U", tname, msg);
+	/* A lone surrogate in the message: written as "?", as the seed's
+	 * orjson would refuse it outright. */
+	if (text != NULL) {
+		PyObject *b = PyUnicode_AsEncodedString(text, "utf-8",
+		    "replace");
+		Py_DECREF(text);
+		text = b;
+	}
+	if (text != NULL && PyBytes_AsStringAndSize(text, (char **)&t,
+	    &n) == 0) {
+		shmrpc_req_error_text(req, t, (size_t)n);
+	} else {
 		PyErr_Clear();
-	backend_req_error(req, ct != NULL ? ct : "Exception",
-	    cm != NULL ? cm : "<exception str() failed>");
+		shmrpc_req_error(req, "Exception", "<exception str() failed>");
+	}
+	Py_XDECREF(text);
 	Py_XDECREF(tname);
 	Py_XDECREF(msg);
 }
 
+/* An exception that is not an Exception (KeyboardInterrupt, SystemExit):
+ * the seed's start() would end with it; so does ours, once the client
+ * has had its answer.  Takes the references. */
+static void keep_for_start(ServerObject *self, PyObject *type, PyObject *exc,
+    PyObject *tb)
+{
+	if (self->pending_type == NULL) {
+		self->pending_type = type;
+		self->pending_value = exc;
+		self->pending_tb = tb;
+	} else {
+		Py_XDECREF(type);
+		Py_XDECREF(exc);
+		Py_XDECREF(tb);
+	}
+	if (self->srv != NULL)
+		shmrpc_server_stop(self->srv);
+}
+
+/* The exception set now, as the answer. */
+static void reply_raised(ServerObject *self, shmrpc_req *req)
+{
+	PyObject *type, *exc, *tb;
+
+	PyErr_Fetch(&type, &exc, &tb);
+	PyErr_NormalizeException(&type, &exc, &tb);
+	if (type == NULL) {
+		shmrpc_req_error(req, "RuntimeError", "method failed");
+		return;
+	}
+	reply_exception(req, type, exc);
+	if (!PyErr_GivenExceptionMatches(type, PyExc_Exception)) {
+		keep_for_start(self, type, exc, tb);
+		return;
+	}
+	Py_XDECREF(type);
+	Py_XDECREF(exc);
+	Py_XDECREF(tb);
+}
+
+/* The params text, which lies in shared memory that the client could
+ * rewrite: copied once (into the server's spare buffer), then parsed. */
+static PyObject *decode_params(ServerObject *self, const char *params,
+    size_t params_len)
+{
+	struct outbuf copy;
+	PyObject *kwargs = NULL;
+
+	outbuf_take(&self->spare_copy, &copy);
+	if (outbuf_put(&copy, params, params_len) < 0)
+		PyErr_NoMemory();
+	else
+		kwargs = codec_decode(copy.data, copy.len);
+	outbuf_give(&self->spare_copy, &copy);
+	return kwargs;
+}
+
+/*
+ * The library's fallback text handler: every method call lands here, on
+ * the serving thread, without the GIL.  params lies in the channel's
+ * shared memory: codec_decode_shared() copies it before it parses.  The
+ * result is encoded straight into out when it fits; when it does not,
+ * *out_len > out_cap tells the library to answer "Response too large".
+ */
 static int py_method(shmrpc_req *req, const char *params, size_t params_len,
-    int params_shared, struct outbuf *result, void *arg)
+    char *out, size_t out_cap, size_t *out_len, void *arg)
 {
 	ServerObject *self = arg;
 	PyGILState_STATE g = PyGILState_Ensure();
 	PyObject *func, *kwargs = NULL, *value = NULL, *empty = NULL;
-	PyObject *type, *exc, *tb;
+	struct outbuf result;
 	int rc = -1;
 
 	func = PyDict_GetItemString(self->methods, shmrpc_req_method(req));
 	if (func == NULL) {
-		/* Unregistered since (the library still had the name). */
-		char msg[300];
-		PyOS_snprintf(msg, sizeof(msg), "Unknown method: %s",
-		    shmrpc_req_method(req));
-		backend_req_error(req, "RPCError", msg);
+		rc = shmrpc_req_unknown_method(req);
 		goto done;
 	}
 	Py_INCREF(func);
-	kwargs = params_shared ? codec_decode_shared(params, params_len)
-			       : codec_decode(params, params_len);
+	kwargs = decode_params(self, params, params_len);
 	if (kwargs != NULL && !PyDict_Check(kwargs)) {
 		Py_CLEAR(kwargs);
 		PyErr_SetString(pyerr_RPCError, "params is not an object");
@@ -120,38 +203,21 @@ static int py_method(shmrpc_req *req, const char *params, size_t params_len,
 	empty = PyTuple_New(0);
 	if (kwargs != NULL && empty != NULL)
 		value = PyObject_Call(func, empty, kwargs);
-	if (value != NULL) {
-		if (value != Py_None && codec_encode(value, result) < 0) {
-			result->len = 0;
-			goto failed;
-		}
-		rc = 0;
+	if (value == NULL) {
+		reply_raised(self, req);
 		goto done;
 	}
-failed:
-	PyErr_Fetch(&type, &exc, &tb);
-	PyErr_NormalizeException(&type, &exc, &tb);
-	if (type == NULL) {
-		backend_req_error(req, "RuntimeError", "method failed");
-	} else {
-		reply_exception(req, type, exc);
-		if (!PyErr_GivenExceptionMatches(type, PyExc_Exception)) {
-			/* KeyboardInterrupt, SystemExit...: the seed's start()
-			 * would end with it; so does ours, once the client has
-			 * had its answer. */
-			if (self->pending_type == NULL) {
-				self->pending_type = type;
-				self->pending_value = exc;
-				self->pending_tb = tb;
-				type = exc = tb = NULL;
-			}
-			if (self->srv != NULL)
-				shmrpc_server_stop(self->srv);
-		}
+	outbuf_init_over(&result, out, out_cap);
+	if (value != Py_None && codec_encode(value, &result) < 0) {
+		outbuf_free(&result);
+		reply_raised(self, req);
+		goto done;
 	}
-	Py_XDECREF(type);
-	Py_XDECREF(exc);
-	Py_XDECREF(tb);
+	if (result.data != out && result.len > 0 && result.len <= out_cap)
+		memcpy(out, result.data, result.len); /* it fits after all */
+	*out_len = result.len;
+	outbuf_free(&result);
+	rc = 0;
 done:
 	Py_XDECREF(func);
 	Py_XDECREF(kwargs);
@@ -162,68 +228,6 @@ done:
 }
 
 /* ---- signals -------------------------------------------------------------- */
-
-static const int chained_signals[2] = { SIGINT, SIGTERM };
-static struct sigaction chained_old[2];
-static int chained_on[2];
-static _Atomic(shmrpc_server *) chain_target;
-
-static void chain_handler(int sig, siginfo_t *info, void *uc)
-{
-	shmrpc_server *srv = atomic_load(&chain_target);
-	int i = sig == SIGINT ? 0 : 1;
-
-	if (srv != NULL)
-		shmrpc_server_stop(srv);
-	if (chained_old[i].sa_flags & SA_SIGINFO)
-		chained_old[i].sa_sigaction(sig, info, uc);
-	else if (chained_old[i].sa_handler != SIG_DFL &&
-	    chained_old[i].sa_handler != SIG_IGN)
-		chained_old[i].sa_handler(sig);
-}
-
-/* While start() waits on the main thread.  GIL held (so only one thread
- * runs these). */
-static void chain_signals(shmrpc_server *srv)
-{
-	if (atomic_load(&chain_target) != NULL)
-		return; /* a start() further up this thread's stack has it */
-	atomic_store(&chain_target, srv);
-	for (int i = 0; i < 2; i++) {
-		struct sigaction sa, cur;
-		chained_on[i] = 0;
-		if (sigaction(chained_signals[i], NULL, &cur) < 0)
-			continue;
-		if (!(cur.sa_flags & SA_SIGINFO) &&
-		    (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN))
-			continue; /* Python does not handle it: leave it */
-		sa = cur;
-		sa.sa_flags |= SA_SIGINFO;
-		sa.sa_sigaction = chain_handler;
-		chained_old[i] = cur;
-		if (sigaction(chained_signals[i], &sa, NULL) == 0)
-			chained_on[i] = 1;
-	}
-}
-
-static void unchain_signals(shmrpc_server *srv)
-{
-	if (atomic_load(&chain_target) != srv)
-		return;
-	for (int i = 0; i < 2; i++) {
-		struct sigaction cur;
-		if (!chained_on[i])
-			continue;
-		/* Put the old one back only if nobody replaced ours (e.g. a
-		 * method that called signal.signal()). */
-		if (sigaction(chained_signals[i], NULL, &cur) == 0 &&
-		    (cur.sa_flags & SA_SIGINFO) &&
-		    cur.sa_sigaction == chain_handler)
-			sigaction(chained_signals[i], &chained_old[i], NULL);
-		chained_on[i] = 0;
-	}
-	atomic_store(&chain_target, NULL);
-}
 
 /* Install self._on_signal for SIGTERM and SIGINT, as the seed's
  * _SignalHandler does (main thread only; failure is not fatal, as in the
@@ -372,8 +376,6 @@ static PyObject *Server_new(PyTypeObject *type, PyObject *args,
 		return NULL;
 	pthread_mutex_init(&self->lock, NULL);
 	pthread_cond_init(&self->idle, NULL);
-	self->bm.fn = py_method;
-	self->bm.arg = self;
 	self->methods = PyDict_New();
 	if (self->methods == NULL) {
 		Py_DECREF(self);
@@ -424,6 +426,10 @@ static int Server_init(ServerObject *self, PyObject *args, PyObject *kwds)
 		return errors_raise(rc, "Failed to initialize transport",
 		    detail);
 	}
+	/* Every name goes to py_method(), which looks in self->methods and
+	 * parses the params strictly itself. */
+	shmrpc_server_set_fallback_text(srv, py_method, self,
+	    SHMRPC_TEXT_UNCHECKED);
 	self->srv = srv;
 	return 0;
 }
@@ -437,6 +443,7 @@ static void Server_dealloc(ServerObject *self)
 		server_close(self);
 	pthread_cond_destroy(&self->idle);
 	pthread_mutex_destroy(&self->lock);
+	outbuf_free(&self->spare_copy);
 	Py_CLEAR(self->name);
 	Py_CLEAR(self->methods);
 	Py_CLEAR(self->prev_handlers);
@@ -477,8 +484,6 @@ static PyObject *Server_register(ServerObject *self, PyObject *args,
 {
 	static char *kwlist[] = { "name", "func", NULL };
 	PyObject *name, *func;
-	const char *cname;
-	int rc = 0;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "UO:register", kwlist,
 	    &name, &func))
@@ -488,38 +493,21 @@ static PyObject *Server_register(ServerObject *self, PyObject *args,
 		    Py_TYPE(func)->tp_name);
 		return NULL;
 	}
-	cname = PyUnicode_AsUTF8(name);
-	if (cname == NULL)
+	if (PyUnicode_GET_LENGTH(name) == 0) {
+		PyErr_Format(PyExc_ValueError, "invalid method name %R", name);
 		return NULL;
+	}
 	lock_nogil(&self->lock);
 	if (self->srv == NULL) {
 		pthread_mutex_unlock(&self->lock);
 		PyErr_SetString(pyerr_RPCError, "server is closed");
 		return NULL;
 	}
-	if (self->serving > 0) {
-		pthread_mutex_unlock(&self->lock);
-		/* The library's method table is fixed once serving; part 2
-		 * (a dispatcher, API-NEEDS.md) lifts this. */
-		PyErr_SetString(pyerr_RPCError, "register() while the server "
-		    "is running is not supported yet");
-		return NULL;
-	}
-	/* "__running__" is built into the library, which answers it
-	 * itself (as the seed's own registration does): keep the Python
-	 * entry, skip the library's. */
-	if (strcmp(cname, "__running__") != 0 && PyDict_GetItem(self->methods,
-	    name) == NULL)
-		rc = backend_register(self->srv, cname, &self->bm);
 	pthread_mutex_unlock(&self->lock);
-	if (rc < 0) {
-		if (rc == SHMRPC_ENAME || rc == -EINVAL)
-			PyErr_Format(PyExc_ValueError, "invalid method name %R",
-			    name);
-		else
-			errors_raise(rc, "register", NULL);
-		return NULL;
-	}
+	/* Only the dict: the library asks py_method() for every name, so a
+	 * method registered while serving is called from the next request
+	 * on.  "__running__" stays the library's, which answers it itself
+	 * (as the seed's own registration does). */
 	if (PyDict_SetItem(self->methods, name, func) < 0)
 		return NULL;
 	Py_RETURN_NONE;
@@ -545,11 +533,39 @@ static PyObject *Server_register_function(ServerObject *self, PyObject *func)
 	return func;
 }
 
+/*
+ * Serve until stopped, without the GIL.  On the main thread, in slices,
+ * running Python's signal handlers between them (see the head of this
+ * file); they may close the server (the seed's handler) or raise
+ * (KeyboardInterrupt), which ends it with that exception set.
+ */
+static int serve_until_stopped(shmrpc_server *srv)
+{
+	int rc;
+
+	if (!on_main_thread()) {
+		Py_BEGIN_ALLOW_THREADS
+		rc = shmrpc_server_serve(srv);
+		Py_END_ALLOW_THREADS
+		return rc;
+	}
+	for (;;) {
+		Py_BEGIN_ALLOW_THREADS
+		rc = shmrpc_server_serve_until(srv, SIGNAL_SLICE,
+		    SHMRPC_SERVE_EINTR);
+		Py_END_ALLOW_THREADS
+		if (rc != SHMRPC_ETIMEOUT && rc != -EINTR)
+			return rc;
+		if (PyErr_CheckSignals() < 0)
+			return 0;
+	}
+}
+
 static PyObject *Server_start(ServerObject *self, PyObject *unused)
 {
 	ServerObject *outer = tls_serving;
 	shmrpc_server *srv;
-	int rc, chained, signalled;
+	int rc, signalled;
 
 	(void)unused;
 	lock_nogil(&self->lock);
@@ -567,14 +583,7 @@ static PyObject *Server_start(ServerObject *self, PyObject *unused)
 	pthread_mutex_unlock(&self->lock);
 
 	tls_serving = self;
-	chained = on_main_thread();
-	if (chained)
-		chain_signals(srv);
-	Py_BEGIN_ALLOW_THREADS
-	rc = shmrpc_server_serve(srv);
-	Py_END_ALLOW_THREADS
-	if (chained)
-		unchain_signals(srv);
+	rc = serve_until_stopped(srv);
 	tls_serving = outer;
 
 	lock_nogil(&self->lock);
@@ -582,9 +591,9 @@ static PyObject *Server_start(ServerObject *self, PyObject *unused)
 		pthread_cond_broadcast(&self->idle);
 	pthread_mutex_unlock(&self->lock);
 
-	/* Run the Python handlers of signals that came while we waited
-	 * (e.g. ours, which closes; or KeyboardInterrupt). */
-	signalled = PyErr_CheckSignals();
+	/* Run the Python handlers of signals that came at the very end,
+	 * unless one has raised already. */
+	signalled = PyErr_Occurred() != NULL ? -1 : PyErr_CheckSignals();
 	/* Like the seed: once start() is over, the server is closed. */
 	if (signalled < 0) {
 		PyObject *t, *v, *tb;

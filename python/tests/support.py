@@ -44,18 +44,6 @@ except ImportError:
     HAVE_PYTEST = False
 
 
-def xfail_part2(reason):
-    """Mark a test that can only pass once part 2 of issue 14 gives the
-    library text calls (python/API-NEEDS.md).  Strict: an unexpected pass
-    is reported, so the mark is removed when part 2 lands."""
-    reason = "needs issue 14 part 2: " + reason
-    if HAVE_PYTEST:
-        import pytest
-
-        return pytest.mark.xfail(reason=reason, strict=True)
-    return unittest.expectedFailure
-
-
 def shm_entries(tag):
     return sorted(f for f in os.listdir("/dev/shm") if tag in f)
 

@@ -18,7 +18,7 @@ from shmrpc import (
     RPCTransportError,
 )
 
-from support import ChannelTest, shm_entries, wait_for, xfail_part2
+from support import ChannelTest, shm_entries, wait_for
 
 TRANSPORTS = ("futex", "posix")
 
@@ -220,13 +220,11 @@ class Errors(ChannelTest):
         self.assertEqual(self.client.call("echo", **v), v)
         self.assertEqual(self.client.call("echo", t=(1, 2)), {"t": [1, 2]})
 
-    @xfail_part2("jansson's integers are int64: 2**63..2**64-1 and beyond fail in the interim adapter")
     def test_integers_beyond_int64_end_to_end(self):
         for v in (2**63, 2**64 - 1, 2**64, -(2**63) - 1, 10**40):
             self.assertEqual(self.client.call("echo", v=v), {"v": v})
             self.assertEqual(self.client.call("add", a=v, b=1), v + 1)
 
-    @xfail_part2("shmrpc_req_error() cuts a method error message at 1023 bytes")
     def test_long_error_message_complete(self):
         msg = "m" * 2000
         with self.assertRaises(RPCMethodError) as cm:
@@ -374,7 +372,6 @@ class Lifecycle(ChannelTest):
         self.assertFalse(srv.thread.is_alive())
         self.assertEqual(shm_entries(name), [])
 
-    @xfail_part2("the library's method table is fixed while serving; needs a dispatcher")
     def test_register_while_serving(self):
         name = self.channel()
         s = RPCServer(name)
@@ -427,16 +424,21 @@ class Concurrency(ChannelTest):
         self.assertEqual(wrong, [])
 
     def test_client_processes_never_cross_replies(self):
+        # The seed's clients cross replies (411 wrong of 800 in the issue's
+        # run); ours lock.  8 client processes on one channel, each checking
+        # every answer; SHMRPC_PY_CROSS_CALLS calls each (python/bench/
+        # cross_replies.py makes the 100,000 of the issue).
+        calls = int(os.environ.get("SHMRPC_PY_CROSS_CALLS", "400"))
         for transport in TRANSPORTS:
             name = self.channel(transport)
             srv = Serving(make_server(name, transport))
             code = ("import sys, shmrpc\n"
                     "c = shmrpc.RPCClient(sys.argv[1], wait_for_server=5, transport=sys.argv[3])\n"
-                    "bad = sum(c.call('echo', p=sys.argv[2], j=j) != {'p': sys.argv[2], 'j': j} for j in range(500))\n"
+                    "bad = sum(c.call('echo', p=sys.argv[2], j=j) != {'p': sys.argv[2], 'j': j} for j in range(int(sys.argv[4])))\n"
                     "print('wrong', bad, flush=True)\n")
-            procs = [self.spawn_python(code, name, str(i), transport) for i in range(4)]
+            procs = [self.spawn_python(code, name, str(i), transport, str(calls)) for i in range(8)]
             for p in procs:
-                out, err = p.communicate(timeout=120)
+                out, err = p.communicate(timeout=300)
                 self.assertEqual(p.returncode, 0, err)
                 self.assertEqual(out.strip(), "wrong 0")
             srv.stop()

@@ -4,6 +4,7 @@ inside a method, and before start()."""
 
 import os
 import signal
+import time
 import unittest
 
 from support import ChannelTest, shm_entries
@@ -92,6 +93,30 @@ class Signals(ChannelTest):
         p = self.spawn_python(code, self.channel())
         out, err = p.communicate(timeout=30)
         self.assertEqual((p.returncode, out.strip()), (0, "stopped"), err)
+
+    def test_other_signals_handlers_run_while_start_waits(self):
+        # start() on the main thread gives Python its signals back at once:
+        # the program's own SIGUSR1 handler runs while the server waits,
+        # and here stops it.
+        code = ("import signal, sys, time, shmrpc\n"
+                "s = shmrpc.RPCServer(sys.argv[1], transport=sys.argv[2])\n"
+                "def usr1(*a):\n"
+                "    print('usr1', flush=True)\n"
+                "    s.stop()\n"
+                "signal.signal(signal.SIGUSR1, usr1)\n"
+                "print('ready', flush=True)\n"
+                "s.start()\n"
+                "print('stopped', flush=True)\n")
+        for transport in ("futex", "posix"):
+            p = self.spawn_python(code, self.channel(transport), transport)
+            self.wait_line(p, "ready")
+            time.sleep(0.3)  # well inside start()'s wait
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGUSR1)
+            out, err = p.communicate(timeout=30)
+            self.assertLess(time.monotonic() - t0, 2.0)
+            self.assertEqual((p.returncode, out.split()), (0, ["usr1", "stopped"]), err)
+            self.assertEqual(shm_entries(self.channel(transport)), [])
 
     def test_handlers_restored_after_close(self):
         code = ("import signal, shmrpc, sys\n"

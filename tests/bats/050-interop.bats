@@ -75,6 +75,66 @@ suite_setup() {
 	[ "$output" = "8" ]
 }
 
+# The seed's request segment of channel $1 exists (its creation begun).
+wait_created() {
+	for _ in $(seq 200); do
+		[ -e "/dev/shm/srb_${1}_req" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+@test "a waiting C client takes a seed channel being created (0-byte segment, no semaphores) for one not there yet" {
+	# The seed creates each segment with shm_open() and sizes it with
+	# ftruncate() next, then makes the semaphores; --slow-create sleeps
+	# 0.3 s between the steps, so a client that looks meanwhile meets a
+	# segment of 0 bytes and missing semaphores.
+	for t in "" "-t posix"; do
+		ch=$(channel_name)
+		start_bg "$PY" "$SEED_PEER" server --slow-create 0.3 "$ch"
+		wait_created "$ch"
+		[ ! -s "/dev/shm/srb_${ch}_req" ]
+		run "$CALL" $t -w 10 "$ch" add '{"a":20,"b":22}'
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$output" = "42" ]
+		stop_pid "$BG_PID"
+		[ -z "$(shm_objects "$ch")" ]
+	done
+	# without -w, such a channel is not there yet: no such channel, not
+	# "another layout or size"
+	ch=$(channel_name)
+	start_bg "$PY" "$SEED_PEER" server --slow-create 1 "$ch"
+	wait_created "$ch"
+	run "$CALL" -t posix "$ch" add '{"a":1,"b":1}'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"No such channel"* ]]
+	stop_pid "$BG_PID"
+}
+
+@test "a C server over a killed seed server's fresh leftovers names them and the shmrpc-clean command" {
+	ch=$(channel_name)
+	start_bg "$PY" "$SEED_PEER" server "$ch"
+	wait_ready "$BG_OUT"
+	kill -KILL "$BG_PID"
+	wait "$BG_PID" 2>/dev/null || true
+	[ "$(shm_objects "$ch" | wc -l)" -eq 6 ]
+	# Unregistered and unused, but younger than the grace period: not
+	# proved an orphan yet, so refused, with the way out.
+	run "$EXDIR/calculator-server" -t posix "$ch"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"channel $ch exists and was left alone"* ]]
+	[[ "$output" == *"\`shmrpc-clean -c $ch -g 0\` removes /dev/shm/srb_${ch}_req /dev/shm/srb_${ch}_resp /dev/shm/sem.srb_${ch}_req_empty"* ]]
+	# the command it names does it
+	run "$BUILD/bin/shmrpc-clean" -c "$ch" -g 0
+	[ "$status" -eq 0 ]
+	[ -z "$(shm_objects "$ch")" ]
+	start_bg "$EXDIR/calculator-server" -t posix "$ch"
+	wait_channel "$ch" posix
+	run "$CALL" -t posix "$ch" add '{"a":1,"b":2}'
+	[ "$output" = "3" ]
+}
+
 @test "a C client timeout against the seed server does not desynchronise the next call" {
 	ch=$(channel_name)
 	start_bg "$PY" "$SEED_PEER" server "$ch"

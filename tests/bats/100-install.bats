@@ -54,6 +54,20 @@ C
 	run env LD_LIBRARY_PATH="$dest/usr/lib" ldd "$BATS_TEST_TMPDIR/prog"
 	[[ "$output" == *"$dest/usr/lib/libshmrpc.so.$soversion "* ]]
 
+	# The Python package, under the prefix, for python3: importable from
+	# there, and calling the same server.
+	pkg=$(find "$dest/usr" -path '*/shmrpc/__init__.py' | head -1)
+	[ -n "$pkg" ]
+	ls "$(dirname "$pkg")"/_shmrpc*.so
+	if [ -z "${SAN:-}" ]; then  # a sanitized extension needs its runtime
+		run env PYTHONPATH="$(dirname "$(dirname "$pkg")")" python3 -c \
+		    'import shmrpc, sys; print(shmrpc.__file__); print(shmrpc.RPCClient(sys.argv[1]).call("echo", x=7)["x"])' "$ch"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" == "$dest/usr/"* ]]
+		[ "${lines[1]}" = "7" ]
+	fi
+
 	run make -C "$ROOT" -s uninstall DESTDIR="$dest" PREFIX=/usr BUILD="$BUILD" SAN="${SAN:-}"
 	[ "$status" -eq 0 ]
 	# Nothing left, not even the directories install made.

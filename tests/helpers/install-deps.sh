@@ -4,16 +4,19 @@
 #   install-deps.sh test   that and what its tests need (make deps, make test)
 set -eu
 
-# Build the library, tools and examples, run the demo.
-RUN_PKGS="build-essential pkgconf libjansson-dev libbsd-dev libncurses-dev"
+# Build the library, tools and examples, run the demo; and the Python
+# package, which `make install` builds and installs too (python3-dev,
+# python3-setuptools).
+RUN_PKGS="build-essential pkgconf libjansson-dev libbsd-dev libncurses-dev
+python3 python3-dev python3-setuptools"
 # The tests: unit and bats runners, the tools they drive (jq, tmux,
 # python3 for the seed peer, promtool from prometheus, mandoc and man-db
 # for the pages, systemd-analyze from systemd for the units, zsh for its
 # completion), the checkers and the fuzzer, and the Python package's
-# build and tests (python3-dev, python3-setuptools, python3-pytest).
-TEST_PKGS="libcmocka-dev bats jq python3 tmux procps util-linux valgrind
-clang libclang-rt-14-dev prometheus mandoc man-db systemd zsh python3-dev
-python3-setuptools python3-pytest"
+# tests (python3-pytest).
+TEST_PKGS="libcmocka-dev bats jq tmux procps util-linux valgrind
+clang libclang-rt-14-dev prometheus mandoc man-db systemd zsh
+python3-pytest"
 
 case ${1:-test} in
 run) PKGS=$RUN_PKGS ;;

@@ -25,6 +25,7 @@ reproduces the seed's behaviour, warts included, and adds nothing:
 
 Usage:
   seed_peer.py server NAME [--buffer-size N] [--timeout S] [--verbose]
+                      [--slow-create S]
   seed_peer.py client NAME METHOD [PARAMS_JSON] [--buffer-size N]
                       [--timeout S] [--wait S] [--count N]
   seed_peer.py raw-client NAME [--buffer-size N] [--timeout S] [--wait S]
@@ -266,8 +267,10 @@ def compact(obj) -> str:
 class Transport:
     """The six objects of one channel; owner=True for the server."""
 
-    def __init__(self, name: str, buffer_size: int, timeout: float, owner: bool):
+    def __init__(self, name: str, buffer_size: int, timeout: float, owner: bool,
+                 slow_create: float = 0.0):
         self.name = name
+        self.slow_create = slow_create  # seconds between creation steps
         self.buffer_size = buffer_size
         self.timeout = timeout
         self.owner = owner
@@ -302,6 +305,9 @@ class Transport:
             fd = shm_open(shm_name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
             self.created_shm.append(shm_name)
             try:
+                # The seed's window: the segment exists with 0 bytes
+                # until ftruncate() (--slow-create widens it).
+                time.sleep(self.slow_create)
                 os.ftruncate(fd, self.buffer_size)
                 maps.append(mmap.mmap(fd, self.buffer_size))
             finally:
@@ -317,6 +323,7 @@ class Transport:
             ("resp_full", 0),
         ):
             name = self.sem_names[key]
+            time.sleep(self.slow_create)
             self.sems[key] = sem_open(name, os.O_CREAT | os.O_EXCL, 0o600, initial)
             self.created_sem.append(name)
 
@@ -519,7 +526,8 @@ def serve(args) -> int:
     log = (lambda msg: print(f"seed_peer server: {msg}", file=sys.stderr, flush=True)) \
         if args.verbose else (lambda msg: None)
     try:
-        transport = Transport(args.name, args.buffer_size, args.timeout, owner=True)
+        transport = Transport(args.name, args.buffer_size, args.timeout, owner=True,
+                              slow_create=args.slow_create)
     except RPCTransportError as e:
         print(f"seed_peer server: {describe(e)}", file=sys.stderr, flush=True)
         return 1
@@ -675,6 +683,9 @@ def main(argv=None) -> int:
     sp = sub.add_parser("server", help="create the channel and serve until SIGTERM/SIGINT")
     common(sp, wait=False)
     sp.add_argument("--verbose", "-v", action="store_true", help="log requests on stderr")
+    sp.add_argument("--slow-create", type=float, default=0.0, metavar="S",
+                    help="sleep S seconds after each step of creating the channel "
+                         "(a segment is 0 bytes until its ftruncate)")
 
     sp = sub.add_parser("client", help="call METHOD and print each result as JSON")
     common(sp)

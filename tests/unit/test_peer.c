@@ -113,6 +113,34 @@ static int echo_bytes(shmrpc_req *req, const void *in, size_t in_len,
 	return 0;
 }
 
+/* The text fallback: answers every other name with 1. */
+static int text_fallback(shmrpc_req *req, const char *params,
+    size_t params_len, char *out, size_t out_cap, size_t *out_len, void *arg)
+{
+	(void)req;
+	(void)params;
+	(void)params_len;
+	(void)arg;
+	if (out_cap < 1)
+		return -1;
+	out[0] = '1';
+	*out_len = 1;
+	return 0;
+}
+
+/* A text method: its params back. */
+static int echo_text(shmrpc_req *req, const char *params, size_t params_len,
+    char *out, size_t out_cap, size_t *out_len, void *arg)
+{
+	(void)req;
+	(void)arg;
+	if (params_len > out_cap)
+		return -1;
+	memcpy(out, params, params_len);
+	*out_len = params_len;
+	return 0;
+}
+
 static void *serve_thread(void *arg)
 {
 	struct served *s = arg;
@@ -134,6 +162,10 @@ static void serve(struct served *s, shmrpc_transport_kind kind)
 	if (kind == SHMRPC_TRANSPORT_FUTEX)
 		assert_int_equal(shmrpc_server_register_bytes(s->srv, "eb",
 		    echo_bytes, NULL), 0);
+	assert_int_equal(shmrpc_server_set_fallback_text(s->srv, text_fallback,
+	    NULL, 0), 0);
+	assert_int_equal(shmrpc_server_register_text(s->srv, "echo_text",
+	    echo_text, NULL, 0), 0);
 	pthread_attr_init(&attr);
 	if (s->stack > 0)
 		assert_int_equal(pthread_attr_setstacksize(&attr, s->stack), 0);
@@ -188,6 +220,11 @@ static void method_name_with_nul(shmrpc_transport_kind kind)
 	    "\"add\\u0000x\",\"params\":{\"a\":1,\"b\":2}}";
 	static const char ctl[] = "{\"request_id\":\"r10\",\"method\":"
 	    "\"add\\u0007\",\"params\":{\"a\":1,\"b\":2}}";
+	/* For the text fallback (any other name), a raw DEL in the name. */
+	static const char del[] = "{\"request_id\":\"r12\",\"method\":"
+	    "\"tx\x7f\",\"params\":{}}";
+	static const char other[] = "{\"request_id\":\"r13\",\"method\":"
+	    "\"tx\",\"params\":{}}";
 	struct served s = { 0 };
 	char reply[512];
 
@@ -201,6 +238,13 @@ static void method_name_with_nul(shmrpc_transport_kind kind)
 	assert_string_equal(reply, "{\"request_id\":\"r10\",\"result\":null,"
 	    "\"error\":\"RPCError: Invalid method name: it has a control "
 	    "byte\"}");
+	raw_call(kind, del, sizeof(del) - 1, reply, sizeof(reply));
+	assert_string_equal(reply, "{\"request_id\":\"r12\",\"result\":null,"
+	    "\"error\":\"RPCError: Invalid method name: it has a control "
+	    "byte\"}");
+	raw_call(kind, other, sizeof(other) - 1, reply, sizeof(reply));
+	assert_string_equal(reply, "{\"request_id\":\"r13\",\"result\":1,"
+	    "\"error\":null}");
 	call_add_works(kind);
 	unserve(&s);
 }
@@ -265,6 +309,32 @@ static void test_names_refused_by_the_api(void **state)
 	assert_int_equal(shmrpc_client_open(&cli, "a\tb", NULL, &err),
 	    SHMRPC_ENAME);
 	assert_non_null(strstr(err.text, "control byte"));
+	unserve(&s);
+}
+
+/* A text method's request with a member after params (valid JSON, but not
+ * the order our clients write): the text decoder's fast path took the
+ * rest of the message for params, and the server answered "Invalid JSON
+ * in request".  Found by fuzz_envelope.  And "method" twice: refused. */
+static void test_text_request_member_after_params(void **state)
+{
+	static const char after[] = "{\"request_id\":\"r1\",\"method\":"
+	    "\"echo_text\",\"params\":{\"a\":1},\"x\":2}";
+	static const char twice[] = "{\"request_id\":\"r2\",\"method\":"
+	    "\"echo_text\",\"params\":{},\"method\":\"other\"}";
+	struct served s = { 0 };
+	char reply[512];
+
+	(void)state;
+	serve(&s, SHMRPC_TRANSPORT_FUTEX);
+	raw_call(SHMRPC_TRANSPORT_FUTEX, after, sizeof(after) - 1, reply,
+	    sizeof(reply));
+	assert_string_equal(reply, "{\"request_id\":\"r1\",\"result\":"
+	    "{\"a\":1},\"error\":null}");
+	raw_call(SHMRPC_TRANSPORT_FUTEX, twice, sizeof(twice) - 1, reply,
+	    sizeof(reply));
+	assert_string_equal(reply, "{\"request_id\":\"r2\",\"result\":null,"
+	    "\"error\":\"RPCError: Request names its method twice\"}");
 	unserve(&s);
 }
 
@@ -364,7 +434,7 @@ static void test_deep_values_end_to_end(void **state)
 	req = deep_request(2000, &len);
 	raw_call(SHMRPC_TRANSPORT_FUTEX, req, len, reply, sizeof(reply));
 	free(req);
-	assert_string_equal(reply, "{\"request_id\":null,\"result\":null,"
+	assert_string_equal(reply, "{\"request_id\":\"d1\",\"result\":null,"
 	    "\"error\":\"RPCError: Request nested deeper than 256 levels\"}");
 	assert_int_equal(shmrpc_client_open(&cli, channel, &o, &err), 0);
 	/* Our own deep params: not sent. */
@@ -805,6 +875,7 @@ int main(int argc, char **argv)
 		T(test_method_name_nul_posix),
 		T(test_method_name_nul_futex),
 		T(test_names_refused_by_the_api),
+		T(test_text_request_member_after_params),
 		cmocka_unit_test(test_deep_request_on_a_small_stack),
 		T(test_deep_values_end_to_end),
 		T(test_posix_wrong_id),

@@ -83,6 +83,19 @@ static int echo_bytes(shmrpc_req *req, const void *in, size_t in_len,
 	return 0;
 }
 
+/* A text method: params back as the result. */
+static int echo_text(shmrpc_req *req, const char *params, size_t params_len,
+    char *out, size_t out_cap, size_t *out_len, void *arg)
+{
+	(void)req;
+	(void)arg;
+	if (params_len > out_cap)
+		return -1;
+	memcpy(out, params, params_len);
+	*out_len = params_len;
+	return 0;
+}
+
 static void count_log(shmrpc_log_level level, const char *msg, void *arg)
 {
 	(void)level;
@@ -124,6 +137,8 @@ static int setup(void **state)
 	shmrpc_server_register(fsrv, "add", add, NULL);
 	shmrpc_server_register(fsrv, "fail", failing, NULL);
 	shmrpc_server_register_bytes(fsrv, "echo", echo_bytes, NULL);
+	shmrpc_server_register_text(fsrv, "echo_text", echo_text, NULL, 0);
+	shmrpc_server_register_text(psrv, "echo_text", echo_text, NULL, 0);
 	shmrpc_server_register(psrv, "add", add, NULL);
 	for (int i = 0; i < SERVE_THREADS; i++)
 		pthread_create(&serving[i], NULL, serve_thread, fsrv);
@@ -187,6 +202,7 @@ static void shared_calls(int k)
 {
 	json_t *p = json_pack("{s:i, s:i}", "a", k, "b", 1), *r;
 	const void *reply;
+	const char *text;
 	size_t len;
 	shmrpc_error err;
 	char buf[32];
@@ -206,6 +222,16 @@ static void shared_calls(int k)
 	snprintf(buf, sizeof(buf), "b%d", k);
 	CHECK(shmrpc_call_bytes(fcli, "echo", buf, strlen(buf), &reply, &len,
 	    &err) == 0);
+	/* Text calls: the result is borrowed until the next call on the
+	 * client from any thread, so only its return code is checked. */
+	snprintf(buf, sizeof(buf), "{\"k\":%d}", k);
+	CHECK(shmrpc_call_text(fcli, "echo_text", buf, strlen(buf), 0, &text,
+	    &len, &err) == 0);
+	CHECK(shmrpc_call_text(pcli, "echo_text", buf, strlen(buf), 0, &text,
+	    &len, &err) == 0);
+	CHECK(shmrpc_client_transport(fcli) == SHMRPC_TRANSPORT_FUTEX &&
+	    shmrpc_client_transport(pcli) == SHMRPC_TRANSPORT_POSIX);
+	CHECK(shmrpc_server_stop_signal(fsrv) == 0);
 }
 
 /* Handles of the thread's own, and the read-only functions. */

@@ -4,25 +4,33 @@
  *
  * Decode: both accept with identical values (compared by json_equal and by
  * jansson's own re-encoding, which also checks key order and the sign of
- * zero) or both reject.  Encode: identical text and length, 0 exactly where
- * json_dumpb returns 0, and the text decodes back to an equal value.  The
- * only expected disagreements are the deliberate ones listed in wire_json.h;
- * test_deliberate_differences pins them down.
+ * zero) or both reject.  Encode: jansson's text carried over to the seed's
+ * forms (seed_text(): reals as their shortest round-trip digits, control
+ * escapes in lower case), the same length, 0 exactly where json_dumpb
+ * returns 0, and the text decodes back to an equal value, every real to
+ * the same double bit for bit.  The only other disagreements are the
+ * deliberate ones listed in wire_json.h; test_deliberate_differences pins
+ * them down, and test_encode_seed_forms pins every float form.
  *
  * Build and run (from the repository root):
  *
  *   cc -std=gnu11 -O1 -g -Wall -Wextra -Wshadow -Wconversion \
  *       -fsanitize=address,undefined -Ilibshmrpc/src \
  *       tests/unit/test_wire_json.c \
- *       libshmrpc/src/codec/{utf8,json_encode,json_decode}.c \
+ *       libshmrpc/src/codec/{utf8,float_format,json_encode,json_decode}.c \
  *       -ljansson -lcmocka -o /tmp/t && /tmp/t
  *
  * Add -DWIRE_JSON_NO_AVX2 (SSSE3 validator) or -DWIRE_JSON_PORTABLE (no SIMD
  * at all) to cover the other code paths.  Reals are also checked under
  * de_DE/fr_FR/ps_AF when installed (LOCPATH works).
  */
+#include "codec/float_format.h"
+#include "codec/json_text.h"
 #include "codec/wire_json.h"
+#include "../helpers/seed_forms.h"
 
+#include <ctype.h>
+#include <fenv.h>
 #include <locale.h>
 #include <math.h>
 #include <setjmp.h>
@@ -81,6 +89,28 @@ static char *jansson_text(const json_t *v, size_t *len)
 	return text;
 }
 
+/* ------------------------------------------------------------------------ */
+/* the seed's forms: what jansson's text becomes (tests/helpers/seed_forms.h) */
+/* ------------------------------------------------------------------------ */
+
+/* The text wire_json must write for v: jansson's, in the seed's forms. */
+static char *expected_text(const json_t *v, size_t *len)
+{
+	size_t jlen;
+	char *j = jansson_text(v, &jlen);
+	char *e;
+
+	if (j == NULL) {
+		*len = 0;
+		return NULL;
+	}
+	e = seed_text(j, jlen, len);
+	if (e == NULL)
+		fail_msg("jansson wrote a real no digits read back to");
+	free(j);
+	return e;
+}
+
 /* Same value, same key order, same reals bit for bit (incl. -0.0). */
 static void assert_identical_values(const json_t *a, const json_t *b,
     const char *buf, size_t len)
@@ -126,6 +156,21 @@ static bool check_decode(const char *buf, size_t len)
 	json_t *w2 = shmrpc__wire_json_decode(copy, len, NULL);
 	assert_true((w2 == NULL) == (w == NULL));
 	json_decref(w2);
+	/* json_text.c's check (text calls) agrees, but for its documented
+	   differences: numbers of any size and NUL in keys pass, jansson's
+	   NUL after a bare token does not */
+	struct json_text_error why = { NULL, 0 };
+	const bool text_ok = shmrpc__json_text_check(copy, len, false,
+	    &why) == 0;
+	if (w != NULL && !text_ok && memchr(copy, '\0', len) == NULL)
+		fail_msg("text check refuses '%s' (%s at %zu)",
+		    excerpt(buf, len), why.reason, why.offset);
+	if (w == NULL && text_ok &&
+	    json_error_code(&werr) != json_error_numeric_overflow &&
+	    json_error_code(&werr) != json_error_null_byte_in_key)
+		fail_msg("text check accepts '%s'", excerpt(buf, len));
+	if (!text_ok)
+		assert_true(why.reason != NULL && why.offset <= len);
 	const bool accepted = w != NULL;
 	json_decref(w);
 	json_decref(j);
@@ -185,19 +230,21 @@ static bool has_nul_key(const json_t *v)
 	return false;
 }
 
-/* Encoders agree: same length, same text, 0 at the same time; the text
-   decodes back to an equal value.  Returns the length (0 = refused). */
+/* Encoders agree: jansson's text in the seed's forms, the same length, 0
+   at the same time; the text decodes back to an equal value (reals to the
+   same doubles: json_equal compares them with ==, and -0.0 is checked by
+   its text).  Returns the length (0 = refused). */
 static size_t check_encode(const json_t *v)
 {
-	const size_t need = json_dumpb(v, NULL, 0, WIRE_JSON_DUMP_FLAGS);
+	size_t need;
+	char *expected = expected_text(v, &need);
 	const size_t wneed = shmrpc__wire_json_encode(v, NULL, 0);
 	if (need != wneed)
-		fail_msg("encoded size differs: wire_json %zu, jansson %zu",
-		    wneed, need);
+		fail_msg("encoded size differs: wire_json %zu, expected %zu "
+		    "(jansson's in the seed's forms)", wneed, need);
 	if (need == 0)
 		return 0;
 
-	char *expected = jansson_text(v, &(size_t){ 0 });
 	char *got = xmalloc(need + GUARD_BYTES);
 	memset(got, GUARD_VALUE, need + GUARD_BYTES);
 	assert_int_equal(shmrpc__wire_json_encode(v, got, need), need);
@@ -862,6 +909,95 @@ static void test_encode_reals_bitwise(void **state)
 	}
 }
 
+/* Every form of python/FORMAT.md and shmrpc(7), literally: ryu's own
+   d2s tests (crate 1.0.17 tests/d2s_test.rs), orjson's float tests, and
+   one case per layout rule. */
+static void test_encode_seed_forms(void **state)
+{
+	(void)state;
+	static const struct {
+		double x;
+		const char *text;
+	} forms[] = {
+		{ 0.0, "0.0" }, { -0.0, "-0.0" }, { 1.0, "1.0" },
+		{ -1.0, "-1.0" }, { 100.0, "100.0" }, { 123.0, "123.0" },
+		{ 1e15, "1000000000000000.0" },
+		{ 9007199254740992.0, "9007199254740992.0" },
+		{ 1234000000000000.0, "1234000000000000.0" },
+		{ 12.34, "12.34" }, { 123.456, "123.456" },
+		{ 31.245270191439438, "31.245270191439438" },
+		{ 121.48791951161945, "121.48791951161945" },
+		{ 100.78399658203125, "100.78399658203125" },
+		{ 2.718281828459045, "2.718281828459045" },
+		{ 2.71828, "2.71828" }, { 0.8701, "0.8701" },
+		{ 0.5, "0.5" }, { 0.1, "0.1" }, { 0.3, "0.3" },
+		{ 0.0001, "0.0001" }, { 1e-5, "0.00001" },
+		{ 1.5e-5, "0.000015" }, { 1e16, "1e16" }, { 1e17, "1e17" },
+		{ 1e21, "1e21" }, { 1e22, "1e22" }, { 1e100, "1e100" },
+		{ 1e-6, "1e-6" }, { 1e-7, "1e-7" }, { 1.5e-6, "1.5e-6" },
+		{ 1.234e16, "1.234e16" }, { 1.1e128, "1.1e128" },
+		{ 1.1e-64, "1.1e-64" }, { 5e-324, "5e-324" },
+		{ 1.7976931348623157e308, "1.7976931348623157e308" },
+		{ -1.7976931348623157e308, "-1.7976931348623157e308" },
+		{ 2.2250738585072014e-308, "2.2250738585072014e-308" },
+		{ 2.9802322387695312e-8, "2.9802322387695312e-8" },
+		{ 0.30000000000000004, "0.30000000000000004" },
+		{ 1.2345678901234567e-7, "1.2345678901234566e-7" },
+		{ 9007199254740993.0, "9007199254740992.0" },
+	};
+	char text[FLOAT_TEXT_MAX + 1];
+
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		const size_t n = shmrpc__float_format(forms[i].x, text);
+		text[n] = '\0';
+		if (strcmp(text, forms[i].text) != 0)
+			fail_msg("%a: wrote %s, the seed writes %s", forms[i].x,
+			    text, forms[i].text);
+		assert_true(strtod(text, NULL) == forms[i].x);
+		json_t *v = json_real(forms[i].x);
+		assert_int_equal(check_encode(v), n);
+		json_decref(v);
+	}
+	assert_int_equal(shmrpc__float_format(NAN, text), 0);
+	assert_int_equal(shmrpc__float_format(-INFINITY, text), 0);
+
+	/* control escapes: lower-case hex, as orjson's HEX_DIGITS */
+	json_t *v = json_stringn("\x1f\x0b\x00\x7f", 4);
+	char buf[32];
+	const size_t n = shmrpc__wire_json_encode(v, buf, sizeof buf);
+	assert_int_equal(n, 21);
+	assert_memory_equal(buf, "\"\\u001f\\u000b\\u0000\x7f\"", n);
+	json_decref(v);
+}
+
+/* Every power of two and its neighbours, where the gap below a double is
+   half the gap above: the formatter against the brute-force reference,
+   and the text read back to the same double. */
+static void test_encode_powers_of_two(void **state)
+{
+	(void)state;
+	char got[FLOAT_TEXT_MAX + 1], want[FLOAT_TEXT_MAX + 1];
+
+	for (int e = -1074; e <= 1023; e++) {
+		for (int d = -2; d <= 2; d++) {
+			double x = ldexp(1.0, e);
+			uint64_t bits;
+			memcpy(&bits, &x, sizeof bits);
+			bits += (uint64_t)(int64_t)d;
+			memcpy(&x, &bits, sizeof x);
+			if (!isfinite(x) || x <= 0.0)
+				continue;
+			const size_t n = shmrpc__float_format(x, got);
+			const size_t m = seed_reference_real(x, want);
+			got[n] = want[m] = '\0';
+			if (strcmp(got, want) != 0)
+				fail_msg("%a: wrote %s, reference %s", x, got,
+				    want);
+			assert_true(strtod(got, NULL) == x);
+		}
+	}
+}
+
 static void test_encode_containers(void **state)
 {
 	(void)state;
@@ -926,7 +1062,7 @@ static void test_encode_invalid_utf8(void **state)
 
 /* Every capacity from 0 to beyond the size: the needed size is returned,
    nothing is written at or past buf[cap], and a big enough buffer holds
-   jansson's text. */
+   the expected text. */
 static void test_encode_small_capacity(void **state)
 {
 	(void)state;
@@ -943,7 +1079,7 @@ static void test_encode_small_capacity(void **state)
 	for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
 		const size_t need = check_encode(docs[d]);
 		assert_true(need > 0);
-		char *expected = jansson_text(docs[d], &(size_t){ 0 });
+		char *expected = expected_text(docs[d], &(size_t){ 0 });
 		for (size_t cap = 0; cap <= need + 2; cap++) {
 			unsigned char *buf = xmalloc(cap + GUARD_BYTES);
 			memset(buf, GUARD_VALUE, cap + GUARD_BYTES);
@@ -1092,9 +1228,14 @@ static void test_locale_independence(void **state)
 		assert_non_null(back);
 		assert_true(json_equal(back, reals));
 		if (locales[i].jansson_copes) {
-			assert_int_equal(jansson_len, c_len);
-			assert_memory_equal(jansson_buf, c_text, c_len);
+			size_t seed_len;
+			char *seed = seed_text(jansson_buf, jansson_len,
+			    &seed_len);
+			assert_non_null(seed);
+			assert_int_equal(seed_len, c_len);
+			assert_memory_equal(seed, c_text, c_len);
 			assert_true(json_equal(jansson_back, back));
+			free(seed);
 		}
 		json_decref(back);
 		json_decref(jansson_back);
@@ -1359,6 +1500,8 @@ int main(void)
 		cmocka_unit_test(test_decode_errors),
 		cmocka_unit_test(test_encode_scalars),
 		cmocka_unit_test(test_encode_reals_bitwise),
+		cmocka_unit_test(test_encode_seed_forms),
+		cmocka_unit_test(test_encode_powers_of_two),
 		cmocka_unit_test(test_encode_containers),
 		cmocka_unit_test(test_encode_invalid_utf8),
 		cmocka_unit_test(test_encode_small_capacity),

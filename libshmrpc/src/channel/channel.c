@@ -135,6 +135,34 @@ static int describe_leftovers(const struct transport_ops *ops,
 	    "created by another process", name);
 }
 
+/*
+ * What a server refused to reclaim (e.g. what a killed shm-rpc-bridge
+ * server left, too recent to be proved an orphan), into err: why, which
+ * objects, and the shmrpc-clean command that removes them once nothing
+ * uses them (-g 0 to skip the grace period that protects a channel
+ * being created).  Returns SHMRPC_EINUSE.
+ */
+static int refuse_leftovers(const struct transport_ops *ops, const char *name,
+    shmrpc_state state, const shmrpc_error *why, shmrpc_error *err)
+{
+	char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX];
+	char list[SHMRPC_ERROR_TEXT_LENGTH] = "";
+	int n = ops->object_names(name, names, TRANSPORT_MAX_OBJECTS);
+	size_t used = 0;
+
+	for (int i = 0; i < n && used < sizeof(list); i++) {
+		if (!shmrpc__shmobj_exists(names[i]))
+			continue;
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s/dev/shm/%s", used > 0 ? " " : "", names[i]);
+	}
+	return shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s exists and "
+	    "was left alone (%s); if no program uses it, `shmrpc-clean -c "
+	    "%s%s` removes %s", name, why->text, name,
+	    state == SHMRPC_STATE_RECENT ? " -g 0" : "",
+	    used > 0 ? list : "its objects");
+}
+
 /* A reclaim succeeded: nobody is told by a return code, so say it in the
  * log, with the final check's reason. */
 static void note_reclaimed(const shmrpc_reap_event *ev, void *arg)
@@ -193,8 +221,7 @@ static int create_reclaiming(const struct transport_ops *ops,
 			shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s is "
 			    "in use: %s", name, why.text);
 		else
-			shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s "
-			    "exists and was left alone: %s", name, why.text);
+			refuse_leftovers(ops, name, state, &why, err);
 		shmrpc__registry_commit(&r);
 		shmrpc__registry_unlock(&r);
 		return SHMRPC_EINUSE;

@@ -70,6 +70,10 @@ struct response_view {
 	const char *error;    /* NULL when there is no error */
 	size_t error_len;
 	const char *why;      /* on failure: what is wrong, static text */
+	/* shmrpc__envelope_scan_response() only: the result's JSON text in
+	 * the message, verbatim (NULL when there is none); result is NULL. */
+	const char *result_text;
+	size_t result_text_len;
 };
 
 /* Decode and check a response.  0, SHMRPC_ESERIAL or SHMRPC_EPROTO.
@@ -82,6 +86,92 @@ void shmrpc__response_view_release(struct response_view *v);
 /* Whether v failed to encode only because it is nested deeper than
  * SHMRPC_MAX_DEPTH (for error texts; walks v twice). */
 bool shmrpc__envelope_too_deep(const json_t *v);
+/* ---- text envelopes (shmrpc_call_text(), text methods) -------------------
+ *
+ * params and results that cross the library as JSON text, put into the
+ * envelope and taken out of it verbatim: what the peer wrote is what the
+ * caller gets, integers of any size and every float form included.  The
+ * text is checked to be well formed (json_text.h) but never converted.
+ */
+
+/* Encode a request with params_len bytes of params text (a JSON object,
+ * written as it is; params NULL: {}).  Errors as
+ * shmrpc__envelope_encode_request(). */
+int shmrpc__envelope_encode_request_text(char *buf, size_t cap, size_t *len,
+    const char *id, const char *method, const char *params,
+    size_t params_len);
+
+/* The part of such a request before the params text, written into buf:
+ * {"request_id":ID,"method":NAME,"params":  Returns its length, which may
+ * exceed cap (then it did not fit), or 0 when the method is not UTF-8.
+ * The request ends with the params and "}". */
+size_t shmrpc__envelope_request_text_prefix(char *buf, size_t cap,
+    const char *id, const char *method);
+
+/* As shmrpc__envelope_decode_response(), but the result stays text
+ * (out->result_text), checked to be one well-formed JSON value unless
+ * check is false and the envelope is the one our servers write (whose
+ * result's extent is known without it); the id and the error are decoded
+ * (owned by out->root).  Release with shmrpc__response_view_release(). */
+int shmrpc__envelope_scan_response(const char *buf, size_t len,
+    const char *expect_id, bool check, struct response_view *out);
+
+/* A request as text: slices of the message, and what had to be decoded. */
+struct request_text {
+	const char *buf;      /* the message scanned */
+	json_t *own;          /* owns decoded strings, or NULL */
+	const char *id;       /* the request_id value's JSON text, verbatim, */
+	size_t id_len;        /*   NULL when there is none */
+	const char *method;   /* NUL-terminated; NULL when there is none */
+	const char *params;   /* the params object's JSON text, verbatim */
+	size_t params_len;
+	bool params_checked;  /* found well formed; else not looked at */
+	char method_copy[64];
+};
+
+/*
+ * Find the parts of a request, checking that it is one well-formed JSON
+ * object (numbers of any size).  0, or SHMRPC_ESERIAL / SHMRPC_EPROTO with
+ * a reason in why[] for the error response (the same reasons as
+ * shmrpc__envelope_decode_request()); out->id is set whenever the id
+ * could be read, failure or not.  When the request is the one our clients
+ * write, the params' text is not checked (its extent is known without
+ * it): out->params_checked says whether it was (see
+ * shmrpc__envelope_check_params()).  Release with
+ * shmrpc__request_text_release() in every case.  The slices point into
+ * buf: they are valid as long as buf is.
+ */
+int shmrpc__envelope_scan_request(const char *buf, size_t len,
+    struct request_text *out, char *why, size_t whylen);
+
+/* Check the params text of a request scanned without it: 0, or
+ * SHMRPC_ESERIAL / SHMRPC_EPROTO with the reason in why[].  A request
+ * whose params are not its last member is read again in full, and
+ * rq->params set to what they really are. */
+int shmrpc__envelope_check_params(struct request_text *rq, char *why,
+    size_t whylen);
+void shmrpc__request_text_release(struct request_text *v);
+
+/* The response to a text method, in three steps around the handler:
+ * this prefix, {"request_id":ID,"result":, with ID the request's id text
+ * (NULL, 0: null), then the result text, then ENVELOPE_RESULT_SUFFIX.
+ * Returns the prefix's length, which may exceed cap (then nothing
+ * fits). */
+size_t shmrpc__envelope_text_result_prefix(char *buf, size_t cap,
+    const char *id, size_t id_len);
+#define ENVELOPE_RESULT_SUFFIX ",\"error\":null}"
+
+/*
+ * An error response, {"request_id":ID,"result":null,"error":"TEXT"}, with
+ * ID the request's id text as it came (NULL, 0: null) or, for the second
+ * form, a json_t (NULL: null).  error (error_len bytes, UTF-8) is cut to
+ * fit cap, on a character boundary; not UTF-8, it is replaced by a text
+ * saying so.  0, or SHMRPC_ETOOBIG when not even an empty error fits.
+ */
+int shmrpc__envelope_encode_error_text(char *buf, size_t cap, size_t *len,
+    const char *id, size_t id_len, const char *error, size_t error_len);
+int shmrpc__envelope_encode_error(char *buf, size_t cap, size_t *len,
+    const json_t *id, const char *error, size_t error_len);
 
 #endif
 

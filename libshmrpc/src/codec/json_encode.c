@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/float_format.h"
 #include "codec/json_scan.h"
 #include "codec/utf8.h"
 #include "codec/wire_json.h"
@@ -73,10 +74,12 @@ static char short_escape_letter(uchar c)
 	}
 }
 
-/* Escapes c ('"', '\\' or a control byte) exactly as jansson does. */
+/* Escapes c ('"', '\\' or a control byte) as the seed (orjson) does:
+   the two-letter forms jansson uses too, and \u00XX in lower case
+   (\u001f, where jansson writes \u001F). */
 static void out_escape(out_t *o, uchar c)
 {
-	static const char hex[] = "0123456789ABCDEF"; /* \u%04X */
+	static const char hex[] = "0123456789abcdef";
 	const char letter = short_escape_letter(c);
 	const char seq[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF] };
 
@@ -149,63 +152,15 @@ static void encode_integer(out_t *o, json_int_t value)
 }
 
 
-/* Copies the exponent of printf's "e+07" from printed[i] as jansson writes
-   it ("e7": no '+', no leading zeros) and returns the index after it. */
-static size_t copy_exponent(const char *printed, size_t i, char *text,
-    size_t *n)
-{
-	text[(*n)++] = 'e';
-	i++;
-	if (printed[i] == '-')
-		text[(*n)++] = printed[i++];
-	else if (printed[i] == '+')
-		i++;
-	while (printed[i] == '0' && is_digit((uchar)printed[i + 1]))
-		i++;
-	while (is_digit((uchar)printed[i]))
-		text[(*n)++] = printed[i++];
-	return i;
-}
-
-/* Same text as jansson 2.14's jsonp_dtostr() at precision 0: "%.17g" with
-   the locale's decimal point written as '.', ".0" appended when there is
-   neither a point nor an exponent (so the value decodes as a real again),
-   and the exponent as copy_exponent() writes it. */
+/* The seed's text for a real (float_format.h): the shortest digits that
+   read back to the same double, in orjson's layout. */
 static bool encode_real(out_t *o, double value)
 {
-	char printed[64];
-	char text[sizeof printed + 2];
-	bool point_or_exp = false;
-	size_t len, i = 0, n = 0;
-	int rc;
+	char text[FLOAT_TEXT_MAX];
+	const size_t n = shmrpc__float_format(value, text);
 
-	if (!isfinite(value))
-		return false;
-	rc = snprintf(printed, sizeof printed, "%.17g", value);
-	if (rc < 0 || (size_t)rc >= sizeof printed)
-		return false;
-	len = (size_t)rc;
-	while (i < len) {
-		const uchar c = (uchar)printed[i];
-
-		if (is_digit(c) || c == '-') {
-			text[n++] = printed[i++];
-		} else if (c == 'e') {
-			point_or_exp = true;
-			i = copy_exponent(printed, i, text, &n);
-		} else {
-			/* the decimal point: any run of other bytes, since a
-			   locale's radix may be multi-byte */
-			point_or_exp = true;
-			text[n++] = '.';
-			while (i < len && !is_digit((uchar)printed[i]))
-				i++;
-		}
-	}
-	if (!point_or_exp) {
-		text[n++] = '.';
-		text[n++] = '0';
-	}
+	if (n == 0)
+		return false; /* NaN or infinite: json_real() refuses them */
 	out_put(o, text, n);
 	return true;
 }

@@ -17,12 +17,18 @@
  * Contract: shmrpc__wire_json_decode() accepts and rejects exactly what
  * json_loadb(buf, len, WIRE_JSON_LOAD_FLAGS, err) does and builds equal
  * values (same types, same key order, same doubles); shmrpc__wire_json_encode()
- * writes exactly json_dumpb(v, buf, cap, WIRE_JSON_DUMP_FLAGS)'s text and
- * fails where it fails.  tests/unit/test_wire_json.c and
- * fuzz/fuzz_wire_json.c check this differentially against jansson 2.14.
- * Reals are printed as jansson 2.14 prints them ("%.17g" with '.' as the
- * decimal point, ".0" added to integral values, exponent without '+' and
- * leading zeros), not as shortest round-trip digits.
+ * writes json_dumpb(v, buf, cap, WIRE_JSON_DUMP_FLAGS)'s text, with two
+ * differences that make it the seed's (orjson's) text, and fails where it
+ * fails:
+ *   - reals in the seed's form (float_format.h): the shortest digits that
+ *     read back to the same double, e.g. 0.1 and 1e16 where jansson
+ *     writes 0.10000000000000001 and 10000000000000000.0;
+ *   - control characters without a short escape as \u00XX in lower case
+ *     (\u001f), where jansson writes \u001F.
+ * Every value still decodes back to the same value, reals to the same
+ * double bit for bit.  tests/unit/test_wire_json.c and fuzz/fuzz_wire_json.c
+ * check this differentially against jansson 2.14, with jansson's text
+ * carried over to those two forms.
  *
  * jansson quirks reproduced on purpose, because they decide accept/reject:
  *   - a single NUL byte right after a number or true/false/null is skipped
@@ -84,8 +90,8 @@
    depth N + 1, exactly as jansson's parser counts. */
 #define WIRE_JSON_MAX_DEPTH JSON_PARSER_MAX_DEPTH
 
-/* Encode v as compact JSON (same text as json_dumpb(v, buf, cap,
-   WIRE_JSON_DUMP_FLAGS)) into buf.  Returns the number of bytes the full
+/* Encode v as compact JSON (json_dumpb(v, buf, cap, WIRE_JSON_DUMP_FLAGS)'s
+   text, with reals and control escapes as the seed writes them) into buf.  Returns the number of bytes the full
    encoding needs (may exceed cap: then buf contents are unspecified and the
    caller must treat it as too big), or 0 on error (invalid UTF-8 in a string
    or key, non-finite real, nesting deeper than WIRE_JSON_MAX_DEPTH or a

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "codec/envelope.h"
+#include "rpc/call.h"
 #include "transport/transport.h"
 
 /* Calls of a posix handle whose reply may still come, remembered so that
@@ -40,6 +41,11 @@ struct shmrpc_client {
 	unsigned char *area;
 	size_t area_cap;
 	size_t hdr_len;
+	/* What a call's mode keeps until the next call (shmrpc__client_keep). */
+	char *kept;
+	size_t kept_cap;
+	/* The call between shmrpc__client_begin() and _finish() (lock held). */
+	struct call_state call;
 };
 
 SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
@@ -89,12 +95,19 @@ fail:
 	return rc;
 }
 
+SHMRPC_API shmrpc_transport_kind shmrpc_client_transport(
+    const shmrpc_client *cli)
+{
+	return shmrpc_transport_kind_of(cli->transport);
+}
+
 SHMRPC_API void shmrpc_client_close(shmrpc_client *cli)
 {
 	if (cli == NULL)
 		return;
 	shmrpc_transport_close(cli->transport);
 	pthread_mutex_destroy(&cli->lock);
+	free(cli->kept);
 	free(cli->out);
 	free(cli->in);
 	free(cli);
@@ -149,6 +162,19 @@ static int request_area(shmrpc_client *cli, char **area, size_t *cap)
 	}
 	*area = a;
 	return rc;
+}
+
+char *shmrpc__client_keep(shmrpc_client *cli, size_t n)
+{
+	if (n > cli->kept_cap) {
+		char *grown = realloc(cli->kept, n);
+
+		if (grown == NULL)
+			return NULL;
+		cli->kept = grown;
+		cli->kept_cap = n;
+	}
+	return cli->kept;
 }
 
 /* ---- replies that are not the call's ------------------------------------- */
@@ -287,15 +313,17 @@ static int reply_wait_failed(shmrpc_client *cli, uint64_t n, int rc,
 	    "channel %s", shmrpc_strerror(rc), cli->transport->name);
 }
 
-/* Wait for the reply to our call n, whose id is `id`; late replies of
- * other calls are dropped (see foreign_reply()).  Fills *result or
- * err. */
-static int await_reply(shmrpc_client *cli, uint64_t n, const char *id,
-    json_t **result, shmrpc_error *err)
+/* Wait for the reply to our call, whose id is `id`; late replies of
+ * other calls are dropped (see foreign_reply()).  The mode takes the
+ * result into out, or err is filled. */
+static int await_reply(shmrpc_client *cli, const char *id,
+    const struct call_mode *mode, void *out, shmrpc_error *err)
 {
 	char first_dropped[96] = "";
 	unsigned dropped = 0;
+	uint64_t n = UINT64_MAX;
 
+	own_id(cli, id, &n); /* ours: always */
 	for (;;) {
 		struct response_view rv;
 		const char *buf;
@@ -306,12 +334,14 @@ static int await_reply(shmrpc_client *cli, uint64_t n, const char *id,
 		if (rc < 0)
 			return reply_wait_failed(cli, n, rc, dropped,
 			    first_dropped, err);
-		rc = shmrpc__envelope_decode_response(buf, len, id, &rv);
+		rc = mode->decode(buf, len, id, &rv);
 		if (rc < 0) {
+			shmrpc__error_set(err, rc, "malformed reply on "
+			    "channel %s%s%s", cli->transport->name,
+			    rv.why != NULL ? ": " : "",
+			    rv.why != NULL ? rv.why : "");
 			shmrpc__response_view_release(&rv);
-			return shmrpc__error_set(err, rc, "malformed reply on "
-			    "channel %s: %s", cli->transport->name,
-			    rv.why != NULL ? rv.why : "?");
+			return rc;
 		}
 		if (rv.id == NULL || strcmp(rv.id, id) != 0) {
 			if (dropped == 0)
@@ -322,26 +352,143 @@ static int await_reply(shmrpc_client *cli, uint64_t n, const char *id,
 				return rc;
 			continue;
 		}
-		if (rv.error != NULL) {
+		rc = 0;
+		if (rv.error != NULL)
 			rc = shmrpc__error_set_text(err, SHMRPC_EMETHOD,
 			    rv.error, rv.error_len);
-			shmrpc__response_view_release(&rv);
-			return rc;
-		}
-		*result = json_incref(rv.result);
+		if (mode->take(cli, out, &rv) < 0 && rc == 0)
+			rc = shmrpc__error_set(err, -ENOMEM, NULL);
 		shmrpc__response_view_release(&rv);
-		return 0;
+		return rc;
 	}
 }
+
+int shmrpc__client_begin(shmrpc_client *cli, const char *method,
+    const struct call_mode *mode, struct call_state **cs, shmrpc_error *err)
+{
+	int rc;
+
+	rc = shmrpc__name_error(err, "method", method, strlen(method), true);
+	if (rc < 0)
+		return rc;
+	if (pthread_mutex_lock(&cli->lock) != 0)
+		/* EDEADLK: this thread holds a reservation. */
+		return shmrpc__error_set(err, SHMRPC_ESTATE,
+		    "a request is reserved on this client");
+	cli->call = (struct call_state){ .method = method, .mode = mode,
+		.owner = pthread_self() };
+	format_id(cli->call.id, cli->id_prefix, cli->next_id++);
+	rc = request_area(cli, &cli->call.area, &cli->call.cap);
+	if (rc < 0) {
+		shmrpc__error_set(err, rc, "%s: sending to channel %s",
+		    shmrpc_strerror(rc), cli->transport->name);
+		shmrpc__client_abandon(cli);
+		return rc;
+	}
+	*cs = &cli->call;
+	return 0;
+}
+
+struct call_state *shmrpc__client_begun(shmrpc_client *cli)
+{
+	/* Read without the lock: only the thread that holds it finds its
+	 * own call here; any other sees another's owner, or none. */
+	return cli->call.mode != NULL &&
+	    pthread_equal(cli->call.owner, pthread_self()) ? &cli->call : NULL;
+}
+
+void shmrpc__client_abandon(shmrpc_client *cli)
+{
+	cli->call.mode = NULL;
+	pthread_mutex_unlock(&cli->lock);
+}
+
+int shmrpc__client_finish(shmrpc_client *cli, size_t len, void *out,
+    shmrpc_error *err)
+{
+	struct call_state *cs = &cli->call;
+	int rc;
+
+	rc = shmrpc_transport_send_request(cli->transport, cs->area, len);
+	if (rc < 0) {
+		shmrpc__error_set(err, rc, "%s: sending to channel %s",
+		    shmrpc_strerror(rc), cli->transport->name);
+		goto out;
+	}
+	rc = await_reply(cli, cs->id, cs->mode, out, err);
+	if (rc == SHMRPC_ETIMEOUT)
+		log_debug("channel %s: call %s of %s timed out",
+		    cli->transport->name, cs->id, cs->method);
+	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
+		shmrpc__transport_note_error(cli->transport, rc);
+	shmrpc__transport_end_call(cli->transport);
+out:
+	shmrpc__client_abandon(cli);
+	return rc;
+}
+
+static const struct call_mode json_mode;
+
+int shmrpc__client_call(shmrpc_client *cli, const char *method,
+    const struct call_mode *mode, const void *params, size_t params_len,
+    void *out, shmrpc_error *err)
+{
+	struct call_state *cs;
+	size_t len;
+	int rc;
+
+	rc = shmrpc__client_begin(cli, method, mode, &cs, err);
+	if (rc < 0)
+		return rc;
+	rc = mode->encode(cs->area, cs->cap, &len, cs->id, method, params,
+	    params_len);
+	if (rc < 0) {
+		if (rc == SHMRPC_ETOOBIG)
+			shmrpc__error_set(err, rc, "request for %s does not "
+			    "fit in a message of %zu bytes", method,
+			    cli->in_cap);
+		else if (mode == &json_mode && shmrpc__envelope_too_deep(params))
+			shmrpc__error_set(err, rc, "params for %s are nested "
+			    "deeper than %d levels", method, SHMRPC_MAX_DEPTH);
+		else
+			shmrpc__error_set(err, rc, "cannot encode the request "
+			    "for %s: %s", method, shmrpc_strerror(rc));
+		shmrpc__client_abandon(cli);
+		return rc;
+	}
+	return shmrpc__client_finish(cli, len, out, err);
+}
+
+/* ---- calls with json_t params and results -------------------------------- */
+
+static int json_encode_request(char *area, size_t cap, size_t *len,
+    const char *id, const char *method, const void *params,
+    size_t params_len)
+{
+	(void)params_len;
+	return shmrpc__envelope_encode_request(area, cap, len, id, method,
+	    params);
+}
+
+static int json_take(shmrpc_client *cli, void *out,
+    const struct response_view *rv)
+{
+	(void)cli;
+	if (rv->error == NULL)
+		*(json_t **)out = json_incref(rv->result);
+	return 0;
+}
+
+static const struct call_mode json_mode = {
+	.encode = json_encode_request,
+	.decode = shmrpc__envelope_decode_response,
+	.take = json_take,
+};
 
 SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
     const json_t *params, json_t **result, shmrpc_error *err)
 {
 	json_t *empty = NULL;
-	char id[48];
-	char *area;
-	size_t len, cap;
-	uint64_t n;
 	int rc;
 
 	if (result != NULL)
@@ -353,56 +500,8 @@ SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
 		    "params must be a JSON object");
 	if (params == NULL)
 		params = empty = json_object();
-	rc = shmrpc__name_error(err, "method", method, strlen(method), true);
-	if (rc < 0) {
-		json_decref(empty);
-		return rc;
-	}
-
-	if (pthread_mutex_lock(&cli->lock) != 0) {
-		/* EDEADLK: this thread holds a bytes reservation. */
-		json_decref(empty);
-		return shmrpc__error_set(err, SHMRPC_ESTATE,
-		    "a bytes request is reserved on this client");
-	}
-	n = cli->next_id++;
-	format_id(id, cli->id_prefix, n);
-	rc = request_area(cli, &area, &cap);
-	if (rc < 0) {
-		shmrpc__error_set(err, rc, "%s: sending to channel %s",
-		    shmrpc_strerror(rc), cli->transport->name);
-		goto out;
-	}
-	rc = shmrpc__envelope_encode_request(area, cap, &len, id, method,
-	    params);
-	if (rc < 0) {
-		if (rc == SHMRPC_ETOOBIG)
-			shmrpc__error_set(err, rc, "request for %s does not "
-			    "fit in a message of %zu bytes", method,
-			    cli->in_cap);
-		else if (shmrpc__envelope_too_deep(params))
-			shmrpc__error_set(err, rc, "params for %s are nested "
-			    "deeper than %d levels", method, SHMRPC_MAX_DEPTH);
-		else
-			shmrpc__error_set(err, rc, "cannot encode the request "
-			    "for %s: %s", method, shmrpc_strerror(rc));
-		goto out;
-	}
-	rc = shmrpc_transport_send_request(cli->transport, area, len);
-	if (rc < 0) {
-		shmrpc__error_set(err, rc, "%s: sending to channel %s",
-		    shmrpc_strerror(rc), cli->transport->name);
-		goto out;
-	}
-	rc = await_reply(cli, n, id, result, err);
-	if (rc == SHMRPC_ETIMEOUT)
-		log_debug("channel %s: call %s of %s timed out",
-		    cli->transport->name, id, method);
-	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
-		shmrpc__transport_note_error(cli->transport, rc);
-	shmrpc__transport_end_call(cli->transport);
-out:
-	pthread_mutex_unlock(&cli->lock);
+	rc = shmrpc__client_call(cli, method, &json_mode, params, 0, result,
+	    err);
 	json_decref(empty);
 	return rc;
 }

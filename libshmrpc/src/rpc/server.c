@@ -8,31 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "codec/envelope.h"
+#include "rpc/server.h"
 #include "transport/transport.h"
 
 #define BUILTIN_RUNNING "__running__"
 #define BUILTIN_METHODS "__methods__"
-
-struct method {
-	char *name;
-	shmrpc_method_fn fn;             /* JSON handler, or NULL */
-	shmrpc_bytes_method_fn bytes_fn; /* bytes handler, or NULL */
-	void *arg;
-};
-
-struct shmrpc_server {
-	shmrpc_transport *transport;
-	struct method *methods;
-	size_t nmethods;
-	atomic_bool stopped;
-};
-
-struct shmrpc_req {
-	const char *method;
-	uint32_t peer;
-	char *error; /* "Type: message", malloc'd, or NULL */
-};
 
 SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
     const shmrpc_options *opts, shmrpc_error *err)
@@ -47,6 +29,7 @@ SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
 	if (srv == NULL)
 		return shmrpc__error_set(err, -ENOMEM, NULL);
 	atomic_init(&srv->stopped, false);
+	atomic_init(&srv->stop_signal, 0);
 	rc = shmrpc_transport_create(&srv->transport, name, opts, err);
 	if (rc < 0) {
 		shmrpc_server_close(srv);
@@ -84,7 +67,8 @@ static int append_method(json_t *list, const char *name, const char *kind)
 }
 
 /* The __methods__ answer (shmrpc(7)): every registered method in the
- * order of registration, marked "json" or "bytes", then the built-ins.
+ * order of registration, marked "json", "text" or "bytes", then the
+ * built-ins.
  * NULL when out of memory. */
 static json_t *method_list(const shmrpc_server *srv)
 {
@@ -93,7 +77,8 @@ static json_t *method_list(const shmrpc_server *srv)
 
 	for (size_t i = 0; rc == 0 && i < srv->nmethods; i++)
 		rc = append_method(list, srv->methods[i].name,
-		    srv->methods[i].fn != NULL ? "json" : "bytes");
+		    srv->methods[i].fn != NULL ? "json"
+		    : srv->methods[i].text_fn != NULL ? "text" : "bytes");
 	if (rc == 0)
 		rc = append_method(list, BUILTIN_RUNNING, "builtin");
 	if (rc == 0)
@@ -117,7 +102,8 @@ static json_t *builtin_answer(const shmrpc_server *srv, const char *name)
 }
 
 static int add_method(shmrpc_server *srv, const char *method,
-    shmrpc_method_fn fn, shmrpc_bytes_method_fn bytes_fn, void *arg)
+    shmrpc_method_fn fn, shmrpc_bytes_method_fn bytes_fn,
+    shmrpc_text_method_fn text_fn, void *arg)
 {
 	struct method *m, *grown;
 	char *name;
@@ -129,6 +115,7 @@ static int add_method(shmrpc_server *srv, const char *method,
 	if (m != NULL) {
 		m->fn = fn;
 		m->bytes_fn = bytes_fn;
+		m->text_fn = text_fn;
 		m->arg = arg;
 		return 0;
 	}
@@ -142,7 +129,7 @@ static int add_method(shmrpc_server *srv, const char *method,
 	}
 	srv->methods = grown;
 	srv->methods[srv->nmethods++] = (struct method){ name, fn, bytes_fn,
-		arg };
+		text_fn, 0, arg };
 	return 0;
 }
 
@@ -151,7 +138,7 @@ SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
 {
 	if (srv == NULL || method == NULL || fn == NULL)
 		return -EINVAL;
-	return add_method(srv, method, fn, NULL, arg);
+	return add_method(srv, method, fn, NULL, NULL, arg);
 }
 
 SHMRPC_API int shmrpc_server_register_bytes(shmrpc_server *srv,
@@ -163,31 +150,69 @@ SHMRPC_API int shmrpc_server_register_bytes(shmrpc_server *srv,
 		return -ENAMETOOLONG;
 	if (shmrpc_transport_kind_of(srv->transport) != SHMRPC_TRANSPORT_FUTEX)
 		return -EPROTONOSUPPORT;
-	return add_method(srv, method, NULL, fn, arg);
+	return add_method(srv, method, NULL, fn, NULL, arg);
+}
+
+
+/* The error the client receives: text (len bytes, copied) in place of any
+ * before.  -1, what handlers return. */
+static int set_error(shmrpc_req *req, char *text, size_t len)
+{
+	free(req->error);
+	req->error = text;
+	req->error_len = len;
+	return -1;
 }
 
 SHMRPC_API int shmrpc_req_error(shmrpc_req *req, const char *type,
     const char *fmt, ...)
 {
-	va_list ap;
-	char msg[1024];
+	const char *t = type != NULL ? type : "Error";
+	size_t tlen = strlen(t);
+	va_list ap, again;
 	char *text;
 	int n;
 
 	if (req == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	n = snprintf(NULL, 0, "%s: %s", type != NULL ? type : "Error", msg);
-	text = malloc((size_t)n + 1);
-	if (text == NULL)
+	text = n < 0 ? NULL : malloc(tlen + 2 + (size_t)n + 1);
+	if (text == NULL) {
+		va_end(again);
 		return -1;
-	snprintf(text, (size_t)n + 1, "%s: %s", type != NULL ? type : "Error",
-	    msg);
-	free(req->error);
-	req->error = text;
-	return -1;
+	}
+	memcpy(text, t, tlen);
+	memcpy(text + tlen, ": ", 2);
+	vsnprintf(text + tlen + 2, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return set_error(req, text, tlen + 2 + (size_t)n);
+}
+
+SHMRPC_API int shmrpc_req_error_text(shmrpc_req *req, const char *text,
+    size_t len)
+{
+	char *copy;
+
+	if (req == NULL || (text == NULL && len > 0))
+		return -1;
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(copy, text, len);
+	copy[len] = '\0';
+	return set_error(req, copy, len);
+}
+
+SHMRPC_API int shmrpc_req_unknown_method(shmrpc_req *req)
+{
+	if (req == NULL)
+		return -1;
+	return shmrpc_req_error(req, "RPCError", "Unknown method: %.*s",
+	    SHMRPC_NAME_MAX, req->method);
 }
 
 SHMRPC_API const char *shmrpc_req_method(const shmrpc_req *req)
@@ -199,14 +224,6 @@ SHMRPC_API uint32_t shmrpc_req_peer(const shmrpc_req *req)
 {
 	return req->peer;
 }
-
-/* Per serving thread: where requests land and responses are built when
- * the transport cannot do it in place (posix); futex needs neither. */
-struct serve_buffers {
-	char *in;
-	char *out;
-	size_t cap;
-};
 
 /* Where peer's answer is built: its response buffer in shared memory
  * (futex) or ours (posix). */
@@ -258,6 +275,30 @@ static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
 			: "RPCSerializationError: result cannot be encoded as "
 			  "JSON");
 	}
+	if (rc < 0) {
+		log_error("channel %s: cannot encode a response: %s",
+		    srv->transport->name, shmrpc_strerror(rc));
+		return;
+	}
+	deliver(srv, peer, out, len);
+}
+
+/* The answer to a JSON method that failed: its error text, complete
+ * but for what does not fit the buffer. */
+static void send_error(shmrpc_server *srv, struct serve_buffers *bufs,
+    uint32_t peer, const json_t *id, const shmrpc_req *req)
+{
+	static const char failed[] = "RuntimeError: method failed";
+	size_t max, len;
+	char *out = answer_area(srv, bufs, peer, &max);
+	int rc;
+
+	if (req->error != NULL)
+		rc = shmrpc__envelope_encode_error(out, max, &len, id,
+		    req->error, req->error_len);
+	else
+		rc = shmrpc__envelope_encode_error(out, max, &len, id, failed,
+		    sizeof(failed) - 1);
 	if (rc < 0) {
 		log_error("channel %s: cannot encode a response: %s",
 		    srv->transport->name, shmrpc_strerror(rc));
@@ -356,6 +397,9 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		dispatch_bytes(srv, bufs, peer, (const unsigned char *)in, len);
 		return;
 	}
+	if (srv->dispatch_text != NULL &&
+	    srv->dispatch_text(srv, bufs, peer, in, len))
+		return;
 	rc = shmrpc__envelope_decode_request(in, len, &rq, why, sizeof(why));
 	if (rc < 0) {
 		char text[300];
@@ -378,7 +422,9 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 	if (m == NULL || m->fn == NULL) {
 		snprintf(unknown, sizeof(unknown), m == NULL
 		    ? "RPCError: Unknown method: %.*s"
-		    : "RPCError: Method %.*s takes bytes, not JSON",
+		    : m->bytes_fn != NULL
+		    ? "RPCError: Method %.*s takes bytes, not JSON"
+		    : "RPCError: Method %.*s is not available",
 		    SHMRPC_NAME_MAX, rq.method);
 		send_reply(srv, bufs, peer, rq.id, NULL, unknown);
 		shmrpc__request_view_release(&rq);
@@ -387,9 +433,7 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 	rc = m->fn(&req, rq.params, &result, m->arg);
 	if (rc != 0 || req.error != NULL) {
 		json_decref(result);
-		send_reply(srv, bufs, peer, rq.id, NULL,
-		    req.error != NULL ? req.error
-				      : "RuntimeError: method failed");
+		send_error(srv, bufs, peer, rq.id, &req);
 	} else {
 		send_reply(srv, bufs, peer, rq.id, result, NULL);
 		json_decref(result);
@@ -401,51 +445,76 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 /* Wait for a request: in place in shared memory (futex; stable until we
  * answer it) or copied into bufs->in (posix). */
 static int next_request(shmrpc_server *srv, struct serve_buffers *bufs,
-    const char **in, size_t *len, uint32_t *peer)
+    const char **in, size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
 	const void *ref;
 	int rc = shmrpc__transport_recv_request_ref(srv->transport, &ref, len,
-	    peer);
+	    peer, w);
 
 	if (rc != -EPROTONOSUPPORT) {
 		*in = ref;
 		return rc;
 	}
 	*in = bufs->in;
-	return shmrpc_transport_recv_request(srv->transport, bufs->in,
-	    bufs->cap, len, peer);
+	return shmrpc__transport_recv_request_wait(srv->transport, bufs->in,
+	    bufs->cap, len, peer, w);
 }
 
-SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv)
+/* Where posix requests land and answers are built; futex needs none. */
+static int serve_buffers_open(shmrpc_server *srv, struct serve_buffers *bufs)
 {
-	struct serve_buffers bufs = { 0 };
+	*bufs = (struct serve_buffers){ 0 };
+	if (shmrpc_transport_kind_of(srv->transport) == SHMRPC_TRANSPORT_FUTEX)
+		return 0;
+	bufs->cap = shmrpc_transport_max_message(srv->transport);
+	bufs->in = malloc(bufs->cap > 0 ? bufs->cap : 1);
+	bufs->out = malloc(bufs->cap > 0 ? bufs->cap : 1);
+	if (bufs->in == NULL || bufs->out == NULL) {
+		free(bufs->in);
+		free(bufs->out);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* How long the next wait for a request may take: max_wait seconds
+ * (serve_until), else the channel's timeout, after which serving goes
+ * on. */
+static struct recv_wait next_wait(const shmrpc_server *srv, double max_wait,
+    unsigned flags)
+{
+	return (struct recv_wait){
+		.deadline = deadline_after(max_wait >= 0 ? max_wait
+							 : srv->transport->timeout),
+		.eintr = (flags & SHMRPC_SERVE_EINTR) != 0,
+	};
+}
+
+SHMRPC_API int shmrpc_server_serve_until(shmrpc_server *srv, double max_wait,
+    unsigned flags)
+{
+	struct serve_buffers bufs;
 	int rc = 0;
 
-	if (srv == NULL)
+	if (srv == NULL || (flags & ~SHMRPC_SERVE_EINTR) != 0)
 		return -EINVAL;
-	if (shmrpc_transport_kind_of(srv->transport) != SHMRPC_TRANSPORT_FUTEX) {
-		bufs.cap = shmrpc_transport_max_message(srv->transport);
-		bufs.in = malloc(bufs.cap > 0 ? bufs.cap : 1);
-		bufs.out = malloc(bufs.cap > 0 ? bufs.cap : 1);
-		if (bufs.in == NULL || bufs.out == NULL) {
-			free(bufs.in);
-			free(bufs.out);
-			return -ENOMEM;
-		}
-	}
-	log_debug("channel %s: serving %zu methods", srv->transport->name,
-	    srv->nmethods);
+	rc = serve_buffers_open(srv, &bufs);
+	if (rc < 0)
+		return rc;
 	while (!atomic_load(&srv->stopped)) {
+		struct recv_wait w = next_wait(srv, max_wait, flags);
 		const char *in;
 		size_t len;
 		uint32_t peer;
 
-		rc = next_request(srv, &bufs, &in, &len, &peer);
+		rc = next_request(srv, &bufs, &in, &len, &peer, &w);
 		if (rc == 0) {
 			dispatch(srv, &bufs, peer, in, len);
 		} else if (rc == SHMRPC_ETIMEOUT) {
+			if (max_wait >= 0)
+				break;
 			continue;
-		} else if (rc == SHMRPC_ESTOPPED) {
+		} else if (rc == SHMRPC_ESTOPPED || rc == -EINTR) {
 			break;
 		} else if (rc == SHMRPC_ETRANSPORT || rc == SHMRPC_ETOOBIG) {
 			log_warn("channel %s: dropped a malformed request: %s",
@@ -466,21 +535,60 @@ SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv)
 	return rc;
 }
 
+SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv)
+{
+	if (srv != NULL)
+		log_debug("channel %s: serving %zu methods",
+		    srv->transport->name, srv->nmethods);
+	return shmrpc_server_serve_until(srv, -1.0, 0);
+}
+
 SHMRPC_API void shmrpc_server_stop(shmrpc_server *srv)
 {
-	if (srv == NULL)
-		return;
-	atomic_store(&srv->stopped, true);
-	shmrpc_transport_wake(srv->transport);
+	if (srv != NULL)
+		shmrpc__server_stop(srv);
 }
 
 SHMRPC_API void shmrpc_server_close(shmrpc_server *srv)
 {
 	if (srv == NULL)
 		return;
+	shmrpc__server_signals_forget(srv);
 	shmrpc_transport_close(srv->transport);
 	for (size_t i = 0; i < srv->nmethods; i++)
 		free(srv->methods[i].name);
 	free(srv->methods);
 	free(srv);
+}
+
+/* ---- for the other serving files of this layer (server.h) ----------------- */
+
+int shmrpc__server_add_method(shmrpc_server *srv, const char *method,
+    shmrpc_method_fn fn, shmrpc_bytes_method_fn bytes_fn,
+    shmrpc_text_method_fn text_fn, void *arg)
+{
+	return add_method(srv, method, fn, bytes_fn, text_fn, arg);
+}
+
+struct method *shmrpc__server_find_method(shmrpc_server *srv,
+    const char *name)
+{
+	return find_method(srv, name);
+}
+
+bool shmrpc__server_builtin(const char *name)
+{
+	return is_builtin(name);
+}
+
+char *shmrpc__server_answer_area(shmrpc_server *srv,
+    struct serve_buffers *bufs, uint32_t peer, size_t *cap)
+{
+	return answer_area(srv, bufs, peer, cap);
+}
+
+void shmrpc__server_deliver(shmrpc_server *srv, uint32_t peer,
+    const char *buf, size_t len)
+{
+	deliver(srv, peer, buf, len);
 }

@@ -689,7 +689,8 @@ static void sweep_dead_clients(struct futex_transport *f, int64_t now)
  * spin budget, then sleep on the bell.  0 to look again, SHMRPC_ETIMEOUT,
  * SHMRPC_ESTOPPED.
  */
-static int wait_for_work(struct futex_transport *f, int64_t deadline)
+static int wait_for_work(struct futex_transport *f, int64_t deadline,
+    bool eintr)
 {
 	struct futex_header *h = f->hdr;
 	uint32_t zero = 0, bell;
@@ -745,17 +746,17 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline)
 	int64_t slice = deadline - now;
 	if (slice > FUTEX_SWEEP_NS)
 		slice = FUTEX_SWEEP_NS;
-	futex_wait(&h->bell, bell, slice);
+	int rc = futex_wait(&h->bell, bell, slice);
 	atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
-	return 0;
+	return rc == -EINTR && eintr ? -EINTR : 0;
 }
 
 static int futex_recv_request_ref(shmrpc_transport *t, const void **buf,
-    size_t *len, uint32_t *peer)
+    size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
 	struct futex_transport *f = (struct futex_transport *)t;
 	struct futex_header *h = f->hdr;
-	int64_t deadline = deadline_after(t->timeout);
+	int64_t deadline = w != NULL ? w->deadline : deadline_after(t->timeout);
 	struct futex_slot *sl;
 	uint32_t n, i, gen = 0;
 	int rc;
@@ -769,7 +770,7 @@ static int futex_recv_request_ref(shmrpc_transport *t, const void **buf,
 		if (rc >= 0)
 			break;
 		sweep_dead_clients(f, clock_now_ns());
-		rc = wait_for_work(f, deadline);
+		rc = wait_for_work(f, deadline, w != NULL && w->eintr);
 		if (rc < 0)
 			return rc;
 	}
@@ -796,10 +797,10 @@ static int futex_recv_request_ref(shmrpc_transport *t, const void **buf,
 }
 
 static int futex_recv_request(shmrpc_transport *t, void *buf, size_t cap,
-    size_t *len, uint32_t *peer)
+    size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
 	const void *in;
-	int rc = futex_recv_request_ref(t, &in, len, peer);
+	int rc = futex_recv_request_ref(t, &in, len, peer, w);
 
 	if (rc < 0)
 		return rc;

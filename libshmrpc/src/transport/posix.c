@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -187,6 +188,30 @@ static int wait_repairing(struct posix_transport *p, int which, int other,
 	}
 }
 
+/* A server's wait for a request (see struct recv_wait): as
+ * sem_wait_until(), but a signal handler that interrupts it may end it
+ * with -EINTR. */
+static int sem_wait_request(sem_t *s, const struct recv_wait *w,
+    int64_t deadline)
+{
+	struct timespec abs;
+	int rc;
+
+	if (w == NULL || !w->eintr)
+		return sem_wait_until(s, deadline);
+	if (deadline == DEADLINE_NEVER) {
+		rc = sem_wait(s);
+	} else {
+		abs = ns_to_timespec(deadline);
+		rc = sem_clockwait(s, CLOCK_MONOTONIC, &abs);
+	}
+	if (rc == 0)
+		return 0;
+	if (errno == EINTR)
+		return -EINTR;
+	return errno == ETIMEDOUT ? SHMRPC_ETIMEOUT : -errno;
+}
+
 /* Copy the message in segment seg into buf.  The header is read once:
  * the peer could change it under us.  0, SHMRPC_ETRANSPORT (length out of
  * range, kept in t->bad_length: no over-read) or SHMRPC_ETOOBIG (longer
@@ -289,7 +314,7 @@ static int posix_create(shmrpc_transport **out, const char *name,
 }
 
 static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
-    size_t *len, uint32_t *peer)
+    size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
 	struct posix_transport *p = (struct posix_transport *)t;
 	const unsigned char *seg = p->obj[SEG_REQ].addr;
@@ -299,7 +324,8 @@ static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 	*len = 0;
 	if (atomic_load(&p->stopped))
 		return SHMRPC_ESTOPPED;
-	rc = sem_wait_until(psem(p, SEM_REQ_FULL), deadline_after(t->timeout));
+	rc = sem_wait_request(psem(p, SEM_REQ_FULL), w,
+	    w != NULL ? w->deadline : deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
 	if (atomic_load(&p->stopped)) {
@@ -340,12 +366,31 @@ static void posix_wake(shmrpc_transport *t)
 
 /* ---- client side ------------------------------------------------------- */
 
+/*
+ * The seed makes a segment with shm_open() and gives it its size with
+ * ftruncate() next: in between it has 0 bytes.  A segment of 0 bytes is
+ * a channel being created, not one of another layout: SHMRPC_ENOCHANNEL,
+ * which a client waiting for its server waits out.
+ */
+static int open_segment(struct posix_transport *p, int which, size_t min,
+    size_t map)
+{
+	int rc = shmrpc__shmobj_open(p->fname[which], min, map, &p->obj[which]);
+	int dir = shmrpc__shm_dirfd();
+	struct stat st;
+
+	if (rc == SHMRPC_EVERSION && dir >= 0 &&
+	    shmrpc__shmfile_stat_at(dir, p->fname[which], &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == 0)
+		return SHMRPC_ENOCHANNEL;
+	return rc;
+}
+
 static int open_objects(struct posix_transport *p, size_t want_size)
 {
 	int rc;
 
-	rc = shmrpc__shmobj_open(p->fname[SEG_REQ], want_size, 0,
-	    &p->obj[SEG_REQ]);
+	rc = open_segment(p, SEG_REQ, want_size, 0);
 	if (rc < 0)
 		return rc;
 	if (want_size == 0)
@@ -353,8 +398,7 @@ static int open_objects(struct posix_transport *p, size_t want_size)
 	if (want_size <= MSG_HEADER_SIZE || want_size > UINT32_MAX)
 		return SHMRPC_EVERSION;
 	p->buffer_size = want_size;
-	rc = shmrpc__shmobj_open(p->fname[SEG_RESP], want_size, want_size,
-	    &p->obj[SEG_RESP]);
+	rc = open_segment(p, SEG_RESP, want_size, want_size);
 	for (int i = SEM_REQ_EMPTY; i < POSIX_NOBJ && rc == 0; i++)
 		rc = shmrpc__shmobj_open(p->fname[i], sizeof(sem_t),
 		    sizeof(sem_t), &p->obj[i]);

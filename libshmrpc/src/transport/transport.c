@@ -80,15 +80,22 @@ SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
 	return rc;
 }
 
-SHMRPC_API int shmrpc_transport_recv_request(shmrpc_transport *t,
-    void *buf, size_t cap, size_t *len, uint32_t *peer)
+int shmrpc__transport_recv_request_wait(shmrpc_transport *t, void *buf,
+    size_t cap, size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
 	if (t == NULL || len == NULL || peer == NULL ||
 	    (buf == NULL && cap > 0))
 		return -EINVAL;
 	if (!t->is_server)
 		return SHMRPC_ESTATE;
-	return t->ops->recv_request(t, buf, cap, len, peer);
+	return t->ops->recv_request(t, buf, cap, len, peer, w);
+}
+
+SHMRPC_API int shmrpc_transport_recv_request(shmrpc_transport *t,
+    void *buf, size_t cap, size_t *len, uint32_t *peer)
+{
+	return shmrpc__transport_recv_request_wait(t, buf, cap, len, peer,
+	    NULL);
 }
 
 SHMRPC_API int shmrpc_transport_send_response(shmrpc_transport *t,
@@ -146,7 +153,7 @@ int shmrpc__transport_recv_response_ref(shmrpc_transport *t, const void **buf,
 }
 
 int shmrpc__transport_recv_request_ref(shmrpc_transport *t, const void **buf,
-    size_t *len, uint32_t *peer)
+    size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
 	*buf = NULL;
 	*len = 0;
@@ -155,7 +162,7 @@ int shmrpc__transport_recv_request_ref(shmrpc_transport *t, const void **buf,
 		return -EPROTONOSUPPORT;
 	if (!t->is_server)
 		return SHMRPC_ESTATE;
-	return t->ops->recv_request_ref(t, buf, len, peer);
+	return t->ops->recv_request_ref(t, buf, len, peer, w);
 }
 
 int shmrpc__transport_response_area(shmrpc_transport *t, uint32_t peer,

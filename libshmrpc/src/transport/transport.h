@@ -16,6 +16,17 @@
 /* Most objects one channel of any transport has. */
 #define TRANSPORT_MAX_OBJECTS 8
 
+/*
+ * A server's wait for a request: until when (CLOCK_MONOTONIC ns, or
+ * DEADLINE_NEVER), and whether a signal handler that interrupts it ends
+ * it (-EINTR) instead of being waited through.  NULL where one is taken:
+ * the handle's timeout, signals waited through.
+ */
+struct recv_wait {
+	int64_t deadline;
+	bool eintr;
+};
+
 struct transport_ops {
 	/* The /dev/shm file names channel `name` consists of, for the
 	 * registry and the reaper.  Returns how many it wrote (<= max).
@@ -40,9 +51,9 @@ struct transport_ops {
 	/* Client: end the call begun by send_request.  Always safe. */
 	void (*end_call)(shmrpc_transport *t);
 
-	/* Server: wait for and copy one request. */
+	/* Server: wait for and copy one request (w: see recv_wait). */
 	int (*recv_request)(shmrpc_transport *t, void *buf, size_t cap,
-	    size_t *len, uint32_t *peer);
+	    size_t *len, uint32_t *peer, const struct recv_wait *w);
 	/* Server: answer peer. */
 	int (*send_response)(shmrpc_transport *t, uint32_t peer,
 	    const void *buf, size_t len);
@@ -64,7 +75,7 @@ struct transport_ops {
 	/* Server: as recv_request, but point *buf at the request in shared
 	 * memory; valid until send_response() to that peer. */
 	int (*recv_request_ref)(shmrpc_transport *t, const void **buf,
-	    size_t *len, uint32_t *peer);
+	    size_t *len, uint32_t *peer, const struct recv_wait *w);
 	/* Server: the buffer peer's answer goes in (shared memory), for
 	 * send_response() without a copy; valid until that send. */
 	int (*response_area)(shmrpc_transport *t, uint32_t peer, void **area,
@@ -130,7 +141,11 @@ int shmrpc__transport_request_area(shmrpc_transport *t, void **area,
 int shmrpc__transport_recv_response_ref(shmrpc_transport *t, const void **buf,
     size_t *len);
 int shmrpc__transport_recv_request_ref(shmrpc_transport *t, const void **buf,
-    size_t *len, uint32_t *peer);
+    size_t *len, uint32_t *peer, const struct recv_wait *w);
+/* shmrpc_transport_recv_request() with a wait of the caller's (w may be
+ * NULL). */
+int shmrpc__transport_recv_request_wait(shmrpc_transport *t, void *buf,
+    size_t cap, size_t *len, uint32_t *peer, const struct recv_wait *w);
 int shmrpc__transport_response_area(shmrpc_transport *t, uint32_t peer,
     void **area, size_t *cap);
 
