@@ -241,7 +241,8 @@ SHMRPC_API int shmrpc_name_check(const char *name);
  * takes about 64 bytes of stack per level, so this bound (16 KiB) keeps
  * what a peer sends from overflowing a small thread stack.  256 holds
  * whatever the seed can send: its encoder (orjson) refuses more than 255
- * nested containers in a whole message.
+ * nested containers in a whole message.  Text calls and text methods
+ * (never decoded into json_t) check their text to 2048 levels only.
  */
 #define SHMRPC_MAX_DEPTH 256
 
