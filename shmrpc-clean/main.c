@@ -53,11 +53,37 @@ static void usage(FILE *to, int status)
 	exit(status);
 }
 
+/* Owners of live channels whose files systemd-logind removes at logout
+ * (RemoveIPC=yes), each said once at the end. */
+struct removeipc_seen {
+	uid_t uid[64];
+	size_t n;
+};
+
 /* Every decision of the library, as it made it: this tool only says. */
 static void on_reap(const shmrpc_reap_event *ev, void *arg)
 {
-	(void)arg;
+	struct removeipc_seen *seen = arg;
+	const shmrpc_channel_info *c = ev->channel;
+	size_t i;
+
 	report_event(ev);
+	if (c == NULL || c->state != SHMRPC_STATE_LIVE ||
+	    c->owner_removeipc != 1)
+		return;
+	for (i = 0; i < seen->n && seen->uid[i] != c->owner_uid; i++)
+		;
+	if (i == seen->n && seen->n < sizeof(seen->uid) / sizeof(uid_t))
+		seen->uid[seen->n++] = c->owner_uid;
+}
+
+static void warn_removeipc(const struct removeipc_seen *seen)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		warnx("uid %lu has live channels, and systemd-logind removes "
+		    "its files from /dev/shm when its last session ends "
+		    "(RemoveIPC=yes); see DEPLOYMENT in shmrpc(7)",
+		    (unsigned long)seen->uid[i]);
 }
 
 int main(int argc, char **argv)
@@ -77,6 +103,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts ro = { 0 };
+	struct removeipc_seen seen = { .n = 0 };
 	shmrpc_inspect_options o;
 	shmrpc_reap_options rop;
 	shmrpc_inspection *s;
@@ -158,10 +185,12 @@ int main(int argc, char **argv)
 	rop.prefix = o.prefix;
 	rop.all_users = o.all_users;
 	report_begin(&ro);
-	rc = shmrpc_reap_all(&rop, on_reap, NULL, &e);
+	rc = shmrpc_reap_all(&rop, on_reap, &seen, &e);
 	/* A failed item was reported with its reason already. */
 	if (rc < 0 && report_errors() == 0)
 		report_error("", e.text);
 	report_end();
+	if (!ro.quiet && !ro.json)
+		warn_removeipc(&seen);
 	return report_errors() > 0 ? EXIT_LEFT : EXIT_OK;
 }

@@ -97,6 +97,9 @@ enum shmrpc_error_code {
 	SHMRPC_ENOTOURS = -1015,   /* object not ours to touch (owner, type) */
 	SHMRPC_EALIVE = -1016,     /* refused: the object is alive or in use */
 	SHMRPC_EUNKNOWN = -1017,   /* refused: its state cannot be told */
+	SHMRPC_EREMOVED = -1018,   /* the channel's files vanished from
+	                              /dev/shm under a server (e.g.
+	                              systemd-logind's RemoveIPC=yes) */
 };
 
 /*
@@ -203,6 +206,15 @@ typedef struct shmrpc_options {
 	/* futex only: nanoseconds to spin before sleeping; 0: the default
 	 * (env SHMRPC_SPIN_NS, else 200000); < 0: never spin. */
 	long spin_ns;
+	/* Server only: permission bits of the channel's files, 0600 (only
+	 * the server's user; 0 means 0600) or 0660 (its group too: members
+	 * of `gid` may open the channel as clients).  Anything else is
+	 * -EINVAL.  See "Group access" in shmrpc(7). */
+	unsigned mode;
+	/* Server only: group of the channel's files; (gid_t)-1 (what
+	 * shmrpc_options_init() sets): the server's own group.  Giving a
+	 * group needs root or membership of it (else -EPERM). */
+	gid_t gid;
 } shmrpc_options;
 
 /*
@@ -789,8 +801,9 @@ SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
 
 /*
  * States (the same words everywhere: library, shmrpc-top, shmrpc-clean):
- *  LIVE     registered, and the owner is alive (same pid and same start
- *           time, so a reused pid does not count).
+ *  LIVE     registered, and the owner is alive: it holds its liveness
+ *           lock, or (same PID namespace) the same pid runs with the
+ *           same start time, so a reused pid does not count.
  *  STALE    registered, owner dead, no live process maps or holds any of
  *           its objects.  Safe to reap.
  *  ORPHAN   an object of our naming scheme that no registry names, no live
@@ -803,7 +816,17 @@ SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
  *  RECENT   like ORPHAN but younger than the grace period (it may be
  *           being set up right now).  Not reaped yet.
  *  UNKNOWN  cannot tell (permission denied, unreadable /proc, not a
- *           regular file, owned by someone else).  Never reaped.
+ *           regular file, owned by someone else, an owner in another PID
+ *           namespace whose lock cannot be tested), or a registry entry
+ *           refused by the trust rules.  Never reaped.
+ *  FOREIGN  a file at one of our registry paths (the registry, its .lock
+ *           or .tmp) that is not that registry's user's regular file: a
+ *           squatter.  Never read, written or waited on; only root,
+ *           reaping all users, removes it.
+ *
+ * Who is alive is told by liveness locks, which hold across PID
+ * namespaces, with pid and start time as a second opinion where the pid
+ * is ours to read: see LIVENESS in shmrpc-registry(5).
  */
 typedef enum shmrpc_state {
 	SHMRPC_STATE_UNKNOWN = 0,
@@ -812,10 +835,11 @@ typedef enum shmrpc_state {
 	SHMRPC_STATE_ORPHAN = 3,
 	SHMRPC_STATE_INUSE = 4,
 	SHMRPC_STATE_RECENT = 5,
+	SHMRPC_STATE_FOREIGN = 6,
 } shmrpc_state;
 
-/* "live", "stale", "orphan", "in-use", "recent", "unknown".  Static
- * storage, never NULL; thread-safe. */
+/* "live", "stale", "orphan", "in-use", "recent", "unknown", "foreign".
+ * Static storage, never NULL; thread-safe. */
 SHMRPC_API const char *shmrpc_state_name(shmrpc_state state);
 
 /* Grace period (seconds) before an unregistered, unused object counts as
@@ -907,6 +931,14 @@ typedef struct shmrpc_object_info {
 	uint64_t dev, ino;     /* identity, for matching */
 	const pid_t *mappers;  /* live processes that map or hold it */
 	size_t nmappers;
+	/* Since 0.2: */
+	unsigned mode;         /* permission bits (0600; 0660: a group's) */
+	gid_t gid;             /* file group */
+	unsigned long nlink;   /* hard links (shmrpc makes files with 1) */
+	int locked;            /* some process holds a liveness lock on it
+	                          (a libshmrpc server or client, perhaps in
+	                          another PID namespace): 1, 0, -1 not
+	                          tested (cannot open it) */
 } shmrpc_object_info;
 
 /*
@@ -940,6 +972,34 @@ typedef struct shmrpc_channel_info {
 	const char *registry;       /* path of the registry file listing it */
 	int rebuilt;                /* entry rebuilt after a corrupt registry:
 	                               owner is a best guess from the mappers */
+	/* Since 0.2: where the owner lives, and how it was judged
+	 * (see LIVENESS in shmrpc-registry(5)). */
+	uint64_t owner_pid_ns;      /* inode of the owner's PID namespace
+	                               (/proc/PID/ns/pid); 0: not recorded */
+	int owner_pid_local;        /* 1: owner_pid is a pid of the caller's
+	                               PID namespace; 0: of another one (not
+	                               a local pid: do not look it up or
+	                               signal it); -1: cannot tell */
+	int owner_lock;             /* the owner's liveness lock: 1 held,
+	                               0 free, -1 none registered or it
+	                               cannot be tested */
+	const char *owner_cgroup;   /* the owner's cgroup when it registered
+	                               ("/system.slice/x.service",
+	                               "/docker/<id>"), "" if unknown; as
+	                               the owner wrote it: untrusted text */
+	int owner_removeipc;        /* 1: systemd-logind removes owner_uid's
+	                               files in /dev/shm when its last
+	                               session ends (RemoveIPC=yes applies
+	                               to it); 0: no; -1: cannot tell */
+	unsigned mode;              /* permission bits of its files as
+	                               registered (0600, 0660) */
+	gid_t gid;                  /* their group as registered;
+	                               (gid_t)-1: the owner's own */
+	int refused;                /* 1: the registry entry breaks the trust
+	                               rules (uid not the registry file's,
+	                               files outside its channel's names):
+	                               state UNKNOWN, objects not looked at,
+	                               reason says why */
 } shmrpc_channel_info;
 
 typedef struct shmrpc_inspection shmrpc_inspection;
@@ -1099,6 +1159,16 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_reap_options *opts,
  * returns buf, or NULL if it does not fit.  Thread-safe.
  */
 SHMRPC_API char *shmrpc_registry_path(char *buf, size_t len);
+
+/*
+ * Does systemd-logind remove uid's files in /dev/shm, channels included,
+ * when uid's last login session ends (RemoveIPC=yes in logind.conf(5),
+ * systemd's default, applied to users that are neither root nor system
+ * users)?  1 yes, 0 no (also on hosts without systemd), -1 cannot tell.
+ * A server whose files vanish stops with SHMRPC_EREMOVED; see
+ * DEPLOYMENT in shmrpc(7).  Thread-safe.
+ */
+SHMRPC_API int shmrpc_removeipc_applies(uid_t uid);
 /* ------------------------------------------------------------------------
  * Live counters (futex transport)
  *

@@ -105,7 +105,7 @@ restart_with_waiting_client() {
 	wait_channel "$ch"
 	grep -qF "\"name\": \"$ch\"" "$reg"
 	[ "$(stat -c %a "$reg")" = 600 ]
-	jq -e '.format == "shmrpc-registry" and .version == 1' "$reg"
+	jq -e '.format == "shmrpc-registry" and .version == 2' "$reg"
 	stop_all
 	if [ -e "$reg" ]; then
 		! grep -qF "\"name\": \"$ch\"" "$reg"
@@ -195,7 +195,7 @@ time.sleep(600)' "$f" >"$BATS_TEST_TMPDIR/py.out" 3>&- &
 	wait_channel "$ch"
 	grep -q "format version 9" "$BG_OUT"
 	ls "$SHMRPC_REGISTRY".corrupt-*
-	jq -e '.version == 1' "$SHMRPC_REGISTRY"
+	jq -e '.version == 2' "$SHMRPC_REGISTRY"
 }
 
 @test "inspection reports live, stale, orphan and unknown" {

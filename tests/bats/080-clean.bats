@@ -95,7 +95,8 @@ reap_after_kill() {
 	[ "$(cat "$SHMRPC_REGISTRY")" = "$reg" ]
 	run "$CLEAN" --dry-run --json -g 0 -p "$TAG"
 	[ "$status" -eq 0 ]
-	[ "$(ls -li /dev/shm | grep -F "$TAG")" = "$before" ]
+	after=$(ls -li /dev/shm | grep -F "$TAG")
+	diff <(echo "$before") <(echo "$after")
 	run "$CLEAN" -q -g 0 -p "$TAG"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]

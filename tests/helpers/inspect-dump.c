@@ -4,13 +4,20 @@
  *
  * usage: inspect-dump [-a] [-g grace] [-c channel] [-x prefix]
  *        inspect-dump [-a] [-g grace] [-n] -r channel | -R object
+ *        inspect-dump [-a] [-g grace] [-c channel] [-x prefix] [-n] -A
  *
  * Listing: one line per channel, loose object and warning:
  *   channel NAME TRANSPORT STATE owner=PID alive=A mappers=P,Q | REASON
+ *   owner NAME pid_ns=N local=L lock=K removeipc=R mode=M gid=G
  *   object NAME CHANNEL STATE uid=U mappers=P,Q | REASON
  *   warning TEXT
  * Reaping (-n: dry run): prints "code=N removed=N entry=N | TEXT", exit 0
- * when done, 1 when refused.
+ * when done, 1 when refused.  -A (shmrpc_reap_all) prints one line per
+ * event, "event ACTION NAME STATE code=N | REASON", then that summary.
+ *
+ * SHMRPC_TEST_REAP_STALL=N: the reaper stops N seconds before each file
+ * leaves its name (after its final check), after printing "stall NAME" to
+ * stderr, so that a test can open the file right then.
  */
 #include <err.h>
 #include <stdio.h>
@@ -18,6 +25,18 @@
 #include <unistd.h>
 
 #include <shmrpc.h>
+
+#include "inspect/unlink.h" /* shmrpc__reap_test_unlink_hook() */
+
+void shmrpc__reap_test_unlink_hook(const char *fname)
+{
+	const char *s = getenv("SHMRPC_TEST_REAP_STALL");
+
+	if (s != NULL) {
+		fprintf(stderr, "stall %s\n", fname);
+		sleep((unsigned)atoi(s));
+	}
+}
 
 static void pids(const pid_t *p, size_t n)
 {
@@ -31,11 +50,18 @@ static void pids(const pid_t *p, size_t n)
 /* What a reap removed, from its events. */
 struct tally {
 	unsigned removed, entries;
+	int print;
 };
 
 static void tally_event(const shmrpc_reap_event *ev, void *arg)
 {
 	struct tally *t = arg;
+
+	if (t->print)
+		printf("event %s %s %s code=%d | %s\n",
+		    shmrpc_reap_action_name(ev->action),
+		    ev->channel != NULL ? ev->channel->name : ev->object->name,
+		    shmrpc_state_name(ev->state), ev->code, ev->reason);
 
 	t->removed += ev->removed;
 	if (ev->channel != NULL && (ev->action == SHMRPC_REAP_REMOVED ||
@@ -49,11 +75,11 @@ int main(int argc, char **argv)
 	shmrpc_reap_options ro;
 	shmrpc_inspection *s;
 	const char *reap = NULL, *reap_obj = NULL;
-	int ch, rc;
+	int ch, rc, all = 0;
 
 	shmrpc_inspect_options_init(&o);
 	shmrpc_reap_options_init(&ro);
-	while ((ch = getopt(argc, argv, "ag:c:x:nr:R:")) != -1) {
+	while ((ch = getopt(argc, argv, "ag:c:x:nr:R:A")) != -1) {
 		switch (ch) {
 		case 'a': o.all_users = ro.all_users = 1; break;
 		case 'g': o.grace = ro.grace = atof(optarg); break;
@@ -62,13 +88,17 @@ int main(int argc, char **argv)
 		case 'n': ro.dry_run = 1; break;
 		case 'r': reap = optarg; break;
 		case 'R': reap_obj = optarg; break;
+		case 'A': all = 1; break;
 		default: errx(2, "usage: see the source");
 		}
 	}
-	if (reap != NULL || reap_obj != NULL) {
-		struct tally t = { 0, 0 };
+	if (reap != NULL || reap_obj != NULL || all) {
+		struct tally t = { 0, 0, all };
 		shmrpc_error e = { 0, "" };
-		rc = reap != NULL
+		ro.channel = o.channel;
+		ro.prefix = o.prefix;
+		rc = all ? shmrpc_reap_all(&ro, tally_event, &t, &e)
+		    : reap != NULL
 		    ? shmrpc_reap_channel(reap, &ro, tally_event, &t, &e)
 		    : shmrpc_reap_object(reap_obj, &ro, tally_event, &t, &e);
 		printf("code=%d removed=%u entry=%u | %s\n", rc, t.removed,
@@ -85,6 +115,11 @@ int main(int argc, char **argv)
 		    (long)c->owner_pid, c->owner_alive);
 		pids(c->mappers, c->nmappers);
 		printf(" | %s\n", c->reason);
+		printf("owner %s pid_ns=%llu local=%d lock=%d removeipc=%d "
+		    "mode=%04o gid=%ld\n", c->name,
+		    (unsigned long long)c->owner_pid_ns, c->owner_pid_local,
+		    c->owner_lock, c->owner_removeipc, c->mode,
+		    c->gid == (gid_t)-1 ? -1L : (long)c->gid);
 		if (c->counters != NULL)
 			printf("counters %s calls=%lld clients=%zu\n", c->name,
 			    (long long)json_integer_value(json_object_get(

@@ -3,7 +3,7 @@
  * the library: echo, sleep, fail, big, pid.
  *
  * usage: test-server [-t posix|futex] [-b bufsize] [-T timeout]
- *                    [-n threads] [-s slots] channel
+ *                    [-n threads] [-s slots] [-m mode] [-g gid] channel
  * Prints "ready" once serving; SIGTERM/SIGINT stop it cleanly (exit 0).
  */
 #include <err.h>
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 	int ch, rc, threads = 1;
 
 	shmrpc_options_init(&opts);
-	while ((ch = getopt(argc, argv, "t:b:T:n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "t:b:T:n:s:m:g:")) != -1) {
 		switch (ch) {
 		case 't':
 			if (shmrpc_transport_parse(optarg, &opts.transport) < 0)
@@ -149,9 +149,16 @@ int main(int argc, char **argv)
 		case 's':
 			opts.slots = (unsigned)atoi(optarg);
 			break;
+		case 'm':
+			opts.mode = (unsigned)strtoul(optarg, NULL, 8);
+			break;
+		case 'g':
+			opts.gid = (gid_t)strtoul(optarg, NULL, 10);
+			break;
 		default:
 			errx(2, "usage: test-server [-t transport] [-b bufsize] "
-			    "[-T timeout] [-n threads] [-s slots] channel");
+			    "[-T timeout] [-n threads] [-s slots] [-m mode] "
+			    "[-g gid] channel");
 		}
 	}
 	if (optind != argc - 1 || threads < 1 || threads > 64)

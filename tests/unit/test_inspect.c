@@ -24,6 +24,7 @@
 
 #include "testlib.h"
 
+#include "os/ownerlock.h"
 #include "os/procinfo.h"
 #include "inspect/inspect.h"
 #include "registry/registry.h"
@@ -134,9 +135,13 @@ static pid_t server_lives(const char *name)
 	return pid;
 }
 
-/* A child that creates /dev/shm/fname, maps it (or only holds its fd) and
- * waits to be killed.  Returns once it is set up. */
-static pid_t holder(const char *fname, bool map)
+/* What a holder() child does with /dev/shm/fname. */
+enum hold { HOLD_FD = 0, HOLD_MAP = 1, HOLD_OWNER_LOCK = 2 };
+
+/* A child that creates /dev/shm/fname (if need be) and holds its fd, maps
+ * it, or holds the owner's liveness lock on it, then waits to be killed.
+ * Returns once it is set up. */
+static pid_t holder(const char *fname, int how)
 {
 	int p[2];
 	char c;
@@ -150,13 +155,17 @@ static pid_t holder(const char *fname, bool map)
 		int fd;
 		snprintf(path, sizeof(path), "/dev/shm/%s", fname);
 		fd = open(path, O_RDWR | O_CREAT, 0600);
-		if (fd < 0 || ftruncate(fd, 4096) < 0)
+		if (fd < 0 || (how != HOLD_OWNER_LOCK &&
+				  ftruncate(fd, 4096) < 0))
 			_exit(1);
-		if (map && mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) ==
-			       MAP_FAILED)
+		if (how == HOLD_MAP && mmap(NULL, 4096, PROT_READ, MAP_SHARED,
+					   fd, 0) == MAP_FAILED)
 			_exit(1);
-		if (map)
+		if (how == HOLD_MAP)
 			close(fd);
+		if (how == HOLD_OWNER_LOCK &&
+		    shmrpc__lock_hold(fd, OWNERLOCK_OWNER_BYTE, 1, false) < 0)
+			_exit(1);
 		if (write(p[1], "r", 1) != 1)
 			_exit(1);
 		for (;;)
@@ -491,6 +500,245 @@ static void test_owner_pid_shared_by_entries(void **state)
 	assert_int_equal(reap_channel(a, NULL, NULL), SHMRPC_EALIVE);
 	put_entry(a, getpid(), shmrpc__proc_self_start_time() + 1);
 	assert_int_equal(reap_channel(a, NULL, NULL), 0);
+}
+
+/* ---- liveness across PID namespaces (shmrpc-registry(5), LIVENESS) ---- */
+
+/* The rule itself, every case. */
+static void test_liveness_rule(void **state)
+{
+	static const struct {
+		int lock;
+		bool proof;
+		enum shmrpc__proc_liveness by_pid, want;
+	} t[] = {
+		/* A held lock is alive, whatever the pid says. */
+		{ 1, true, PROC_DEAD, PROC_ALIVE },
+		{ 1, false, PROC_UNKNOWN, PROC_ALIVE },
+		/* A pid seen alive is alive. */
+		{ 0, true, PROC_ALIVE, PROC_ALIVE },
+		{ -1, false, PROC_ALIVE, PROC_ALIVE },
+		/* A free lock that is proof is dead, even with no pid to read. */
+		{ 0, true, PROC_UNKNOWN, PROC_DEAD },
+		{ 0, true, PROC_DEAD, PROC_DEAD },
+		/* Not proof (a client of an older version): the pid decides,
+		 * and a pid we cannot read keeps it. */
+		{ 0, false, PROC_DEAD, PROC_DEAD },
+		{ 0, false, PROC_UNKNOWN, PROC_UNKNOWN },
+		/* Untestable lock: the pid, which may not know. */
+		{ -1, true, PROC_UNKNOWN, PROC_UNKNOWN },
+		{ -1, false, PROC_DEAD, PROC_DEAD },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(shmrpc__liveness_decide(t[i].lock, t[i].proof,
+				     t[i].by_pid),
+		    t[i].want);
+}
+
+/* Register channel `name` as futex with pid/start, PID namespace pid_ns
+ * and lock file `lock` (NULL: none), uid `uid`; objects as given (NULL:
+ * the channel's own). */
+static void put_futex_entry(const char *name, pid_t pid, uint64_t start,
+    uint64_t pid_ns, bool lock, uid_t uid, const char *object)
+{
+	struct registry r;
+	struct reg_entry e;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	snprintf(e.transport, sizeof(e.transport), "futex");
+	e.kind = SHMRPC_TRANSPORT_FUTEX;
+	e.nobjects = 1;
+	if (object != NULL)
+		snprintf(e.objects[0], TRANSPORT_FNAME_MAX, "%s", object);
+	else
+		snprintf(e.objects[0], TRANSPORT_FNAME_MAX, "shmrpc_futex_%s",
+		    name);
+	if (lock)
+		memcpy(e.lock, e.objects[0], sizeof(e.lock));
+	e.buffer_size = 4096;
+	e.slots = 1;
+	e.created = 1.5e9;
+	e.pid = pid;
+	e.start = start;
+	e.pid_ns = pid_ns;
+	e.uid = uid;
+	e.gid = (gid_t)-1;
+	snprintf(e.comm, sizeof(e.comm), "owner");
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
+			     shmrpc__inspect_rebuild),
+	    0);
+	assert_int_equal(shmrpc__registry_put(&r, &e), 0);
+	assert_int_equal(shmrpc__registry_commit(&r), 0);
+	shmrpc__registry_unlock(&r);
+}
+
+static shmrpc_state state_of(const char *name, int *lock)
+{
+	shmrpc_inspection *s;
+	const shmrpc_channel_info *c = one_channel(&s, name, 0);
+	shmrpc_state st = c->state;
+
+	*lock = c->owner_lock;
+	shmrpc_inspection_free(s);
+	return st;
+}
+
+/* An owner of another PID namespace: its lock decides; without a lock it
+ * can only be unknown, never stale (its pid means nothing here). */
+static void test_foreign_owner_judged_by_lock(void **state)
+{
+	char fname[200];
+	uint64_t foreign = shmrpc__proc_self_pidns() + 1;
+	int lock;
+
+	(void)state;
+	snprintf(fname, sizeof(fname), "shmrpc_futex_%s", chan);
+	make_file(fname);
+	/* pid 1 here is another process, alive, with another start time. */
+	put_futex_entry(chan, 1, 12345, foreign, true, geteuid(), NULL);
+	child = holder(fname, HOLD_OWNER_LOCK);
+	assert_int_equal(state_of(chan, &lock), SHMRPC_STATE_LIVE);
+	assert_int_equal(lock, 1);
+	assert_int_equal(reap_channel(chan, NULL, NULL), SHMRPC_EALIVE);
+	assert_true(exists(fname));
+	ut_kill(&child);
+	/* Free: dead, from any namespace, and reaped in one run. */
+	assert_int_equal(state_of(chan, &lock), SHMRPC_STATE_STALE);
+	assert_int_equal(lock, 0);
+	/* No lock registered, pid of another namespace: unknown. */
+	put_futex_entry(chan, 1, 12345, foreign, false, geteuid(), NULL);
+	assert_int_equal(state_of(chan, &lock), SHMRPC_STATE_UNKNOWN);
+	assert_int_equal(reap_channel(chan, NULL, NULL), SHMRPC_EUNKNOWN);
+	assert_true(exists(fname));
+	put_futex_entry(chan, 1, 12345, foreign, true, geteuid(), NULL);
+	assert_int_equal(reap_channel(chan, NULL, NULL), 0);
+	assert_false(exists(fname));
+}
+
+/* Our namespace: a free lock is death unless the very process (pid and
+ * start time) is seen running, the second opinion. */
+static void test_local_owner_second_opinion(void **state)
+{
+	char fname[200];
+	int lock;
+
+	(void)state;
+	snprintf(fname, sizeof(fname), "shmrpc_futex_%s", chan);
+	make_file(fname);
+	put_futex_entry(chan, getpid(), shmrpc__proc_self_start_time(),
+	    shmrpc__proc_self_pidns(), true, geteuid(), NULL);
+	assert_int_equal(state_of(chan, &lock), SHMRPC_STATE_LIVE);
+	assert_int_equal(lock, 0);
+	put_futex_entry(chan, getpid(), shmrpc__proc_self_start_time() + 1,
+	    shmrpc__proc_self_pidns(), true, geteuid(), NULL);
+	assert_int_equal(state_of(chan, &lock), SHMRPC_STATE_STALE);
+	assert_int_equal(reap_channel(chan, NULL, NULL), 0);
+}
+
+/* A child forked without exec shares its parent's descriptors, and so its
+ * liveness locks.  A close lets go of them explicitly: the closed client's
+ * slot is free again (a 1-slot channel: the next open gets it), and a
+ * closed server's channel is not kept alive by the child. */
+static void test_close_lets_go_despite_a_forked_child(void **state)
+{
+	shmrpc_transport *srv, *cli;
+	shmrpc_options o;
+	pid_t kid;
+
+	(void)state;
+	shmrpc_options_init(&o);
+	o.transport = SHMRPC_TRANSPORT_FUTEX;
+	o.slots = 1;
+	assert_int_equal(shmrpc_transport_create(&srv, chan, &o, NULL), 0);
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o, NULL), 0);
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		for (;;)
+			pause();
+	}
+	child = kid;
+	shmrpc_transport_close(cli);
+	assert_int_equal(shmrpc_transport_open(&cli, chan, &o, NULL), 0);
+	shmrpc_transport_close(cli);
+	shmrpc_transport_close(srv);
+	ut_kill(&child);
+}
+
+/* ---- a registry trusted only as far as its file --------------------------- */
+
+static void test_refused_entries(void **state)
+{
+	char other[200], f[300];
+	shmrpc_inspect_options io;
+	shmrpc_inspection *s;
+	struct reap_outcome r;
+	shmrpc_reap_options ro;
+
+	(void)state;
+	/* Files outside every naming scheme, and a channel's file listed by
+	 * an entry of another uid than the registry's. */
+	snprintf(other, sizeof(other), "%s_important.db", tag);
+	snprintf(f, sizeof(f), "shmrpc_futex_%s_u", tag);
+	make_file(other);
+	make_file(f);
+	put_futex_entry(chan, 999999, 1, 0, false, geteuid(), other);
+	snprintf(f, sizeof(f), "%s_u", tag);
+	put_futex_entry(f, 999999, 1, 0, false, geteuid() + 1, NULL);
+	snprintf(f, sizeof(f), "shmrpc_futex_%s_u", tag);
+	shmrpc_inspect_options_init(&io);
+	io.prefix = tag;
+	assert_int_equal(shmrpc_inspect(&s, &io, NULL), 0);
+	assert_int_equal(shmrpc_inspection_channel_count(s), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
+		assert_int_equal(c->state, SHMRPC_STATE_UNKNOWN);
+		assert_int_equal(c->refused, 1);
+		assert_int_equal(c->nobjects, 0);
+		assert_non_null(strstr(c->reason, reg_path));
+	}
+	shmrpc_inspection_free(s);
+	/* Each refusal said once, as a failure; nothing removed.  The
+	 * channel file of the refused entry is judged on its own, as a
+	 * loose object (too recent here). */
+	shmrpc_reap_options_init(&ro);
+	ro.prefix = tag;
+	ro.grace = 1000;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(shmrpc_reap_all(&ro, on_reap_event, &r, NULL),
+	    SHMRPC_ENOTOURS);
+	assert_int_equal(r.failed, 2);
+	assert_int_equal(r.ok, 0);
+	assert_true(exists(other));
+	assert_true(exists(f));
+	unlink_shm(other);
+	unlink_shm(f);
+	unlink(reg_path);
+	snprintf(f, sizeof(f), "%s.lock", reg_path);
+	unlink(f);
+}
+
+/* One name, two parts: a stale entry and a loose object too recent to go.
+ * The reapable entry is not removed, and that is said as a failure. */
+static void test_blocked_part_is_a_failure(void **state)
+{
+	char fname[200];
+	struct reap_outcome r;
+
+	(void)state;
+	put_entry(chan, 999999, 1); /* posix, stale, objects absent */
+	snprintf(fname, sizeof(fname), "shmrpc_futex_%s", chan);
+	make_file(fname);           /* loose, recent */
+	assert_int_equal(reap_channel(chan, NULL, &r), SHMRPC_EALIVE);
+	assert_int_equal(r.failed, 1);
+	assert_int_equal(r.left, 1);
+	assert_int_equal(r.ok, 0);
+	assert_true(exists(fname));
+	unlink_shm(fname);
+	assert_int_equal(reap_channel(chan, NULL, NULL), 0);
 }
 
 static void test_orphan_and_recent(void **state)
@@ -863,6 +1111,12 @@ int main(void)
 		T(test_reap_all),
 		T(test_pid_reuse_is_stale),
 		T(test_owner_pid_shared_by_entries),
+		T(test_liveness_rule),
+		T(test_foreign_owner_judged_by_lock),
+		T(test_local_owner_second_opinion),
+		T(test_close_lets_go_despite_a_forked_child),
+		T(test_refused_entries),
+		T(test_blocked_part_is_a_failure),
 		T(test_orphan_and_recent),
 		T(test_in_use_unregistered_mapped),
 		T(test_in_use_unregistered_fd_only),

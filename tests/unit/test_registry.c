@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -111,6 +112,7 @@ static void make_entry(struct reg_entry *e, const char *name, pid_t pid,
 	e->pid = pid;
 	e->start = start;
 	e->uid = geteuid();
+	e->gid = (gid_t)-1;
 	snprintf(e->comm, sizeof(e->comm), "we \"quote\"");
 }
 
@@ -165,6 +167,11 @@ static void test_round_trip_fields(void **state)
 	(void)state;
 	snprintf(name, sizeof(name), "%s_f", tag);
 	make_entry(&e, name, 99, 123456789);
+	e.pid_ns = 4026531836u;
+	snprintf(e.lock, sizeof(e.lock), "%s", e.objects[0]);
+	snprintf(e.cgroup, sizeof(e.cgroup), "/system.slice/calc.service");
+	e.mode = 0660;
+	e.gid = 4242;
 	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
 			     shmrpc__inspect_rebuild),
 	    0);
@@ -183,6 +190,11 @@ static void test_round_trip_fields(void **state)
 	assert_int_equal(v[0].slots, 1);
 	assert_true(v[0].created > 1767225600.2 && v[0].created < 1767225600.3);
 	assert_int_equal(v[0].uid, geteuid());
+	assert_int_equal(v[0].pid_ns, 4026531836u);
+	assert_string_equal(v[0].lock, e.objects[0]);
+	assert_string_equal(v[0].cgroup, "/system.slice/calc.service");
+	assert_int_equal(v[0].mode, 0660);
+	assert_int_equal(v[0].gid, 4242);
 	shmrpc__reg_entries_free(v, n);
 	/* The file is the documented JSON: jansson reads it whole. */
 	json_error_t jerr;
@@ -191,9 +203,90 @@ static void test_round_trip_fields(void **state)
 	assert_string_equal(json_string_value(json_object_get(doc, "format")),
 	    "shmrpc-registry");
 	assert_int_equal(json_integer_value(json_object_get(doc, "version")),
-	    1);
+	    2);
 	assert_int_equal(json_array_size(json_object_get(doc, "channels")), 1);
+	json_t *ch = json_array_get(json_object_get(doc, "channels"), 0);
+	assert_string_equal(json_string_value(json_object_get(ch, "mode")),
+	    "0660");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(ch, "owner"), "lock")), e.objects[0]);
 	json_decref(doc);
+}
+
+/* A version 1 file (before owners had a PID namespace and a lock) is
+ * read as it is, and its entries keep what they said when the file is
+ * written again as version 2; new entries get the new members. */
+static void test_version_1_still_read(void **state)
+{
+	char text[2048], name[128];
+	struct reg_entry *v, e;
+	struct registry r;
+	size_t n;
+
+	(void)state;
+	snprintf(name, sizeof(name), "%s_v1", tag);
+	snprintf(text, sizeof(text), "{\"format\": \"shmrpc-registry\", "
+	    "\"version\": 1, \"channels\": [\n{\"name\": \"%s\", "
+	    "\"transport\": \"futex\", \"objects\": [\"shmrpc_futex_%s\"], "
+	    "\"buffer_size\": 4096, \"slots\": 16, \"created\": "
+	    "\"2026-11-26T07:35:25.474Z\", \"owner\": {\"pid\": 14773, "
+	    "\"start_time\": 388519, \"uid\": %lu, \"comm\": \"old\"}, "
+	    "\"clients\": []}\n]}\n", name, name, (unsigned long)geteuid());
+	write_file(reg_path, text);
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, NULL, 0,
+			     shmrpc__inspect_rebuild),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].pid, 14773);
+	assert_int_equal(v[0].pid_ns, 0);
+	assert_string_equal(v[0].lock, "");
+	assert_int_equal(v[0].gid, (gid_t)-1);
+	shmrpc__reg_entries_free(v, n);
+	assert_int_equal(count_aside(), 0);
+	/* Written again by this version: the old line is kept as it was. */
+	make_entry(&e, "x", 5, 6);
+	snprintf(e.name, sizeof(e.name), "%s_new", tag);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, true,
+			     shmrpc__inspect_rebuild),
+	    0);
+	assert_int_equal(shmrpc__registry_put(&r, &e), 0);
+	assert_int_equal(shmrpc__registry_commit(&r), 0);
+	shmrpc__registry_unlock(&r);
+	assert_non_null(strstr(read_text(reg_path), "\"version\": 2"));
+	assert_non_null(strstr(read_text(reg_path), "\"comm\": \"old\"}"));
+	assert_int_equal(count_aside(), 0);
+}
+
+/* Members of version 2 that are present must be right: a lock that is not
+ * one of the channel's objects, a bad mode, a pid_ns out of range. */
+static void test_bad_new_members(void **state)
+{
+	static const char *const bad[] = {
+		"\"owner\": {\"pid\": 1, \"start_time\": 2, \"uid\": 0, "
+		"\"comm\": \"c\", \"lock\": \"important.db\"}",
+		"\"owner\": {\"pid\": 1, \"start_time\": 2, \"uid\": 0, "
+		"\"comm\": \"c\", \"pid_ns\": -1}",
+		"\"owner\": {\"pid\": 1, \"start_time\": 2, \"uid\": 0, "
+		"\"comm\": \"c\"}, \"mode\": \"rw-rw----\"",
+		"\"owner\": {\"pid\": 1, \"start_time\": 2, \"uid\": 0, "
+		"\"comm\": \"c\"}, \"gid\": \"wheel\"",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[1024];
+		json_t *o;
+		struct reg_entry e;
+
+		snprintf(text, sizeof(text), "{\"name\": \"a\", \"transport\": "
+		    "\"futex\", \"objects\": [\"shmrpc_futex_a\"], "
+		    "\"buffer_size\": 4096, \"slots\": 1, \"created\": "
+		    "\"2026-11-26T07:35:25.474Z\", %s}", bad[i]);
+		o = json_loads(text, 0, NULL);
+		assert_non_null(o);
+		assert_int_equal(shmrpc__reg_entry_from_json(o, &e), -EINVAL);
+		json_decref(o);
+	}
 }
 
 static void test_empty_registry_removes_files(void **state)
@@ -225,6 +318,122 @@ static void test_empty_registry_removes_files(void **state)
 	shmrpc__registry_unlock(&r);
 	assert_int_not_equal(stat(reg_path, &st), 0);
 	assert_int_not_equal(stat(lock, &st), 0);
+}
+
+/* ---- files at our path that are not ours ------------------------------------ */
+
+/* Make `path` a file of uid 65534 (root only: chown), mode 0666. */
+static bool squat(const char *path, const char *text)
+{
+	if (geteuid() != 0)
+		return false;
+	write_file(path, text);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(chmod(path, 0666), 0);
+	return true;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Another user's lock file at our path: refused at once with its name and
+ * owner, even while that user holds it (never waited on). */
+static void test_squatted_lock_refused(void **state)
+{
+	char lock[300];
+	struct registry r;
+	int64_t t0;
+	int fd;
+
+	(void)state;
+	snprintf(lock, sizeof(lock), "%s.lock", reg_path);
+	if (!squat(lock, ""))
+		skip();
+	fd = open(lock, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	t0 = now_ms();
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false, NULL),
+	    SHMRPC_ENOTOURS);
+	assert_true(now_ms() - t0 < 1000);
+	assert_non_null(strstr(r.why, lock));
+	assert_non_null(strstr(r.why, "owned by uid 65534"));
+	close(fd);
+	unlink(lock);
+}
+
+/* Another user's registry file: never written into, never read as ours. */
+static void test_squatted_registry_refused(void **state)
+{
+	struct reg_entry *v;
+	struct registry r;
+	char warn[640];
+	size_t n;
+
+	(void)state;
+	if (!squat(reg_path, "{\"format\": \"shmrpc-registry\", \"version\": "
+			     "2, \"channels\": [\n]}\n"))
+		skip();
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false, NULL),
+	    SHMRPC_ENOTOURS);
+	assert_non_null(strstr(r.why, "owned by uid 65534"));
+	assert_int_equal(shmrpc__registry_read(reg_path, &v, &n, warn,
+			     sizeof(warn), NULL),
+	    SHMRPC_ENOTOURS);
+	assert_non_null(strstr(warn, reg_path));
+	assert_string_equal(read_text(reg_path), "{\"format\": "
+	    "\"shmrpc-registry\", \"version\": 2, \"channels\": [\n]}\n");
+	unlink(reg_path);
+}
+
+/* Another user's .tmp: the commit fails naming it; the registry is not
+ * replaced by anything that user could have prepared. */
+static void test_squatted_tmp_refused(void **state)
+{
+	char tmp[300];
+	struct registry r;
+	struct reg_entry e;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", reg_path);
+	if (!squat(tmp, "evil"))
+		skip();
+	make_entry(&e, "x", 5, 6);
+	snprintf(e.name, sizeof(e.name), "%s_t", tag);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false, NULL), 0);
+	assert_int_equal(shmrpc__registry_put(&r, &e), 0);
+	assert_int_equal(shmrpc__registry_commit(&r), SHMRPC_ENOTOURS);
+	assert_non_null(strstr(r.why, tmp));
+	shmrpc__registry_unlock(&r);
+	assert_string_equal(read_text(tmp), "evil");
+	unlink(tmp);
+}
+
+/* A lock file with a second link is not one we made: refused, and never
+ * given to the registry's user. */
+static void test_linked_lock_refused(void **state)
+{
+	char lock[300], other[300];
+	struct registry r;
+	struct stat st;
+
+	(void)state;
+	snprintf(lock, sizeof(lock), "%s.lock", reg_path);
+	snprintf(other, sizeof(other), "/dev/shm/%s-other", tag);
+	write_file(other, "mine");
+	assert_int_equal(link(other, lock), 0);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false, NULL),
+	    SHMRPC_ENOTOURS);
+	assert_non_null(strstr(r.why, "2 links"));
+	assert_int_equal(stat(other, &st), 0);
+	assert_int_equal(st.st_uid, geteuid());
+	unlink(lock);
+	unlink(other);
 }
 
 /* ---- damage ---------------------------------------------------------------- */
@@ -272,8 +481,10 @@ static void test_empty_file(void **state)
 static void test_other_version(void **state)
 {
 	(void)state;
-	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 2, "
-		       "\"channels\": [\n]}\n", "version 2");
+	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 9, "
+		       "\"channels\": [\n]}\n", "version 9");
+	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 0, "
+		       "\"channels\": [\n]}\n", "version 0");
 }
 
 static void test_truncated_file(void **state)
@@ -501,6 +712,18 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_squatted_lock_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_squatted_registry_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_squatted_tmp_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linked_lock_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_1_still_read,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_new_members, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_fields, setup,
 		    teardown),

@@ -30,6 +30,7 @@ static const struct {
 	{ SHMRPC_ENOTOURS, "Object is not ours to touch" },
 	{ SHMRPC_EALIVE, "Refused: object is alive or in use" },
 	{ SHMRPC_EUNKNOWN, "Refused: the state cannot be told" },
+	{ SHMRPC_EREMOVED, "The channel's files were removed from /dev/shm" },
 };
 
 SHMRPC_API const char *shmrpc_strerror(int err)

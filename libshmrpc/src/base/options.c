@@ -22,6 +22,8 @@ static void options_defaults(shmrpc_options *o)
 	o->wait_for_server = 0;
 	o->slots = 0;
 	o->spin_ns = 0;
+	o->mode = 0;           /* 0600 */
+	o->gid = (gid_t)-1;    /* the server's own group */
 }
 
 SHMRPC_API void shmrpc_options_init_size(shmrpc_options *opts, size_t size)
@@ -134,6 +136,8 @@ int shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
 		out->buffer_size = SHMRPC_DEFAULT_BUFFER_SIZE;
 	if (out->slots == 0)
 		out->slots = SHMRPC_DEFAULT_SLOTS;
+	if (out->mode == 0)
+		out->mode = 0600;
 	return 0;
 }
 

@@ -18,8 +18,10 @@
 #include "base/clock.h"
 #include "channel/channel.h"
 #include "inspect/inspect.h"
+#include "inspect/owner.h"
 #include "inspect/reap.h"
 #include "os/procinfo.h"
+#include "os/removeipc.h"
 #include "os/shmobj.h"
 
 /* ---- the registry entry of a channel we serve ------------------------------ */
@@ -43,7 +45,18 @@ void shmrpc__channel_entry_for(struct reg_entry *e, const shmrpc_transport *t,
 	e->pid = getpid();
 	e->start = shmrpc__proc_self_start_time();
 	e->uid = geteuid();
-	if (shmrpc__proc_comm(e->pid, e->comm, sizeof(e->comm)) < 0)
+	/* Where the owner lives and how it can be told alive from anywhere
+	 * (shmrpc-registry(5), LIVENESS): its PID namespace, and the file
+	 * whose owner lock it holds from creation until it dies. */
+	e->pid_ns = shmrpc__proc_self_pidns();
+	if (t->ops->lock_object >= 0 && t->ops->lock_object < e->nobjects)
+		memcpy(e->lock, e->objects[t->ops->lock_object],
+		    sizeof(e->lock));
+	if (shmrpc__proc_self_cgroup(e->cgroup, sizeof(e->cgroup)) < 0)
+		e->cgroup[0] = '\0';
+	e->mode = opts->mode;
+	e->gid = opts->gid;
+	if (shmrpc__proc_self_comm(e->comm, sizeof(e->comm)) < 0)
 		snprintf(e->comm, sizeof(e->comm), "?");
 }
 
@@ -61,8 +74,7 @@ void shmrpc__channel_register(const shmrpc_transport *t,
 		rc = shmrpc__registry_lock(&r, path, false,
 		    shmrpc__inspect_rebuild);
 	if (rc < 0) {
-		log_warn("channel %s: not registered: %s", t->name,
-		    shmrpc_strerror(rc));
+		log_warn("channel %s: not registered: %s", t->name, r.why);
 		return;
 	}
 	rc = shmrpc__registry_put(&r, &e);
@@ -70,8 +82,7 @@ void shmrpc__channel_register(const shmrpc_transport *t,
 		rc = shmrpc__registry_commit(&r);
 	shmrpc__registry_unlock(&r);
 	if (rc < 0)
-		log_warn("channel %s: not registered in %s: %s", t->name, path,
-		    shmrpc_strerror(rc));
+		log_warn("channel %s: not registered: %s", t->name, r.why);
 }
 
 void shmrpc__channel_unregister(const char *name, shmrpc_transport_kind kind)
@@ -87,8 +98,7 @@ void shmrpc__channel_unregister(const char *name, shmrpc_transport_kind kind)
 		rc = shmrpc__registry_lock(&r, path, false,
 		    shmrpc__inspect_rebuild);
 	if (rc < 0) {
-		log_warn("channel %s: cannot unregister: %s", name,
-		    shmrpc_strerror(rc));
+		log_warn("channel %s: cannot unregister: %s", name, r.why);
 		return;
 	}
 	i = shmrpc__registry_find(&r, name, shmrpc_transport_name(kind));
@@ -104,8 +114,7 @@ void shmrpc__channel_unregister(const char *name, shmrpc_transport_kind kind)
 	rc = shmrpc__registry_commit(&r);
 	shmrpc__registry_unlock(&r);
 	if (rc < 0)
-		log_warn("channel %s: cannot unregister: %s", name,
-		    shmrpc_strerror(rc));
+		log_warn("channel %s: cannot unregister: %s", name, r.why);
 }
 
 /* ---- create: reclaim what a dead server left ------------------------------- */
@@ -192,6 +201,13 @@ static int create_reclaiming(const struct transport_ops *ops,
 	struct reg_entry e;
 	int rc;
 
+	if (shmrpc__removeipc_applies(geteuid()) == 1)
+		log_warn("channel %s: systemd-logind removes this user's files "
+			 "from /dev/shm when its last session ends "
+			 "(RemoveIPC=yes); the server then stops with \"%s\". "
+			 "Run it as a system user or set RemoveIPC=no (see "
+			 "shmrpc(7), DEPLOYMENT)", name,
+		    shmrpc_strerror(SHMRPC_EREMOVED));
 	rc = ops->create(out, name, opts);
 	if (rc == 0) {
 		shmrpc__channel_register(*out, opts);
@@ -209,8 +225,8 @@ static int create_reclaiming(const struct transport_ops *ops,
 		    shmrpc__inspect_rebuild);
 	if (rc < 0)
 		return shmrpc__error_set(err, SHMRPC_EINUSE, "channel %s "
-		    "exists, and registry %s cannot be read to tell whether "
-		    "it is stale: %s", name, path, shmrpc_strerror(rc));
+		    "exists, and its registry cannot be read to tell whether "
+		    "it is stale: %s", name, r.why);
 	rc = shmrpc__reap_channel_locked(&r, name, opts->transport,
 	    note_reclaimed, NULL, &state, &why);
 	log_debug("channel %s: the name is taken; reclaim: %s", name,
@@ -233,8 +249,8 @@ static int create_reclaiming(const struct transport_ops *ops,
 		if (rc == 0)
 			rc = shmrpc__registry_commit(&r);
 		if (rc < 0)
-			log_warn("channel %s: not registered in %s: %s", name,
-			    path, shmrpc_strerror(rc));
+			log_warn("channel %s: not registered: %s", name,
+			    r.why);
 		rc = 0;
 	} else if (rc == SHMRPC_EINUSE) {
 		describe_leftovers(ops, name, err);
@@ -259,23 +275,30 @@ static int open_error(shmrpc_error *err, int rc, const char *name,
 	    shmrpc_strerror(rc));
 }
 
-/* Is (name, kind) registered here with an owner that is dead?  A cheap
- * lock-free look at the one entry.  Anything unclear answers false. */
+/* Is (name, kind) registered here with an owner that is dead, by the
+ * rule of shmrpc-registry(5) (its lock, its pid where that is ours to
+ * read)?  A cheap lock-free look at the one entry.  Anything unclear,
+ * an owner in another PID namespace whose lock we cannot test included,
+ * answers false. */
 static bool registered_owner_dead(const char *name, shmrpc_transport_kind kind,
     pid_t *pid)
 {
 	char path[PATH_MAX];
+	struct owner_verdict v;
 	struct reg_entry e;
-	bool dead;
+	int dir = shmrpc__shm_dirfd();
 
-	if (shmrpc__registry_path(path, sizeof(path)) < 0 ||
+	if (dir < 0 || shmrpc__registry_path(path, sizeof(path)) < 0 ||
 	    shmrpc__registry_lookup(path, name, shmrpc_transport_name(kind),
 		&e) < 0)
 		return false;
-	dead = shmrpc__proc_liveness(e.pid, e.start) == PROC_DEAD;
+	/* Only an entry of this user's: a registry names no one else. */
+	if (e.uid != geteuid() ||
+	    shmrpc__owner_judge(dir, &e, NULL, NULL, &v) < 0)
+		v.live = PROC_UNKNOWN;
 	*pid = e.pid;
 	shmrpc__reg_entry_clear(&e);
-	return dead;
+	return v.live == PROC_DEAD;
 }
 
 /*
@@ -398,6 +421,10 @@ static int open_common(shmrpc_transport **out, const char *name,
 	    "creating" : "opening", shmrpc_transport_name(opts.transport),
 	    shmrpc__options_transport_chosen(in) ? "as asked" : server ?
 	    "the default" : "the kind of channel found, else futex");
+	if (server && opts.mode != 0600 && opts.mode != 0660)
+		return shmrpc__error_set(err, -EINVAL, "mode %#o: a channel's "
+		    "files are 0600 (its user only) or 0660 (its group too)",
+		    opts.mode);
 	if (opts.buffer_size != 0 &&
 	    (opts.buffer_size <= MSG_HEADER_SIZE ||
 		opts.buffer_size > (size_t)UINT32_MAX))

@@ -20,8 +20,11 @@
 
 #include "base/arena.h"
 #include "inspect/inspect.h"
+#include "inspect/owner.h"
+#include "os/ownerlock.h"
 #include "os/procinfo.h"
 #include "os/procscan.h"
+#include "os/removeipc.h"
 #include "os/shmobj.h"
 
 struct shmrpc_inspection {
@@ -54,6 +57,9 @@ struct obj {
 	size_t nmappers, cap;
 	pid_t unknown_pid;   /* an unreadable process that might hold it */
 	uid_t unknown_uid;
+	int locked;          /* loose: a liveness lock is held on it (1, 0,
+	                        -1 not tested) */
+	bool squatter;       /* a file at a registry path, not its user's */
 	ssize_t entry;       /* index into the entries, -1: loose */
 };
 
@@ -74,6 +80,7 @@ static struct obj *objs_add(struct objs *o)
 	}
 	memset(&o->v[o->n], 0, sizeof(o->v[0]));
 	o->v[o->n].entry = -1;
+	o->v[o->n].locked = -1;
 	return &o->v[o->n++];
 }
 
@@ -174,6 +181,13 @@ struct reg_set {          /* the entries of every registry read */
 	size_t n, cap;
 };
 
+/* Whose registry the file at path is (every entry in it must be that
+ * user's): the uid of its default name, else the caller's. */
+static uid_t registry_owner(const char *path)
+{
+	return shmrpc__registry_owner_of(path);
+}
+
 static int regs_add(struct reg_set *rs, const struct reg_entry *e,
     const char *path)
 {
@@ -247,19 +261,6 @@ static int add_warning(shmrpc_inspection *s, const char *text)
 	return 0;
 }
 
-static bool is_registry_name(const char *name)
-{
-	static const char head[] = "shmrpc-registry-";
-	const char *p = name + sizeof(head) - 1;
-
-	if (strncmp(name, head, sizeof(head) - 1) != 0 ||
-	    *p < '0' || *p > '9')
-		return false;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return strcmp(p, ".json") == 0;
-}
-
 static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
     const char *path, const struct inspect_source *src)
 {
@@ -280,7 +281,10 @@ static int read_one_registry(shmrpc_inspection *s, struct reg_set *rs,
 	rc = shmrpc__registry_read(path, &v, &n, warn, sizeof(warn),
 	    shmrpc__inspect_rebuild);
 	if (rc < 0) {
+		/* Not read: say why (a squatter: whose it is). */
 		char text[PATH_MAX + 128];
+		if (warn[0] != '\0')
+			return add_warning(s, warn);
 		snprintf(text, sizeof(text), "registry %s: %s", path,
 		    shmrpc_strerror(rc));
 		return add_warning(s, text);
@@ -319,7 +323,8 @@ static int read_registries(shmrpc_inspection *s, struct reg_set *rs,
 		}
 		rc = 0;
 		while (rc == 0 && (de = readdir(d)) != NULL) {
-			if (!is_registry_name(de->d_name))
+			uid_t u;
+			if (!shmrpc__registry_default_name(de->d_name, &u))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", SHM_DIR,
 			    de->d_name);
@@ -374,80 +379,79 @@ static void stat_object(int dir, struct obj *o)
 	o->regular = o->present && S_ISREG(o->st.st_mode);
 }
 
-/* ---- owners: one look at /proc/PID/stat per pid ------------------------------ */
+/* ---- owners ----------------------------------------------------------------- */
 
-/* A server registers all of its channels under one pid: a thousand channels
- * of two hundred servers cost two hundred reads of /proc/PID/stat, not a
- * thousand. */
-struct pid_seen {
-	pid_t pid;       /* 0: free slot */
-	int rc; /* what shmrpc__proc_start_time() returned */
-	uint64_t start;
-};
-
-/* What the snapshot says about a registered owner. */
-struct owner {
-	enum shmrpc__proc_liveness live;
-	bool pid_taken;  /* its pid now runs another process */
-};
-
-/* The entry for pid > 0 in the open-addressed table v (mask + 1 slots,
- * never full), read from /proc on first sight. */
-static const struct pid_seen *pid_lookup(struct pid_seen *v, size_t mask,
-    pid_t pid)
+/* The file that carries e's liveness lock, among its objects, as stat'ed
+ * (NULL: none, or not a file the lock can be trusted on). */
+static const struct stat *lock_stat(const struct reg_entry *e,
+    const struct obj *objs)
 {
-	size_t h = ((size_t)(unsigned)pid * 2654435761u) & mask;
-
-	while (v[h].pid != 0 && v[h].pid != pid)
-		h = (h + 1) & mask;
-	if (v[h].pid == 0) {
-		v[h].pid = pid;
-		v[h].rc = shmrpc__proc_start_time(pid, &v[h].start);
-	}
-	return &v[h];
+	for (int k = 0; e->lock[0] != '\0' && k < e->nobjects; k++)
+		if (strcmp(objs[k].name, e->lock) == 0 && objs[k].regular &&
+		    objs[k].st.st_uid == e->uid)
+			return &objs[k].st;
+	return NULL;
 }
 
-/* The owner of every wanted entry (first[i] != SIZE_MAX) into own[i]. */
-static int find_owners(const struct reg_set *rs, const size_t *first,
-    struct owner *own)
+/* The owner of every wanted entry (first[i] != SIZE_MAX) into own[i]: its
+ * lock first, its pid (one look at /proc/PID/stat per pid) only where the
+ * lock does not settle it. */
+static int find_owners(int dir, const struct reg_set *rs, const size_t *first,
+    const struct objs *objs, struct owner_verdict *own)
 {
-	size_t cap = 16;
-	struct pid_seen *seen;
+	struct pid_cache cache;
+	int rc = 0;
 
-	while (cap < 2 * rs->n)
-		cap *= 2;
-	seen = calloc(cap, sizeof(*seen));
-	if (seen == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < rs->n; i++) {
+	memset(&cache, 0, sizeof(cache));
+	for (size_t i = 0; i < rs->n && rc == 0; i++) {
 		const struct reg_entry *e = &rs->v[i];
-		const struct pid_seen *p;
+		const struct stat *st;
 
 		if (first[i] == SIZE_MAX)
 			continue;
-		if (e->pid <= 0) {
-			own[i].live =
-			    PROC_DEAD; /* as shmrpc__proc_liveness() says */
+		st = lock_stat(e, &objs->v[first[i]]);
+		if (e->lock[0] != '\0' && st == NULL) {
+			/* No trustworthy file to test: as if untestable. */
+			struct reg_entry copy = *e;
+			copy.lock[0] = '\0';
+			copy.clients = NULL;
+			rc = shmrpc__owner_judge(dir, &copy, NULL, &cache,
+			    &own[i]);
+			own[i].lock_rc = -ENOENT;
 			continue;
 		}
-		p = pid_lookup(seen, cap - 1, e->pid);
-		own[i].live = shmrpc__proc_liveness_from(p->rc, p->start,
-		    e->start);
-		own[i].pid_taken = p->rc == 0;
+		rc = shmrpc__owner_judge(dir, e, st, &cache, &own[i]);
 	}
-	free(seen);
-	return 0;
+	shmrpc__pid_cache_free(&cache);
+	return rc;
 }
 
 /* The objects of live owners' entries need no scan (skip_live_mappers). */
 static void skip_live_objects(const struct reg_set *rs, const size_t *first,
-    const struct owner *own, struct objs *objs)
+    const struct owner_verdict *own, struct objs *objs)
 {
 	for (size_t i = 0; i < rs->n; i++) {
 		if (first[i] == SIZE_MAX || own[i].live != PROC_ALIVE)
 			continue;
 		for (int k = 0; k < rs->v[i].nobjects; k++)
 			objs->v[first[i] + (size_t)k].skip_scan = true;
+	}
+}
+
+/* Loose objects that no visible process maps: does anyone hold a liveness
+ * lock on them?  (A server or client of ours in a PID namespace whose
+ * processes we cannot see.) */
+static void find_lock_holders(int dir, struct objs *objs)
+{
+	for (size_t i = 0; i < objs->n; i++) {
+		struct obj *o = &objs->v[i];
+		int rc;
+
+		if (o->entry >= 0 || !o->present || !o->regular ||
+		    o->nmappers > 0 || o->squatter)
+			continue;
+		rc = shmrpc__lock_test_at(dir, o->name, &o->st, 0, 0);
+		o->locked = rc < 0 ? -1 : rc;
 	}
 }
 
@@ -460,19 +464,51 @@ static const char *comm_of(pid_t pid, char *buf, size_t len)
 	return buf;
 }
 
+/* A file we do not treat as ours: not regular, or with other links than
+ * the one shmrpc made.  Its words into why (prefixed with its name when
+ * named); true if so. */
+static bool not_ours_as_file(const struct obj *o, bool named, char *why,
+    size_t len)
+{
+	const char *name = named ? o->name : "it";
+
+	if (!o->regular) {
+		snprintf(why, len, "%s%snot a regular file: left alone",
+		    named ? o->name : "", named ? " is " : "");
+		return true;
+	}
+	if (o->st.st_nlink != 1) {
+		snprintf(why, len, "%s has %lu hard links, and shmrpc makes "
+		    "files with one: left alone", name,
+		    (unsigned long)o->st.st_nlink);
+		return true;
+	}
+	return false;
+}
+
 static shmrpc_state loose_state(const struct obj *o, double age, double grace,
     char *why, size_t len)
 {
 	char comm[64];
 
-	if (!o->regular) {
-		snprintf(why, len, "not a regular file: left alone");
-		return SHMRPC_STATE_UNKNOWN;
+	if (o->squatter) {
+		snprintf(why, len, "a registry file that its user does not "
+		    "own (uid %lu): never read, written or waited on; root's "
+		    "shmrpc-clean -a removes it", (unsigned long)o->st.st_uid);
+		return SHMRPC_STATE_FOREIGN;
 	}
+	if (not_ours_as_file(o, false, why, len))
+		return SHMRPC_STATE_UNKNOWN;
 	if (o->nmappers > 0) {
 		snprintf(why, len, "unregistered, in use by pid %ld (%s)",
 		    (long)o->mappers[0], comm_of(o->mappers[0], comm,
 			sizeof(comm)));
+		return SHMRPC_STATE_INUSE;
+	}
+	if (o->locked > 0) {
+		snprintf(why, len, "unregistered, but a process holds a "
+		    "liveness lock on it (a libshmrpc server or client, "
+		    "perhaps in another PID namespace)");
 		return SHMRPC_STATE_INUSE;
 	}
 	if (o->unknown_pid != 0) {
@@ -490,38 +526,72 @@ static shmrpc_state loose_state(const struct obj *o, double age, double grace,
 	return SHMRPC_STATE_ORPHAN;
 }
 
-static shmrpc_state channel_state(const struct reg_entry *e,
-    const struct obj *objs, size_t n, struct owner own, char *why,
-    size_t len)
+/* "pid 42 (calc)", or "pid 2 (calc, of another PID namespace)" when the
+ * pid is not ours to read. */
+static const char *owner_text(const struct reg_entry *e,
+    const struct owner_verdict *own, char *buf, size_t len)
+{
+	snprintf(buf, len, "pid %ld (%s%s)", (long)e->pid, e->comm,
+	    own->pid_local ? "" : ", of another PID namespace");
+	return buf;
+}
+
+/* Why the owner of e is alive, or cannot be told about. */
+static shmrpc_state owner_not_dead(const struct reg_entry *e,
+    const struct owner_verdict *own, char *why, size_t len)
+{
+	char who[REGISTRY_COMM_MAX + 64];
+
+	owner_text(e, own, who, sizeof(who));
+	if (own->live == PROC_ALIVE && own->lock > 0) {
+		snprintf(why, len, "owner %s holds its lock on %s", who,
+		    e->lock);
+		return SHMRPC_STATE_LIVE;
+	}
+	if (own->live == PROC_ALIVE) {
+		snprintf(why, len, "owner %s is alive", who);
+		return SHMRPC_STATE_LIVE;
+	}
+	if (e->lock[0] != '\0' && own->lock < 0)
+		snprintf(why, len, "cannot tell whether owner %s is alive: "
+		    "its lock on %s cannot be tested (%s)", who, e->lock,
+		    own->lock_rc == -ENOENT ? "the file is gone or not the "
+					     "owner's"
+					   : shmrpc_strerror(own->lock_rc));
+	else if (!own->pid_local)
+		snprintf(why, len, "cannot tell whether owner %s is alive: "
+		    "its entry has no liveness lock", who);
+	else
+		snprintf(why, len, "cannot tell whether owner %s is alive",
+		    who);
+	return SHMRPC_STATE_UNKNOWN;
+}
+
+/* The owner is dead: is any of its objects still someone's?  A state
+ * other than STALE (and its words), or STALE when nothing holds them. */
+static shmrpc_state dead_owner_objects(const struct reg_entry *e,
+    const struct obj *objs, size_t n, const struct owner_verdict *own,
+    char *why, size_t len)
 {
 	char comm[64];
 
-	if (own.live == PROC_ALIVE) {
-		snprintf(why, len, "owner pid %ld (%s) is alive", (long)e->pid,
-		    e->comm);
-		return SHMRPC_STATE_LIVE;
-	}
-	if (own.live == PROC_UNKNOWN) {
-		snprintf(why, len, "cannot tell whether owner pid %ld is alive",
-		    (long)e->pid);
-		return SHMRPC_STATE_UNKNOWN;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const struct obj *o = &objs[i];
-		if (!o->present)
-			continue;
-		if (!o->regular) {
-			snprintf(why, len, "%s is not a regular file",
-			    o->name);
+		if (o->present && not_ours_as_file(o, true, why, len))
 			return SHMRPC_STATE_UNKNOWN;
-		}
-		if (o->st.st_uid != e->uid) {
+		if (o->present && o->st.st_uid != e->uid) {
 			snprintf(why, len, "%s is owned by uid %lu, not by "
 			    "the registered uid %lu", o->name,
 			    (unsigned long)o->st.st_uid,
 			    (unsigned long)e->uid);
 			return SHMRPC_STATE_UNKNOWN;
 		}
+	}
+	if (own->clients > 0) {
+		snprintf(why, len, "owner pid %ld is dead, but a client holds "
+		    "its lock on %s (perhaps in another PID namespace)",
+		    (long)e->pid, e->lock);
+		return SHMRPC_STATE_INUSE;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (objs[i].nmappers > 0) {
@@ -541,10 +611,77 @@ static shmrpc_state channel_state(const struct reg_entry *e,
 			return SHMRPC_STATE_UNKNOWN;
 		}
 	}
-	snprintf(why, len, "owner pid %ld (%s) is dead%s and no process maps "
-	    "its objects", (long)e->pid, e->comm,
-	    own.pid_taken ? " (its pid was reused)" : "");
 	return SHMRPC_STATE_STALE;
+}
+
+static shmrpc_state channel_state(const struct reg_entry *e,
+    const struct obj *objs, size_t n, const struct owner_verdict *own,
+    char *why, size_t len)
+{
+	char who[REGISTRY_COMM_MAX + 64];
+	shmrpc_state st;
+
+	if (own->live != PROC_DEAD)
+		return owner_not_dead(e, own, why, len);
+	st = dead_owner_objects(e, objs, n, own, why, len);
+	if (st != SHMRPC_STATE_STALE)
+		return st;
+	snprintf(why, len, "owner %s is dead%s and no process maps its "
+	    "objects", owner_text(e, own, who, sizeof(who)),
+	    own->lock == 0 ? " (its lock is free)"
+	    : own->pid_taken ? " (its pid was reused)" : "");
+	return SHMRPC_STATE_STALE;
+}
+
+/* ---- trusting an entry ------------------------------------------------------- */
+
+/*
+ * A registry is trusted only as far as its file: an entry of registry
+ * `path`, whose user is `owner`, must name that user, and only its own
+ * channel's files under its transport's naming scheme (and its lock, the
+ * one the transport locks).  Otherwise nothing of it is believed or
+ * reaped: a forged entry must not make root's cleaner unlink root's
+ * files.  NULL, or why it is refused (in why).
+ */
+static const char *entry_refusal(const struct reg_entry *e, const char *path,
+    uid_t owner, char *why, size_t len)
+{
+	char names[TRANSPORT_MAX_OBJECTS][TRANSPORT_FNAME_MAX], who[128];
+	const struct transport_ops *ops = shmrpc__transport_ops_for(e->kind);
+	int n = 0;
+
+	shmrpc__registry_uid_text(owner, who, sizeof(who));
+	if (e->uid != owner) {
+		snprintf(why, len, "registry %s of %s lists it with uid %lu: "
+		    "an entry may only name its registry's user; not trusted",
+		    path, who, (unsigned long)e->uid);
+		return why;
+	}
+	if (ops == NULL) {
+		snprintf(why, len, "registry %s of %s lists it with transport "
+		    "%s, unknown to this build: its files are not trusted",
+		    path, who, e->transport);
+		return why;
+	}
+	n = ops->object_names(e->name, names, TRANSPORT_MAX_OBJECTS);
+	for (int k = 0; k < e->nobjects && n == e->nobjects; k++) {
+		int j;
+		for (j = 0; j < n && strcmp(names[j], e->objects[k]) != 0; j++)
+			;
+		if (j == n || (k > 0 && strcmp(e->objects[k],
+					    e->objects[k - 1]) == 0))
+			n = -1;
+		/* (Written in the transport's order, so a duplicate
+		 * would sit next to its twin.) */
+	}
+	if (n != e->nobjects || (e->lock[0] != '\0' &&
+		strcmp(e->lock, names[ops->lock_object]) != 0)) {
+		snprintf(why, len, "registry %s of %s lists it with files "
+		    "outside its own names under the %s scheme: not trusted, "
+		    "nothing of it is reaped", path, who, e->transport);
+		return why;
+	}
+	return NULL;
 }
 
 /* ---- building the snapshot --------------------------------------------------- */
@@ -561,8 +698,13 @@ static int fill_object(shmrpc_inspection *s, shmrpc_object_info *oi,
 	oi->state = state;
 	oi->present = o->present;
 	oi->regular = o->regular;
+	oi->locked = o->locked;
+	oi->gid = (gid_t)-1;
 	if (o->present) {
 		oi->uid = o->st.st_uid;
+		oi->gid = o->st.st_gid;
+		oi->mode = (unsigned)(o->st.st_mode & 07777);
+		oi->nlink = (unsigned long)o->st.st_nlink;
 		oi->size = (uint64_t)o->st.st_size;
 		oi->age = age_of(&o->st, now);
 		oi->dev = (uint64_t)o->st.st_dev;
@@ -580,36 +722,48 @@ static int fill_object(shmrpc_inspection *s, shmrpc_object_info *oi,
 	return 0;
 }
 
-static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
-    const struct reg_entry *e, const char *registry, const struct obj *objs,
-    size_t n, struct owner own, const shmrpc_inspect_options *opts,
-    double now)
+/* What the entry says of a channel, and how its owner was judged. */
+static int fill_channel_entry(shmrpc_inspection *s, shmrpc_channel_info *ci,
+    const struct reg_entry *e, const char *registry,
+    const struct owner_verdict *own, double now)
 {
-	shmrpc_object_info *oi;
-	char why[512];
-	size_t nm = 0;
-	int rc;
-
-	ci->state = channel_state(e, objs, n, own, why, sizeof(why));
 	ci->name = shmrpc__arena_strdup(&s->arena, e->name);
 	ci->transport_name = shmrpc__arena_strdup(&s->arena, e->transport);
-	ci->reason = shmrpc__arena_strdup(&s->arena, why);
 	ci->owner_comm = shmrpc__arena_strdup(&s->arena, e->comm);
+	ci->owner_cgroup = shmrpc__arena_strdup(&s->arena, e->cgroup);
 	ci->registry = registry;
 	if (ci->name == NULL || ci->transport_name == NULL ||
-	    ci->reason == NULL || ci->owner_comm == NULL)
+	    ci->owner_comm == NULL || ci->owner_cgroup == NULL)
 		return -ENOMEM;
 	ci->transport = e->kind;
 	ci->owner_pid = e->pid;
 	ci->owner_start = e->start;
 	ci->owner_uid = e->uid;
-	ci->owner_alive = own.live == PROC_ALIVE ? 1 :
-	    own.live == PROC_DEAD ? 0 : -1;
+	ci->owner_pid_ns = e->pid_ns;
+	ci->owner_alive = own == NULL ? -1 : own->live == PROC_ALIVE ? 1 :
+	    own->live == PROC_DEAD ? 0 : -1;
+	ci->owner_pid_local = own == NULL ? -1 : own->pid_local;
+	ci->owner_lock = own == NULL ? -1 : own->lock;
+	ci->owner_removeipc = shmrpc__removeipc_applies(e->uid);
+	ci->mode = e->mode != 0 ? e->mode : 0600;
+	ci->gid = e->gid;
 	ci->buffer_size = (size_t)e->buffer_size;
 	ci->slots = e->slots;
 	ci->created = e->created;
 	ci->age = now > e->created ? now - e->created : 0;
 	ci->rebuilt = e->rebuilt;
+	return 0;
+}
+
+/* The channel's objects, and the union of their mappers. */
+static int fill_channel_objects(shmrpc_inspection *s, shmrpc_channel_info *ci,
+    const struct obj *objs, size_t n, const char *why, double now)
+{
+	shmrpc_object_info *oi;
+	size_t nm = 0, k = 0;
+	pid_t *m;
+	int rc;
+
 	oi = shmrpc__arena_alloc(&s->arena, (n ? n : 1) * sizeof(*oi));
 	if (oi == NULL)
 		return -ENOMEM;
@@ -621,24 +775,68 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 	}
 	ci->objects = oi;
 	ci->nobjects = n;
-	if (nm > 0) {
-		pid_t *m = shmrpc__arena_alloc(&s->arena, nm * sizeof(pid_t));
-		size_t k = 0;
-		if (m == NULL)
+	if (nm == 0)
+		return 0;
+	m = shmrpc__arena_alloc(&s->arena, nm * sizeof(pid_t));
+	if (m == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < objs[i].nmappers; j++) {
+			size_t x;
+			for (x = 0; x < k && m[x] != objs[i].mappers[j]; x++)
+				;
+			if (x == k)
+				m[k++] = objs[i].mappers[j];
+		}
+	ci->mappers = m;
+	ci->nmappers = k;
+	return 0;
+}
+
+/* A live channel's counters, and its clients where only they know them. */
+static int fill_channel_counters(shmrpc_inspection *s, shmrpc_channel_info *ci,
+    const struct reg_entry *e)
+{
+	const struct transport_ops *ops = shmrpc__transport_ops_for(e->kind);
+	json_t *counters = NULL, *slots;
+
+	if (ops == NULL || ops->read_counters == NULL ||
+	    ops->read_counters(e->name, &counters) < 0 || counters == NULL)
+		return 0;
+	ci->counters = counters; /* freed with the snapshot */
+	/* The registry does not track clients; the futex slots do. */
+	slots = json_object_get(ci->counters, "slots");
+	if (ci->nclients == 0 && json_array_size(slots) > 0) {
+		size_t nslots = json_array_size(slots);
+		pid_t *c = shmrpc__arena_alloc(&s->arena,
+		    nslots * sizeof(pid_t));
+		if (c == NULL)
 			return -ENOMEM;
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < objs[i].nmappers; j++) {
-				size_t x;
-				for (x = 0; x < k && m[x] != objs[i].mappers[j];
-				     x++)
-					;
-				if (x == k)
-					m[k++] = objs[i].mappers[j];
-			}
-		ci->mappers = m;
-		ci->nmappers = k;
+		for (size_t i = 0; i < nslots; i++)
+			c[i] = (pid_t)json_integer_value(json_object_get(
+			    json_array_get(slots, i), "pid"));
+		ci->clients = c;
+		ci->nclients = nslots;
 	}
-	if (e->nclients > 0) {
+	return 0;
+}
+
+static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
+    const struct reg_entry *e, const char *registry, const struct obj *objs,
+    size_t n, const struct owner_verdict *own,
+    const shmrpc_inspect_options *opts, double now)
+{
+	char why[512];
+	int rc;
+
+	ci->state = channel_state(e, objs, n, own, why, sizeof(why));
+	ci->reason = shmrpc__arena_strdup(&s->arena, why);
+	if (ci->reason == NULL)
+		return -ENOMEM;
+	rc = fill_channel_entry(s, ci, e, registry, own, now);
+	if (rc == 0)
+		rc = fill_channel_objects(s, ci, objs, n, why, now);
+	if (rc == 0 && e->nclients > 0) {
 		pid_t *c = shmrpc__arena_alloc(&s->arena,
 		    e->nclients * sizeof(pid_t));
 		if (c == NULL)
@@ -647,31 +845,24 @@ static int fill_channel(shmrpc_inspection *s, shmrpc_channel_info *ci,
 		ci->clients = c;
 		ci->nclients = e->nclients;
 	}
-	if (ci->state == SHMRPC_STATE_LIVE &&
-	    e->kind != SHMRPC_TRANSPORT_DEFAULT && !opts->skip_counters) {
-		const struct transport_ops *ops = shmrpc__transport_ops_for(
-		    e->kind);
-		json_t *counters = NULL;
-		if (ops != NULL && ops->read_counters != NULL &&
-		    ops->read_counters(e->name, &counters) == 0 &&
-		    counters != NULL)
-			ci->counters = counters; /* freed with the snapshot */
-		/* The registry does not track clients; the futex slots do. */
-		json_t *slots = json_object_get(ci->counters, "slots");
-		if (ci->nclients == 0 && json_array_size(slots) > 0) {
-			size_t nslots = json_array_size(slots);
-			pid_t *c = shmrpc__arena_alloc(&s->arena,
-			    nslots * sizeof(pid_t));
-			if (c == NULL)
-				return -ENOMEM;
-			for (size_t i = 0; i < nslots; i++)
-				c[i] = (pid_t)json_integer_value(json_object_get(
-				    json_array_get(slots, i), "pid"));
-			ci->clients = c;
-			ci->nclients = nslots;
-		}
-	}
-	return 0;
+	if (rc == 0 && ci->state == SHMRPC_STATE_LIVE &&
+	    e->kind != SHMRPC_TRANSPORT_DEFAULT && !opts->skip_counters)
+		rc = fill_channel_counters(s, ci, e);
+	return rc;
+}
+
+/* An entry the trust rules refused: what it claims, nothing looked at. */
+static int fill_refused(shmrpc_inspection *s, shmrpc_channel_info *ci,
+    const struct reg_entry *e, const char *registry, const char *why,
+    double now)
+{
+	ci->state = SHMRPC_STATE_UNKNOWN;
+	ci->refused = 1;
+	ci->reason = why;
+	ci->objects = shmrpc__arena_alloc(&s->arena, sizeof(*ci->objects));
+	if (ci->objects == NULL)
+		return -ENOMEM;
+	return fill_channel_entry(s, ci, e, registry, NULL, now);
 }
 
 /* Everything one snapshot is built from. */
@@ -683,8 +874,9 @@ struct build {
 	dev_t dev;
 	struct reg_set rs;    /* every registry entry read */
 	size_t *first;        /* first object of each wanted entry, or -1 */
-	struct owner *own;    /* of each wanted entry */
-	const char **claimed; /* every object a registry names, sorted */
+	const char **refused; /* why each refused entry is (arena), or NULL */
+	struct owner_verdict *own; /* of each wanted entry */
+	const char **claimed; /* every object a trusted entry names, sorted */
 	size_t nclaimed;
 	struct objs objs;     /* the wanted entries' objects, then loose ones */
 	size_t nloose;
@@ -697,49 +889,71 @@ static void build_free(struct build *b)
 	free(b->rs.path);
 	free(b->claimed);
 	free(b->first);
+	free(b->refused);
 	free(b->own);
 }
 
-/* Step 1: registered channels, and every object name they claim. */
+/* The objects of wanted entry i, stat'ed, after the others. */
+static int add_entry_objects(struct build *b, size_t i)
+{
+	const struct reg_entry *e = &b->rs.v[i];
+
+	b->first[i] = b->objs.n;
+	for (int k = 0; k < e->nobjects; k++) {
+		struct obj *o = objs_add(&b->objs);
+		if (o == NULL)
+			return -ENOMEM;
+		snprintf(o->name, sizeof(o->name), "%s", e->objects[k]);
+		snprintf(o->channel, sizeof(o->channel), "%s", e->name);
+		o->kind = e->kind;
+		o->entry = (ssize_t)i;
+		stat_object(b->dir, o);
+	}
+	return 0;
+}
+
+/* Step 1: registered channels, and every object name the trusted ones
+ * claim (a refused entry claims nothing: its files are judged as loose
+ * ones, on their own). */
 static int gather_registered(struct build *b, shmrpc_inspection *s,
     const struct inspect_source *src)
 {
 	int rc = read_registries(s, &b->rs, &b->opts, src, b->only_uid);
+	char why[PATH_MAX + 512];
 
 	if (rc < 0)
 		return rc;
 	b->first = calloc(b->rs.n ? b->rs.n : 1, sizeof(*b->first));
+	b->refused = calloc(b->rs.n ? b->rs.n : 1, sizeof(*b->refused));
 	b->claimed = calloc(b->rs.n * TRANSPORT_MAX_OBJECTS + 1,
 	    sizeof(*b->claimed));
-	if (b->first == NULL || b->claimed == NULL)
+	if (b->first == NULL || b->refused == NULL || b->claimed == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < b->rs.n; i++) {
+	for (size_t i = 0; i < b->rs.n && rc == 0; i++) {
 		struct reg_entry *e = &b->rs.v[i];
+		b->first[i] = SIZE_MAX;
+		if (entry_refusal(e, b->rs.path[i],
+			registry_owner(b->rs.path[i]), why, sizeof(why))) {
+			if (wanted(&b->opts, e->name) &&
+			    (b->refused[i] = shmrpc__arena_strdup(&s->arena,
+				 why)) == NULL)
+				return -ENOMEM;
+			continue;
+		}
 		for (int k = 0; k < e->nobjects; k++)
 			b->claimed[b->nclaimed++] = e->objects[k];
-		b->first[i] = SIZE_MAX;
-		if (!wanted(&b->opts, e->name))
-			continue;
-		b->first[i] = b->objs.n;
-		for (int k = 0; k < e->nobjects; k++) {
-			struct obj *o = objs_add(&b->objs);
-			if (o == NULL)
-				return -ENOMEM;
-			snprintf(o->name, sizeof(o->name), "%s", e->objects[k]);
-			snprintf(o->channel, sizeof(o->channel), "%s", e->name);
-			o->kind = e->kind;
-			o->entry = (ssize_t)i;
-			stat_object(b->dir, o);
-		}
+		if (wanted(&b->opts, e->name))
+			rc = add_entry_objects(b, i);
 	}
 	qsort(b->claimed, b->nclaimed, sizeof(*b->claimed), cmp_str);
-	return 0;
+	return rc;
 }
 
 /* Owners before mappers: an owner seen dead stays dead, so a process that
  * maps its objects after this look is still found by the scan that
  * follows (the other order could miss a client that attached just before
- * the owner died). */
+ * the owner died).  The same holds of the lock: a client that attached
+ * meanwhile holds its client lock, tested with the owner's. */
 static int judge_owners(struct build *b)
 {
 	int rc;
@@ -747,13 +961,42 @@ static int judge_owners(struct build *b)
 	b->own = calloc(b->rs.n ? b->rs.n : 1, sizeof(*b->own));
 	if (b->own == NULL)
 		return -ENOMEM;
-	rc = find_owners(&b->rs, b->first, b->own);
+	rc = find_owners(b->dir, &b->rs, b->first, &b->objs, b->own);
 	if (rc == 0 && b->opts.skip_live_mappers)
 		skip_live_objects(&b->rs, b->first, b->own, &b->objs);
 	return rc;
 }
 
-/* Step 2: loose objects: our naming schemes, named by no registry. */
+/* A registry file at name that is not its user's regular file, one link:
+ * a squatter (see registry/ours.c).  Which names count: every user's
+ * with all_users, else only the caller's. */
+static bool is_squatter(const struct build *b, const char *name,
+    const struct stat *st)
+{
+	static const char *const tails[] = { "", ".lock", ".tmp" };
+	size_t n = strlen(name);
+
+	for (size_t t = 0; t < ARRAY_LEN(tails); t++) {
+		size_t k = strlen(tails[t]);
+		char base[NAME_MAX + 1];
+		uid_t uid;
+
+		if (n <= k || n - k >= sizeof(base) ||
+		    strcmp(name + n - k, tails[t]) != 0)
+			continue;
+		memcpy(base, name, n - k);
+		base[n - k] = '\0';
+		if (!shmrpc__registry_default_name(base, &uid) ||
+		    (!b->opts.all_users && uid != b->only_uid))
+			continue;
+		return st->st_uid != uid || !S_ISREG(st->st_mode) ||
+		    st->st_nlink != 1;
+	}
+	return false;
+}
+
+/* Step 2: loose objects: our naming schemes, named by no trusted entry;
+ * and squatters at registry paths. */
 static int gather_loose(struct build *b)
 {
 	struct dirent *de;
@@ -771,14 +1014,18 @@ static int gather_loose(struct build *b)
 	while ((de = readdir(d)) != NULL) {
 		char channel[SHMRPC_NAME_MAX + 1];
 		const char *key = de->d_name;
-		shmrpc_transport_kind kind;
+		shmrpc_transport_kind kind = SHMRPC_TRANSPORT_DEFAULT;
+		bool ours = shmrpc__inspect_match_object(de->d_name, channel,
+		    sizeof(channel), &kind);
 		struct obj *o;
 
-		if (!shmrpc__inspect_match_object(de->d_name, channel,
-			sizeof(channel), &kind) ||
-		    !wanted(&b->opts, channel) ||
-		    bsearch(&key, b->claimed, b->nclaimed, sizeof(*b->claimed),
-			cmp_str) != NULL)
+		if (ours && (!wanted(&b->opts, channel) ||
+			bsearch(&key, b->claimed, b->nclaimed,
+			    sizeof(*b->claimed), cmp_str) != NULL))
+			continue;
+		if (!ours && (b->opts.channel != NULL ||
+			b->opts.prefix != NULL ||
+			strncmp(de->d_name, "shmrpc-registry-", 16) != 0))
 			continue;
 		o = objs_add(&b->objs);
 		if (o == NULL) {
@@ -786,18 +1033,51 @@ static int gather_loose(struct build *b)
 			break;
 		}
 		snprintf(o->name, sizeof(o->name), "%s", de->d_name);
-		snprintf(o->channel, sizeof(o->channel), "%s", channel);
+		snprintf(o->channel, sizeof(o->channel), "%s",
+		    ours ? channel : "");
 		o->kind = kind;
 		stat_object(dirfd(d), o);
-		if (!o->present ||
-		    (!b->opts.all_users && o->st.st_uid != b->only_uid)) {
-			b->objs.n--; /* gone meanwhile, or another user's */
+		o->squatter = !ours && o->present &&
+		    is_squatter(b, o->name, &o->st);
+		if (!o->present || (!ours && !o->squatter) || (ours &&
+			!b->opts.all_users && o->st.st_uid != b->only_uid)) {
+			b->objs.n--; /* gone meanwhile, another user's, or a
+					registry file in order */
 			continue;
 		}
 		b->nloose++;
 	}
 	closedir(d);
 	return rc;
+}
+
+/* Warnings for the users whose files systemd-logind removes at logout
+ * (RemoveIPC=yes), once per user with a channel in the snapshot. */
+static int warn_removeipc(shmrpc_inspection *s)
+{
+	for (size_t i = 0; i < s->nchannels; i++) {
+		const shmrpc_channel_info *c = &s->channels[i];
+		char text[512], who[128];
+		size_t j;
+		int rc;
+
+		if (c->owner_removeipc != 1 || c->refused)
+			continue;
+		for (j = 0; j < i && s->channels[j].owner_uid != c->owner_uid;
+		     j++)
+			;
+		if (j < i)
+			continue;
+		snprintf(text, sizeof(text), "systemd-logind removes the "
+		    "files of %s from /dev/shm when its last session ends "
+		    "(RemoveIPC=yes): its channels vanish under their servers; "
+		    "run them as a system user, or set RemoveIPC=no (see "
+		    "shmrpc(7), DEPLOYMENT)",
+		    shmrpc__registry_uid_text(c->owner_uid, who, sizeof(who)));
+		if ((rc = add_warning(s, text)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Step 4: the snapshot, from what the steps before found. */
@@ -812,11 +1092,14 @@ static int fill_snapshot(struct build *b, shmrpc_inspection *s)
 	if (s->channels == NULL || s->objects == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->rs.n && rc == 0; i++) {
+		if (b->refused[i] != NULL)
+			rc = fill_refused(s, &s->channels[s->nchannels++],
+			    &b->rs.v[i], b->rs.path[i], b->refused[i], b->now);
 		if (b->first[i] == SIZE_MAX)
 			continue;
 		rc = fill_channel(s, &s->channels[s->nchannels++], &b->rs.v[i],
 		    b->rs.path[i], &b->objs.v[b->first[i]],
-		    (size_t)b->rs.v[i].nobjects, b->own[i], &b->opts, b->now);
+		    (size_t)b->rs.v[i].nobjects, &b->own[i], &b->opts, b->now);
 	}
 	for (size_t i = 0; i < b->objs.n && rc == 0; i++) {
 		const struct obj *o = &b->objs.v[i];
@@ -830,6 +1113,8 @@ static int fill_snapshot(struct build *b, shmrpc_inspection *s)
 		rc = fill_object(s, &s->objects[s->nobjects++], o, st, why,
 		    b->now);
 	}
+	if (rc == 0)
+		rc = warn_removeipc(s);
 	return rc;
 }
 
@@ -866,6 +1151,8 @@ int shmrpc__inspect_build(shmrpc_inspection **out,
 	if (rc == 0) /* step 3: who maps or holds each of them */
 		rc = find_mappers(&b.objs, b.dev);
 	if (rc == 0)
+		find_lock_holders(b.dir, &b.objs);
+	if (rc == 0)
 		rc = fill_snapshot(&b, s);
 	build_free(&b);
 	if (rc < 0) {
@@ -877,6 +1164,27 @@ int shmrpc__inspect_build(shmrpc_inspection **out,
 }
 
 /* ---- rebuilding a lost registry -------------------------------------------- */
+
+/* A new rebuilt entry for the group of loose object o (owner not yet
+ * known). */
+static void rebuilt_entry(struct reg_entry *e, const shmrpc_object_info *o,
+    const struct transport_ops *ops)
+{
+	snprintf(e->name, sizeof(e->name), "%s", o->channel);
+	snprintf(e->transport, sizeof(e->transport), "%s",
+	    shmrpc_transport_name(o->transport));
+	e->kind = o->transport;
+	e->nobjects = ops->object_names(e->name, e->objects,
+	    TRANSPORT_MAX_OBJECTS);
+	e->slots = o->transport == SHMRPC_TRANSPORT_POSIX ? 1 : 0;
+	e->created = now_real() - o->age;
+	e->uid = o->uid;
+	e->mode = o->mode & 0777;
+	e->gid = o->gid;
+	/* Mappers are seen in our /proc: their pids are of ours. */
+	e->pid_ns = shmrpc__proc_self_pidns();
+	e->rebuilt = true;
+}
 
 int shmrpc__inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 {
@@ -916,16 +1224,7 @@ int shmrpc__inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n)
 		e = &v[j];
 		if (j == k) {
 			k++;
-			snprintf(e->name, sizeof(e->name), "%s", o->channel);
-			snprintf(e->transport, sizeof(e->transport), "%s",
-			    shmrpc_transport_name(o->transport));
-			e->kind = o->transport;
-			e->nobjects = ops->object_names(e->name, e->objects,
-			    TRANSPORT_MAX_OBJECTS);
-			e->slots = o->transport == SHMRPC_TRANSPORT_POSIX ? 1 : 0;
-			e->created = now_real() - o->age;
-			e->uid = o->uid;
-			e->rebuilt = true;
+			rebuilt_entry(e, o, ops);
 		} else {
 			best_start = e->start;
 		}
@@ -978,6 +1277,8 @@ SHMRPC_API const char *shmrpc_state_name(shmrpc_state state)
 		return "in-use";
 	case SHMRPC_STATE_RECENT:
 		return "recent";
+	case SHMRPC_STATE_FOREIGN:
+		return "foreign";
 	case SHMRPC_STATE_UNKNOWN:
 		break;
 	}

@@ -46,8 +46,13 @@ int shmrpc__inspect_build(shmrpc_inspection **out,
  */
 int shmrpc__inspect_rebuild(uid_t uid, struct reg_entry **out, size_t *n);
 
+/* A reaper moves a file to this prefix + its name before it removes it
+ * (inspect/unlink.h); such a name is judged as the object it was. */
+#define REAP_QUARANTINE_PREFIX ".shmrpc-reap."
+
 /*
- * Does /dev/shm/fname follow a transport's naming scheme?  Then its
+ * Does /dev/shm/fname follow a transport's naming scheme (or is it such a
+ * name under REAP_QUARANTINE_PREFIX)?  Then its
  * channel name goes to channel (capacity len), its transport to *kind,
  * and true is returned.  Schemes come from each transport's object_names
  * op (every object name is prefix + channel + suffix).

@@ -59,7 +59,13 @@ static void build_schemes(void)
 bool shmrpc__inspect_match_object(const char *fname, char *channel, size_t len,
     shmrpc_transport_kind *kind)
 {
-	size_t n = strlen(fname);
+	size_t n;
+
+	/* A file a reaper moved aside and did not finish with. */
+	if (strncmp(fname, REAP_QUARANTINE_PREFIX,
+		sizeof(REAP_QUARANTINE_PREFIX) - 1) == 0)
+		fname += sizeof(REAP_QUARANTINE_PREFIX) - 1;
+	n = strlen(fname);
 
 	pthread_once(&schemes_once, build_schemes);
 	for (int i = 0; i < nschemes; i++) {

@@ -8,13 +8,23 @@
  *    check to the last unlink, and the reclaiming server keeps it until
  *    its own objects exist;
  *  - the final check is a fresh inspection under that lock: registered
- *    channels must be STALE (owner dead by pid and start time, nobody maps
- *    anything), loose objects ORPHAN (unregistered, unmapped, older than
+ *    channels must be STALE (owner dead by its lock, or by pid and start
+ *    time where that is all there is; nobody maps or holds anything),
+ *    loose objects ORPHAN (unregistered, unmapped, unlocked, older than
  *    the grace period); LIVE, INUSE, RECENT and UNKNOWN are left alone;
+ *  - a registry is trusted only as far as its file: entries the
+ *    inspection refused (another uid than the file's owner, files outside
+ *    the channel's names) are reported as failures, never reaped, and a
+ *    channel's object goes only if the file itself is that user's, even
+ *    for root;
+ *  - squatters at registry paths (FOREIGN) go only for root asked for all
+ *    users, before any registry is locked;
  *  - every object is reached relative to /dev/shm's fd, never followed,
- *    and right before unlinkat() must still be the regular file, on
- *    /dev/shm's device, owned by the same uid, with the very inode that
- *    the inspection found unused;
+ *    and right before it goes must still be the regular file, on
+ *    /dev/shm's device, owned by the same uid, with one link, with the
+ *    very inode that the inspection found unused; it then leaves its name
+ *    and is looked at once more before it is removed, so that one opened
+ *    meanwhile is put back (inspect/unlink.h);
  *  - the caller's own objects only, unless root with all_users;
  *  - every decision, made or refused, is told to the caller's callback
  *    with the final check's state and reason: the tools own no policy.
@@ -31,6 +41,7 @@
 
 #include "inspect/inspect.h"
 #include "inspect/reap.h"
+#include "inspect/unlink.h"
 #include "os/shmobj.h"
 #include "registry/registry.h"
 
@@ -109,19 +120,29 @@ static int refusal_code(shmrpc_state state, bool regular)
 	}
 }
 
-/* May we remove object o at all (owner)?  0, or FAILED in v. */
+/* May we remove object o at all (owner)?  A channel's object must be its
+ * registered user's file (owner: that uid); a loose one the caller's,
+ * or anyone's for root asked for all users.  0, or FAILED in v. */
 static int check_owner(const struct reaper *rp, const shmrpc_object_info *o,
-    uid_t registry_owner, struct verdict *v)
+    const shmrpc_channel_info *c, struct verdict *v)
 {
 	uid_t me = geteuid();
 
-	if (!o->present || o->uid == me)
+	if (!o->present)
+		return 0;
+	if (c != NULL && o->uid != c->owner_uid)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s is owned by uid %lu, not by the channel's user uid "
+		    "%lu: a registry entry never makes another user's file "
+		    "reapable", o->name, (unsigned long)o->uid,
+		    (unsigned long)c->owner_uid);
+	if (o->uid == me)
 		return 0;
 	if (me != 0)
 		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
 		    "%s is owned by uid %lu: only that user or root can "
 		    "reap it", o->name, (unsigned long)o->uid);
-	if (!rp->opts.all_users && o->uid != registry_owner)
+	if (!rp->opts.all_users)
 		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
 		    "%s is owned by uid %lu: root reaps other users' objects "
 		    "only when asked for all users (shmrpc-clean -a)", o->name,
@@ -129,9 +150,10 @@ static int check_owner(const struct reaper *rp, const shmrpc_object_info *o,
 	return 0;
 }
 
-/* The last look before unlinkat: the same regular file, nothing else. */
+/* The last look before unlinkat: the same regular file, nothing else (a
+ * squatter, FOREIGN, may be anything: only its identity counts). */
 static int check_identity(const struct reaper *rp, const shmrpc_object_info *o,
-    struct verdict *v)
+    shmrpc_state state, struct verdict *v)
 {
 	struct stat st;
 	int rc = shmrpc__shmfile_stat_at(rp->dir, o->name, &st);
@@ -141,7 +163,7 @@ static int check_identity(const struct reaper *rp, const shmrpc_object_info *o,
 	if (rc < 0)
 		return verdict_set(v, SHMRPC_REAP_FAILED, rc, "%s: %s",
 		    o->name, shmrpc_strerror(rc));
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st.st_mode) && state != SHMRPC_STATE_FOREIGN)
 		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
 		    "%s is not a regular file: left alone", o->name);
 	if (st.st_dev != rp->shmdev)
@@ -152,6 +174,10 @@ static int check_identity(const struct reaper *rp, const shmrpc_object_info *o,
 		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_EALIVE,
 		    "%s was replaced while being checked: left alone",
 		    o->name);
+	if (st.st_nlink != 1 && state != SHMRPC_STATE_FOREIGN)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s got %lu hard links while being checked: left alone",
+		    o->name, (unsigned long)st.st_nlink);
 	return 0;
 }
 
@@ -172,7 +198,15 @@ static int check_item(const struct reaper *rp, const struct registry *r,
 
 	memset(v, 0, sizeof(*v));
 	v->state = state;
-	if (state != (c != NULL ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN))
+	if (c != NULL && c->refused)
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "refused: %s", reason);
+	if (c == NULL && state == SHMRPC_STATE_FOREIGN &&
+	    !(geteuid() == 0 && rp->opts.all_users))
+		return verdict_set(v, SHMRPC_REAP_FAILED, SHMRPC_ENOTOURS,
+		    "%s", reason);
+	if (state != (c != NULL ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN) &&
+	    !(c == NULL && state == SHMRPC_STATE_FOREIGN))
 		return verdict_set(v, SHMRPC_REAP_LEFT,
 		    refusal_code(state, c != NULL || o->regular), "%s",
 		    reason);
@@ -183,43 +217,75 @@ static int check_item(const struct reaper *rp, const struct registry *r,
 		    "users (shmrpc-clean -a)", c->name, c->registry,
 		    (unsigned long)c->owner_uid);
 	for (size_t k = 0; k < n; k++)
-		if ((rc = check_owner(rp, &objs[k], r->owner, v)) < 0)
+		if ((rc = check_owner(rp, &objs[k], c, v)) < 0)
 			return rc;
 	for (size_t k = 0; k < n; k++) {
 		if (!objs[k].present)
 			continue;
-		if ((rc = check_identity(rp, &objs[k], v)) < 0)
+		if ((rc = check_identity(rp, &objs[k], state, v)) < 0)
 			return rc;
 		v->objects++;
 	}
 	return verdict_set(v, SHMRPC_REAP_REMOVED, 0, "%s", reason);
 }
 
-/* Remove what check_item() passed: its objects, then (not committed) a
- * channel's registry entry.  0, or FAILED in v. */
-static int remove_item(const struct reaper *rp, struct registry *r,
-    const shmrpc_channel_info *c, const shmrpc_object_info *o,
-    struct verdict *v)
+/* ---- removing what passed ---------------------------------------------------- */
+
+/* One item of a reap: a registered channel or a loose object, and what
+ * was decided about it. */
+struct item {
+	const shmrpc_channel_info *c;
+	const shmrpc_object_info *o;
+	struct verdict v;
+};
+
+/*
+ * Remove the items that check_item() passed (v.action REMOVED), all at
+ * once (inspect/unlink.h): their files, then (not committed) the registry
+ * entries of the channels whose files all went.  together: all or none.
+ * A dry run only says WOULD.  Each item's verdict is final afterwards.
+ */
+static int remove_items(const struct reaper *rp, struct registry *r,
+    struct item *it, size_t n, bool together)
 {
-	const shmrpc_object_info *objs = c != NULL ? c->objects : o;
-	size_t n = c != NULL ? c->nobjects : 1;
-	int rc;
+	struct doomed *d;
+	size_t nd = 0;
 
 	if (rp->opts.dry_run) {
-		v->action = SHMRPC_REAP_WOULD;
+		for (size_t i = 0; i < n; i++)
+			if (it[i].v.action == SHMRPC_REAP_REMOVED)
+				it[i].v.action = SHMRPC_REAP_WOULD;
 		return 0;
 	}
-	for (size_t k = 0; k < n; k++)
-		if (objs[k].present &&
-		    (rc = shmrpc__shmfile_unlink_at(rp->dir, objs[k].name)) < 0)
-			return verdict_set(v, SHMRPC_REAP_FAILED, rc, "%s: %s",
-			    objs[k].name, shmrpc_strerror(rc));
-	if (c != NULL) {
-		ssize_t at = shmrpc__registry_find(r, c->name,
-		    c->transport_name);
-		if (at >= 0)
-			shmrpc__registry_remove_at(r, (size_t)at);
+	d = calloc(n ? n : 1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].v.action != SHMRPC_REAP_REMOVED)
+			continue;
+		d[nd].objs = it[i].c != NULL ? it[i].c->objects : it[i].o;
+		d[nd++].n = it[i].c != NULL ? it[i].c->nobjects : 1;
 	}
+	shmrpc__reap_unlink(rp->dir, rp->shmdev, d, nd, together);
+	nd = 0;
+	for (size_t i = 0; i < n; i++) {
+		const shmrpc_channel_info *c = it[i].c;
+		if (it[i].v.action != SHMRPC_REAP_REMOVED)
+			continue;
+		if (d[nd].rc != 0) {
+			/* Reapable, yet not removed: a failure, never a
+			 * quiet skip. */
+			verdict_set(&it[i].v, SHMRPC_REAP_FAILED, d[nd].rc,
+			    "%s", d[nd].why);
+		} else if (c != NULL) {
+			ssize_t at = shmrpc__registry_find(r, c->name,
+			    c->transport_name);
+			if (at >= 0)
+				shmrpc__registry_remove_at(r, (size_t)at);
+		}
+		nd++;
+	}
+	free(d);
 	return 0;
 }
 
@@ -286,6 +352,43 @@ static int reaper_init(struct reaper *rp, const shmrpc_reap_options *in,
 /* ---- one name, all or nothing ------------------------------------------------ */
 
 /*
+ * The items of one name in snapshot s: its registered channels (of
+ * transport kind; DEFAULT: any), then its loose objects (only `object`,
+ * when given), at most max.  Their number, or SHMRPC_ESTATE (with err and
+ * *state) when `object` belongs to a registered channel.
+ */
+static int name_items(shmrpc_inspection *s, const char *object,
+    shmrpc_transport_kind kind, struct item *it, size_t max,
+    shmrpc_state *state, shmrpc_error *err)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
+		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
+		if (kind != SHMRPC_TRANSPORT_DEFAULT && c->transport != kind)
+			continue;
+		for (size_t k = 0; object != NULL && k < c->nobjects; k++)
+			if (strcmp(c->objects[k].name, object) == 0) {
+				*state = c->state;
+				return shmrpc__error_set(err, SHMRPC_ESTATE,
+				    "%s belongs to registered channel %s: "
+				    "reap the channel", object, c->name);
+			}
+		if (object == NULL && n < max)
+			it[n++].c = c;
+	}
+	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
+		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
+		if ((kind != SHMRPC_TRANSPORT_DEFAULT && o->transport != kind) ||
+		    (object != NULL && strcmp(o->name, object) != 0))
+			continue;
+		if (n < max)
+			it[n++].o = o;
+	}
+	return (int)n;
+}
+
+/*
  * Reap, in the registry r (locked by the caller), channel `channel` of
  * transport kind (DEFAULT: any), or only its loose object `object`: every
  * entry and loose object of that name must pass, or nothing is removed.
@@ -296,79 +399,57 @@ static int reap_name(struct reaper *rp, struct registry *r,
     const char *channel, const char *object, shmrpc_transport_kind kind,
     shmrpc_state *state, shmrpc_error *err)
 {
-	const shmrpc_channel_info *chs[16];
-	const shmrpc_object_info *loose[64];
-	struct verdict v[16 + 64];
-	size_t nch = 0, nloose = 0, blocked = SIZE_MAX;
+	struct item it[80];
+	size_t n, blocked = SIZE_MAX;
 	shmrpc_inspection *s = NULL;
 	int rc;
 
+	memset(it, 0, sizeof(it));
 	*state = SHMRPC_STATE_UNKNOWN;
 	rc = final_check(rp, r, channel, NULL, &s);
 	if (rc < 0)
 		return shmrpc__error_set(err, rc, "cannot inspect: %s",
 		    shmrpc_strerror(rc));
-	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
-		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
-		if (kind != SHMRPC_TRANSPORT_DEFAULT && c->transport != kind)
-			continue;
-		if (object != NULL) {
-			for (size_t k = 0; k < c->nobjects; k++)
-				if (strcmp(c->objects[k].name, object) == 0) {
-					*state = c->state;
-					rc = shmrpc__error_set(err,
-					    SHMRPC_ESTATE, "%s belongs to "
-					    "registered channel %s: reap the "
-					    "channel", object, c->name);
-					goto out;
-				}
-			continue;
-		}
-		if (nch < ARRAY_LEN(chs))
-			chs[nch++] = c;
-	}
-	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
-		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
-		if ((kind != SHMRPC_TRANSPORT_DEFAULT && o->transport != kind) ||
-		    (object != NULL && strcmp(o->name, object) != 0))
-			continue;
-		if (nloose < ARRAY_LEN(loose))
-			loose[nloose++] = o;
-	}
-	if (nch == 0 && nloose == 0) {
-		rc = shmrpc__error_set(err, SHMRPC_ENOCHANNEL,
-		    "%s: nothing of that name", object ? object : channel);
+	rc = name_items(s, object, kind, it, ARRAY_LEN(it), state, err);
+	if (rc <= 0) {
+		if (rc == 0)
+			rc = shmrpc__error_set(err, SHMRPC_ENOCHANNEL, "%s: "
+			    "nothing of that name", object ? object : channel);
 		goto out;
 	}
+	n = (size_t)rc;
 	/* Every part must be removable, or nothing is removed. */
-	for (size_t i = 0; i < nch + nloose; i++) {
-		const shmrpc_channel_info *c = i < nch ? chs[i] : NULL;
-		const shmrpc_object_info *o = i < nch ? NULL : loose[i - nch];
-		if (check_item(rp, r, c, o, &v[i]) < 0 && blocked == SIZE_MAX)
+	for (size_t i = 0; i < n; i++)
+		if (check_item(rp, r, it[i].c, it[i].o, &it[i].v) < 0 &&
+		    blocked == SIZE_MAX)
 			blocked = i;
+	for (size_t i = 0; blocked != SIZE_MAX && i < n; i++)
+		if (it[i].v.action == SHMRPC_REAP_REMOVED)
+			/* Reapable, yet left: said as a failure, never a
+			 * quiet skip. */
+			verdict_set(&it[i].v, SHMRPC_REAP_FAILED,
+			    it[blocked].v.code, "reapable, but not removed: "
+			    "%s", it[blocked].v.why);
+	if (blocked == SIZE_MAX && (rc = remove_items(rp, r, it, n, true)) < 0) {
+		shmrpc__error_set(err, rc, "cannot remove: %s",
+		    shmrpc_strerror(rc));
+		goto out;
 	}
-	for (size_t i = 0; i < nch + nloose; i++) {
-		const shmrpc_channel_info *c = i < nch ? chs[i] : NULL;
-		const shmrpc_object_info *o = i < nch ? NULL : loose[i - nch];
-		if (blocked == SIZE_MAX)
-			remove_item(rp, r, c, o, &v[i]);
-		else if (v[i].action == SHMRPC_REAP_REMOVED)
-			verdict_set(&v[i], SHMRPC_REAP_LEFT, v[blocked].code,
-			    "not removed: %s", v[blocked].why);
-		if (v[i].action == SHMRPC_REAP_FAILED && blocked == SIZE_MAX)
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].v.action == SHMRPC_REAP_FAILED && blocked == SIZE_MAX)
 			blocked = i;
-		tell(rp, &v[i], c, o);
+		tell(rp, &it[i].v, it[i].c, it[i].o);
 	}
 	if (blocked != SIZE_MAX) {
-		const char *what = blocked < nch ? chs[blocked]->name
-						 : loose[blocked - nch]->name;
-		*state = v[blocked].state;
-		rc = shmrpc__error_set(err, v[blocked].code, "%s%s is %s: %s",
-		    blocked < nch ? "channel " : "", what,
-		    shmrpc_state_name(v[blocked].state), v[blocked].why);
+		*state = it[blocked].v.state;
+		rc = shmrpc__error_set(err, it[blocked].v.code, "%s%s is %s: %s",
+		    it[blocked].c != NULL ? "channel " : "",
+		    it[blocked].c != NULL ? it[blocked].c->name
+					  : it[blocked].o->name,
+		    shmrpc_state_name(it[blocked].v.state), it[blocked].v.why);
 		goto out;
 	}
-	*state = nch ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN;
+	*state = it[0].c != NULL ? SHMRPC_STATE_STALE : SHMRPC_STATE_ORPHAN;
 	rc = shmrpc__registry_commit(r);
 	if (rc < 0)
 		shmrpc__error_set(err, rc, "objects removed, but registry %s "
@@ -476,8 +557,7 @@ static int reap_one(const char *channel, const char *object,
 		    shmrpc_strerror(rc));
 	rc = shmrpc__registry_lock(&r, path, true, shmrpc__inspect_rebuild);
 	if (rc < 0)
-		return shmrpc__error_set(err, rc, "registry %s: %s", path,
-		    shmrpc_strerror(rc));
+		return shmrpc__error_set(err, rc, "%s", r.why);
 	rc = reap_name(&rp, &r, channel, object, SHMRPC_TRANSPORT_DEFAULT,
 	    &state, err);
 	/* Commit a repair made while locking, even if we reaped nothing. */
@@ -532,50 +612,87 @@ SHMRPC_API int shmrpc_reap_object(const char *fname,
 static int reap_registry(struct reaper *rp, struct registry *r, bool loose)
 {
 	shmrpc_inspection *s = NULL;
-	struct verdict v;
+	size_t nc, no, n = 0;
+	struct item *it;
 	int rc;
 
 	rc = final_check(rp, r, rp->opts.channel, rp->opts.prefix, &s);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
+	nc = shmrpc_inspection_channel_count(s);
+	no = loose ? shmrpc_inspection_object_count(s) : 0;
+	it = calloc(nc + no + 1, sizeof(*it));
+	if (it == NULL) {
+		shmrpc_inspection_free(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nc; i++) {
 		const shmrpc_channel_info *c = shmrpc_inspection_channel(s, i);
 		bool mine = strcmp(c->registry, r->path) == 0;
 		if (!mine && (rp->opts.all_users || !loose))
 			continue; /* decided in its own registry's pass */
-		if (check_item(rp, r, c, NULL, &v) == 0)
-			remove_item(rp, r, c, NULL, &v);
-		tell(rp, &v, c, NULL);
+		it[n].c = c;
+		check_item(rp, r, c, NULL, &it[n++].v);
 	}
-	for (size_t i = 0; loose && i < shmrpc_inspection_object_count(s);
-	     i++) {
+	for (size_t i = 0; i < no; i++) {
 		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
-		if (check_item(rp, r, NULL, o, &v) == 0)
-			remove_item(rp, r, NULL, o, &v);
-		tell(rp, &v, NULL, o);
+		if (o->state == SHMRPC_STATE_FOREIGN && rp->opts.all_users)
+			continue; /* reap_squatters() decided it */
+		it[n].o = o;
+		check_item(rp, r, NULL, o, &it[n++].v);
 	}
+	/* One more look at the processes for all of them, not one each. */
+	rc = remove_items(rp, r, it, n, false);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		tell(rp, &it[i].v, it[i].c, it[i].o);
+	free(it);
 	shmrpc_inspection_free(s);
-	return shmrpc__registry_commit(r);
+	return rc < 0 ? rc : shmrpc__registry_commit(r);
 }
 
-/* Every registry file of every user (root, all_users), besides ours. */
-static int other_registries(const char *mine, char ***out, size_t *n)
+/*
+ * Root, all users: remove the squatters at every user's registry paths
+ * in snapshot s (FOREIGN: another user's file, or not a regular file, at
+ * shmrpc-registry-<uid>.json, .lock or .tmp) before any registry is
+ * locked, since a squatted lock would keep that user's registry from
+ * being locked, and its user's servers from registering.  Each is told.
+ */
+static void reap_squatters(struct reaper *rp, shmrpc_inspection *s)
 {
-	shmrpc_inspect_options io;
-	shmrpc_inspection *s;
+	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
+		const shmrpc_object_info *o = shmrpc_inspection_object(s, i);
+		struct verdict v;
+		int rc;
+
+		if (o->state != SHMRPC_STATE_FOREIGN)
+			continue;
+		memset(&v, 0, sizeof(v));
+		v.state = o->state;
+		if (check_identity(rp, o, o->state, &v) == 0) {
+			v.objects = 1;
+			verdict_set(&v, rp->opts.dry_run ? SHMRPC_REAP_WOULD
+			    : SHMRPC_REAP_REMOVED, 0, "squatter: %s",
+			    o->reason);
+			if (!rp->opts.dry_run &&
+			    (rc = shmrpc__shmfile_unlink_at(rp->dir,
+				 o->name)) < 0)
+				verdict_set(&v, SHMRPC_REAP_FAILED, rc,
+				    "%s: %s", o->name, shmrpc_strerror(rc));
+		}
+		tell(rp, &v, NULL, o);
+	}
+}
+
+/* Every registry file of every user in snapshot s (root, all_users),
+ * besides ours, into a new array. */
+static int other_registries(const shmrpc_inspection *s, const char *mine,
+    char ***out, size_t *n)
+{
 	char **v = NULL;
 	size_t k = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
-	shmrpc__inspect_options_resolve(&io, NULL);
-	io.all_users = 1;
-	io.skip_counters = 1;
-	io.skip_live_mappers = 1;
-	rc = shmrpc__inspect_build(&s, &io, NULL, geteuid());
-	if (rc < 0)
-		return rc;
 	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++) {
 		const char *p = shmrpc_inspection_channel(s, i)->registry;
 		size_t j;
@@ -588,16 +705,41 @@ static int other_registries(const char *mine, char ***out, size_t *n)
 		char **grown = realloc(v, (k + 1) * sizeof(*v));
 		if (grown == NULL || (grown[k] = strdup(p)) == NULL) {
 			free(grown != NULL ? grown : v);
-			shmrpc_inspection_free(s);
 			return -ENOMEM;
 		}
 		v = grown;
 		k++;
 	}
-	shmrpc_inspection_free(s);
 	*out = v;
 	*n = k;
 	return 0;
+}
+
+/*
+ * Root, all users: one look at everything first (no mappers of live
+ * channels, no counters), for the squatters at registry paths, removed
+ * before any registry is locked (unless the run is narrowed to a channel
+ * or prefix), and for the list of registries to reap.
+ */
+static int all_users_first(struct reaper *rp, const char *mine,
+    char ***others, size_t *nothers)
+{
+	shmrpc_inspect_options io;
+	shmrpc_inspection *s;
+	int rc;
+
+	shmrpc__inspect_options_resolve(&io, NULL);
+	io.all_users = 1;
+	io.skip_counters = 1;
+	io.skip_live_mappers = 1;
+	rc = shmrpc__inspect_build(&s, &io, NULL, geteuid());
+	if (rc < 0)
+		return rc;
+	if (rp->opts.channel == NULL && rp->opts.prefix == NULL)
+		reap_squatters(rp, s);
+	rc = other_registries(s, mine, others, nothers);
+	shmrpc_inspection_free(s);
+	return rc;
 }
 
 static int reap_path(struct reaper *rp, const char *path, bool loose,
@@ -608,11 +750,10 @@ static int reap_path(struct reaper *rp, const char *path, bool loose,
 
 	rc = shmrpc__registry_lock(&r, path, true, shmrpc__inspect_rebuild);
 	if (rc < 0)
-		return shmrpc__error_set(err, rc, "registry %s: %s", path,
-		    shmrpc_strerror(rc));
+		return shmrpc__error_set(err, rc, "%s", r.why);
 	rc = reap_registry(rp, &r, loose);
 	if (rc < 0)
-		shmrpc__error_set(err, rc, "registry %s: %s", path,
+		shmrpc__error_set(err, rc, "%s", r.why[0] != '\0' ? r.why :
 		    shmrpc_strerror(rc));
 	shmrpc__registry_unlock(&r);
 	return rc;
@@ -633,7 +774,7 @@ SHMRPC_API int shmrpc_reap_all(const shmrpc_reap_options *opts,
 		return shmrpc__error_set(err, rc, "registry: %s",
 		    shmrpc_strerror(rc));
 	if (rp.opts.all_users &&
-	    (rc = other_registries(path, &others, &nothers)) < 0)
+	    (rc = all_users_first(&rp, path, &others, &nothers)) < 0)
 		return shmrpc__error_set(err, rc, "cannot list the "
 		    "registries: %s", shmrpc_strerror(rc));
 	rc = reap_path(&rp, path, true, err);

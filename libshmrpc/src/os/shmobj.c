@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/common.h"
+#include "os/ownerlock.h"
 #include "os/shmobj.h"
 
 /*
@@ -92,8 +93,22 @@ static int publish_tmpfile(int fd, int dir, const char *fname)
 	return errno == EEXIST ? SHMRPC_EINUSE : -errno;
 }
 
-int shmrpc__shmobj_create(const char *fname, size_t size, const void *init,
-    size_t init_len, struct shm_map *m)
+/* Mode, group and lock of a new anonymous file, before it has a name:
+ * nobody can see it with the wrong ones. */
+static int dress_tmpfile(int fd, const struct shm_how *how)
+{
+	/* The mode given to open() is masked by the umask; we want ours. */
+	if (fchmod(fd, how->mode) < 0)
+		return -errno;
+	if (how->gid != (gid_t)-1 && fchown(fd, (uid_t)-1, how->gid) < 0)
+		return -errno;
+	if (how->owner_lock)
+		return shmrpc__lock_hold(fd, OWNERLOCK_OWNER_BYTE, 1, false);
+	return 0;
+}
+
+int shmrpc__shmobj_create_as(const char *fname, size_t size, const void *init,
+    size_t init_len, const struct shm_how *how, struct shm_map *m)
 {
 	int dir = shmrpc__shm_dirfd();
 	int fd, rc;
@@ -109,11 +124,9 @@ int shmrpc__shmobj_create(const char *fname, size_t size, const void *init,
 	fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	/* The mode given to open() is masked by the umask; we want 0600. */
-	if (fchmod(fd, 0600) < 0) {
-		rc = -errno;
+	rc = dress_tmpfile(fd, how);
+	if (rc < 0)
 		goto fail;
-	}
 	/* Reserve every page now: a full tmpfs must fail here, not with
 	 * SIGBUS on first touch as ftruncate() would. */
 	rc = posix_fallocate(fd, 0, (off_t)size);
@@ -138,6 +151,14 @@ int shmrpc__shmobj_create(const char *fname, size_t size, const void *init,
 fail:
 	close(fd);
 	return rc;
+}
+
+int shmrpc__shmobj_create(const char *fname, size_t size, const void *init,
+    size_t init_len, struct shm_map *m)
+{
+	static const struct shm_how how = SHM_HOW_DEFAULT;
+
+	return shmrpc__shmobj_create_as(fname, size, init, init_len, &how, m);
 }
 
 /* Open the existing regular file /dev/shm/fname without following links

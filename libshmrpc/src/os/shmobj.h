@@ -45,6 +45,21 @@ int shmrpc__shm_dirfd(void);
 int shmrpc__shmobj_create(const char *fname, size_t size, const void *init,
     size_t init_len, struct shm_map *m);
 
+/* How a channel object is created (shmrpc__shmobj_create_as()). */
+struct shm_how {
+	mode_t mode;      /* permission bits: 0600, or 0660 for a group */
+	gid_t gid;        /* group of the file; (gid_t)-1: the creator's */
+	bool owner_lock;  /* hold the owner's liveness lock (os/ownerlock.h)
+	                     from before the file has its name */
+};
+
+#define SHM_HOW_DEFAULT { .mode = 0600, .gid = (gid_t)-1, .owner_lock = false }
+
+/* shmrpc__shmobj_create() with the mode, group and lock of how.  A group
+ * we may not give the file is -EPERM, before the file has a name. */
+int shmrpc__shmobj_create_as(const char *fname, size_t size, const void *init,
+    size_t init_len, const struct shm_how *how, struct shm_map *m);
+
 /*
  * Open the existing regular file /dev/shm/fname without following links and
  * map map_size bytes of it (0: the file's size).  SHMRPC_ENOCHANNEL if it

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,178 +23,6 @@
 #define HEADER_END ", \"channels\": ["
 #define FOOTER "]}"
 #define LOCK_WAIT_NS (10 * NS_PER_SEC)
-
-/* ---- entries ------------------------------------------------------------ */
-
-void shmrpc__reg_entry_clear(struct reg_entry *e)
-{
-	free(e->clients);
-	memset(e, 0, sizeof(*e));
-}
-
-void shmrpc__reg_entries_free(struct reg_entry *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i].clients);
-	free(v);
-}
-
-static void format_time(double t, char *buf, size_t len)
-{
-	time_t secs = (time_t)t;
-	struct tm tm;
-	int ms = (int)((t - (double)secs) * 1000.0);
-
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms > 999 ? 999 : ms);
-}
-
-static int parse_time(const char *s, double *out)
-{
-	struct tm tm = { 0 };
-	int ms = 0, n = 0;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-		&tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return -EINVAL;
-	s += n;
-	if (*s == '.') {
-		int digits = 0;
-		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
-			if (digits < 3)
-				ms = ms * 10 + (*s - '0');
-		for (; digits < 3; digits++)
-			ms *= 10;
-	}
-	if (strcmp(s, "Z") != 0)
-		return -EINVAL;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = (double)timegm(&tm) + ms / 1000.0;
-	return 0;
-}
-
-static int get_uint(const json_t *o, const char *key, uint64_t max,
-    uint64_t *out)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > max)
-		return -EINVAL;
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-static int get_str(const json_t *o, const char *key, char *buf, size_t len)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v) || json_string_length(v) >= len ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return -EINVAL;
-	memcpy(buf, json_string_value(v), json_string_length(v) + 1);
-	return 0;
-}
-
-int shmrpc__reg_entry_from_json(const json_t *o, struct reg_entry *e)
-{
-	const json_t *objs, *owner, *clients, *v;
-	char created[64];
-	uint64_t u;
-	size_t i;
-
-	memset(e, 0, sizeof(*e));
-	if (!json_is_object(o))
-		return -EINVAL;
-	if (get_str(o, "name", e->name, sizeof(e->name)) < 0 ||
-	    shmrpc_name_check(e->name) < 0 ||
-	    get_str(o, "transport", e->transport, sizeof(e->transport)) < 0)
-		return -EINVAL;
-	if (shmrpc_transport_parse(e->transport, &e->kind) < 0)
-		e->kind = SHMRPC_TRANSPORT_DEFAULT;
-	objs = json_object_get(o, "objects");
-	if (!json_is_array(objs) || json_array_size(objs) == 0 ||
-	    json_array_size(objs) > TRANSPORT_MAX_OBJECTS)
-		return -EINVAL;
-	json_array_foreach(objs, i, v) {
-		const char *s = json_string_value(v);
-		if (s == NULL || s[0] == '\0' || strchr(s, '/') != NULL ||
-		    strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
-		    strlen(s) >= TRANSPORT_FNAME_MAX)
-			return -EINVAL;
-		snprintf(e->objects[i], TRANSPORT_FNAME_MAX, "%s", s);
-	}
-	e->nobjects = (int)json_array_size(objs);
-	if (get_uint(o, "buffer_size", UINT32_MAX, &e->buffer_size) < 0 ||
-	    get_uint(o, "slots", UINT32_MAX, &u) < 0)
-		return -EINVAL;
-	e->slots = (unsigned)u;
-	if (get_str(o, "created", created, sizeof(created)) < 0 ||
-	    parse_time(created, &e->created) < 0)
-		return -EINVAL;
-	owner = json_object_get(o, "owner");
-	if (!json_is_object(owner) ||
-	    get_uint(owner, "pid", INT32_MAX, &u) < 0 || u == 0)
-		return -EINVAL;
-	e->pid = (pid_t)u;
-	if (get_uint(owner, "start_time", UINT64_MAX >> 1, &e->start) < 0 ||
-	    get_uint(owner, "uid", UINT32_MAX, &u) < 0)
-		return -EINVAL;
-	e->uid = (uid_t)u;
-	if (get_str(owner, "comm", e->comm, sizeof(e->comm)) < 0)
-		return -EINVAL;
-	clients = json_object_get(o, "clients");
-	if (clients != NULL) {
-		if (!json_is_array(clients))
-			return -EINVAL;
-		if (json_array_size(clients) > 0) {
-			e->clients = calloc(json_array_size(clients),
-			    sizeof(pid_t));
-			if (e->clients == NULL)
-				return -ENOMEM;
-		}
-		json_array_foreach(clients, i, v) {
-			json_int_t p = json_integer_value(v);
-			if (!json_is_integer(v) || p <= 0 || p > INT32_MAX) {
-				shmrpc__reg_entry_clear(e);
-				return -EINVAL;
-			}
-			e->clients[e->nclients++] = (pid_t)p;
-		}
-	}
-	e->rebuilt = json_is_true(json_object_get(o, "rebuilt"));
-	return 0;
-}
-
-json_t *shmrpc__reg_entry_to_json(const struct reg_entry *e)
-{
-	json_t *o, *objs, *clients;
-	char created[64];
-
-	format_time(e->created, created, sizeof(created));
-	objs = json_array();
-	clients = json_array();
-	for (int i = 0; i < e->nobjects; i++)
-		json_array_append_new(objs, json_string(e->objects[i]));
-	for (size_t i = 0; i < e->nclients; i++)
-		json_array_append_new(clients, json_integer(e->clients[i]));
-	/* The key order is part of the format: lines are found by their
-	 * beginning, {"name": ..., "transport": ..., */
-	o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:s},"
-		      " s:o}",
-	    "name", e->name, "transport", e->transport, "objects", objs,
-	    "buffer_size", (json_int_t)e->buffer_size,
-	    "slots", (json_int_t)e->slots, "created", created,
-	    "owner", "pid", (json_int_t)e->pid,
-	    "start_time", (json_int_t)e->start, "uid", (json_int_t)e->uid,
-	    "comm", e->comm, "clients", clients);
-	if (o != NULL && e->rebuilt)
-		json_object_set_new(o, "rebuilt", json_true());
-	return o;
-}
 
 /* The line of an entry: one line of JSON, key order kept. */
 static char *entry_line(const struct reg_entry *e)
@@ -358,9 +187,10 @@ static int split_lines(struct registry *r, const char *text, size_t len,
 		snprintf(why, whylen, "its header is damaged");
 		return -EINVAL;
 	}
-	if (version != REGISTRY_VERSION) {
-		snprintf(why, whylen, "it is of format version %ld, not %d",
-		    version, REGISTRY_VERSION);
+	if (version < REGISTRY_VERSION_OLDEST || version > REGISTRY_VERSION) {
+		snprintf(why, whylen, "it is of format version %ld, not %d "
+		    "to %d", version, REGISTRY_VERSION_OLDEST,
+		    REGISTRY_VERSION);
 		return -EINVAL;
 	}
 	p = nl + 1;
@@ -470,44 +300,128 @@ static int full_check(const char *text, size_t len, char *why, size_t whylen,
 
 /* ---- locking -------------------------------------------------------------- */
 
+/* Fill r->why (a failure's words, naming the file) and return code. */
+static int fail(struct registry *r, int code, const char *fmt, ...)
+    SHMRPC_PRINTF(3, 4);
+
+static int fail(struct registry *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* The full path of the registry's file `name` (lock, tmp), for texts. */
+static const char *sibling_path(const struct registry *r, const char *name,
+    char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s%s", (int)(strlen(r->path) - strlen(r->base)),
+	    r->path, name);
+	return buf;
+}
+
+/* Is file `name` of the registry, if it exists, not ours?  Then
+ * SHMRPC_ENOTOURS with r->why saying whose it is.  Else rc, with r->why
+ * naming the file and rc's text when rc < 0. */
+static int explain_refusal(struct registry *r, const char *name, int rc)
+{
+	char path[PATH_MAX + NAME_MAX];
+	struct stat st;
+
+	sibling_path(r, name, path, sizeof(path));
+	if (shmrpc__shmfile_stat_at(r->dir, name, &st) == 0 &&
+	    shmrpc__registry_file_check(&st, path, r->owner, r->why,
+		sizeof(r->why)) < 0)
+		return SHMRPC_ENOTOURS;
+	if (rc == 0)
+		return 0;
+	return fail(r, rc, "%s: %s", path, shmrpc_strerror(rc));
+}
+
+/*
+ * Open the lock file: one we make (exclusively, mode 0600, given to the
+ * registry's owner), or one that exists and passes the ownership check.
+ * Never one of another user, which we would otherwise wait on.  The fd,
+ * -EAGAIN when it vanished meanwhile (try again), or < 0 with r->why.
+ */
+static int open_lock_file(struct registry *r, struct stat *held)
+{
+	char path[PATH_MAX + NAME_MAX];
+	int fd;
+
+	fd = shmrpc__shmfile_open_at(r->dir, r->lockname,
+	    O_RDWR | O_CREAT | O_EXCL, 0600, held);
+	if (fd >= 0) {
+		if (fchmod(fd, 0600) < 0 || (r->owner != geteuid() &&
+			fchown(fd, r->owner, (gid_t)-1) < 0) ||
+		    fstat(fd, held) < 0) {
+			int rc = -errno;
+			close(fd);
+			shmrpc__shmfile_unlink_at(r->dir, r->lockname);
+			return fail(r, rc, "%s: cannot make it: %s",
+			    sibling_path(r, r->lockname, path, sizeof(path)),
+			    strerror(-rc));
+		}
+		return fd;
+	}
+	if (fd == -EEXIST)
+		fd = shmrpc__shmfile_open_at(r->dir, r->lockname, O_RDWR, 0,
+		    held);
+	if (fd == -ENOENT)
+		return -EAGAIN;
+	if (fd < 0)
+		return explain_refusal(r, r->lockname, fd);
+	if (shmrpc__registry_file_check(held, sibling_path(r, r->lockname,
+		path, sizeof(path)), r->owner, r->why, sizeof(r->why)) < 0) {
+		close(fd);
+		return SHMRPC_ENOTOURS;
+	}
+	return fd;
+}
+
+/* flock fd, waiting until deadline.  0, -ETIMEDOUT or -errno. */
+static int flock_until(int fd, int64_t deadline)
+{
+	long sleep_ns = 20000;
+
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (clock_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		struct timespec ts = { 0, sleep_ns };
+		nanosleep(&ts, NULL);
+		if (sleep_ns < 1000000)
+			sleep_ns *= 2;
+	}
+	return 0;
+}
+
 static int take_lock(struct registry *r)
 {
 	int64_t deadline = clock_now_ns() + LOCK_WAIT_NS;
-	long sleep_ns = 20000;
+	char path[PATH_MAX + NAME_MAX];
 
 	for (;;) {
 		struct stat held, named;
-		int fd = shmrpc__shmfile_open_at(r->dir, r->lockname,
-		    O_RDWR | O_CREAT, 0600, &held);
+		int fd = open_lock_file(r, &held), rc;
 
+		if (fd == -EAGAIN)
+			continue;
 		if (fd < 0)
 			return fd;
-		if (held.st_uid != geteuid()) {
-			if (geteuid() != 0) {
-				close(fd);
-				return SHMRPC_ENOTOURS;
-			}
-		} else if (r->owner != geteuid() && fchown(fd, r->owner,
-			       (gid_t)-1) < 0) {
-			log_debug("cannot give %s to uid %lu: %s", r->lockname,
-			    (unsigned long)r->owner, strerror(errno));
-		}
-		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EWOULDBLOCK) {
-				int rc = -errno;
-				close(fd);
-				return rc;
-			}
-			if (clock_now_ns() >= deadline) {
-				close(fd);
-				return -ETIMEDOUT;
-			}
-			struct timespec ts = { 0, sleep_ns };
-			nanosleep(&ts, NULL);
-			if (sleep_ns < 1000000)
-				sleep_ns *= 2;
+		rc = flock_until(fd, deadline);
+		if (rc < 0) {
+			close(fd);
+			return fail(r, rc, "%s: %s (held by another process "
+			    "of %s for 10 s)", sibling_path(r, r->lockname,
+				path, sizeof(path)), shmrpc_strerror(rc),
+			    r->path);
 		}
 		/* The holder before us may have removed the lock file (the
 		 * registry became empty): then ours is a dead inode. */
@@ -519,6 +433,29 @@ static int take_lock(struct registry *r)
 		}
 		close(fd);
 	}
+}
+
+/*
+ * Is the registry file, if any, ours to read?  0 (it is, or there is
+ * none: *exists says which), 1 when it is ours but not a regular file (to
+ * be set aside), or SHMRPC_ENOTOURS with the reason in why.
+ */
+static int check_registry_file(int dir, const char *base, const char *path,
+    uid_t owner, bool *exists, char *why, size_t whylen)
+{
+	struct stat st;
+	int rc = shmrpc__shmfile_stat_at(dir, base, &st);
+
+	*exists = rc == 0;
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0) {
+		snprintf(why, whylen, "%s: %s", path, shmrpc_strerror(rc));
+		return rc;
+	}
+	if (st.st_uid == owner && !S_ISREG(st.st_mode))
+		return 1;
+	return shmrpc__registry_file_check(&st, path, owner, why, whylen);
 }
 
 /* Rename a damaged registry aside and rebuild its entries from /dev/shm. */
@@ -561,83 +498,91 @@ static int set_aside_and_rebuild(struct registry *r, const char *why)
 	return rc < 0 && rc != -ENOMEM ? 0 : rc;
 }
 
-int shmrpc__registry_lock(struct registry *r, const char *path, bool full,
+/* Name the registry's files and open its directory.  0 or < 0 (r->why). */
+static int registry_init(struct registry *r, const char *path,
     registry_rebuild_fn rebuild)
 {
-	struct stat st;
-	char why[256];
-	char *text = NULL;
-	size_t len = 0;
-	int fd, rc;
+	char who[128];
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->dir = r->lockfd = -1;
 	r->rebuild = rebuild;
 	if ((size_t)snprintf(r->path, sizeof(r->path), "%s", path) >=
 	    sizeof(r->path))
-		return -ENAMETOOLONG;
+		return fail(r, -ENAMETOOLONG, "registry path too long");
 	rc = shmrpc__shmfile_dir_open(path, r->base, sizeof(r->base));
 	if (rc < 0)
-		return rc;
+		return fail(r, rc, "%s: %s", path, shmrpc_strerror(rc));
 	r->dir = rc;
-	if (strlen(r->base) > NAME_MAX - 48) {
-		shmrpc__registry_unlock(r);
-		return -ENAMETOOLONG;
-	}
+	if (strlen(r->base) > NAME_MAX - 48)
+		return fail(r, -ENAMETOOLONG, "%s: name too long", path);
 	snprintf(r->lockname, sizeof(r->lockname), "%s.lock", r->base);
 	snprintf(r->tmpname, sizeof(r->tmpname), "%s.tmp", r->base);
-	/* Whose registry: the file's owner, else the uid in a default name,
-	 * else ours. */
-	r->owner = geteuid();
-	if (shmrpc__shmfile_stat_at(r->dir, r->base, &st) == 0) {
-		r->owner = st.st_uid;
-	} else {
-		unsigned long u;
-		char tail[8];
-		if (sscanf(r->base, "shmrpc-registry-%lu%7s", &u, tail) == 2 &&
-		    strcmp(tail, ".json") == 0)
-			r->owner = (uid_t)u;
-	}
-	if (r->owner != geteuid() && geteuid() != 0) {
-		shmrpc__registry_unlock(r);
-		return SHMRPC_ENOTOURS;
-	}
-	rc = take_lock(r);
-	if (rc < 0) {
-		shmrpc__registry_unlock(r);
+	/* Whose registry: the uid of a default name, else ours.  Every file
+	 * at its path must be that user's. */
+	r->owner = shmrpc__registry_owner_of(path);
+	if (r->owner != geteuid() && geteuid() != 0)
+		return fail(r, SHMRPC_ENOTOURS, "registry %s belongs to %s: "
+		    "only that user or root may lock it", path,
+		    shmrpc__registry_uid_text(r->owner, who, sizeof(who)));
+	return 0;
+}
+
+/* Load the registry file (under the lock): its lines, checked; a damaged
+ * one set aside and rebuilt.  0 or < 0 (r->why). */
+static int load_locked(struct registry *r, bool full)
+{
+	struct stat st;
+	char why[256];
+	char *text = NULL;
+	size_t len = 0;
+	bool exists;
+	int fd, rc;
+
+	rc = check_registry_file(r->dir, r->base, r->path, r->owner, &exists,
+	    r->why, sizeof(r->why));
+	if (rc == 1)
+		return set_aside_and_rebuild(r, "it is not a regular file");
+	if (rc < 0 || !exists)
 		return rc;
-	}
 	fd = shmrpc__shmfile_open_at(r->dir, r->base, O_RDONLY, 0, &st);
 	if (fd == -ENOENT)
 		return 0;
-	if (fd == SHMRPC_ENOTOURS) {
-		rc = set_aside_and_rebuild(r, "it is not a regular file");
-		goto out;
-	}
-	if (fd < 0) {
-		shmrpc__registry_unlock(r);
-		return fd;
-	}
-	if (st.st_uid != r->owner) {
-		close(fd);
-		shmrpc__registry_unlock(r);
-		return SHMRPC_ENOTOURS;
-	}
-	rc = shmrpc__shmfile_read_all(fd, &text, &len);
+	if (fd < 0)
+		return explain_refusal(r, r->base, fd);
+	rc = shmrpc__registry_file_check(&st, r->path, r->owner, r->why,
+	    sizeof(r->why));
+	if (rc == 0)
+		rc = shmrpc__shmfile_read_all(fd, &text, &len);
 	close(fd);
-	if (rc < 0) {
-		shmrpc__registry_unlock(r);
-		return rc;
-	}
+	if (rc < 0)
+		return rc == SHMRPC_ENOTOURS ? rc : fail(r, rc, "%s: %s",
+		    r->path, shmrpc_strerror(rc));
 	rc = split_lines(r, text, len, why, sizeof(why));
 	if (rc == 0 && full)
 		rc = full_check(text, len, why, sizeof(why), NULL, NULL);
 	if (rc == -EINVAL)
 		rc = set_aside_and_rebuild(r, why);
-out:
 	free(text);
-	if (rc < 0)
-		shmrpc__registry_unlock(r);
+	return rc;
+}
+
+int shmrpc__registry_lock(struct registry *r, const char *path, bool full,
+    registry_rebuild_fn rebuild)
+{
+	int rc = registry_init(r, path, rebuild);
+
+	if (rc == 0)
+		rc = take_lock(r);
+	if (rc == 0)
+		rc = load_locked(r, full);
+	if (rc < 0) {
+		shmrpc__registry_unlock(r); /* keeps r->why */
+		if (r->why[0] == '\0')
+			fail(r, rc, "registry %s: %s", path,
+			    shmrpc_strerror(rc));
+	}
 	return rc;
 }
 
@@ -645,18 +590,22 @@ static int write_new(struct registry *r, const char *buf, size_t len)
 {
 	int fd, rc;
 
-	/* Only the lock holder writes the temporary file: one left by a
-	 * writer that was killed is ours to replace. */
-	rc = shmrpc__shmfile_unlink_at(r->dir, r->tmpname);
+	/* Only the lock holder writes the temporary file: one of ours left
+	 * by a writer that was killed is ours to replace; another user's is
+	 * refused (in a sticky /dev/shm, we could not remove it anyway). */
+	rc = explain_refusal(r, r->tmpname, 0);
+	if (rc == 0)
+		rc = shmrpc__shmfile_unlink_at(r->dir, r->tmpname);
 	if (rc < 0)
-		return rc;
+		return rc == SHMRPC_ENOTOURS ? rc : explain_refusal(r,
+		    r->tmpname, rc);
 	fd = shmrpc__shmfile_open_at(r->dir, r->tmpname,
 	    O_WRONLY | O_CREAT | O_EXCL, 0600, NULL);
 	if (fd < 0)
-		return fd;
+		return explain_refusal(r, r->tmpname, fd);
 	if (fchmod(fd, 0600) < 0 ||
 	    (r->owner != geteuid() && fchown(fd, r->owner, (gid_t)-1) < 0)) {
-		rc = -errno;
+		rc = fail(r, -errno, "%s.tmp: %s", r->path, strerror(errno));
 		goto fail;
 	}
 	if (shmrpc__registry_test_midwrite_hook != NULL) {
@@ -718,10 +667,14 @@ int shmrpc__registry_commit(struct registry *r)
 		buf[off++] = '\n';
 	}
 	off += (size_t)snprintf(buf + off, len - off, "%s\n", FOOTER);
+	r->why[0] = '\0';
 	rc = write_new(r, buf, off);
 	free(buf);
 	if (rc == 0)
 		r->dirty = false;
+	else if (r->why[0] == '\0')
+		fail(r, rc, "registry %s: cannot write it: %s", r->path,
+		    shmrpc_strerror(rc));
 	return rc;
 }
 
@@ -856,30 +809,62 @@ int shmrpc__registry_parse(const char *text, size_t len,
 	return rc;
 }
 
+/* Open the registry at path for a lock-free read, after checking that it
+ * is its user's: the fd, -ENOENT (none), 1 (ours but not a regular file:
+ * to be repaired), or < 0 with why. */
+static int open_for_reading(const char *path, char *why, size_t whylen)
+{
+	char base[NAME_MAX + 1];
+	uid_t owner = shmrpc__registry_owner_of(path);
+	struct stat st;
+	bool exists;
+	int dir, fd, rc;
+
+	dir = shmrpc__shmfile_dir_open(path, base, sizeof(base));
+	if (dir < 0) {
+		snprintf(why, whylen, "%s: %s", path, shmrpc_strerror(dir));
+		return dir;
+	}
+	rc = check_registry_file(dir, base, path, owner, &exists, why,
+	    whylen);
+	if (rc != 0 || !exists) {
+		close(dir);
+		return rc != 0 ? rc : -ENOENT;
+	}
+	fd = shmrpc__shmfile_open_at(dir, base, O_RDONLY, 0, &st);
+	close(dir);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", path, shmrpc_strerror(fd));
+		return fd == SHMRPC_ENOTOURS ? 1 : fd;
+	}
+	/* Checked again on what we opened: the name may have changed. */
+	rc = shmrpc__registry_file_check(&st, path, owner, why, whylen);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 int shmrpc__registry_read(const char *path, struct reg_entry **out, size_t *n,
     char *warn, size_t warnlen, registry_rebuild_fn rebuild)
 {
-	char base[NAME_MAX + 1];
+	char why[PATH_MAX + 256];
 	struct registry r;
-	struct stat st;
 	char *text = NULL;
 	size_t len;
-	int dir, fd, rc;
+	int fd, rc;
 
 	*out = NULL;
 	*n = 0;
 	if (warn != NULL && warnlen > 0)
 		warn[0] = '\0';
-	dir = shmrpc__shmfile_dir_open(path, base, sizeof(base));
-	if (dir < 0)
-		return dir;
-	fd = shmrpc__shmfile_open_at(dir, base, O_RDONLY, 0, &st);
-	close(dir);
+	fd = open_for_reading(path, why, sizeof(why));
 	if (fd == -ENOENT) {
 		*out = calloc(1, sizeof(**out));
 		return *out != NULL ? 0 : -ENOMEM;
 	}
-	if (fd >= 0) {
+	if (fd >= 0 && fd != 1) {
 		rc = shmrpc__shmfile_read_all(fd, &text, &len);
 		close(fd);
 		if (rc < 0)
@@ -888,19 +873,24 @@ int shmrpc__registry_read(const char *path, struct reg_entry **out, size_t *n,
 		free(text);
 		if (rc != -EINVAL)
 			return rc;
-	} else if (fd != SHMRPC_ENOTOURS) {
+	} else if (fd < 0) {
+		if (warn != NULL && warnlen > 0)
+			snprintf(warn, warnlen, "%s", why);
 		return fd;
 	}
 	/* Damaged: repair it under the lock (where it is checked again: a
 	 * writer may have replaced it meanwhile), then use what we hold. */
 	rc = shmrpc__registry_lock(&r, path, true, rebuild);
-	if (rc < 0)
+	if (rc < 0) {
+		if (warn != NULL && warnlen > 0)
+			snprintf(warn, warnlen, "%s", r.why);
 		return rc;
+	}
 	rc = shmrpc__registry_commit(&r);
 	if (rc == 0)
 		rc = shmrpc__registry_entries(&r, out, n);
 	if (warn != NULL && warnlen > 0)
-		snprintf(warn, warnlen, "%s", r.warning);
+		snprintf(warn, warnlen, "%s", rc < 0 ? r.why : r.warning);
 	shmrpc__registry_unlock(&r);
 	return rc;
 }
@@ -911,18 +901,16 @@ int shmrpc__registry_read(const char *path, struct reg_entry **out, size_t *n,
 int shmrpc__registry_lookup(const char *path, const char *name,
     const char *transport, struct reg_entry *e)
 {
-	char base[NAME_MAX + 1], why[256];
+	char why[PATH_MAX + 256];
 	struct registry tmp;
 	char *text = NULL;
 	size_t len;
 	ssize_t i;
-	int dir, fd, rc;
+	int fd, rc;
 
-	dir = shmrpc__shmfile_dir_open(path, base, sizeof(base));
-	if (dir < 0)
-		return dir;
-	fd = shmrpc__shmfile_open_at(dir, base, O_RDONLY, 0, NULL);
-	close(dir);
+	fd = open_for_reading(path, why, sizeof(why));
+	if (fd == 1)
+		return -EINVAL; /* damaged: not read here */
 	if (fd < 0)
 		return fd;
 	rc = shmrpc__shmfile_read_all(fd, &text, &len);

@@ -31,13 +31,20 @@
 #define SHMRPC_REGISTRY_H
 
 #include <limits.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "transport/transport.h"
 
 #define REGISTRY_FORMAT "shmrpc-registry"
-#define REGISTRY_VERSION 1
+/* 2: owners carry pid_ns, lock and cgroup, channels mode and gid (all
+ * optional: version 1 entries read as they were).  Written: the newest;
+ * read: every version from the oldest. */
+#define REGISTRY_VERSION 2
+#define REGISTRY_VERSION_OLDEST 1
 #define REGISTRY_COMM_MAX 64
+#define REGISTRY_CGROUP_MAX 256
 
 /* One channel as the registry records it. */
 struct reg_entry {
@@ -49,10 +56,19 @@ struct reg_entry {
 	uint64_t buffer_size;
 	unsigned slots;
 	double created;             /* Unix time */
-	pid_t pid;
+	pid_t pid;                  /* as the owner's PID namespace sees it */
 	uint64_t start;             /* start time of pid, proc(5) field 22 */
 	uid_t uid;
 	char comm[REGISTRY_COMM_MAX];
+	uint64_t pid_ns;            /* inode of the owner's PID namespace;
+	                               0: not recorded (version 1) */
+	char lock[TRANSPORT_FNAME_MAX]; /* the object whose owner lock the
+	                               owner holds for life; "": none */
+	char cgroup[REGISTRY_CGROUP_MAX]; /* owner's cgroup, "": unknown */
+	unsigned mode;              /* objects' permission bits; 0: 0600
+	                               (not recorded) */
+	gid_t gid;                  /* objects' group; (gid_t)-1: the
+	                               owner's own (not recorded) */
 	pid_t *clients;             /* malloc'd, may be NULL */
 	size_t nclients;
 	bool rebuilt;               /* owner guessed after a corrupt file */
@@ -70,6 +86,26 @@ json_t *shmrpc__reg_entry_to_json(const struct reg_entry *e);
  * still wins: one registry for everything).  0 or -ENAMETOOLONG. */
 int shmrpc__registry_path(char *buf, size_t len);
 int shmrpc__registry_path_for_uid(uid_t uid, char *buf, size_t len);
+
+/* ---- whose (ours.c) ----------------------------------------------------- */
+
+/* Is base a default registry name, shmrpc-registry-<uid>.json?  Then
+ * *uid is that uid. */
+bool shmrpc__registry_default_name(const char *base, uid_t *uid);
+
+/* Whose registry the file at path is: the uid of a default name, else
+ * ours (the file named by SHMRPC_REGISTRY).  Every file at that path
+ * (registry, .lock, .tmp) must belong to that uid. */
+uid_t shmrpc__registry_owner_of(const char *path);
+
+/* "uid 65534 (nobody)": for texts that name an owner. */
+const char *shmrpc__registry_uid_text(uid_t uid, char *buf, size_t len);
+
+/* May file st, at path, be used as a file of owner's registry: a regular
+ * file of owner with one link?  0, or SHMRPC_ENOTOURS with the reason
+ * (naming the file and its owner) in why. */
+int shmrpc__registry_file_check(const struct stat *st, const char *path,
+    uid_t owner, char *why, size_t len);
 
 /*
  * Rebuilds the entries of uid's registry after a damaged file was set
@@ -95,6 +131,8 @@ struct registry {
 	registry_rebuild_fn rebuild; /* may be NULL: a set-aside file then
 	                                leaves an empty registry */
 	char warning[640];          /* "" or what was set aside and why */
+	char why[PATH_MAX + 256];   /* after a failed lock: why, naming the
+	                               file (and its owner) */
 };
 
 /*

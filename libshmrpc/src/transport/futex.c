@@ -39,15 +39,22 @@
  * can move it to an idle CPU (FUTEX_SHARED_CPU_NS).
  *
  * A client sleeps in slices of FUTEX_CHECK_NS and, after each slice,
- * checks that the server process (pid + start time in the header) still
- * runs: a dead server is reported as SHMRPC_ESERVERDEAD within one slice.
- * A server looks at idle clients' processes every FUTEX_SWEEP_NS and
- * reclaims the slots of dead ones, discarding their calls; see
- * slot_settle() for how a slot changes hands without racing the server.
+ * checks that the server still lives: a dead server is reported as
+ * SHMRPC_ESERVERDEAD within one slice.  A server looks at idle clients
+ * every FUTEX_SWEEP_NS and reclaims the slots of dead ones, discarding
+ * their calls; see slot_settle() for how a slot changes hands without
+ * racing the server.  Who lives is told by liveness locks on the segment
+ * (futex_layout.h, os/ownerlock.h), which hold across PID namespaces; the
+ * pids and start times in the header and the owner words are a second
+ * opinion where they are ours to read, and all there is for peers of
+ * older versions.  Every 200 ms an idle server also checks that its
+ * segment still has its name (systemd-logind's RemoveIPC=yes removes a
+ * user's files at logout): a channel nobody can open is not served.
  */
 #define _GNU_SOURCE
 #include <limits.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +65,7 @@
 #include "base/clock.h"
 #include "os/futex.h"
 #include "transport/futex_layout.h"
+#include "os/ownerlock.h"
 #include "os/procinfo.h"
 #include "os/shmobj.h"
 #include "transport/transport.h"
@@ -149,6 +157,7 @@ struct futex_transport {
 	atomic_bool stopped;       /* wake() was called */
 	_Atomic uint32_t cursor;   /* where the next scan of ready[] starts */
 	_Atomic int64_t next_sweep;
+	_Atomic int64_t next_name_check; /* see segment_still_named() */
 	_Atomic int32_t last_client_cpu; /* CPU of the last client served */
 	/* Per slot, owned by the thread serving that slot's call. */
 	uint32_t *taken_gen;
@@ -242,16 +251,16 @@ static uint64_t self_owner_id(void)
 	return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)start;
 }
 
-/* Is the client process behind owner word o still running?  Special
- * owners are always "alive". */
-static enum shmrpc__proc_liveness owner_liveness(uint64_t o)
+/* What the pid and start time of the client behind owner word o say,
+ * read in our /proc (the owner word does not say the client's PID
+ * namespace: a pid from another one is most likely gone or another
+ * process here, which only the lock can overrule). */
+static enum shmrpc__proc_liveness owner_word_liveness(uint64_t o)
 {
 	uint64_t now;
 	uint32_t start32 = FUTEX_OWNER_START32(o);
 	int rc;
 
-	if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER)
-		return PROC_ALIVE;
 	rc = shmrpc__proc_start_time(FUTEX_OWNER_PID(o), &now);
 	if (rc == -ESRCH)
 		return PROC_DEAD;
@@ -262,6 +271,43 @@ static enum shmrpc__proc_liveness owner_liveness(uint64_t o)
 	if (start32 != 0 && (uint32_t)now != start32)
 		return PROC_DEAD;
 	return PROC_ALIVE;
+}
+
+/*
+ * Is the client behind owner word o of slot i still there?  Special owners
+ * are always "alive".  A held slot lock says alive, whatever namespace the
+ * client is in; a free one is not proof (clients of older versions hold
+ * none), so then the pid decides, and a pid we cannot read keeps the slot.
+ */
+static enum shmrpc__proc_liveness slot_owner_liveness(
+    const struct futex_transport *f, uint32_t i, uint64_t o)
+{
+	int lock;
+
+	if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER)
+		return PROC_ALIVE;
+	lock = shmrpc__lock_test(f->map.fd, FUTEX_LOCK_SLOT(i), 1);
+	if (lock > 0)
+		return PROC_ALIVE;
+	return shmrpc__liveness_decide(lock, false, owner_word_liveness(o));
+}
+
+/*
+ * Is the server of the mapped segment h (our descriptor fd) alive?  A
+ * server that says it holds the owner lock is alive exactly while it
+ * does; its pid is read only where it is ours to read.  A server of an
+ * older version holds none: its pid and start time decide, as they did.
+ */
+static enum shmrpc__proc_liveness server_liveness(const struct futex_header *h,
+    int fd)
+{
+	bool proof = (h->flags & FUTEX_FLAG_OWNER_LOCK) != 0;
+	int lock = proof ? shmrpc__lock_test(fd, FUTEX_LOCK_SERVER, 1) : -1;
+
+	if (lock > 0)
+		return PROC_ALIVE;
+	return shmrpc__liveness_decide(lock, proof, shmrpc__proc_liveness_in(
+	    h->server_pid, h->server_start, h->server_pid_ns));
 }
 
 static int64_t resolve_spin(const shmrpc_options *opts)
@@ -461,6 +507,7 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	atomic_init(&f->stopped, false);
 	atomic_init(&f->cursor, 0);
 	atomic_init(&f->next_sweep, 0);
+	atomic_init(&f->next_name_check, 0);
 	atomic_init(&f->last_client_cpu, -1);
 	f->spin_ns = resolve_spin(opts);
 	f->prefetchw = cpu_has_prefetchw();
@@ -480,14 +527,21 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	init->buffers_offset = g.buffers_offset;
 	init->total_size = g.total_size;
 	init->server_pid = (int32_t)getpid();
+	/* Inodes of PID namespaces fit in 32 bits (proc_alloc_inum()). */
+	init->server_pid_ns = (uint32_t)shmrpc__proc_self_pidns();
+	init->flags = FUTEX_FLAG_OWNER_LOCK;
 	init->server_start = shmrpc__proc_self_start_time();
 	init->created_ns = (int64_t)rt.tv_sec * NS_PER_SEC + rt.tv_nsec;
 	atomic_init(&init->server_state, FUTEX_SERVER_RUNNING);
 	snprintf(init->name, sizeof(init->name), "%s", name);
 
-	/* Everything after the header starts zeroed: slots free and IDLE. */
-	rc = shmrpc__shmobj_create(f->fname, g.total_size, init,
-	    FUTEX_HEADER_SIZE, &f->map);
+	/* Everything after the header starts zeroed: slots free and IDLE.
+	 * The owner lock is held before the file has its name, so nobody
+	 * ever sees the segment without it. */
+	struct shm_how how = { .mode = (mode_t)opts->mode, .gid = opts->gid,
+		.owner_lock = true };
+	rc = shmrpc__shmobj_create_as(f->fname, g.total_size, init,
+	    FUTEX_HEADER_SIZE, &how, &f->map);
 	free(init);
 	if (rc < 0) {
 		if (rc == SHMRPC_EINUSE)
@@ -677,7 +731,7 @@ static void sweep_dead_clients(struct futex_transport *f, int64_t now)
 		}
 		if (o == FUTEX_OWNER_FREE || now - last < FUTEX_IDLE_NS)
 			continue;
-		if (owner_liveness(o) != PROC_DEAD)
+		if (slot_owner_liveness(f, i, o) != PROC_DEAD)
 			continue;
 		if (slot_take_over(f, i, o, FUTEX_OWNER_SERVER))
 			slot_settle(f, i, FUTEX_OWNER_SERVER, false);
@@ -751,6 +805,32 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline,
 	return rc == -EINTR && eintr ? -EINTR : 0;
 }
 
+/*
+ * Does our segment still have its name, every FUTEX_SWEEP_NS?  When it
+ * vanished (systemd-logind's RemoveIPC=yes at the user's logout, or a
+ * careless rm), clients already attached could go on, but no new one can
+ * open the channel: say so loudly (SHMRPC_EREMOVED ends the serve loop)
+ * rather than serve a channel that nobody can find.  Another file under
+ * our name (a new inode) counts as vanished too: it is not ours.
+ */
+static int segment_still_named(struct futex_transport *f, int64_t now)
+{
+	int64_t next = atomic_load_explicit(&f->next_name_check, RLX);
+	int dir = shmrpc__shm_dirfd();
+	struct stat st;
+	int rc;
+
+	if (now < next || !atomic_compare_exchange_strong(
+			      &f->next_name_check, &next, now + FUTEX_SWEEP_NS))
+		return 0;
+	if (dir < 0)
+		return 0; /* cannot look: no guess */
+	rc = shmrpc__shmfile_stat_at(dir, f->fname, &st);
+	if (rc == 0 && st.st_dev == f->map.dev && st.st_ino == f->map.ino)
+		return 0;
+	return rc == 0 || rc == -ENOENT ? SHMRPC_EREMOVED : 0;
+}
+
 static int futex_recv_request_ref(shmrpc_transport *t, const void **buf,
     size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
@@ -769,8 +849,11 @@ static int futex_recv_request_ref(shmrpc_transport *t, const void **buf,
 		rc = take_request(f, &gen);
 		if (rc >= 0)
 			break;
-		sweep_dead_clients(f, clock_now_ns());
-		rc = wait_for_work(f, deadline, w != NULL && w->eintr);
+		int64_t now = clock_now_ns();
+		sweep_dead_clients(f, now);
+		rc = segment_still_named(f, now);
+		if (rc == 0)
+			rc = wait_for_work(f, deadline, w != NULL && w->eintr);
 		if (rc < 0)
 			return rc;
 	}
@@ -911,8 +994,8 @@ static int open_segment(struct futex_transport *f, size_t want_buffer)
 	}
 	if (atomic_load(&h->server_state) != FUTEX_SERVER_RUNNING)
 		return SHMRPC_ENOCHANNEL;
-	if (shmrpc__proc_liveness(snap.server_pid, snap.server_start) ==
-	    PROC_DEAD)
+	/* Who is alive is read from the snapshot too. */
+	if (server_liveness(&snap, f->map.fd) == PROC_DEAD)
 		return SHMRPC_ESERVERDEAD;
 	f->hdr = h;
 	f->slots = (struct futex_slot *)((char *)f->map.addr +
@@ -945,27 +1028,53 @@ static void slot_claimed(struct futex_transport *f, uint32_t i)
 	    f->nslots);
 }
 
+/* Try for free slot i: its lock first (so that a server never sees our
+ * owner word without our lock), then its owner word.  True if ours. */
+static bool claim_free_slot(struct futex_transport *f, uint32_t i)
+{
+	struct futex_slot *sl = slot_at(f, i);
+	uint64_t o = FUTEX_OWNER_FREE;
+
+	if (atomic_load_explicit(&sl->owner, RLX) != FUTEX_OWNER_FREE ||
+	    shmrpc__lock_hold(f->map.fd, FUTEX_LOCK_SLOT(i), 1, false) < 0)
+		return false;
+	if (atomic_compare_exchange_strong(&sl->owner, &o, f->me))
+		return true;
+	shmrpc__lock_drop(f->map.fd, FUTEX_LOCK_SLOT(i), 1);
+	return false;
+}
+
+/* Try to take slot i over from a dead client.  Its lock being ours to
+ * take shows that no client of this version holds it; its pid must then
+ * say dead too (a client of an older version holds no lock).  True if
+ * ours (settled, kept). */
+static bool claim_dead_slot(struct futex_transport *f, uint32_t i)
+{
+	uint64_t o = atomic_load(&slot_at(f, i)->owner);
+
+	if (o == FUTEX_OWNER_FREE || o == FUTEX_OWNER_SERVER ||
+	    shmrpc__lock_hold(f->map.fd, FUTEX_LOCK_SLOT(i), 1, false) < 0)
+		return false;
+	if (shmrpc__liveness_decide(0, false, owner_word_liveness(o)) ==
+		PROC_DEAD &&
+	    slot_take_over(f, i, o, f->me) && slot_settle(f, i, f->me, true))
+		return true;
+	shmrpc__lock_drop(f->map.fd, FUTEX_LOCK_SLOT(i), 1);
+	return false;
+}
+
 /* Claim a free slot, or take over one whose client died.  0 or
  * SHMRPC_EFULL. */
 static int claim_slot(struct futex_transport *f)
 {
 	for (uint32_t i = 0; i < f->nslots; i++) {
-		struct futex_slot *sl = slot_at(f, i);
-		uint64_t o = FUTEX_OWNER_FREE;
-
-		if (atomic_load_explicit(&sl->owner, RLX) == FUTEX_OWNER_FREE &&
-		    atomic_compare_exchange_strong(&sl->owner, &o, f->me)) {
+		if (claim_free_slot(f, i)) {
 			slot_claimed(f, i);
 			return 0;
 		}
 	}
 	for (uint32_t i = 0; i < f->nslots; i++) {
-		uint64_t o = atomic_load(&slot_at(f, i)->owner);
-
-		if (owner_liveness(o) != PROC_DEAD)
-			continue;
-		if (slot_take_over(f, i, o, f->me) &&
-		    slot_settle(f, i, f->me, true)) {
+		if (claim_dead_slot(f, i)) {
 			slot_claimed(f, i);
 			return 0;
 		}
@@ -1029,8 +1138,7 @@ static int server_gone(struct futex_transport *f, bool check_process)
 		return f->server_gone;
 	if (atomic_load_explicit(&h->server_state, SEQ) != FUTEX_SERVER_RUNNING)
 		f->server_gone = SHMRPC_ESTOPPED;
-	else if (check_process &&
-	    shmrpc__proc_liveness(h->server_pid, h->server_start) == PROC_DEAD)
+	else if (check_process && server_liveness(h, f->map.fd) == PROC_DEAD)
 		f->server_gone = SHMRPC_ESERVERDEAD;
 	return f->server_gone;
 }
@@ -1345,6 +1453,23 @@ static void futex_note_error(shmrpc_transport *t, int err)
 
 /* ---- both -------------------------------------------------------------- */
 
+/*
+ * We are done with the channel: let go of our liveness lock (the server's
+ * owner byte, or our slot's) now, explicitly.  Closing the descriptor
+ * alone would not do if a child forked without exec shares it: an OFD
+ * lock lives as long as any descriptor of its open file description, and
+ * an unlock through any of them ends it.
+ */
+static void drop_liveness_locks(struct futex_transport *f)
+{
+	if (f->map.fd < 0)
+		return;
+	if (f->base.is_server && f->created)
+		shmrpc__lock_drop(f->map.fd, FUTEX_LOCK_SERVER, 1);
+	else if (f->has_slot)
+		shmrpc__lock_drop(f->map.fd, FUTEX_LOCK_SLOT(f->slot), 1);
+}
+
 static void futex_close(shmrpc_transport *t)
 {
 	struct futex_transport *f = (struct futex_transport *)t;
@@ -1366,6 +1491,7 @@ static void futex_close(shmrpc_transport *t)
 		slot_settle(f, f->slot, f->me, false);
 		atomic_fetch_sub_explicit(&f->hdr->clients, 1, RLX);
 	}
+	drop_liveness_locks(f);
 	shmrpc__shmobj_close(&f->map);
 	free(f->taken_gen);
 	free(f);
@@ -1373,6 +1499,7 @@ static void futex_close(shmrpc_transport *t)
 
 const struct transport_ops shmrpc__transport_futex_ops = {
     .object_names = futex_object_names,
+    .lock_object = 0,
     .create = futex_create,
     .open = futex_open,
     .close = futex_close,

@@ -60,6 +60,21 @@ enum { FUTEX_SERVER_STARTING = 0, FUTEX_SERVER_RUNNING = 1,
 	FUTEX_SERVER_CLOSED = 2 };
 
 /*
+ * Liveness locks (os/ownerlock.h): OFD locks on the segment file, which
+ * any process that can open the file tests whatever its PID namespace.
+ * The server holds byte FUTEX_LOCK_SERVER exclusively from before the file
+ * has its name until it dies or closes the channel, and says so with
+ * FUTEX_FLAG_OWNER_LOCK in header.flags (a header without the flag was
+ * made by an older version: its server's pid is all there is).  The
+ * client of slot i holds byte FUTEX_LOCK_SLOT(i) exclusively from before
+ * it writes its owner word until it leaves; it also serves to decide
+ * which of two clients gets a free slot.
+ */
+#define FUTEX_FLAG_OWNER_LOCK 1u
+#define FUTEX_LOCK_SERVER 0
+#define FUTEX_LOCK_SLOT(i) (1 + (off_t)(i))
+
+/*
  * A slot's state word: generation << 4 | phase.  The generation changes
  * with every call and whenever a call is cut short (withdrawn,
  * reclaimed), so a party holding a stale value can never complete a
@@ -174,7 +189,7 @@ struct futex_header {
 	uint32_t header_size;   /* FUTEX_HEADER_SIZE */
 	uint32_t slot_size;     /* sizeof(struct futex_slot) */
 	uint32_t nslots;
-	uint32_t flags;         /* 0 */
+	uint32_t flags;         /* FUTEX_FLAG_* */
 	uint64_t buffer_size;   /* bytes per buffer */
 	uint64_t buffer_stride; /* buffer_size rounded up to the alignment */
 	uint64_t slots_offset;
@@ -183,7 +198,7 @@ struct futex_header {
 
 	/* Line 1: the server process. */
 	alignas(FUTEX_CACHELINE) int32_t server_pid;
-	uint32_t reserved0;
+	uint32_t server_pid_ns;  /* inode of its PID namespace; 0: unknown */
 	uint64_t server_start;   /* start time, full */
 	int64_t created_ns;      /* CLOCK_REALTIME ns */
 	_Atomic uint32_t server_state;

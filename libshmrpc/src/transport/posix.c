@@ -27,6 +27,13 @@
  * the pair stays at (0, 0) for a grace period (the two steps of a live
  * peer are microseconds apart), it posts the semaphore the dead client
  * owed.  See wait_repairing() and shmrpc(7) for what this cannot tell.
+ *
+ * Liveness (os/ownerlock.h): a C server holds an OFD lock on byte 0 of
+ * the request segment for its whole life, taken before the segment has
+ * its name; C clients hold a shared one on byte 1 while attached.  Those
+ * are fcntl locks, which flock() does not see, and the seed neither takes
+ * nor minds them.  A Python server holds none: its channel is judged by
+ * who maps it, as before.
  */
 #define _GNU_SOURCE
 #include <semaphore.h>
@@ -40,11 +47,16 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "os/ownerlock.h"
 #include "os/shmobj.h"
 #include "transport/transport.h"
 
 enum { SEG_REQ, SEG_RESP, SEM_REQ_EMPTY, SEM_REQ_FULL, SEM_RESP_EMPTY,
 	SEM_RESP_FULL, POSIX_NOBJ };
+
+/* A server waiting for requests checks this often that its files still
+ * have their names (see still_named()). */
+#define POSIX_NAME_CHECK_NS (1000 * 1000000LL)
 
 /* File names in /dev/shm: prefix + channel name + suffix. */
 static const struct {
@@ -259,6 +271,10 @@ static void posix_close(shmrpc_transport *t)
 				    p->fname[i], shmrpc_strerror(rc));
 		}
 	}
+	/* Our liveness lock goes now, explicitly: a child forked without exec
+	 * would otherwise keep it through the descriptor it shares. */
+	if (p->obj[SEG_REQ].fd >= 0)
+		shmrpc__lock_drop(p->obj[SEG_REQ].fd, 0, 0);
 	for (int i = 0; i < POSIX_NOBJ; i++)
 		shmrpc__shmobj_close(&p->obj[i]);
 	free(p);
@@ -287,17 +303,22 @@ static int posix_create(shmrpc_transport **out, const char *name,
 
 	for (int k = 0; k < POSIX_NOBJ && rc == 0; k++) {
 		int i = order[k];
+		/* The request segment, made last, carries the owner lock
+		 * from before it has its name. */
+		struct shm_how how = { .mode = (mode_t)opts->mode,
+			.gid = opts->gid, .owner_lock = i == SEG_REQ };
 		if (is_semaphore(i)) {
 			sem_t init;
 			/* sem_init() leaves padding unset: never copy stack
 			 * garbage into a shared file. */
 			memset(&init, 0, sizeof(init));
 			sem_init(&init, 1, posix_objects[i].initial);
-			rc = shmrpc__shmobj_create(p->fname[i], sizeof(sem_t),
-			    &init, sizeof(init), &p->obj[i]);
+			rc = shmrpc__shmobj_create_as(p->fname[i],
+			    sizeof(sem_t), &init, sizeof(init), &how,
+			    &p->obj[i]);
 		} else {
-			rc = shmrpc__shmobj_create(p->fname[i], p->buffer_size,
-			    NULL, 0, &p->obj[i]);
+			rc = shmrpc__shmobj_create_as(p->fname[i],
+			    p->buffer_size, NULL, 0, &how, &p->obj[i]);
 		}
 		if (rc == 0)
 			p->created[i] = true;
@@ -313,6 +334,47 @@ static int posix_create(shmrpc_transport **out, const char *name,
 	return 0;
 }
 
+/*
+ * Do our six files still have their names?  When they vanished
+ * (systemd-logind's RemoveIPC=yes at the user's logout, or a careless rm),
+ * no new client can open the channel: SHMRPC_EREMOVED, which ends the
+ * serve loop, rather than serve a channel that nobody can find.  Another
+ * file under one of our names counts as vanished too.
+ */
+static int still_named(const struct posix_transport *p)
+{
+	int dir = shmrpc__shm_dirfd();
+
+	for (int i = 0; i < POSIX_NOBJ && dir >= 0; i++) {
+		struct stat st;
+		int rc = shmrpc__shmfile_stat_at(dir, p->fname[i], &st);
+		if (rc == -ENOENT || (rc == 0 && (st.st_dev != p->obj[i].dev ||
+						   st.st_ino != p->obj[i].ino)))
+			return SHMRPC_EREMOVED;
+	}
+	return 0;
+}
+
+/* Wait for a request until the deadline (as sem_wait_request(), w may
+ * be NULL), looking at our files' names every POSIX_NAME_CHECK_NS. */
+static int wait_request(struct posix_transport *p, const struct recv_wait *w,
+    int64_t deadline)
+{
+	for (;;) {
+		int64_t slice = deadline_after(
+		    (double)POSIX_NAME_CHECK_NS / NS_PER_SEC);
+		int rc;
+
+		if (deadline != DEADLINE_NEVER && deadline < slice)
+			slice = deadline;
+		rc = sem_wait_request(psem(p, SEM_REQ_FULL), w, slice);
+		if (rc != SHMRPC_ETIMEOUT || slice == deadline)
+			return rc;
+		if ((rc = still_named(p)) < 0)
+			return rc;
+	}
+}
+
 static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
     size_t *len, uint32_t *peer, const struct recv_wait *w)
 {
@@ -324,7 +386,7 @@ static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 	*len = 0;
 	if (atomic_load(&p->stopped))
 		return SHMRPC_ESTOPPED;
-	rc = sem_wait_request(psem(p, SEM_REQ_FULL), w,
+	rc = wait_request(p, w,
 	    w != NULL ? w->deadline : deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
@@ -431,6 +493,14 @@ static int posix_open(shmrpc_transport **out, const char *name,
 	shmrpc__transport_base_init(&p->base, &shmrpc__transport_posix_ops,
 	    SHMRPC_TRANSPORT_POSIX, false, name, opts,
 	    p->buffer_size - MSG_HEADER_SIZE);
+	/* Attached, for anyone who looks (a reaper in another PID namespace
+	 * cannot see that we map the channel).  Shared with other clients;
+	 * only informative, so a failure is no reason to refuse. */
+	rc = shmrpc__lock_hold(p->obj[SEG_REQ].fd, OWNERLOCK_CLIENT_BYTE, 1,
+	    true);
+	if (rc < 0)
+		log_debug("channel %s: no client lock: %s", name,
+		    shmrpc_strerror(rc));
 	*out = &p->base;
 	return 0;
 }
@@ -517,6 +587,7 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 
 const struct transport_ops shmrpc__transport_posix_ops = {
     .object_names = posix_object_names,
+    .lock_object = SEG_REQ,
     .create = posix_create,
     .open = posix_open,
     .close = posix_close,

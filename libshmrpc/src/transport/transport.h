@@ -34,6 +34,11 @@ struct transport_ops {
 	 * naming schemes it recognises loose objects by from this op. */
 	int (*object_names)(const char *name,
 	    char (*out)[TRANSPORT_FNAME_MAX], int max);
+	/* Which of those names (an index) carries the liveness locks
+	 * (os/ownerlock.h): the server holds its owner byte for its whole
+	 * life, clients hold bytes from OWNERLOCK_CLIENT_BYTE on while
+	 * attached.  The registry records it; see shmrpc-registry(5). */
+	int lock_object;
 	/* Server side: make the channel's objects; fills *out. */
 	int (*create)(shmrpc_transport **out, const char *name,
 	    const shmrpc_options *opts);
