@@ -62,10 +62,15 @@ no_raw_controls() {
 	dead=$!
 	wait "$dead"
 	# As a registry another user (or a crafted file) could hold: the
-	# comm has ESC, BEL, DEL and U+009B (CSI as a C1 control).
-	cat >"$SHMRPC_REGISTRY" <<EOF
+	# comm has ESC, BEL, DEL and U+009B (CSI as a C1 control).  The
+	# entry is otherwise one the inspection trusts (the user's own
+	# registry, the channel's six names) and one of its files exists,
+	# so that the channel is listed with its owner.
+	objs='"srb_'$ch'_req", "srb_'$ch'_resp", "sem.srb_'$ch'_req_empty", "sem.srb_'$ch'_req_full", "sem.srb_'$ch'_resp_empty", "sem.srb_'$ch'_resp_full"'
+	(umask 077; : >"/dev/shm/srb_${ch}_req")
+	(umask 077; cat >"$SHMRPC_REGISTRY") <<EOF
 {"format": "shmrpc-registry", "version": 1, "channels": [
-{"name": "$ch", "transport": "posix", "objects": ["srb_${ch}_req"], "buffer_size": 4096, "slots": 1, "created": "2026-01-01T00:00:00.000Z", "owner": {"pid": $dead, "start_time": 1, "uid": $(id -u), "comm": "\u001b[31m\u0007\u007f\u009bx"}, "clients": []}
+{"name": "$ch", "transport": "posix", "objects": [$objs], "buffer_size": 4096, "slots": 1, "created": "2026-01-01T00:00:00.000Z", "owner": {"pid": $dead, "start_time": 1, "uid": $(id -u), "comm": "\u001b[31m\u0007\u007f\u009bx"}, "clients": []}
 ]}
 EOF
 	run "$CLEAN" -l -v -p "$TAG"
@@ -79,4 +84,5 @@ EOF
 	no_raw_controls "$output"
 	# The C1 control's two UTF-8 bytes never come out raw.
 	! printf '%s' "$output" | grep -q $'\xc2\x9b'
+	rm -f "/dev/shm/srb_${ch}_req"
 }
