@@ -7,7 +7,8 @@
  *    whole registry text (what every lock-free reader does).  What it
  *    accepts holds only entries with a valid channel name, 1 to 8
  *    object names that are plain file names, a positive pid, and texts
- *    that fit their fields.
+ *    that fit their fields; format 2's liveness lock is one of the
+ *    entry's own objects and its mode is permission bits.
  * 2. shmrpc__registry_lookup(): the same bytes as a registry file, one
  *    channel looked up without the lock (what a client does at open):
  *    the line split, the prefix search and one line's parse.
@@ -29,6 +30,22 @@
 
 static char path[128];
 
+/* Format 2's owner fields: the lock is one of the entry's own objects,
+ * texts end inside their fields, the mode is permission bits alone. */
+static void check_format2(const struct reg_entry *e)
+{
+	bool own = e->lock[0] == '\0';
+
+	if (memchr(e->lock, '\0', sizeof(e->lock)) == NULL ||
+	    memchr(e->cgroup, '\0', sizeof(e->cgroup)) == NULL ||
+	    e->mode > 0777)
+		abort();
+	for (int i = 0; i < e->nobjects && !own; i++)
+		own = strcmp(e->objects[i], e->lock) == 0;
+	if (!own)
+		abort();
+}
+
 static void check_entry(const struct reg_entry *e)
 {
 	if (shmrpc_name_check(e->name) != 0 || e->nobjects < 1 ||
@@ -47,6 +64,7 @@ static void check_entry(const struct reg_entry *e)
 	for (size_t i = 0; i < e->nclients; i++)
 		if (e->clients[i] <= 0)
 			abort();
+	check_format2(e);
 }
 
 static void lookup_in_file(const uint8_t *data, size_t size,
