@@ -139,7 +139,9 @@ typedef enum shmrpc_log_level {
 /*
  * A log sink.  msg is a complete line without a newline, valid only during
  * the call.  It may be called from any thread that uses the library, at the
- * same time from several; it must not call back into libshmrpc.
+ * same time from several; it must not call back into libshmrpc.  msg may
+ * quote what other processes wrote (process names, a peer's error text),
+ * control bytes included: a sink that writes to a terminal escapes them.
  */
 typedef void (*shmrpc_log_fn)(shmrpc_log_level level, const char *msg,
     void *arg);
@@ -147,7 +149,8 @@ typedef void (*shmrpc_log_fn)(shmrpc_log_level level, const char *msg,
 /*
  * Install a log sink and the most verbose level it receives.  fn NULL
  * restores the default sink (level is then ignored), which writes
- * "shmrpc: level: msg" lines (e.g. "shmrpc: warn: ...") to stderr only when
+ * "shmrpc: level: msg" lines (e.g. "shmrpc: warn: ...") to stderr, with
+ * control bytes (C0, DEL, C1) as \ooo octal escapes, only when
  * the environment variable SHMRPC_LOG is set to one of
  * error|warn|info|debug (that word then sets the level) and is silent
  * otherwise.  Thread-safe: the sink, its arg and its level are switched

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # shmrpc-clean's text output: what another process wrote (a process name
 # in a registry, a file name in /dev/shm) reaches the terminal only made
-# safe (tool_vis: octal and C-style escapes), never as raw control bytes.
+# safe (tool_vis: octal and C-style escapes; the library's default log
+# sink: octal escapes), never as raw control bytes.
 # Scoped with -p "$TAG", with the test's own registry.
 
 load helpers
@@ -50,9 +51,13 @@ no_raw_controls() {
 	no_raw_controls "$output"
 	[[ "$output" == *'would reap srb_'"$ch"'_req (stale: owner pid '"$pid"' (\033[2J\nx)'* ]]
 
-	run "$CLEAN" -p "$TAG"
+	# The library's own log lines (SHMRPC_LOG) quote the name too.
+	run --separate-stderr env SHMRPC_LOG=debug "$CLEAN" -p "$TAG"
 	[ "$status" -eq 0 ]
 	no_raw_controls "$output"
+	echo "$stderr"
+	no_raw_controls "$stderr"
+	[[ "$stderr" == *'shmrpc: debug: reap '"$ch"': removed (stale): owner pid '"$pid"' (\033[2J\012x)'* ]]
 	[ -z "$(shm_objects "$ch")" ]
 }
 
