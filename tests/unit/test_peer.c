@@ -101,18 +101,6 @@ static int deep(shmrpc_req *req, const json_t *params, json_t **result,
 	return 0;
 }
 
-static int echo_bytes(shmrpc_req *req, const void *in, size_t in_len,
-    void *out, size_t out_cap, size_t *out_len, void *arg)
-{
-	(void)req;
-	(void)arg;
-	if (in_len > out_cap)
-		return -1;
-	memcpy(out, in, in_len);
-	*out_len = in_len;
-	return 0;
-}
-
 /* The text fallback: answers every other name with 1. */
 static int text_fallback(shmrpc_req *req, const char *params,
     size_t params_len, char *out, size_t out_cap, size_t *out_len, void *arg)
@@ -125,19 +113,6 @@ static int text_fallback(shmrpc_req *req, const char *params,
 		return -1;
 	out[0] = '1';
 	*out_len = 1;
-	return 0;
-}
-
-/* A text method: its params back. */
-static int echo_text(shmrpc_req *req, const char *params, size_t params_len,
-    char *out, size_t out_cap, size_t *out_len, void *arg)
-{
-	(void)req;
-	(void)arg;
-	if (params_len > out_cap)
-		return -1;
-	memcpy(out, params, params_len);
-	*out_len = params_len;
 	return 0;
 }
 
@@ -161,11 +136,11 @@ static void serve(struct served *s, shmrpc_transport_kind kind)
 	    0);
 	if (kind == SHMRPC_TRANSPORT_FUTEX)
 		assert_int_equal(shmrpc_server_register_bytes(s->srv, "eb",
-		    echo_bytes, NULL), 0);
+		    ut_echo_bytes, NULL), 0);
 	assert_int_equal(shmrpc_server_set_fallback_text(s->srv, text_fallback,
 	    NULL, 0), 0);
 	assert_int_equal(shmrpc_server_register_text(s->srv, "echo_text",
-	    echo_text, NULL, 0), 0);
+	    ut_echo_text, NULL, 0), 0);
 	pthread_attr_init(&attr);
 	if (s->stack > 0)
 		assert_int_equal(pthread_attr_setstacksize(&attr, s->stack), 0);

@@ -71,31 +71,6 @@ static int failing(shmrpc_req *req, const json_t *params, json_t **result,
 	return shmrpc_req_error(req, "ValueError", "no %d", 7);
 }
 
-static int echo_bytes(shmrpc_req *req, const void *in, size_t in_len,
-    void *out, size_t out_cap, size_t *out_len, void *arg)
-{
-	(void)req;
-	(void)arg;
-	if (in_len > out_cap)
-		return -1;
-	memcpy(out, in, in_len);
-	*out_len = in_len;
-	return 0;
-}
-
-/* A text method: params back as the result. */
-static int echo_text(shmrpc_req *req, const char *params, size_t params_len,
-    char *out, size_t out_cap, size_t *out_len, void *arg)
-{
-	(void)req;
-	(void)arg;
-	if (params_len > out_cap)
-		return -1;
-	memcpy(out, params, params_len);
-	*out_len = params_len;
-	return 0;
-}
-
 static void count_log(shmrpc_log_level level, const char *msg, void *arg)
 {
 	(void)level;
@@ -136,9 +111,9 @@ static int setup(void **state)
 		return -1;
 	shmrpc_server_register(fsrv, "add", add, NULL);
 	shmrpc_server_register(fsrv, "fail", failing, NULL);
-	shmrpc_server_register_bytes(fsrv, "echo", echo_bytes, NULL);
-	shmrpc_server_register_text(fsrv, "echo_text", echo_text, NULL, 0);
-	shmrpc_server_register_text(psrv, "echo_text", echo_text, NULL, 0);
+	shmrpc_server_register_bytes(fsrv, "echo", ut_echo_bytes, NULL);
+	shmrpc_server_register_text(fsrv, "echo_text", ut_echo_text, NULL, 0);
+	shmrpc_server_register_text(psrv, "echo_text", ut_echo_text, NULL, 0);
 	shmrpc_server_register(psrv, "add", add, NULL);
 	for (int i = 0; i < SERVE_THREADS; i++)
 		pthread_create(&serving[i], NULL, serve_thread, fsrv);
