@@ -160,6 +160,10 @@ EOF
 	host_start srv "$SERVER" -t futex "$ch"
 	wait_ready srv
 	kill9 "$srv"
+	# Start times count clock ticks (10 ms): a process started in the
+	# server's tick would be the same process by pid and start time,
+	# and rightly kept.  A reused pid comes later.
+	sleep 0.03
 	sleep 600 &
 	other=$!
 	NS_STARTED+=("$other")
