@@ -108,7 +108,7 @@ tools: $(TOOLS)
 
 # What the three tools share (tool-common/tool.h): argument parsing,
 # --version, safe printing of untrusted text.  Internal, never installed.
-TOOL_COMMON = tool-common/tool.c
+TOOL_COMMON = tool-common/tool.c tool-common/tool_json.c
 TOOL_CFLAGS = $(ALL_CFLAGS) -Itool-common
 
 $(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c shmrpc-call/*.h) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
@@ -116,7 +116,7 @@ $(BUILD)/bin/shmrpc-call: $(wildcard shmrpc-call/*.c shmrpc-call/*.h) $(TOOL_COM
 	$(CC) $(TOOL_CFLAGS) -o $@ $(wildcard shmrpc-call/*.c) $(TOOL_COMMON) \
 	    $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
 
-$(BUILD)/bin/shmrpc-clean: $(wildcard shmrpc-clean/*.c shmrpc-clean/*.h) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
+$(BUILD)/bin/shmrpc-clean: $(wildcard shmrpc-clean/*.c shmrpc-clean/*.h) $(TOOL_COMMON) $(wildcard tool-common/*.h) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $(wildcard shmrpc-clean/*.c) $(TOOL_COMMON) \
 	    $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) $(LDLIBS_CLI) -lm
@@ -124,7 +124,7 @@ $(BUILD)/bin/shmrpc-clean: $(wildcard shmrpc-clean/*.c shmrpc-clean/*.h) $(TOOL_
 CURSES_LIBS ?= $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 TOP_SRCS   = $(wildcard shmrpc-top/*.c)
 
-$(BUILD)/bin/shmrpc-top: $(TOP_SRCS) $(wildcard shmrpc-top/*.h) $(TOOL_COMMON) tool-common/tool.h $(STATIC_LIB)
+$(BUILD)/bin/shmrpc-top: $(TOP_SRCS) $(wildcard shmrpc-top/*.h) $(TOOL_COMMON) $(wildcard tool-common/*.h) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $(TOP_SRCS) $(TOOL_COMMON) $(STATIC_LIB) $(LDFLAGS) \
 	    $(LDLIBS_LIB) $(LDLIBS_CLI) $(CURSES_LIBS) -lm
@@ -135,15 +135,17 @@ $(EXDIR)/%: examples/%.c examples/example-common.h $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB)
 
-tests: $(UNIT_BINS) $(HELPER_BINS)
+# 090-top holds hundreds of channels with bench/top-channels.
+tests: $(UNIT_BINS) $(HELPER_BINS) $(BUILD)/bench/top-channels
 
-# test_top also compiles shmrpc-top's snapshot and format (no curses).
-TOP_TEST_SRCS = shmrpc-top/snapshot.c shmrpc-top/format.c
+# test_top also compiles every part of shmrpc-top but the screen (ui*.c,
+# the only files with curses) and main.c.
+TOP_TEST_SRCS = $(filter-out shmrpc-top/main.c $(wildcard shmrpc-top/ui*.c),$(TOP_SRCS)) $(TOOL_COMMON)
 $(BUILD)/tests/test_top: tests/unit/test_top.c $(TOP_TEST_SRCS) \
-    $(wildcard shmrpc-top/*.h) $(STATIC_LIB)
+    $(wildcard shmrpc-top/*.h) $(wildcard tool-common/*.h) $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP_TEST_SRCS) $(STATIC_LIB) $(LDFLAGS) \
-	    $(LDLIBS_LIB) -lcmocka -lm
+	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOP_TEST_SRCS) $(STATIC_LIB) $(LDFLAGS) \
+	    $(LDLIBS_LIB) $(LDLIBS_CLI) -lcmocka -lm
 
 # test_call_histogram tests shmrpc-call's latency histogram.
 $(BUILD)/tests/test_call_histogram: tests/unit/test_call_histogram.c \
@@ -420,6 +422,9 @@ install: install-dirs all libshmrpc.pc python-install
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/shmrpc-clean.service.in \
 	    > $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/shmrpc-top-textfile.service.in \
+	    > $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-top-textfile.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-top-textfile.service
 	install -m 0644 contrib/systemd/shmrpc-clean.timer $(DESTDIR)$(SYSTEMDUSERDIR)/
 	# One bash file for the three tools; bash-completion loads it by name.
 	install -m 0644 contrib/bash-completion/shmrpc $(DESTDIR)$(BASHCOMPDIR)/shmrpc-call
@@ -441,6 +446,7 @@ uninstall: python-uninstall
 	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for f in $(MAN3_LINKS); do rm -f $(DESTDIR)$(MANDIR)/man3/$$f.3; done
 	rm -f $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.service \
+	    $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-top-textfile.service \
 	    $(DESTDIR)$(SYSTEMDUSERDIR)/shmrpc-clean.timer \
 	    $(DESTDIR)$(ZSHCOMPDIR)/_shmrpc
 	sh mk/installdirs.sh remove $(DIRS_MANIFEST)

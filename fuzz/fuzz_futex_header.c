@@ -2,17 +2,17 @@
  * libFuzzer target: the futex segment header check
  * (shmrpc__futex_header_check(), transport/futex_layout.c), which stands
  * between any segment in /dev/shm (another user's, when root runs the
- * tools) and every offset the library then uses, and the counters reader
- * behind it (shmrpc_stats_channel(), shmrpc_stats_slots()).
+ * tools) and every offset the library then uses, and the statistics
+ * reader behind it (shmrpc_stats_read()).
  *
  * 1. A header the check accepts describes a layout inside its file: slots
- *    after the header and before the buffers, every slot's two buffers
- *    inside total_size, total_size the file's size.  Anything else
- *    abort()s.
+ *    after the header, then the method table, then the buffers, every
+ *    slot's two buffers inside total_size, total_size the file's size.
+ *    Anything else abort()s.
  * 2. The same bytes as a real file in /dev/shm (its size the one given,
- *    up to 4 MiB), read by shmrpc_stats_channel() and shmrpc_stats_slots():
- *    figures or an error, never a read outside the copy (ASan) or a slot
- *    count beyond what the header allows.
+ *    up to 4 MiB), read by shmrpc_stats_read(): figures or an error,
+ *    never a read outside the copy (ASan), a slot count beyond what the
+ *    header allows, or more methods than its table holds.
  *
  * Input: 8 bytes of file size (little-endian), then the header's bytes
  * (zero-filled to FUTEX_HEADER_SIZE), then bytes for the slots.
@@ -47,7 +47,10 @@ static void check_layout(const struct futex_header *h, uint64_t file_size)
 	if (h->nslots == 0 || h->nslots > FUTEX_MAX_SLOTS ||
 	    h->slots_offset < FUTEX_HEADER_SIZE ||
 	    h->slot_size != sizeof(struct futex_slot) ||
-	    slots_end > h->buffers_offset ||
+	    slots_end > h->methods_offset || h->methods_capacity == 0 ||
+	    h->methods_capacity > SHMRPC_MAX_METHODS ||
+	    h->methods_offset + methods_table_size(h->methods_capacity) >
+		h->buffers_offset ||
 	    h->buffer_stride < h->buffer_size || h->buffer_size <= 4 ||
 	    h->buffers_offset + 2 * (uint64_t)h->nslots * h->buffer_stride >
 		h->total_size ||
@@ -59,9 +62,7 @@ static void check_layout(const struct futex_header *h, uint64_t file_size)
 static void read_as_file(const struct futex_header *h, const uint8_t *rest,
     size_t rest_len, uint64_t file_size)
 {
-	shmrpc_channel_stats cs;
-	shmrpc_slot_stats ss[8];
-	unsigned n = 0;
+	shmrpc_stats *st = NULL;
 	char proc[64];
 	size_t tail;
 
@@ -87,11 +88,17 @@ static void read_as_file(const struct futex_header *h, const uint8_t *rest,
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0)
 		abort();
-	if (shmrpc_stats_channel(channel, &cs) == 0 &&
-	    (cs.slots > FUTEX_MAX_SLOTS || cs.slots_in_use > cs.slots))
-		abort();
-	if (shmrpc_stats_slots(channel, ss, 8, &n) == 0 && n > 8)
-		abort();
+	if (shmrpc_stats_read(&st, channel, SHMRPC_TRANSPORT_FUTEX,
+	    NULL) == 0) {
+		const shmrpc_channel_stats *cs = shmrpc_stats_channel(st);
+
+		if (cs->slots > FUTEX_MAX_SLOTS ||
+		    cs->slots_in_use > cs->slots ||
+		    shmrpc_stats_slot_count(st) > cs->slots ||
+		    shmrpc_stats_method_count(st) > SHMRPC_MAX_METHODS)
+			abort();
+		shmrpc_stats_free(st);
+	}
 	unlink(path);
 	close(fd);
 }

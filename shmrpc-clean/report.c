@@ -1,6 +1,8 @@
 /*
  * report.c - shmrpc-clean's output: text for people, JSON (numbers as
- * numbers, built with jansson) for programs.  See shmrpc-clean(1).
+ * numbers, built with jansson) for programs, in the schema shmrpc-top -o
+ * json shares (tool_json.h; shmrpc-registry(5), JSON OUTPUT).  See
+ * shmrpc-clean(1).
  */
 #include <err.h>
 #include <inttypes.h>
@@ -9,6 +11,7 @@
 
 #include "report.h"
 #include "tool.h"
+#include "tool_json.h"
 
 /* Room for a file name (255 bytes) made safe: 4 bytes per byte at most. */
 #define VIS_NAME (4 * 256)
@@ -47,15 +50,6 @@ static json_t *jnew_array(void)
 
 	if (a == NULL)
 		errx(1, "out of memory");
-	return a;
-}
-
-static json_t *jpids(const pid_t *p, size_t n)
-{
-	json_t *a = jnew_array();
-
-	for (size_t i = 0; i < n; i++)
-		jpush(a, json_integer(p[i]));
 	return a;
 }
 
@@ -106,24 +100,6 @@ static void print_pids(const pid_t *p, size_t n)
 
 /* ---- --list ---------------------------------------------------------------- */
 
-static json_t *object_json(const shmrpc_object_info *o, pid_t owner)
-{
-	json_t *j = jnew_object();
-
-	jadd(j, "name", json_string(o->name));
-	jadd(j, "channel", json_string(o->channel));
-	jadd(j, "state", json_string(shmrpc_state_name(o->state)));
-	jadd(j, "reason", json_string(o->reason));
-	jadd(j, "present", json_boolean(o->present));
-	jadd(j, "regular", json_boolean(o->regular));
-	jadd(j, "uid", json_integer(o->uid));
-	jadd(j, "owner_pid", owner > 0 ? json_integer(owner) : json_null());
-	jadd(j, "size", json_integer((json_int_t)o->size));
-	jadd(j, "age", json_real(o->age));
-	jadd(j, "mappers", jpids(o->mappers, o->nmappers));
-	return j;
-}
-
 static void object_line(const shmrpc_object_info *o, pid_t owner)
 {
 	char age[16], channel[VIS_NAME], name[VIS_NAME];
@@ -160,32 +136,17 @@ void report_list(const shmrpc_inspection *s, const struct report_opts *opts)
 		json_t *j = jnew_object(), *chs = jnew_array(),
 		    *objs = jnew_array(), *w = jnew_array();
 		for (size_t i = 0; i < nc; i++) {
-			const shmrpc_channel_info *c =
-			    shmrpc_inspection_channel(s, i);
-			json_t *jc = jnew_object(), *jo = jnew_array();
-			jadd(jc, "name", json_string(c->name));
-			jadd(jc, "transport", json_string(c->transport_name));
-			jadd(jc, "state", json_string(shmrpc_state_name(
-			    c->state)));
-			jadd(jc, "reason", json_string(c->reason));
-			jadd(jc, "owner_pid", json_integer(c->owner_pid));
-			jadd(jc, "owner_uid", json_integer(c->owner_uid));
-			jadd(jc, "owner_alive", c->owner_alive < 0 ?
-			    json_null() : json_boolean(c->owner_alive));
-			jadd(jc, "age", json_real(c->age));
-			jadd(jc, "registry", json_string(c->registry));
-			jadd(jc, "mappers", jpids(c->mappers, c->nmappers));
-			for (size_t k = 0; k < c->nobjects; k++)
-				jpush(jo, object_json(&c->objects[k],
-				    c->owner_pid));
-			jadd(jc, "objects", jo);
+			json_t *jc = jnew_object();
+			tool_json_channel(jc, shmrpc_inspection_channel(s, i),
+			    1);
 			jpush(chs, jc);
 		}
 		for (size_t i = 0; i < no; i++)
-			jpush(objs, object_json(shmrpc_inspection_object(s, i),
-			    0));
+			jpush(objs, tool_json_object(
+			    shmrpc_inspection_object(s, i)));
 		for (size_t i = 0; i < nw; i++)
-			jpush(w, json_string(shmrpc_inspection_warning(s, i)));
+			jpush(w, tool_json_string(
+			    shmrpc_inspection_warning(s, i)));
 		jadd(j, "channels", chs);
 		jadd(j, "objects", objs);
 		jadd(j, "warnings", w);
@@ -228,11 +189,11 @@ void report_reaped(const char *name, const char *channel, uint64_t size,
 	bytes += size;
 	if (ro.json) {
 		json_t *j = jnew_object();
-		jadd(j, "name", json_string(name));
-		jadd(j, "channel", json_string(channel));
+		jadd(j, "name", tool_json_string(name));
+		jadd(j, "channel", tool_json_string(channel));
 		jadd(j, "state", json_string(shmrpc_state_name(state)));
-		jadd(j, "size", json_integer((json_int_t)size));
-		jadd(j, "reason", json_string(reason));
+		jadd(j, "size_bytes", json_integer((json_int_t)size));
+		jadd(j, "reason", tool_json_string(reason));
 		jpush(reaped, j);
 	} else if (!ro.quiet) {
 		char safe[VIS_NAME];
@@ -247,8 +208,8 @@ void report_error(const char *name, const char *text)
 	nerrors++;
 	if (ro.json) {
 		json_t *j = jnew_object();
-		jadd(j, "name", json_string(name));
-		jadd(j, "reason", json_string(text));
+		jadd(j, "name", tool_json_string(name));
+		jadd(j, "reason", tool_json_string(text));
 		jpush(errors, j);
 	} else {
 		warn_vis(text);
@@ -261,10 +222,10 @@ void report_left(const char *name, const char *channel, shmrpc_state state,
 	nleft++;
 	if (ro.json) {
 		json_t *j = jnew_object();
-		jadd(j, "name", json_string(name));
-		jadd(j, "channel", json_string(channel));
+		jadd(j, "name", tool_json_string(name));
+		jadd(j, "channel", tool_json_string(channel));
 		jadd(j, "state", json_string(shmrpc_state_name(state)));
-		jadd(j, "reason", json_string(reason));
+		jadd(j, "reason", tool_json_string(reason));
 		jpush(left, j);
 	} else if (ro.verbose) {
 		char safe[VIS_NAME];
@@ -305,7 +266,7 @@ unsigned long report_errors(void)
 void report_warning(const char *text)
 {
 	if (ro.json)
-		jpush(warnings, json_string(text));
+		jpush(warnings, tool_json_string(text));
 	else
 		warn_vis(text);
 }
@@ -320,7 +281,7 @@ void report_end(void)
 		jadd(doc, "left_alone", left);
 		jadd(doc, "warnings", warnings);
 		jadd(sum, "reaped", json_integer((json_int_t)nreaped));
-		jadd(sum, "bytes", json_integer((json_int_t)bytes));
+		jadd(sum, "size_bytes", json_integer((json_int_t)bytes));
 		jadd(sum, "errors", json_integer((json_int_t)nerrors));
 		jadd(sum, "left_alone", json_integer((json_int_t)nleft));
 		jadd(doc, "summary", sum);

@@ -1,8 +1,10 @@
 /*
- * snapshot.c - collect one frame of shmrpc-top: channels, their counters,
- * rates against the previous frame, and the stale/orphan objects.  Built
- * only on the library's public inspection and counters API.
+ * snapshot.c - collect one frame of shmrpc-top: channels, their
+ * statistics, rates against the previous frame, and the stale/orphan
+ * objects.  Built only on the library's public inspection and statistics
+ * API.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -12,11 +14,7 @@
 #include <unistd.h>
 
 #include "snapshot.h"
-
-const char *const top_sort_names[SORT_COUNT] = {
-	"name", "state", "pid", "calls/s", "bytes/s", "p99", "errors",
-	"idle", "memory",
-};
+#include "tool.h"
 
 static double clock_s(clockid_t id)
 {
@@ -39,24 +37,51 @@ const char *top_state_word(shmrpc_state st)
 	case SHMRPC_STATE_ORPHAN: return "ORPHAN";
 	case SHMRPC_STATE_INUSE: return "IN-USE";
 	case SHMRPC_STATE_RECENT: return "RECENT";
+	case SHMRPC_STATE_FOREIGN: return "FOREIGN";
 	default: return "UNKNOWN";
 	}
 }
 
-double top_percentile(const uint64_t *lat, double q)
+const char *top_channel_state_word(const shmrpc_channel_info *ci)
 {
-	uint64_t total = 0, acc = 0;
+	return ci->refused ? "REFUSED" : top_state_word(ci->state);
+}
 
-	for (int i = 0; i < SHMRPC_LATENCY_BUCKETS; i++)
-		total += lat[i];
-	if (total == 0)
-		return -1;
-	for (int i = 0; i < SHMRPC_LATENCY_BUCKETS; i++) {
-		acc += lat[i];
-		if ((double)acc >= q * (double)total)
-			return (double)(UINT64_C(1) << (i + 1));
+int top_natcmp(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *ea = a, *eb = b;
+			size_t la, lb;
+			int c;
+
+			/* Compare the numbers by value: skip leading zeros,
+			 * then the longer one is bigger, else digit by
+			 * digit. */
+			while (*a == '0')
+				a++;
+			while (*b == '0')
+				b++;
+			for (ea = a; isdigit((unsigned char)*ea); ea++)
+				;
+			for (eb = b; isdigit((unsigned char)*eb); eb++)
+				;
+			la = (size_t)(ea - a);
+			lb = (size_t)(eb - b);
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			if ((c = strncmp(a, b, la)) != 0)
+				return c;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
 	}
-	return (double)(UINT64_C(1) << SHMRPC_LATENCY_BUCKETS);
+	return (*a != '\0') - (*b != '\0');
 }
 
 /* A small cache of uid -> user name: getpwuid() per row per frame would
@@ -75,7 +100,7 @@ static void user_name(uid_t uid, char *buf, size_t len)
 		}
 	pw = getpwuid(uid);
 	if (pw != NULL)
-		snprintf(buf, len, "%s", pw->pw_name);
+		tool_vis(pw->pw_name, buf, len);
 	else
 		snprintf(buf, len, "%u", (unsigned)uid);
 	if (nucache < sizeof(ucache) / sizeof(ucache[0])) {
@@ -100,13 +125,17 @@ void top_comm(pid_t pid, char *buf, size_t len)
 	fclose(f);
 }
 
-static int matches(const struct top_opts *o, const char *name,
-    const char *comm)
+static int text_matches(const char *f, const char *name, const char *comm)
 {
-	if (o->filter == NULL || o->filter[0] == '\0')
+	if (f == NULL || f[0] == '\0')
 		return 1;
-	return strstr(name, o->filter) != NULL ||
-	    (comm != NULL && strstr(comm, o->filter) != NULL);
+	return strstr(name, f) != NULL ||
+	    (comm != NULL && strstr(comm, f) != NULL);
+}
+
+int top_row_matches(const struct top_row *r, const char *f)
+{
+	return text_matches(f, r->ci->name, r->ci->owner_comm);
 }
 
 static const struct top_snap *sort_snap;
@@ -138,142 +167,279 @@ struct top_row *top_find(const struct top_snap *s, const char *name)
 	return NULL;
 }
 
-/* Rates and history of r from its row in the previous frame. */
-static void derive(struct top_row *r, const struct top_row *p, double dt,
-    double now_mono)
+/* ---- rates --------------------------------------------------------------- */
+
+/* Where rank falls in bucket i of lat (acc calls below it), interpolated
+ * as shmrpc_latency_percentile() does. */
+static double place(const uint64_t *lat, size_t i, uint64_t acc, double rank)
 {
-	const shmrpc_counters *c = &r->st.counters;
+	uint64_t lo, hi;
 
-	memcpy(r->lat, c->latency, sizeof(r->lat));
-	if (p != NULL) {
-		r->tagged = p->tagged;
-		memcpy(r->hist, p->hist, sizeof(r->hist));
-		r->nhist = p->nhist;
-	}
-	if (r->has_stats && p != NULL && p->has_stats && dt > 0 &&
-	    p->ci->owner_pid == r->ci->owner_pid &&
-	    p->st.created_realtime_ns == r->st.created_realtime_ns &&
-	    c->calls >= p->st.counters.calls &&
-	    c->bytes_in >= p->st.counters.bytes_in &&
-	    c->bytes_out >= p->st.counters.bytes_out) {
-		const shmrpc_counters *pc = &p->st.counters;
-		uint64_t d[SHMRPC_LATENCY_BUCKETS], n = 0;
+	shmrpc_latency_bucket_range(i, &lo, &hi);
+	if (hi == UINT64_MAX)
+		return (double)lo;
+	return (double)lo + (double)(hi - lo) * ((rank - (double)acc) /
+	    (double)lat[i]);
+}
 
-		r->has_rate = 1;
-		r->calls_s = (double)(c->calls - pc->calls) / dt;
-		r->in_s = (double)(c->bytes_in - pc->bytes_in) / dt;
-		r->out_s = (double)(c->bytes_out - pc->bytes_out) / dt;
-		for (int i = 0; i < SHMRPC_LATENCY_BUCKETS; i++) {
-			d[i] = c->latency[i] >= pc->latency[i] ?
-			    c->latency[i] - pc->latency[i] : 0;
-			n += d[i];
-		}
-		if (n > 0)
-			memcpy(r->lat, d, sizeof(r->lat));
-		if (r->nhist == TOP_HISTORY) {
-			memmove(r->hist, r->hist + 1,
-			    (TOP_HISTORY - 1) * sizeof(r->hist[0]));
-			r->nhist--;
-		}
-		r->hist[r->nhist++] = r->calls_s;
-	} else if (p != NULL && p->st.created_realtime_ns !=
-	    r->st.created_realtime_ns) {
-		r->nhist = 0; /* another incarnation of the channel */
-	}
-	r->p50_ns = top_percentile(r->lat, 0.50);
-	r->p99_ns = top_percentile(r->lat, 0.99);
-	r->idle_s = -1;
-	if (r->has_stats) {
-		if (c->last_activity_ns > 0)
-			r->idle_s = now_mono - (double)c->last_activity_ns / 1e9;
-		else
-			r->idle_s = r->ci->age;
-		if (r->idle_s < 0)
-			r->idle_s = 0;
+/* The median and 99th percentile of lat (nb buckets, total calls) in one
+ * pass; -1 when empty. */
+static void quantiles(const uint64_t *lat, size_t nb, uint64_t total,
+    double *p50, double *p99)
+{
+	double r50 = 0.5 * (double)total, r99 = 0.99 * (double)total;
+	uint64_t acc = 0;
+
+	*p50 = *p99 = -1;
+	if (total == 0)
+		return;
+	for (size_t i = 0; i < nb && *p99 < 0; i++) {
+		if (lat[i] == 0)
+			continue;
+		if (*p50 < 0 && (double)(acc + lat[i]) >= r50)
+			*p50 = place(lat, i, acc, r50);
+		if ((double)(acc + lat[i]) >= r99)
+			*p99 = place(lat, i, acc, r99);
+		acc += lat[i];
 	}
 }
 
-int top_collect(struct top_snap **out, const struct top_snap *prev,
+/* The interval figures of counters c against the same counters p of the
+ * previous frame (NULL: none), dt seconds ago.  An interval histogram is
+ * allocated into *delta when the interval had finished calls. */
+static void rate_of(struct top_rate *t, const shmrpc_counters *c,
+    const shmrpc_counters *p, double dt, uint64_t **delta)
+{
+	size_t nb = c->latency_buckets;
+	uint64_t n = c->latency_count;
+
+	memset(t, 0, sizeof(*t));
+	t->lat = c->latency;
+	if (p != NULL && dt > 0 && c->calls >= p->calls &&
+	    c->bytes_in >= p->bytes_in && c->bytes_out >= p->bytes_out &&
+	    c->latency_count >= p->latency_count &&
+	    p->latency_buckets == nb) {
+		t->ok = 1;
+		t->calls_s = (double)(c->calls - p->calls) / dt;
+		t->in_s = (double)(c->bytes_in - p->bytes_in) / dt;
+		t->out_s = (double)(c->bytes_out - p->bytes_out) / dt;
+		if (c->latency_count > p->latency_count &&
+		    (*delta = malloc(nb * sizeof(**delta))) != NULL) {
+			n = 0;
+			for (size_t i = 0; i < nb; i++) {
+				(*delta)[i] = c->latency[i] >= p->latency[i]
+				    ? c->latency[i] - p->latency[i] : 0;
+				n += (*delta)[i];
+			}
+			t->lat = *delta;
+		}
+	}
+	quantiles(t->lat, nb, n, &t->p50_ns, &t->p99_ns);
+}
+
+/* The same channel in both frames: same owner, same incarnation. */
+static int same_channel(const struct top_row *r, const struct top_row *p)
+{
+	const shmrpc_channel_stats *a = shmrpc_stats_channel(r->stats);
+	const shmrpc_channel_stats *b = shmrpc_stats_channel(p->stats);
+
+	return p->ci->owner_pid == r->ci->owner_pid && a != NULL &&
+	    b != NULL && a->created_realtime_ns == b->created_realtime_ns;
+}
+
+static const struct top_method *find_method(const struct top_row *p,
+    const shmrpc_method_stats *ms)
+{
+	for (size_t i = 0; p != NULL && i < p->nmethods; i++)
+		if (strcmp(p->methods[i].ms->name, ms->name) == 0)
+			return &p->methods[i];
+	return NULL;
+}
+
+/* The methods of r, with their rates against p (same channel, or NULL). */
+static int derive_methods(struct top_row *r, const struct top_row *p,
+    double dt)
+{
+	size_t n = shmrpc_stats_method_count(r->stats);
+
+	if (n == 0)
+		return 0;
+	if ((r->methods = calloc(n, sizeof(*r->methods))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct top_method *m = &r->methods[i];
+		const struct top_method *pm;
+
+		m->ms = shmrpc_stats_method(r->stats, i);
+		tool_vis(m->ms->name, m->name_vis, sizeof(m->name_vis));
+		pm = find_method(p, m->ms);
+		rate_of(&m->rate, m->ms->counters,
+		    pm != NULL ? pm->ms->counters : NULL, dt, &m->delta);
+	}
+	r->nmethods = n;
+	return 0;
+}
+
+/* Push calls/s onto the row's sparkline history. */
+static void push_history(struct top_row *r, double v)
+{
+	if (r->nhist == TOP_HISTORY) {
+		memmove(r->hist, r->hist + 1,
+		    (TOP_HISTORY - 1) * sizeof(r->hist[0]));
+		r->nhist--;
+	}
+	r->hist[r->nhist++] = v;
+}
+
+/* The row's names made safe for a terminal; the previous frame's when
+ * they did not change (most frames: stravis() allocates). */
+static void vis_names(struct top_row *r, const struct top_row *p)
+{
+	const char *comm = r->ci->owner_comm != NULL &&
+	    r->ci->owner_comm[0] != '\0' ? r->ci->owner_comm : "?";
+
+	if (p != NULL) {
+		const char *pcomm = p->ci->owner_comm != NULL &&
+		    p->ci->owner_comm[0] != '\0' ? p->ci->owner_comm : "?";
+
+		memcpy(r->name_vis, p->name_vis, sizeof(r->name_vis));
+		if (strcmp(comm, pcomm) == 0) {
+			memcpy(r->comm_vis, p->comm_vis, sizeof(r->comm_vis));
+			return;
+		}
+	} else {
+		tool_vis(r->ci->name, r->name_vis, sizeof(r->name_vis));
+	}
+	tool_vis(comm, r->comm_vis, sizeof(r->comm_vis));
+}
+
+/* Rates, history and idle time of r from its row p in the previous frame
+ * (NULL on a first sight). */
+static int derive(struct top_row *r, const struct top_row *p,
+    const struct top_snap *s)
+{
+	int same = p != NULL && same_channel(r, p);
+
+	vis_names(r, p);
+
+	if (p != NULL) {
+		r->tagged = p->tagged;
+		if (same) {
+			memcpy(r->hist, p->hist, sizeof(r->hist));
+			r->nhist = p->nhist;
+		}
+	}
+	if (r->c != NULL) {
+		rate_of(&r->rate, r->c, same ? p->c : NULL, s->interval,
+		    &r->delta);
+		if (r->rate.ok)
+			push_history(r, r->rate.calls_s);
+	}
+	r->idle_s = r->last_call_real = -1;
+	if (r->c != NULL) {
+		double last = r->c->last_activity_ns > 0
+		    ? (double)r->c->last_activity_ns / 1e9 : -1;
+		r->idle_s = last >= 0 ? s->mono - last : r->ci->age;
+		if (r->idle_s < 0)
+			r->idle_s = 0;
+		if (last >= 0)
+			r->last_call_real = s->real - r->idle_s;
+	}
+	return derive_methods(r, same ? p : NULL, s->interval);
+}
+
+/* ---- collecting ---------------------------------------------------------- */
+
+/* Row r for channel ci: its statistics, user, names made safe, memory. */
+static void fill_row(struct top_row *r, const shmrpc_channel_info *ci)
+{
+	const shmrpc_channel_stats *cs;
+
+	r->ci = ci;
+	r->slots = ci->slots;
+	r->used = (unsigned)ci->nclients;
+	top_where_of(ci, &r->where);
+	/* A refused entry is not believed: its name may be another
+	 * channel's, whose figures it must not show as its own. */
+	if (ci->transport != SHMRPC_TRANSPORT_DEFAULT && !ci->refused &&
+	    shmrpc_stats_read(&r->stats, ci->name, ci->transport, NULL) == 0) {
+		cs = shmrpc_stats_channel(r->stats);
+		r->c = cs->counters;
+		if (ci->transport == SHMRPC_TRANSPORT_FUTEX) {
+			r->slots = cs->slots;
+			r->used = cs->slots_in_use;
+		}
+	}
+	user_name(ci->owner_uid, r->user, sizeof(r->user));
+	for (size_t j = 0; j < ci->nobjects; j++)
+		if (ci->objects[j].present)
+			r->mem += ci->objects[j].size;
+}
+
+/* A new snapshot with its inspection: live channels without mappers and
+ * without statistics (we read those ourselves). */
+static int new_snap(struct top_snap **out, const struct top_snap *prev,
     const struct top_opts *o)
 {
 	shmrpc_inspect_options io;
 	struct top_snap *s;
-	size_t nch, nlo, n = 0;
 	int rc;
 
-	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -ENOMEM;
 	shmrpc_inspect_options_init(&io);
 	io.all_users = o->all_users;
-	/* A live channel's state does not depend on who maps it, and its
-	 * counters are read below: the library need do neither. */
 	io.skip_live_mappers = 1;
 	io.skip_counters = 1;
-	rc = shmrpc_inspect(&s->insp, &io, NULL);
-	if (rc < 0) {
+	if ((rc = shmrpc_inspect(&s->insp, &io, NULL)) < 0) {
 		free(s);
 		return rc;
 	}
 	s->mono = top_now_mono();
 	s->real = clock_s(CLOCK_REALTIME);
 	s->interval = prev != NULL ? s->mono - prev->mono : 0;
-	nch = shmrpc_inspection_channel_count(s->insp);
-	nlo = shmrpc_inspection_object_count(s->insp);
+	*out = s;
+	return 0;
+}
+
+/* The rows of the channels opts selects, and their name index. */
+static int add_rows(struct top_snap *s, const struct top_opts *o)
+{
+	size_t nch = shmrpc_inspection_channel_count(s->insp), n = 0;
+
 	s->rows = calloc(nch + 1, sizeof(*s->rows));
 	s->byname = calloc(nch + 1, sizeof(*s->byname));
-	if (s->rows == NULL || s->byname == NULL) {
-		top_snap_free(s);
+	if (s->rows == NULL || s->byname == NULL)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < nch; i++) {
 		const shmrpc_channel_info *ci =
 		    shmrpc_inspection_channel(s->insp, i);
-		struct top_row *r = &s->rows[n];
 
 		if (o->has_uid && ci->owner_uid != o->uid)
 			continue;
-		if (!matches(o, ci->name, ci->owner_comm))
+		if (!text_matches(o->filter, ci->name, ci->owner_comm))
 			continue;
-		r->ci = ci;
-		r->slots = ci->slots;
-		r->used = (unsigned)ci->nclients;
-		if (ci->transport == SHMRPC_TRANSPORT_FUTEX &&
-		    shmrpc_stats_channel(ci->name, &r->st) == 0) {
-			r->has_stats = 1;
-			r->slots = r->st.slots;
-			r->used = r->st.slots_in_use;
-		}
-		user_name(ci->owner_uid, r->user, sizeof(r->user));
-		for (size_t j = 0; j < ci->nobjects; j++) {
-			const shmrpc_object_info *oi = &ci->objects[j];
-
-			if (oi->present)
-				r->mem += oi->size;
-			if (oi->present && ci->state != SHMRPC_STATE_LIVE)
-				s->tot.objects++;
-		}
+		fill_row(&s->rows[n], ci);
 		s->byname[n] = n;
 		n++;
 	}
 	s->nrows = n;
 	sort_snap = s;
 	qsort(s->byname, n, sizeof(*s->byname), cmp_byname);
-	for (size_t i = 0; i < n; i++) {
-		struct top_row *r = &s->rows[i];
-		const struct top_row *p =
-		    prev != NULL ? top_find(prev, r->ci->name) : NULL;
+	return 0;
+}
 
-		derive(r, p, s->interval, s->mono);
-	}
+/* The stale section: objects of channels not live, loose objects. */
+static int add_objects(struct top_snap *s, const struct top_opts *o)
+{
+	size_t nlo = shmrpc_inspection_object_count(s->insp), n = nlo;
 
-	/* The stale section: objects of channels not live, loose objects. */
-	s->objs = calloc(s->tot.objects + nlo + 1, sizeof(*s->objs));
-	if (s->objs == NULL) {
-		top_snap_free(s);
+	for (size_t i = 0; i < s->nrows; i++)
+		if (s->rows[i].ci->state != SHMRPC_STATE_LIVE)
+			n += s->rows[i].ci->nobjects;
+	if ((s->objs = calloc(n + 1, sizeof(*s->objs))) == NULL)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < s->nrows; i++) {
 		const shmrpc_channel_info *ci = s->rows[i].ci;
 
 		if (ci->state == SHMRPC_STATE_LIVE)
@@ -288,19 +454,23 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
 
 		if (o->has_uid && oi->uid != o->uid)
 			continue;
-		if (!matches(o, oi->name, NULL))
+		if (!text_matches(o->filter, oi->name, NULL))
 			continue;
 		s->objs[s->nobjs++].oi = oi;
 	}
+	return 0;
+}
 
-	/* Totals. */
+static void add_totals(struct top_snap *s, int has_prev)
+{
 	struct top_totals *t = &s->tot;
-	t->channels = n;
+
+	t->channels = s->nrows;
 	t->objects = s->nobjs;
-	t->has_rate = prev != NULL;
+	t->has_rate = has_prev;
 	for (size_t i = 0; i < s->nobjs; i++)
 		t->object_bytes += s->objs[i].oi->size;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < s->nrows; i++) {
 		const struct top_row *r = &s->rows[i];
 
 		if (r->ci->state == SHMRPC_STATE_LIVE)
@@ -310,15 +480,42 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
 		else
 			t->other++;
 		t->mem += r->mem;
-		t->calls += r->st.counters.calls;
-		t->errors += r->st.counters.errors;
-		t->timeouts += r->st.counters.timeouts;
-		if (r->has_rate) {
-			t->calls_s += r->calls_s;
-			t->in_s += r->in_s;
-			t->out_s += r->out_s;
+		if (r->c != NULL) {
+			t->calls += r->c->calls;
+			t->errors += r->c->errors;
+			t->timeouts += r->c->timeouts;
+		}
+		if (r->rate.ok) {
+			t->calls_s += r->rate.calls_s;
+			t->in_s += r->rate.in_s;
+			t->out_s += r->rate.out_s;
 		}
 	}
+}
+
+int top_collect(struct top_snap **out, const struct top_snap *prev,
+    const struct top_opts *o)
+{
+	struct top_snap *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = new_snap(&s, prev, o)) < 0)
+		return rc;
+	rc = add_rows(s, o);
+	for (size_t i = 0; i < s->nrows && rc == 0; i++) {
+		struct top_row *r = &s->rows[i];
+
+		rc = derive(r, prev != NULL ? top_find(prev, r->ci->name)
+					    : NULL, s);
+	}
+	if (rc == 0)
+		rc = add_objects(s, o);
+	if (rc < 0) {
+		top_snap_free(s);
+		return rc;
+	}
+	add_totals(s, prev != NULL);
 	*out = s;
 	return 0;
 }
@@ -358,10 +555,21 @@ int top_fetch_mappers(struct top_snap *s, const char *name,
 	return SHMRPC_ENOCHANNEL;
 }
 
+static void row_free(struct top_row *r)
+{
+	for (size_t i = 0; i < r->nmethods; i++)
+		free(r->methods[i].delta);
+	free(r->methods);
+	free(r->delta);
+	shmrpc_stats_free(r->stats);
+}
+
 void top_snap_free(struct top_snap *s)
 {
 	if (s == NULL)
 		return;
+	for (size_t i = 0; s->rows != NULL && i < s->nrows; i++)
+		row_free(&s->rows[i]);
 	shmrpc_inspection_free(s->insp);
 	shmrpc_inspection_free(s->detail);
 	free(s->rows);
@@ -370,82 +578,15 @@ void top_snap_free(struct top_snap *s)
 	free(s);
 }
 
-static enum top_sort sort_key;
-static int sort_rev;
-
-static double key_num(const struct top_row *r)
-{
-	switch (sort_key) {
-	case SORT_STATE: return (double)r->ci->state;
-	case SORT_PID: return (double)r->ci->owner_pid;
-	case SORT_CALLS: return r->has_rate ? r->calls_s : -1;
-	case SORT_BYTES: return r->has_rate ? r->in_s + r->out_s : -1;
-	case SORT_P99: return r->p99_ns;
-	case SORT_ERRORS:
-		return (double)(r->st.counters.errors + r->st.counters.timeouts);
-	case SORT_IDLE: return r->idle_s;
-	case SORT_MEM: return (double)r->mem;
-	default: return 0;
-	}
-}
-
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct top_row *ra = a, *rb = b;
-	int c = 0;
-
-	if (sort_key != SORT_NAME) {
-		double x = key_num(ra), y = key_num(rb);
-		/* Numbers: biggest first, as in top. */
-		c = (x < y) - (x > y);
-		if (sort_key == SORT_STATE || sort_key == SORT_PID)
-			c = -c;
-	}
-	if (c == 0)
-		c = strcmp(ra->ci->name, rb->ci->name);
-	return sort_rev ? -c : c;
-}
-
-void top_sort(struct top_snap *s, enum top_sort key, int reverse)
-{
-	sort_key = key;
-	sort_rev = reverse;
-	qsort(s->rows, s->nrows, sizeof(*s->rows), cmp_rows);
-	sort_snap = s;
-	for (size_t i = 0; i < s->nrows; i++)
-		s->byname[i] = i;
-	qsort(s->byname, s->nrows, sizeof(*s->byname), cmp_byname);
-}
-
-int top_slots(const char *name, shmrpc_slot_stats **out, unsigned *n)
-{
-	shmrpc_channel_stats st;
-	shmrpc_slot_stats *v;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if ((rc = shmrpc_stats_channel(name, &st)) < 0)
-		return rc;
-	if ((v = calloc(st.slots + 1, sizeof(*v))) == NULL)
-		return -ENOMEM;
-	if ((rc = shmrpc_stats_slots(name, v, st.slots, n)) < 0) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
-}
-
 /* The decision about the channel itself, for the status line. */
 static void note_reap(const shmrpc_reap_event *ev, void *arg)
 {
-	char *msg = arg;
+	char *msg = arg, name[TOP_VIS_MAX];
 
 	if (ev->action == SHMRPC_REAP_REMOVED && ev->channel != NULL)
 		snprintf(msg, TOP_MSG_MAX, "%s: removed %u object%s (%s)",
-		    ev->channel->name, ev->removed, ev->removed == 1 ? "" : "s",
-		    ev->reason);
+		    tool_vis(ev->channel->name, name, sizeof(name)),
+		    ev->removed, ev->removed == 1 ? "" : "s", ev->reason);
 }
 
 int top_reap(const char *name, const struct top_opts *o, char *msg,
@@ -453,15 +594,16 @@ int top_reap(const char *name, const struct top_opts *o, char *msg,
 {
 	shmrpc_reap_options ro;
 	shmrpc_error err;
-	char done[TOP_MSG_MAX] = "";
+	char done[TOP_MSG_MAX] = "", safe[TOP_MSG_MAX];
 	int rc;
 
 	shmrpc_reap_options_init(&ro);
 	ro.all_users = o->all_users && geteuid() == 0;
 	rc = shmrpc_reap_channel(name, &ro, note_reap, done, &err);
 	if (rc < 0)
-		snprintf(msg, len, "%s", err.text);
+		snprintf(msg, len, "%s", tool_vis(err.text, safe, sizeof(safe)));
 	else
-		snprintf(msg, len, "%s", done[0] != '\0' ? done : name);
+		snprintf(msg, len, "%s", done[0] != '\0' ? done
+		    : tool_vis(name, safe, sizeof(safe)));
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * snapshot.h - what shmrpc-top shows, collected through the library's
- * inspection API (shmrpc_inspect(), shmrpc_stats_channel()).  No curses
- * here: the batch formats and the curses screen draw the same snapshot.
+ * inspection and statistics API (shmrpc_inspect(), shmrpc_stats_read()).
+ * No curses here: the batch formats and the curses screen draw the same
+ * snapshot.
  */
 #ifndef TOP_SNAPSHOT_H
 #define TOP_SNAPSHOT_H
@@ -12,33 +13,64 @@
 
 #include <shmrpc.h>
 
+#include "where.h"
+
 /* Samples of calls/s kept per channel for the sparkline. */
 #define TOP_HISTORY 60
+/* Room for a name made safe for a terminal (tool_vis()). */
+#define TOP_VIS_MAX 256
 
 struct top_opts {
 	int all_users;       /* every user's registries (root) */
 	int has_uid;         /* only channels owned by uid */
 	uid_t uid;
-	const char *filter;  /* substring of the name or command, or NULL */
+	/* Only channels whose name or command contains this (NULL: all);
+	 * the others are not collected at all.  The screen filters as the
+	 * user types instead (top_view()). */
+	const char *filter;
+};
+
+/* Interval figures of a set of counters: the difference from the same
+ * counters in the previous frame. */
+struct top_rate {
+	int ok;                        /* 0 on a first sight: blank rates */
+	double calls_s, in_s, out_s;
+	/* Latency of the last interval if it had finished calls, else
+	 * since the start; percentiles < 0: none. */
+	const uint64_t *lat;
+	double p50_ns, p99_ns;
+};
+
+/* A method of a channel. */
+struct top_method {
+	const shmrpc_method_stats *ms; /* borrowed from the row's stats */
+	char name_vis[TOP_VIS_MAX];    /* ms->name made safe */
+	struct top_rate rate;
+	uint64_t *delta;               /* interval histogram, or NULL */
 };
 
 struct top_row {
 	const shmrpc_channel_info *ci; /* borrowed from the snapshot */
+	shmrpc_stats *stats;           /* ours, or NULL */
+	const shmrpc_counters *c;      /* the channel's counters, or NULL */
 	char user[33];
+	/* Untrusted text (from the registry, /proc) made safe for a
+	 * terminal; the raw text stays in ci for JSON and Prometheus, whose
+	 * encoders escape it. */
+	char name_vis[TOP_VIS_MAX];
+	char comm_vis[TOP_VIS_MAX];
+	struct top_where where;        /* where its owner lives (where.h) */
 	unsigned used, slots;          /* client slots in use / in all */
-	int has_stats;                 /* futex counters read */
-	shmrpc_channel_stats st;
-	int has_rate;                  /* 0 on a first sight: blank rates */
-	double calls_s, in_s, out_s;
-	/* Latency histogram of the last interval when it had finished
-	 * calls, else since the channel started. */
-	uint64_t lat[SHMRPC_LATENCY_BUCKETS];
-	double p50_ns, p99_ns;         /* < 0: none */
+	struct top_rate rate;
+	uint64_t *delta;               /* interval histogram, or NULL */
 	double idle_s;                 /* < 0: unknown */
+	double last_call_real;         /* Unix time of the last call, < 0 */
 	uint64_t mem;                  /* bytes of its present objects */
 	double hist[TOP_HISTORY];      /* calls/s, oldest first */
 	unsigned nhist;
 	int tagged;                    /* carried over from the last frame */
+	struct top_method *methods;
+	size_t nmethods;
 };
 
 /* An object in the "stale and orphan" section: a loose object, or an
@@ -62,7 +94,7 @@ struct top_snap {
 	double mono;                   /* CLOCK_MONOTONIC, s */
 	double real;                   /* CLOCK_REALTIME, s */
 	double interval;               /* since the previous one; 0: first */
-	struct top_row *rows;
+	struct top_row *rows;          /* in the registry's order */
 	size_t nrows;
 	size_t *byname;                /* row indexes in name order */
 	struct top_obj *objs;
@@ -89,30 +121,28 @@ void top_snap_free(struct top_snap *s);
 /* Row of channel `name`, or NULL. */
 struct top_row *top_find(const struct top_snap *s, const char *name);
 
-enum top_sort {
-	SORT_NAME, SORT_STATE, SORT_PID, SORT_CALLS, SORT_BYTES, SORT_P99,
-	SORT_ERRORS, SORT_IDLE, SORT_MEM, SORT_COUNT
-};
-extern const char *const top_sort_names[SORT_COUNT];
-void top_sort(struct top_snap *s, enum top_sort key, int reverse);
+/* Does the row match filter text f (a part of its name or command;
+ * NULL or "" matches everything)? */
+int top_row_matches(const struct top_row *r, const char *f);
 
-/* Upper state word: LIVE, STALE, ORPHAN, IN-USE, RECENT, UNKNOWN. */
+/* Upper state word: LIVE, STALE, ORPHAN, IN-USE, RECENT, FOREIGN,
+ * UNKNOWN. */
 const char *top_state_word(shmrpc_state st);
 
-/* Percentile q (0..1) of a log2 histogram: the upper bound of the
- * bucket holding it, in ns; < 0 if empty. */
-double top_percentile(const uint64_t *lat, double q);
+/* A channel's state word: top_state_word(), or REFUSED for an entry the
+ * trust rules refused (its state is UNKNOWN: nothing of it was looked
+ * at). */
+const char *top_channel_state_word(const shmrpc_channel_info *ci);
 
-/* The client slots of futex channel `name`: a new array in *out (free
- * it), its length in *n.  0 or an error. */
-int top_slots(const char *name, shmrpc_slot_stats **out, unsigned *n);
+/* Compare two names the way people count: "ch2" before "ch10". */
+int top_natcmp(const char *a, const char *b);
 
-/* Command name of a live pid into buf ("" if unknown). */
+/* Command name of a live pid into buf ("" if unknown); raw, untrusted. */
 void top_comm(pid_t pid, char *buf, size_t len);
 
 /* Reap stale channel `name` through shmrpc_reap_channel(); words about
- * what happened in msg (at most TOP_MSG_MAX bytes are useful).  Returns
- * its result. */
+ * what happened in msg (at most TOP_MSG_MAX bytes are useful; the
+ * channel name in it made safe).  Returns its result. */
 #define TOP_MSG_MAX 512
 int top_reap(const char *name, const struct top_opts *opts, char *msg,
     size_t len);

@@ -176,6 +176,8 @@ typedef enum shmrpc_transport_kind {
 #define SHMRPC_DEFAULT_BUFFER_SIZE 4096
 #define SHMRPC_DEFAULT_TIMEOUT 5.0
 #define SHMRPC_DEFAULT_SLOTS 16
+#define SHMRPC_DEFAULT_METHODS 16
+#define SHMRPC_MAX_METHODS 4096
 
 /*
  * Options for opening a server, client or transport.  Initialise with
@@ -209,6 +211,12 @@ typedef struct shmrpc_options {
 	/* futex only: nanoseconds to spin before sleeping; 0: the default
 	 * (env SHMRPC_SPIN_NS, else 200000); < 0: never spin. */
 	long spin_ns;
+	/* Server: methods whose calls, errors and latency are counted one
+	 * by one (shmrpc_stats_method()), 1 to SHMRPC_MAX_METHODS (0:
+	 * SHMRPC_DEFAULT_METHODS).  Methods registered beyond that many are
+	 * served but not counted on their own.  Each costs about 2.4 KiB of
+	 * the channel's shared memory. */
+	unsigned methods;
 	/* Server only: permission bits of the channel's files, 0600 (only
 	 * the server's user; 0 means 0600) or 0660 (its group too: members
 	 * of `gid` may open the channel as clients).  Anything else is
@@ -875,9 +883,10 @@ typedef struct shmrpc_inspect_options {
 	 * when some channel is not live or a loose object exists.  For
 	 * monitors that redraw every second. */
 	int skip_live_mappers;
-	/* Leave shmrpc_channel_info.counters NULL (and clients empty where
-	 * only the counters know them), for callers that read the counters
-	 * themselves and would otherwise map every channel twice. */
+	/* Leave shmrpc_channel_info.stats NULL (and clients empty where
+	 * only the statistics know them), for callers that read the
+	 * statistics themselves and would otherwise read every channel
+	 * twice. */
 	int skip_counters;
 } shmrpc_inspect_options;
 
@@ -944,6 +953,10 @@ typedef struct shmrpc_object_info {
 	                          tested (cannot open it) */
 } shmrpc_object_info;
 
+/* A snapshot of a channel's live statistics (see "Live counters and
+ * statistics" below). */
+typedef struct shmrpc_stats shmrpc_stats;
+
 /*
  * One registered channel.  Ownership as for shmrpc_object_info.
  */
@@ -969,9 +982,10 @@ typedef struct shmrpc_channel_info {
 	const pid_t *clients;       /* attached clients, where the transport
 	                               knows them (futex slots); else none */
 	size_t nclients;
-	/* Live counters where the transport has them (a JSON object, see
-	 * the transport's documentation), else NULL.  Borrowed. */
-	const json_t *counters;
+	/* Live statistics of a LIVE channel whose server keeps them
+	 * (shmrpc_stats_read() as of the inspection), else NULL.  Owned by
+	 * the inspection: do not free. */
+	const shmrpc_stats *stats;
 	const char *registry;       /* path of the registry file listing it */
 	int rebuilt;                /* entry rebuilt after a corrupt registry:
 	                               owner is a best guess from the mappers */
@@ -1173,30 +1187,68 @@ SHMRPC_API char *shmrpc_registry_path(char *buf, size_t len);
  */
 SHMRPC_API int shmrpc_removeipc_applies(uid_t uid);
 /* ------------------------------------------------------------------------
- * Live counters (futex transport)
+ * Live counters and statistics
  *
  * A futex channel keeps counters in its shared segment, per client slot,
  * updated by each client as it calls (relaxed atomic stores: no lock, no
  * system call).  The channel's figures are the sum over its current
- * clients plus those of the clients that have left.  These functions read
- * them from any process of the same user, without taking a slot or
- * otherwise disturbing the channel (the segment is mapped read-only for
- * the duration of the call).  Each field is read exactly, but the fields
- * are not one atomic snapshot, and a client leaving at that very moment
- * may be counted twice or not at all in the channel's sums.  posix
- * channels have no counters (SHMRPC_ENOCHANNEL).
+ * clients plus those of the clients that have left.  A C server also
+ * counts, for every method it registered, the calls it answered, how many
+ * failed and how long each took it; on a futex channel in the same
+ * segment, on a posix channel in a segment of its own beside the seed's
+ * six objects (/dev/shm/shmrpc_posix_NAME, see shmrpc(7)).
+ *
+ * shmrpc_stats_read() copies all of that into a private snapshot, from
+ * any process of the same user (root: any user's), without taking a slot
+ * or otherwise disturbing the channel: the segment is read with pread(2),
+ * never mapped, so a segment that shrinks or changes under the reader
+ * gives an error, not a signal.  The snapshot is read with accessors, as
+ * an inspection is.  Each counter is read exactly, but the counters are
+ * not one atomic snapshot, and a client leaving at that very moment may
+ * be counted twice or not at all in the channel's sums.
+ *
+ * Latency histograms are log-linear (HdrHistogram's layout): every power
+ * of two nanoseconds is split into 8 buckets of equal width, so a bucket
+ * is at most 12.5 % of its lower bound wide.  shmrpc_latency_buckets()
+ * says how many there are; shmrpc_latency_bucket_range() what each counts.
  * ---------------------------------------------------------------------- */
 
-/* Latency buckets: latency[i] counts durations in [2^i, 2^(i+1))
- * nanoseconds; the last bucket also counts everything longer. */
-#define SHMRPC_LATENCY_BUCKETS 32
+/* Number of buckets of every latency histogram (256 in this version; it
+ * may change with the library, so do not compile it in).  Thread-safe. */
+SHMRPC_API size_t shmrpc_latency_buckets(void);
 
+/*
+ * The durations bucket i counts: [*lo_ns, *hi_ns) nanoseconds (either
+ * pointer may be NULL).  The last bucket also counts everything longer:
+ * its *hi_ns is UINT64_MAX.  0, or -EINVAL when i is not a bucket.
+ * Thread-safe.
+ */
+SHMRPC_API int shmrpc_latency_bucket_range(size_t i, uint64_t *lo_ns,
+    uint64_t *hi_ns);
+
+/*
+ * Percentile q (0 to 1) of the histogram counts[0..n) (n at most
+ * shmrpc_latency_buckets(); a histogram from a snapshot, or the difference
+ * of two), in nanoseconds: the bucket holding that rank, interpolated
+ * linearly inside it, so within 12.5 % of the true value.  -1 when the
+ * histogram is empty or the arguments are not valid.  Thread-safe.
+ */
+SHMRPC_API double shmrpc_latency_percentile(const uint64_t *counts, size_t n,
+    double q);
+
+/*
+ * A set of counters.  Handed out by a snapshot (borrowed, valid until it is
+ * freed) and only ever appended to.  A field its source does not keep is 0
+ * (a method's counters have no timeouts, bytes, in_flight or activity).
+ */
 typedef struct shmrpc_counters {
-	/* Calls made (requests sent), finished or not. */
+	/* Calls made (channel, slot: requests sent, finished or not) or
+	 * answered (method). */
 	uint64_t calls;
 	/* Failed calls other than timeouts: server dead, bad reply, method
 	 * errors.  Channel: also malformed requests and answers the server
-	 * dropped because their client had gone. */
+	 * dropped because their client had gone.  Method: calls answered
+	 * with an error. */
 	uint64_t errors;
 	/* Calls that timed out. */
 	uint64_t timeouts;
@@ -1209,46 +1261,95 @@ typedef struct shmrpc_counters {
 	uint64_t in_flight;
 	/* CLOCK_MONOTONIC time of the last call or claim, ns; 0: none. */
 	int64_t last_activity_ns;
-	/* Round trips of finished calls as the clients measured them. */
-	uint64_t latency[SHMRPC_LATENCY_BUCKETS];
+	/* Durations of the finished calls: for a channel and a slot the
+	 * round trip as its client saw it, from the request posted to the
+	 * answer decoded (shmrpc_call() and the bytes calls) or seen (the
+	 * byte-level shmrpc_transport_*); for a method the server's time
+	 * (request taken to answer sent: decoding, the handler, encoding),
+	 * counted once the answer is out, so a reader may not see a call
+	 * for a moment after its client has the answer.  latency_count is their
+	 * number (the sum of latency[]), latency_sum_ns their sum. */
+	uint64_t latency_count;
+	uint64_t latency_sum_ns;
+	/* latency_buckets counts (shmrpc_latency_buckets()), bucket i for
+	 * the durations shmrpc_latency_bucket_range(i) gives.  Never NULL. */
+	const uint64_t *latency;
+	size_t latency_buckets;
 } shmrpc_counters;
 
+/* A channel's figures.  Borrowed from its snapshot; only appended to. */
 typedef struct shmrpc_channel_stats {
-	shmrpc_transport_kind transport; /* SHMRPC_TRANSPORT_FUTEX */
+	shmrpc_transport_kind transport;
 	pid_t server_pid;
-	uint64_t server_start_time; /* field 22 of /proc/PID/stat */
-	int server_running;         /* 0 once the server closed it */
+	uint64_t server_start_time;  /* field 22 of /proc/PID/stat */
+	int server_running;          /* 0 once the server closed it */
 	int64_t created_realtime_ns; /* CLOCK_REALTIME */
 	size_t buffer_size;
-	unsigned slots;              /* client slots in the channel */
-	unsigned slots_in_use;
-	shmrpc_counters counters;
+	unsigned slots;              /* client slots (posix: 1) */
+	unsigned slots_in_use;       /* posix: 0, it does not know */
+	/* The channel's counters: futex only; NULL on posix, whose seed
+	 * format has no room for them (its methods' counters are kept). */
+	const shmrpc_counters *counters;
 } shmrpc_channel_stats;
 
+/* A client slot held now (futex).  Borrowed; only appended to. */
 typedef struct shmrpc_slot_stats {
 	unsigned index;              /* slot number (shmrpc_req_peer()) */
 	pid_t pid;                   /* owning client process */
 	uint64_t start_time;         /* its start time (/proc/PID/stat) */
 	int64_t claimed_ns;          /* CLOCK_MONOTONIC when it was taken */
-	shmrpc_counters counters;
+	const shmrpc_counters *counters;
 } shmrpc_slot_stats;
 
-/*
- * Read the counters of futex channel `name` into *out.  Errors:
- * SHMRPC_ENAME, SHMRPC_ENOCHANNEL (no such futex channel),
- * SHMRPC_EVERSION (segment of another layout), SHMRPC_ENOTOURS, -errno.
- * Thread-safe.
- */
-SHMRPC_API int shmrpc_stats_channel(const char *name,
-    shmrpc_channel_stats *out);
+/* A method the server registered.  Borrowed; only appended to. */
+typedef struct shmrpc_method_stats {
+	/* The name as the server registered it, NUL-terminated, at most
+	 * SHMRPC_METHOD_STATS_NAME_MAX bytes (cut there: truncated is 1).
+	 * Written by the server process: untrusted text, make it safe
+	 * before it reaches a terminal. */
+	const char *name;
+	int truncated;
+	/* calls, errors, latency (the server's time); the rest 0. */
+	const shmrpc_counters *counters;
+} shmrpc_method_stats;
+
+/* Longest method name kept in the statistics. */
+#define SHMRPC_METHOD_STATS_NAME_MAX 255
 
 /*
- * Read the counters of the slots of futex channel `name` that a client
- * holds now, lowest index first: up to max entries into out[], their
- * number in *count.  Errors as for shmrpc_stats_channel().  Thread-safe.
+ * Read the statistics of channel `name` into a new snapshot in *out, to be
+ * freed with shmrpc_stats_free().  kind picks the transport; DEFAULT takes
+ * the futex channel of that name if there is one, else the posix one.
+ * futex: the channel's counters, its slots held by clients, its methods;
+ * posix (a C server's): its methods.  Errors: SHMRPC_ENAME,
+ * SHMRPC_ENOCHANNEL (no such channel, or a posix channel whose server
+ * keeps no statistics: a Python shm-rpc-bridge server), SHMRPC_EVERSION
+ * (a segment of another layout), SHMRPC_ETRANSPORT (a segment that is
+ * inconsistent or shrank while being read), SHMRPC_ENOTOURS (not a
+ * regular file), -ENOMEM, -errno; err->text says which file and why.
+ * Thread-safe; a snapshot is immutable and may be read from any thread.
  */
-SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
-    unsigned max, unsigned *count);
+SHMRPC_API int shmrpc_stats_read(shmrpc_stats **out, const char *name,
+    shmrpc_transport_kind kind, shmrpc_error *err);
+
+/* Free a snapshot and everything it points to.  Accepts NULL. */
+SHMRPC_API void shmrpc_stats_free(shmrpc_stats *st);
+
+/* The channel's figures; never NULL for a snapshot. */
+SHMRPC_API const shmrpc_channel_stats *shmrpc_stats_channel(
+    const shmrpc_stats *st);
+
+/* Slots held by clients when the snapshot was taken, lowest index first:
+ * their number, then slot i (< count; borrowed as above). */
+SHMRPC_API size_t shmrpc_stats_slot_count(const shmrpc_stats *st);
+SHMRPC_API const shmrpc_slot_stats *shmrpc_stats_slot(const shmrpc_stats *st,
+    size_t i);
+
+/* Methods with counters, in the order they were registered: their number,
+ * then method i (< count; borrowed as above). */
+SHMRPC_API size_t shmrpc_stats_method_count(const shmrpc_stats *st);
+SHMRPC_API const shmrpc_method_stats *shmrpc_stats_method(
+    const shmrpc_stats *st, size_t i);
 
 #ifdef __cplusplus
 }

@@ -18,11 +18,12 @@ load helpers
 
 @test "calculator server removes its objects on SIGTERM and exits 0" {
 	ch=$(channel_name)
-	# posix: six objects (the futex transport's one is in 060-futex).
+	# posix: the seed's six objects and our own (the futex transport's
+	# one is in 060-futex).
 	"$EXDIR/calculator-server" -t posix "$ch" >/dev/null 3>&- &
 	pid=$!
 	wait_channel "$ch" posix
-	[ "$(shm_objects "$ch" | wc -l)" -eq 6 ]
+	[ "$(shm_objects "$ch" | wc -l)" -eq 7 ]
 	kill -TERM "$pid"
 	wait "$pid"
 	[ -z "$(shm_objects "$ch")" ]

@@ -90,7 +90,9 @@ reap_after_kill() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"would reap srb_${dead}_req (stale:"* ]]
 	[[ "$output" == *"would reap srb_$(channel_name orphan)_req (orphan:"* ]]
-	[[ "${lines[-1]}" == "would reap 7 objects"* ]]
+	# The dead channel's seven objects (the seed's six and its own
+	# segment) and the orphan.
+	[[ "${lines[-1]}" == "would reap 8 objects"* ]]
 	[ "$(ls -li /dev/shm | grep -F "$TAG")" = "$before" ]
 	[ "$(cat "$SHMRPC_REGISTRY")" = "$reg" ]
 	run "$CLEAN" --dry-run --json -g 0 -p "$TAG"
@@ -209,17 +211,19 @@ reap_after_kill() {
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e --arg l "$live" --argjson p "$BG_PID" '
 	    (.channels[] | select(.name == $l) | .state == "live" and
-	     .owner_pid == $p and (.objects[0].size | type) == "number" and
+	     .owner_pid == $p and (.objects[0].size_bytes | type) == "number" and
 	     (.objects[0].mappers | index($p)) != null)'
 	echo "$output" | jq -e --arg d "$dead" '
 	    .channels[] | select(.name == $d) | .state == "stale" and
-	    .owner_alive == false and (.age | type) == "number"'
+	    .owner_alive == false and (.age_seconds | type) == "number"'
+	# The seed's six objects and our own segment of a posix channel.
 	run "$CLEAN" --json -p "$TAG"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.summary.reaped == 6 and .summary.errors == 0 and
-	    .dry_run == false and (.reaped | length) == 6 and
-	    (.reaped[0].size | type) == "number" and
-	    (.left_alone | length) == 6'
+	echo "$output" | jq -e '.summary.reaped == 7 and .summary.errors == 0 and
+	    .dry_run == false and (.reaped | length) == 7 and
+	    (.reaped[0].size_bytes | type) == "number" and
+	    (.summary.size_bytes | type) == "number" and
+	    (.left_alone | length) == 7'
 }
 
 @test "exit status: 0 when there is nothing to do, 2 on usage errors" {

@@ -37,7 +37,7 @@ suite_setup() {
 $(entry e1 0 rootsecret),
 $(entry e2 "$NOBODY" rootsecret),
 $(entry e3 "$NOBODY" shmrpc-registry-0.json),
-$(entry "${TAG}_x" "$NOBODY" "srb_${TAG}_x_req" "srb_${TAG}_x_resp" "sem.srb_${TAG}_x_req_empty" "sem.srb_${TAG}_x_req_full" "sem.srb_${TAG}_x_resp_empty" "sem.srb_${TAG}_x_resp_full")
+$(entry "${TAG}_x" "$NOBODY" "srb_${TAG}_x_req" "srb_${TAG}_x_resp" "sem.srb_${TAG}_x_req_empty" "sem.srb_${TAG}_x_req_full" "sem.srb_${TAG}_x_resp_empty" "sem.srb_${TAG}_x_resp_full" "shmrpc_posix_${TAG}_x")
 ]}
 JSON
 	out=$("$CLEAN" -a -g 0 2>&1) || true

@@ -113,8 +113,11 @@ C
 	units=$prefix/lib/systemd/user
 	grep -q "^ExecStart=$prefix/bin/shmrpc-clean -q\$" "$units/shmrpc-clean.service"
 	! grep -q @ "$units/shmrpc-clean.service"
+	grep -q "^ExecStart=$prefix/bin/shmrpc-top --textfile " \
+	    "$units/shmrpc-top-textfile.service"
 	run env MANPATH="$prefix/share/man" systemd-analyze verify --man=yes \
-	    "$units/shmrpc-clean.service" "$units/shmrpc-clean.timer"
+	    "$units/shmrpc-clean.service" "$units/shmrpc-clean.timer" \
+	    "$units/shmrpc-top-textfile.service"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]

@@ -1,10 +1,11 @@
 /*
- * futex-stats - print a futex channel's live counters, for the test suites
- * (shmrpc-top will be the real viewer).
+ * futex-stats - print a channel's live statistics, for the test suites
+ * (shmrpc-top is the real viewer).
  *
  * usage: futex-stats channel
  * Prints one line of key=value pairs for the channel, then one per slot in
- * use: "slot=I pid=P calls=N errors=N timeouts=N in_flight=N".
+ * use: "slot=I pid=P calls=N errors=N timeouts=N in_flight=N", then one
+ * per method: "method=NAME calls=N errors=N latency_count=N".
  * Exit 0, or 1 with the error on stderr.
  */
 #include <err.h>
@@ -13,50 +14,48 @@
 
 #include <shmrpc.h>
 
-static unsigned long long lat_total(const shmrpc_counters *c)
-{
-	unsigned long long n = 0;
-
-	for (int b = 0; b < SHMRPC_LATENCY_BUCKETS; b++)
-		n += c->latency[b];
-	return n;
-}
+static const shmrpc_counters zero;
 
 int main(int argc, char **argv)
 {
-	shmrpc_channel_stats st;
-	shmrpc_slot_stats *ss;
-	unsigned n;
+	const shmrpc_channel_stats *ch;
+	const shmrpc_counters *c;
+	shmrpc_stats *st;
+	shmrpc_error e;
 	int rc;
 
 	if (argc != 2)
 		errx(2, "usage: futex-stats channel");
-	rc = shmrpc_stats_channel(argv[1], &st);
+	rc = shmrpc_stats_read(&st, argv[1], SHMRPC_TRANSPORT_DEFAULT, &e);
 	if (rc < 0)
-		errx(1, "%s: %s", argv[1], shmrpc_strerror(rc));
+		errx(1, "%s", e.text);
+	ch = shmrpc_stats_channel(st);
+	c = ch->counters != NULL ? ch->counters : &zero;
 	printf("slots=%u in_use=%u running=%d server_pid=%d calls=%llu "
 	       "errors=%llu timeouts=%llu in_flight=%llu bytes_in=%llu "
 	       "bytes_out=%llu latency_count=%llu\n",
-	    st.slots, st.slots_in_use, st.server_running, (int)st.server_pid,
-	    (unsigned long long)st.counters.calls,
-	    (unsigned long long)st.counters.errors,
-	    (unsigned long long)st.counters.timeouts,
-	    (unsigned long long)st.counters.in_flight,
-	    (unsigned long long)st.counters.bytes_in,
-	    (unsigned long long)st.counters.bytes_out, lat_total(&st.counters));
-	ss = calloc(st.slots, sizeof(*ss));
-	if (ss == NULL)
-		err(1, "calloc");
-	rc = shmrpc_stats_slots(argv[1], ss, st.slots, &n);
-	if (rc < 0)
-		errx(1, "%s: %s", argv[1], shmrpc_strerror(rc));
-	for (unsigned i = 0; i < n; i++)
+	    ch->slots, ch->slots_in_use, ch->server_running,
+	    (int)ch->server_pid, (unsigned long long)c->calls,
+	    (unsigned long long)c->errors, (unsigned long long)c->timeouts,
+	    (unsigned long long)c->in_flight, (unsigned long long)c->bytes_in,
+	    (unsigned long long)c->bytes_out,
+	    (unsigned long long)c->latency_count);
+	for (size_t i = 0; i < shmrpc_stats_slot_count(st); i++) {
+		const shmrpc_slot_stats *s = shmrpc_stats_slot(st, i);
 		printf("slot=%u pid=%d calls=%llu errors=%llu timeouts=%llu "
-		       "in_flight=%llu\n", ss[i].index, (int)ss[i].pid,
-		    (unsigned long long)ss[i].counters.calls,
-		    (unsigned long long)ss[i].counters.errors,
-		    (unsigned long long)ss[i].counters.timeouts,
-		    (unsigned long long)ss[i].counters.in_flight);
-	free(ss);
+		       "in_flight=%llu\n", s->index, (int)s->pid,
+		    (unsigned long long)s->counters->calls,
+		    (unsigned long long)s->counters->errors,
+		    (unsigned long long)s->counters->timeouts,
+		    (unsigned long long)s->counters->in_flight);
+	}
+	for (size_t i = 0; i < shmrpc_stats_method_count(st); i++) {
+		const shmrpc_method_stats *m = shmrpc_stats_method(st, i);
+		printf("method=%s calls=%llu errors=%llu latency_count=%llu\n",
+		    m->name, (unsigned long long)m->counters->calls,
+		    (unsigned long long)m->counters->errors,
+		    (unsigned long long)m->counters->latency_count);
+	}
+	shmrpc_stats_free(st);
 	return 0;
 }

@@ -120,10 +120,11 @@ int main(int argc, char **argv)
 		    (unsigned long long)c->owner_pid_ns, c->owner_pid_local,
 		    c->owner_lock, c->owner_removeipc, c->mode,
 		    c->gid == (gid_t)-1 ? -1L : (long)c->gid);
-		if (c->counters != NULL)
-			printf("counters %s calls=%lld clients=%zu\n", c->name,
-			    (long long)json_integer_value(json_object_get(
-				c->counters, "calls")), c->nclients);
+		if (c->stats != NULL &&
+		    shmrpc_stats_channel(c->stats)->counters != NULL)
+			printf("counters %s calls=%llu clients=%zu\n", c->name,
+			    (unsigned long long)shmrpc_stats_channel(
+				c->stats)->counters->calls, c->nclients);
 	}
 	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++) {
 		const shmrpc_object_info *x = shmrpc_inspection_object(s, i);

@@ -185,9 +185,11 @@ static void test_names(void **state)
 		assert_int_equal(strncmp(fn[0], FUTEX_SEG_PREFIX,
 				     strlen(FUTEX_SEG_PREFIX)), 0);
 		/* No futex name equals any posix name of any channel: they
-		 * start "srb_" or "sem.srb_", never "shmrpc_". */
+		 * start "srb_", "sem.srb_" or "shmrpc_posix_", never
+		 * "shmrpc_futex_". */
 		for (int j = 0; j < np; j++) {
-			assert_true(strncmp(pn[j], "shmrpc_", 7) != 0);
+			assert_true(strncmp(pn[j], FUTEX_SEG_PREFIX,
+			    strlen(FUTEX_SEG_PREFIX)) != 0);
 			assert_string_not_equal(fn[0], pn[j]);
 		}
 		/* Nor the registry's file. */
@@ -301,12 +303,79 @@ static void test_raw_roundtrip(void **state)
 	shmrpc_transport_close(rs.t);
 }
 
+/* The statistics by value, as the tests below compare them: a snapshot's
+ * figures copied out, then the snapshot freed (latency as its count). */
+struct chan_copy {
+	shmrpc_transport_kind transport;
+	pid_t server_pid;
+	int server_running;
+	size_t buffer_size;
+	unsigned slots, slots_in_use;
+	shmrpc_counters counters;
+};
+
+struct slot_copy {
+	unsigned index;
+	pid_t pid;
+	uint64_t start_time;
+	shmrpc_counters counters;
+};
+
+static void copy_counters(shmrpc_counters *to, const shmrpc_counters *c)
+{
+	*to = *c;
+	to->latency = NULL;
+}
+
+static int stats_channel(const char *name, struct chan_copy *out)
+{
+	const shmrpc_channel_stats *ch;
+	shmrpc_stats *st;
+	int rc = shmrpc_stats_read(&st, name, SHMRPC_TRANSPORT_FUTEX, NULL);
+
+	memset(out, 0, sizeof(*out));
+	if (rc < 0)
+		return rc;
+	ch = shmrpc_stats_channel(st);
+	out->transport = ch->transport;
+	out->server_pid = ch->server_pid;
+	out->server_running = ch->server_running;
+	out->buffer_size = ch->buffer_size;
+	out->slots = ch->slots;
+	out->slots_in_use = ch->slots_in_use;
+	copy_counters(&out->counters, ch->counters);
+	shmrpc_stats_free(st);
+	return 0;
+}
+
+static int stats_slots(const char *name, struct slot_copy *out, unsigned max,
+    unsigned *n)
+{
+	shmrpc_stats *st;
+	int rc = shmrpc_stats_read(&st, name, SHMRPC_TRANSPORT_FUTEX, NULL);
+
+	*n = 0;
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < shmrpc_stats_slot_count(st) && *n < max; i++) {
+		const shmrpc_slot_stats *sl = shmrpc_stats_slot(st, i);
+
+		out[*n].index = sl->index;
+		out[*n].pid = sl->pid;
+		out[*n].start_time = sl->start_time;
+		copy_counters(&out[*n].counters, sl->counters);
+		(*n)++;
+	}
+	shmrpc_stats_free(st);
+	return 0;
+}
+
 static void test_channel_full(void **state)
 {
 	char ch[64];
 	shmrpc_options o;
 	shmrpc_transport *srv, *c[3];
-	shmrpc_channel_stats st;
+	struct chan_copy st;
 
 	(void)state;
 	channel(ch, sizeof(ch), "full");
@@ -317,16 +386,16 @@ static void test_channel_full(void **state)
 	assert_int_equal(shmrpc_transport_open(&c[1], ch, &o, NULL), 0);
 	assert_int_equal(shmrpc_transport_open(&c[2], ch, &o, NULL), SHMRPC_EFULL);
 	assert_null(c[2]);
-	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(stats_channel(ch, &st), 0);
 	assert_int_equal(st.slots, 2);
 	assert_int_equal(st.slots_in_use, 2);
 	shmrpc_transport_close(c[0]);
-	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(stats_channel(ch, &st), 0);
 	assert_int_equal(st.slots_in_use, 1);
 	assert_int_equal(shmrpc_transport_open(&c[2], ch, &o, NULL), 0);
 	shmrpc_transport_close(c[1]);
 	shmrpc_transport_close(c[2]);
-	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(stats_channel(ch, &st), 0);
 	assert_int_equal(st.slots_in_use, 0);
 	/* Bad slot counts. */
 	shmrpc_transport_close(srv);
@@ -373,7 +442,7 @@ static void test_client_died_while_posting(void **state)
 	char ch[64], fn[TRANSPORT_FNAME_MAX];
 	shmrpc_options o;
 	shmrpc_transport *srv, *c[2];
-	shmrpc_channel_stats st;
+	struct chan_copy st;
 	char buf[64];
 	size_t len;
 	uint32_t peer;
@@ -408,7 +477,7 @@ static void test_client_died_while_posting(void **state)
 		assert_int_equal(shmrpc_transport_recv_request(srv, buf,
 				     sizeof(buf), &len, &peer),
 		    SHMRPC_ETIMEOUT);
-		assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+		assert_int_equal(stats_channel(ch, &st), 0);
 		if (st.slots_in_use == 0)
 			break;
 	}
@@ -428,7 +497,7 @@ static void expect_version_error(const char *ch, const struct futex_header *h,
 	struct shm_map m;
 	shmrpc_options o;
 	shmrpc_transport *c = NULL;
-	shmrpc_channel_stats st;
+	struct chan_copy st;
 
 	fname_of(fn, sizeof(fn), ch);
 	assert_int_equal(shmrpc__shmobj_create(fn, size, h,
@@ -438,7 +507,7 @@ static void expect_version_error(const char *ch, const struct futex_header *h,
 	futex_opts(&o);
 	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), SHMRPC_EVERSION);
 	assert_null(c);
-	assert_int_equal(shmrpc_stats_channel(ch, &st), SHMRPC_EVERSION);
+	assert_int_equal(stats_channel(ch, &st), SHMRPC_EVERSION);
 	assert_int_equal(shmrpc__shmobj_unlink(fn), 0);
 }
 
@@ -474,7 +543,7 @@ static void test_version_mismatch(void **state)
 	o.buffer_size = 2048;
 	assert_int_equal(shmrpc_transport_open(&c, ch, &o, NULL), SHMRPC_EVERSION);
 	shmrpc_transport_close(srv);
-	assert_int_equal(futex_geometry(1024, 2, &g), 0);
+	assert_int_equal(futex_geometry(1024, 2, SHMRPC_DEFAULT_METHODS, &g), 0);
 	size = (size_t)g.total_size;
 	assert_int_equal(good->total_size, size);
 
@@ -567,7 +636,7 @@ static void test_server_in_4_threads(void **state)
 	char ch[64];
 	shmrpc_options o;
 	struct srv sv;
-	shmrpc_channel_stats st;
+	struct chan_copy st;
 	int used = 0;
 
 	(void)state;
@@ -575,7 +644,7 @@ static void test_server_in_4_threads(void **state)
 	futex_opts(&o);
 	srv_start(&sv, ch, 4, &o);
 	run_callers(ch, NULL, 8, 1500);
-	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(stats_channel(ch, &st), 0);
 	assert_int_equal(st.counters.calls, 8 * 1500);
 	assert_int_equal(st.counters.errors, 0);
 	assert_int_equal(st.counters.in_flight, 0);
@@ -593,7 +662,7 @@ static void test_client_shared_by_4_threads(void **state)
 	shmrpc_options o;
 	struct srv sv;
 	shmrpc_client *cli;
-	shmrpc_slot_stats ss[4];
+	struct slot_copy ss[4];
 	unsigned n;
 
 	(void)state;
@@ -603,7 +672,7 @@ static void test_client_shared_by_4_threads(void **state)
 	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	run_callers(ch, cli, 4, 1500);
 	/* One handle, one slot, every call counted there. */
-	assert_int_equal(shmrpc_stats_slots(ch, ss, 4, &n), 0);
+	assert_int_equal(stats_slots(ch, ss, 4, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ss[0].pid, getpid());
 	assert_int_equal(ss[0].counters.calls, 4 * 1500);
@@ -654,7 +723,7 @@ static void test_timeout_then_next_call(void **state)
 	shmrpc_client *cli;
 	json_t *p, *res;
 	shmrpc_error e;
-	shmrpc_slot_stats ss;
+	struct slot_copy ss;
 	unsigned n;
 
 	(void)state;
@@ -667,7 +736,7 @@ static void test_timeout_then_next_call(void **state)
 	assert_int_equal(shmrpc_call(cli, "sleep", p, &res, &e),
 	    SHMRPC_ETIMEOUT);
 	json_decref(p);
-	assert_int_equal(shmrpc_stats_slots(ch, &ss, 1, &n), 0);
+	assert_int_equal(stats_slots(ch, &ss, 1, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ss.counters.timeouts, 1);
 	/* Closing with the call still in the server's hands gives the slot
@@ -781,12 +850,11 @@ static void test_counters(void **state)
 	shmrpc_options o;
 	struct srv sv;
 	shmrpc_client *cli;
-	shmrpc_channel_stats st;
-	shmrpc_slot_stats ss[2];
+	struct chan_copy st;
+	struct slot_copy ss[2];
 	unsigned n;
 	json_t *p, *res;
 	shmrpc_error e;
-	uint64_t sum = 0;
 
 	(void)state;
 	channel(ch, sizeof(ch), "counters");
@@ -803,7 +871,7 @@ static void test_counters(void **state)
 	    SHMRPC_EMETHOD);
 	json_decref(p);
 
-	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(stats_channel(ch, &st), 0);
 	assert_int_equal(st.transport, SHMRPC_TRANSPORT_FUTEX);
 	assert_int_equal(st.server_pid, getpid());
 	assert_true(st.server_running);
@@ -816,11 +884,10 @@ static void test_counters(void **state)
 	assert_true(st.counters.bytes_in > 101 * 20);
 	assert_true(st.counters.bytes_out > 101 * 20);
 	assert_true(st.counters.last_activity_ns > 0);
-	for (int b = 0; b < SHMRPC_LATENCY_BUCKETS; b++)
-		sum += st.counters.latency[b];
-	assert_int_equal(sum, 101);
+	assert_int_equal(st.counters.latency_count, 101);
+	assert_true(st.counters.latency_sum_ns > 0);
 
-	assert_int_equal(shmrpc_stats_slots(ch, ss, 2, &n), 0);
+	assert_int_equal(stats_slots(ch, ss, 2, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ss[0].pid, getpid());
 	assert_true(ss[0].start_time > 0);
@@ -830,38 +897,36 @@ static void test_counters(void **state)
 	/* What the client sent is what the server received. */
 	assert_int_equal(ss[0].counters.bytes_out, st.counters.bytes_in);
 	assert_int_equal(ss[0].counters.bytes_in, st.counters.bytes_out);
-	sum = 0;
-	for (int b = 0; b < SHMRPC_LATENCY_BUCKETS; b++)
-		sum += ss[0].counters.latency[b];
-	assert_int_equal(sum, 101);
+	assert_int_equal(ss[0].counters.latency_count, 101);
 	/* Reading counters claims no slot. */
-	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(stats_channel(ch, &st), 0);
 	assert_int_equal(st.slots_in_use, 1);
 	/* A client that leaves still counts in the channel's figures. */
 	shmrpc_client_close(cli);
-	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(stats_channel(ch, &st), 0);
 	assert_int_equal(st.slots_in_use, 0);
 	assert_int_equal(st.counters.calls, 101);
 	assert_int_equal(st.counters.errors, 1);
 	assert_int_equal(ss[0].counters.bytes_out, st.counters.bytes_in);
-	assert_int_equal(shmrpc_stats_slots(ch, ss, 2, &n), 0);
+	assert_int_equal(stats_slots(ch, ss, 2, &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(shmrpc_client_open(&cli, ch, &o, NULL), 0);
 	p = json_pack("{}");
 	assert_int_equal(shmrpc_call(cli, "echo", p, &res, &e), 0);
 	json_decref(res);
 	json_decref(p);
-	assert_int_equal(shmrpc_stats_channel(ch, &st), 0);
+	assert_int_equal(stats_channel(ch, &st), 0);
 	assert_int_equal(st.counters.calls, 102);
-	assert_int_equal(shmrpc_stats_slots(ch, ss, 2, &n), 0);
+	assert_int_equal(stats_slots(ch, ss, 2, &n), 0);
 	assert_int_equal(ss[0].counters.calls, 1);
 	shmrpc_client_close(cli);
 	srv_stop(&sv);
 
 	/* Errors of the view itself. */
-	assert_int_equal(shmrpc_stats_channel(ch, &st), SHMRPC_ENOCHANNEL);
-	assert_int_equal(shmrpc_stats_channel("bad/name", &st), SHMRPC_ENAME);
-	assert_int_equal(shmrpc_stats_slots(ch, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(stats_channel(ch, &st), SHMRPC_ENOCHANNEL);
+	assert_int_equal(stats_channel("bad/name", &st), SHMRPC_ENAME);
+	assert_int_equal(shmrpc_stats_read(NULL, ch, SHMRPC_TRANSPORT_FUTEX,
+			     NULL), -EINVAL);
 }
 
 static void test_no_spin_and_env(void **state)

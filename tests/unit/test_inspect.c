@@ -240,10 +240,15 @@ static void test_live(void **state)
 	assert_int_equal(c->transport, SHMRPC_TRANSPORT_POSIX);
 	assert_int_equal(c->buffer_size, 4096);
 	assert_int_equal(c->slots, 1);
-	assert_int_equal(c->nobjects, 6);
+	/* The seed's six, and our own segment (per-method counters). */
+	assert_int_equal(c->nobjects, 7);
 	assert_true(c->objects[0].present);
 	assert_int_equal(c->objects[0].size, 4096);
-	assert_null(c->counters);
+	assert_string_equal(c->objects[6].name + strlen("shmrpc_posix_"),
+	    c->name);
+	/* A posix channel has statistics (its methods), no counters. */
+	assert_non_null(c->stats);
+	assert_null(shmrpc_stats_channel(c->stats)->counters);
 	assert_string_equal(c->registry, reg_path);
 	for (size_t i = 0; i < c->nmappers; i++)
 		self |= c->mappers[i] == getpid();
@@ -350,14 +355,14 @@ static void test_stale_and_reap(void **state)
 	shmrpc_reap_options_init(&io);
 	io.dry_run = 1;
 	assert_int_equal(reap_channel(chan, &io, &res), 0);
-	assert_int_equal(res.removed, 6);
+	assert_int_equal(res.removed, 7);
 	assert_int_equal(res.entries, 1);
 	assert_non_null(strstr(res.text, "would remove"));
 	assert_true(exists(req));
 
 	io.dry_run = 0;
 	assert_int_equal(reap_channel(chan, &io, &res), 0);
-	assert_int_equal(res.removed, 6);
+	assert_int_equal(res.removed, 7);
 	assert_false(exists(req));
 	assert_int_equal(reap_channel(chan, &io, &res), SHMRPC_ENOCHANNEL);
 }
@@ -1065,7 +1070,7 @@ static void test_skip_counters(void **state)
 	assert_int_equal(shmrpc_transport_create(&srv, chan, &o, NULL), 0);
 	assert_int_equal(shmrpc_transport_open(&cli, chan, &o, NULL), 0);
 	c = one_channel(&s, chan, -1);
-	assert_non_null(c->counters);
+	assert_non_null(c->stats);
 	assert_int_equal(c->nclients, 1);
 	shmrpc_inspection_free(s);
 
@@ -1075,7 +1080,7 @@ static void test_skip_counters(void **state)
 	assert_int_equal(shmrpc_inspect(&s, &io, NULL), 0);
 	c = channel_named(s, chan);
 	assert_int_equal(c->state, SHMRPC_STATE_LIVE);
-	assert_null(c->counters);
+	assert_null(c->stats);
 	assert_int_equal(c->nclients, 0);
 	shmrpc_inspection_free(s);
 	shmrpc_transport_close(cli);

@@ -184,8 +184,8 @@ static void test_round_trip_fields(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, name);
 	assert_string_equal(v[0].transport, "posix");
-	assert_int_equal(v[0].nobjects, 6);
-	assert_string_equal(v[0].objects[5], e.objects[5]);
+	assert_int_equal(v[0].nobjects, 7);
+	assert_string_equal(v[0].objects[6], e.objects[6]);
 	assert_int_equal(v[0].buffer_size, 4096);
 	assert_int_equal(v[0].slots, 1);
 	assert_true(v[0].created > 1767225600.2 && v[0].created < 1767225600.3);
@@ -703,7 +703,7 @@ static void test_writer_killed_mid_update(void **state)
 	io.grace = 0;
 	if (shmrpc_reap_channel(name, &io, count_removed, &res, &e) != 0)
 		fail_msg("reap %s: %s", name, e.text);
-	assert_int_equal(res.objects, 6);
+	assert_int_equal(res.objects, 7);
 	assert_int_equal(res.entries, 0);
 	assert_int_not_equal(stat(tmp, &st), 0);
 }

@@ -216,12 +216,10 @@ static void own_handles(int t, int k)
 	shmrpc_transport *tsrv, *tcli;
 	shmrpc_server *srv;
 	shmrpc_client *cli;
-	shmrpc_channel_stats cs;
-	shmrpc_slot_stats ss[4];
+	shmrpc_stats *st;
 	shmrpc_inspect_options io;
 	shmrpc_reap_options ro;
 	shmrpc_inspection *mine;
-	unsigned n;
 	char name[128];
 
 	snprintf(name, sizeof(name), "%s_own%d", ut_tag, t);
@@ -238,8 +236,11 @@ static void own_handles(int t, int k)
 	}
 	CHECK(shmrpc_client_open(&cli, futex_name, &fo, NULL) == 0);
 	shmrpc_client_close(cli);
-	CHECK(shmrpc_stats_channel(futex_name, &cs) == 0 && cs.slots > 0);
-	CHECK(shmrpc_stats_slots(futex_name, ss, 4, &n) == 0);
+	CHECK(shmrpc_stats_read(&st, futex_name, SHMRPC_TRANSPORT_FUTEX,
+	    NULL) == 0);
+	CHECK(shmrpc_stats_channel(st)->slots > 0 &&
+	    shmrpc_stats_slot_count(st) <= shmrpc_stats_channel(st)->slots);
+	shmrpc_stats_free(st);
 	if (k % 8 == 0) {
 		shmrpc_inspect_options_init(&io);
 		io.prefix = ut_tag;

@@ -136,6 +136,8 @@ int shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
 		out->buffer_size = SHMRPC_DEFAULT_BUFFER_SIZE;
 	if (out->slots == 0)
 		out->slots = SHMRPC_DEFAULT_SLOTS;
+	if (out->methods == 0)
+		out->methods = SHMRPC_DEFAULT_METHODS;
 	if (out->mode == 0)
 		out->mode = 0600;
 	return 0;

@@ -798,23 +798,22 @@ static int fill_channel_counters(shmrpc_inspection *s, shmrpc_channel_info *ci,
     const struct reg_entry *e)
 {
 	const struct transport_ops *ops = shmrpc__transport_ops_for(e->kind);
-	json_t *counters = NULL, *slots;
+	shmrpc_stats *st = NULL;
+	size_t nslots;
 
-	if (ops == NULL || ops->read_counters == NULL ||
-	    ops->read_counters(e->name, &counters) < 0 || counters == NULL)
+	if (ops == NULL || ops->read_stats == NULL ||
+	    ops->read_stats(e->name, &st, NULL) < 0 || st == NULL)
 		return 0;
-	ci->counters = counters; /* freed with the snapshot */
+	ci->stats = st; /* freed with the snapshot */
 	/* The registry does not track clients; the futex slots do. */
-	slots = json_object_get(ci->counters, "slots");
-	if (ci->nclients == 0 && json_array_size(slots) > 0) {
-		size_t nslots = json_array_size(slots);
+	nslots = shmrpc_stats_slot_count(st);
+	if (ci->nclients == 0 && nslots > 0) {
 		pid_t *c = shmrpc__arena_alloc(&s->arena,
 		    nslots * sizeof(pid_t));
 		if (c == NULL)
 			return -ENOMEM;
 		for (size_t i = 0; i < nslots; i++)
-			c[i] = (pid_t)json_integer_value(json_object_get(
-			    json_array_get(slots, i), "pid"));
+			c[i] = shmrpc_stats_slot(st, i)->pid;
 		ci->clients = c;
 		ci->nclients = nslots;
 	}
@@ -1337,7 +1336,7 @@ SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *s)
 	if (s == NULL)
 		return;
 	for (size_t i = 0; i < s->nchannels; i++)
-		json_decref((json_t *)s->channels[i].counters);
+		shmrpc_stats_free((shmrpc_stats *)s->channels[i].stats);
 	free(s->warnings);
 	shmrpc__arena_free(&s->arena);
 	free(s);

@@ -71,6 +71,9 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 	rc = shmrpc_transport_open(&cli->transport, name, opts, err);
 	if (rc < 0)
 		goto fail;
+	/* The live counters time our calls to their answer decoded
+	 * (note_call), not only to its arrival. */
+	cli->transport->timed_above = true;
 	cli->in_cap = shmrpc_transport_max_message(cli->transport);
 	/* A transport with in-place operations (futex) has messages encoded
 	 * and decoded in its shared memory; the others (posix) go through
@@ -421,6 +424,9 @@ int shmrpc__client_finish(shmrpc_client *cli, size_t len, void *out,
 		    cli->transport->name, cs->id, cs->method);
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO || rc == SHMRPC_ESERIAL)
 		shmrpc__transport_note_error(cli->transport, rc);
+	if (rc == 0 || rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO ||
+	    rc == SHMRPC_ESERIAL) /* an answer came */
+		shmrpc__transport_note_call(cli->transport);
 	shmrpc__transport_end_call(cli->transport);
 out:
 	shmrpc__client_abandon(cli);
@@ -638,12 +644,14 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
 		goto out;
 	}
 	rc = recv_reply(cli, &in, &n);
-	if (rc < 0)
+	if (rc < 0) {
 		shmrpc__error_set(err, rc, "%s: waiting for the reply on "
 		    "channel %s", shmrpc_strerror(rc), cli->transport->name);
-	else
+	} else {
 		rc = bytes_answer(cli, (const unsigned char *)in, n, reply,
 		    reply_len, err);
+		shmrpc__transport_note_call(cli->transport);
+	}
 	if (rc == SHMRPC_EMETHOD || rc == SHMRPC_EPROTO)
 		shmrpc__transport_note_error(cli->transport, rc);
 	shmrpc__transport_end_call(cli->transport);

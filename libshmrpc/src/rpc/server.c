@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "codec/envelope.h"
 #include "rpc/server.h"
+#include "transport/methods_layout.h"
 #include "transport/transport.h"
 
 #define BUILTIN_RUNNING "__running__"
@@ -35,6 +36,8 @@ SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
 		shmrpc_server_close(srv);
 		return rc;
 	}
+	srv->mtable = shmrpc__transport_method_table(srv->transport,
+	    &srv->mcapacity);
 	*out = srv;
 	return 0;
 }
@@ -129,7 +132,8 @@ static int add_method(shmrpc_server *srv, const char *method,
 	}
 	srv->methods = grown;
 	srv->methods[srv->nmethods++] = (struct method){ name, fn, bytes_fn,
-		text_fn, 0, arg };
+		text_fn, 0, arg,
+		shmrpc__methods_add(srv->mtable, srv->mcapacity, name) };
 	return 0;
 }
 
@@ -367,6 +371,8 @@ static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
 	rc = m->bytes_fn(&req, in + BYTES_REQ_HEADER + n,
 	    len - BYTES_REQ_HEADER - n, out + BYTES_RESP_HEADER,
 	    cap - BYTES_RESP_HEADER, &out_len, m->arg);
+	bool failed = rc != 0 || req.error != NULL ||
+	    out_len > cap - BYTES_RESP_HEADER;
 	if (rc != 0 || req.error != NULL) {
 		send_bytes_error(srv, bufs, peer, req.error != NULL
 		    ? req.error : "RuntimeError: method failed");
@@ -379,6 +385,7 @@ static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
 		out[1] = (char)BYTES_STATUS_OK;
 		deliver(srv, peer, out, BYTES_RESP_HEADER + out_len);
 	}
+	shmrpc__server_count(m, bufs, failed);
 	free(req.error);
 }
 
@@ -393,6 +400,9 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 	struct method *m;
 	int rc;
 
+	/* The method's counters time the whole answer: decoding, the
+	 * handler, encoding. */
+	bufs->t0 = clock_now_ns();
 	if (len > 0 && (unsigned char)in[0] == BYTES_MAGIC) {
 		dispatch_bytes(srv, bufs, peer, (const unsigned char *)in, len);
 		return;
@@ -438,6 +448,7 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		send_reply(srv, bufs, peer, rq.id, result, NULL);
 		json_decref(result);
 	}
+	shmrpc__server_count(m, bufs, rc != 0 || req.error != NULL);
 	free(req.error);
 	shmrpc__request_view_release(&rq);
 }
@@ -585,6 +596,17 @@ char *shmrpc__server_answer_area(shmrpc_server *srv,
     struct serve_buffers *bufs, uint32_t peer, size_t *cap)
 {
 	return answer_area(srv, bufs, peer, cap);
+}
+
+void shmrpc__server_count(const struct method *m,
+    const struct serve_buffers *bufs, bool failed)
+{
+	/* After the answer, not before: the clock read and the adds are not
+	 * in the client's wait, and a reader may see the call counted a
+	 * moment after its client has the answer. */
+	if (m->ctr != NULL)
+		shmrpc__methods_count(m->ctr, failed,
+		    clock_now_ns() - bufs->t0);
 }
 
 void shmrpc__server_deliver(shmrpc_server *srv, uint32_t peer,

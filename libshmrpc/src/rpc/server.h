@@ -20,6 +20,7 @@ struct method {
 	shmrpc_text_method_fn text_fn;   /* text handler, or NULL */
 	unsigned text_flags;             /* SHMRPC_TEXT_UNCHECKED or 0 */
 	void *arg;
+	struct method_counters *ctr;     /* in shared memory, or NULL */
 };
 
 struct shmrpc_server {
@@ -38,6 +39,9 @@ struct shmrpc_server {
 	unsigned fallback_flags;
 	/* The signal that stopped the server (signals.c), or 0. */
 	atomic_int stop_signal;
+	/* The channel's per-method counters (methods_layout.h). */
+	struct method_table *mtable;
+	uint32_t mcapacity;
 };
 
 struct shmrpc_req {
@@ -48,11 +52,13 @@ struct shmrpc_req {
 };
 
 /* Per serving thread: where requests land and responses are built when
- * the transport cannot do it in place (posix); futex needs neither. */
+ * the transport cannot do it in place (posix); futex needs neither.  And
+ * when the request being answered was taken, for its method's counters. */
 struct serve_buffers {
 	char *in;
 	char *out;
 	size_t cap;
+	int64_t t0;
 };
 
 /* shmrpc_server_stop(): async-signal-safe, for signals.c's handler too. */
@@ -73,6 +79,10 @@ char *shmrpc__server_answer_area(shmrpc_server *srv,
     struct serve_buffers *bufs, uint32_t peer, size_t *cap);
 void shmrpc__server_deliver(shmrpc_server *srv, uint32_t peer,
     const char *buf, size_t len);
+/* A call of m, taken at bufs->t0, has its answer sent: count it (after
+ * the answer, so that the counting is not in the client's wait). */
+void shmrpc__server_count(const struct method *m,
+    const struct serve_buffers *bufs, bool failed);
 
 /* signals.c: srv is being closed; no signal handler may touch it after
  * this returns. */

@@ -44,7 +44,7 @@ static void send_text_error(shmrpc_server *srv, struct serve_buffers *bufs,
  * are checked first unless flags has SHMRPC_TEXT_UNCHECKED. */
 static void run_text_method(shmrpc_server *srv, struct serve_buffers *bufs,
     uint32_t peer, struct request_text *rq, shmrpc_text_method_fn fn,
-    void *arg, unsigned flags)
+    void *arg, unsigned flags, const struct method *m)
 {
 	static const char failed[] = "RuntimeError: method failed";
 	shmrpc_req req = { .peer = peer };
@@ -87,6 +87,10 @@ static void run_text_method(shmrpc_server *srv, struct serve_buffers *bufs,
 		shmrpc__server_deliver(srv, peer, area,
 		    prefix + out_len + SUFFIX_LEN);
 	}
+	/* A registered method's call is counted (the fallback's are not). */
+	if (m != NULL)
+		shmrpc__server_count(m, bufs, rc != 0 || req.error != NULL ||
+		    out_len > room || (out_len == 0 && room < 4));
 	free(req.error);
 }
 
@@ -106,11 +110,11 @@ static bool dispatch_text(shmrpc_server *srv, struct serve_buffers *bufs,
 		m = shmrpc__server_find_method(srv, rq.method);
 		if (m != NULL && m->text_fn != NULL) {
 			run_text_method(srv, bufs, peer, &rq, m->text_fn,
-			    m->arg, m->text_flags);
+			    m->arg, m->text_flags, m);
 			mine = true;
 		} else if (m == NULL && srv->fallback != NULL) {
 			run_text_method(srv, bufs, peer, &rq, srv->fallback,
-			    srv->fallback_arg, srv->fallback_flags);
+			    srv->fallback_arg, srv->fallback_flags, NULL);
 			mine = true;
 		}
 	}

@@ -234,16 +234,6 @@ static inline void ctr_add(_Atomic uint64_t *c, uint64_t v)
 	atomic_fetch_add_explicit(c, v, RLX);
 }
 
-static inline unsigned lat_bucket(int64_t ns)
-{
-	unsigned b;
-
-	if (ns < 2)
-		return 0;
-	b = 63u - (unsigned)__builtin_clzll((unsigned long long)ns);
-	return b >= FUTEX_LAT_BUCKETS ? FUTEX_LAT_BUCKETS - 1 : b;
-}
-
 static uint64_t self_owner_id(void)
 {
 	uint64_t start = shmrpc__proc_self_start_time();
@@ -354,7 +344,8 @@ static void reset_counters(struct futex_counters *c)
 	atomic_store_explicit(&c->bytes_out, 0, RLX);
 	atomic_store_explicit(&c->in_flight, 0, RLX);
 	atomic_store_explicit(&c->last_ns, 0, RLX);
-	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++)
+	atomic_store_explicit(&c->sum_ns, 0, RLX);
+	for (unsigned b = 0; b < HIST_BUCKETS; b++)
 		atomic_store_explicit(&c->latency[b], 0, RLX);
 }
 
@@ -371,7 +362,8 @@ static void retire_counters(struct futex_header *h, struct futex_slot *sl)
 	ctr_add(&r->timeouts, atomic_load_explicit(&c->timeouts, RLX));
 	ctr_add(&r->bytes_in, atomic_load_explicit(&c->bytes_in, RLX));
 	ctr_add(&r->bytes_out, atomic_load_explicit(&c->bytes_out, RLX));
-	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++) {
+	ctr_add(&r->sum_ns, atomic_load_explicit(&c->sum_ns, RLX));
+	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
 		uint64_t v = atomic_load_explicit(&c->latency[b], RLX);
 		if (v != 0)
 			ctr_add(&r->latency[b], v);
@@ -487,7 +479,7 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	struct timespec rt;
 	int rc;
 
-	rc = futex_geometry(opts->buffer_size, opts->slots, &g);
+	rc = futex_geometry(opts->buffer_size, opts->slots, opts->methods, &g);
 	if (rc < 0)
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));
@@ -526,6 +518,8 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	init->slots_offset = g.slots_offset;
 	init->buffers_offset = g.buffers_offset;
 	init->total_size = g.total_size;
+	init->methods_offset = g.methods_offset;
+	init->methods_capacity = g.methods_capacity;
 	init->server_pid = (int32_t)getpid();
 	/* Inodes of PID namespaces fit in 32 bits (proc_alloc_inum()). */
 	init->server_pid_ns = (uint32_t)shmrpc__proc_self_pidns();
@@ -1339,6 +1333,14 @@ static void abandon_call(struct futex_transport *f)
 	}
 }
 
+/* A finished call's round trip, into the slot's histogram and sum.  Only
+ * the slot's client writes them. */
+static inline void count_round_trip(struct futex_counters *c, int64_t ns)
+{
+	ctr_bump(&c->latency[hist_index(ns)], 1);
+	ctr_bump(&c->sum_ns, ns > 0 ? (uint64_t)ns : 0);
+}
+
 static void count_client_error(struct futex_transport *f, int rc)
 {
 	struct futex_slot *sl = slot_at(f, f->slot);
@@ -1408,11 +1410,15 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 	/* The state stays RESP: the next post overwrites it, and writing
 	 * IDLE now would pull the line back from the server for nothing. */
 	f->call_open = false;
-	now = clock_now_ns();
 	ctr_bump(&sl->stats.bytes_in, n);
 	clear_in_flight(sl);
-	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
-	ctr_bump(&sl->stats.latency[lat_bucket(now - f->call_t0)], 1);
+	/* Timed here unless the RPC layer says when the answer is decoded
+	 * (note_call): then the clock is read then, not now. */
+	if (!t->timed_above) {
+		now = clock_now_ns();
+		atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+		count_round_trip(&sl->stats, now - f->call_t0);
+	}
 	if (rc < 0)
 		count_client_error(f, rc);
 	return rc;
@@ -1443,6 +1449,23 @@ static void futex_end_call(shmrpc_transport *t)
 		abandon_call(f);
 }
 
+/* The RPC layer has decoded the answer of the call posted at call_t0:
+ * its round trip as the application waits for it (the encoding before the
+ * post left out, so that no clock read is added to the call). */
+static void futex_note_call(shmrpc_transport *t)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+	struct futex_slot *sl;
+	int64_t now;
+
+	if (t->is_server || !f->has_slot)
+		return;
+	sl = slot_at(f, f->slot);
+	now = clock_now_ns();
+	atomic_store_explicit(&sl->stats.last_ns, now, RLX);
+	count_round_trip(&sl->stats, now - f->call_t0);
+}
+
 static void futex_note_error(shmrpc_transport *t, int err)
 {
 	struct futex_transport *f = (struct futex_transport *)t;
@@ -1452,6 +1475,19 @@ static void futex_note_error(shmrpc_transport *t, int err)
 }
 
 /* ---- both -------------------------------------------------------------- */
+
+/* Server: the method table in the segment (its capacity in *capacity). */
+static struct method_table *futex_method_table(shmrpc_transport *t,
+    uint32_t *capacity)
+{
+	struct futex_transport *f = (struct futex_transport *)t;
+
+	if (!t->is_server || f->hdr == NULL)
+		return NULL;
+	*capacity = f->hdr->methods_capacity;
+	return (struct method_table *)((char *)f->map.addr +
+	    f->hdr->methods_offset);
+}
 
 /*
  * We are done with the channel: let go of our liveness lock (the server's
@@ -1510,7 +1546,9 @@ const struct transport_ops shmrpc__transport_futex_ops = {
     .send_response = futex_send_response,
     .wake = futex_wake_op,
     .note_error = futex_note_error,
-    .read_counters = shmrpc__futex_read_counters,
+    .note_call = futex_note_call,
+    .read_stats = shmrpc__futex_read_stats,
+    .method_table = futex_method_table,
     .request_area = futex_request_area,
     .recv_response_ref = futex_recv_response_ref,
     .recv_request_ref = futex_recv_request_ref,

@@ -19,10 +19,13 @@ int shmrpc__futex_header_check(const struct futex_header *h, size_t file_size,
 	else if (h->header_size != FUTEX_HEADER_SIZE ||
 	    h->slot_size != sizeof(struct futex_slot))
 		why = "other structure sizes";
-	else if (futex_geometry(h->buffer_size, h->nslots, &g) < 0)
-		why = "bad buffer size or slot count";
+	else if (futex_geometry(h->buffer_size, h->nslots,
+	    h->methods_capacity, &g) < 0)
+		why = "bad buffer size, slot or method count";
 	else if (g.stride != h->buffer_stride ||
 	    g.slots_offset != h->slots_offset ||
+	    g.methods_offset != h->methods_offset ||
+	    g.methods_capacity != h->methods_capacity ||
 	    g.buffers_offset != h->buffers_offset ||
 	    g.total_size != h->total_size)
 		why = "inconsistent offsets";

@@ -12,6 +12,8 @@
  *
  *   offset 0                 struct futex_header   (FUTEX_HEADER_SIZE)
  *   slots_offset             struct futex_slot[nslots]
+ *   methods_offset           the per-method counters: a method table of
+ *                            methods_capacity entries (methods_layout.h)
  *   buffers_offset           for slot i: request buffer, then response
  *                            buffer, each buffer_size bytes, each starting
  *                            on a FUTEX_BUFFER_ALIGN boundary:
@@ -36,6 +38,8 @@
 #include <stdint.h>
 
 #include "shmrpc.h"
+#include "base/histogram.h"
+#include "transport/methods_layout.h"
 
 /* File name of channel NAME in /dev/shm: prefix + NAME.  No posix object
  * name (srb_*, sem.srb_*) and no registry file (shmrpc-registry-*) can
@@ -45,15 +49,16 @@
 #define FUTEX_MAGIC 0x58545546u /* "FUTX" in little-endian memory */
 /* 2: slot.server_cpu moved from line 1 to line 0.  3: header.client_calls
  * (clients in a call, changed at every call) became header.clients (clients
- * holding a slot). */
-#define FUTEX_LAYOUT_VERSION 3u
+ * holding a slot).  4: log-linear latency histograms (base/histogram.h)
+ * with a sum, the per-method counters (methods_offset), and the owner
+ * lock (FUTEX_FLAG_OWNER_LOCK, server_pid_ns). */
+#define FUTEX_LAYOUT_VERSION 4u
 
 #define FUTEX_CACHELINE 64
 #define FUTEX_HEADER_SIZE 4096u
 #define FUTEX_BUFFER_ALIGN 64u
 #define FUTEX_MAX_SLOTS 1024u
 #define FUTEX_READY_WORDS (FUTEX_MAX_SLOTS / 64u)
-#define FUTEX_LAT_BUCKETS 32 /* == SHMRPC_LATENCY_BUCKETS */
 
 /* server_state */
 enum { FUTEX_SERVER_STARTING = 0, FUTEX_SERVER_RUNNING = 1,
@@ -124,7 +129,8 @@ enum futex_phase {
 /*
  * Live counters.  Each slot's are written by its client alone, with
  * relaxed loads and stores (no locked instruction, no system call); the
- * server's hot path writes no counter at all.  A reader sees each field
+ * server writes none of them (only the method table's counters, which no
+ * client touches).  A reader sees each field
  * exact, though not all fields at one instant.  The channel's figures are
  * computed by the reader: the `retired` counters of the header (clients
  * that have left: their slot's counters are added in when the slot is
@@ -138,10 +144,10 @@ struct futex_counters {
 	_Atomic uint64_t bytes_out;
 	_Atomic uint64_t in_flight;
 	_Atomic int64_t last_ns;  /* CLOCK_MONOTONIC ns, 0: never */
-	_Atomic uint64_t reserved;
-	/* latency[i] counts durations in [2^i, 2^(i+1)) ns; the last bucket
-	 * also everything longer. */
-	_Atomic uint64_t latency[FUTEX_LAT_BUCKETS];
+	_Atomic uint64_t sum_ns;  /* sum of the round trips in latency[] */
+	/* Round trips of finished calls, in the buckets of
+	 * base/histogram.h.  A call bumps one of them: one cache line. */
+	_Atomic uint64_t latency[HIST_BUCKETS];
 };
 
 struct futex_slot {
@@ -182,7 +188,7 @@ struct futex_slot {
 };
 
 struct futex_header {
-	/* Line 0: identity; written once at creation, before the file gets
+	/* Lines 0-1: identity; written once at creation, before the file gets
 	 * its name. */
 	uint32_t magic;
 	uint32_t version;
@@ -195,15 +201,18 @@ struct futex_header {
 	uint64_t slots_offset;
 	uint64_t buffers_offset;
 	uint64_t total_size;
+	uint64_t methods_offset;   /* the method table (methods_layout.h) */
+	uint32_t methods_capacity; /* its entries */
+	uint32_t reserved1;
 
-	/* Line 1: the server process. */
+	/* Line 2: the server process. */
 	alignas(FUTEX_CACHELINE) int32_t server_pid;
 	uint32_t server_pid_ns;  /* inode of its PID namespace; 0: unknown */
 	uint64_t server_start;   /* start time, full */
 	int64_t created_ns;      /* CLOCK_REALTIME ns */
 	_Atomic uint32_t server_state;
 
-	/* Line 2: how clients wake the server.  `bell` is the futex word
+	/* Line 3: how clients wake the server.  `bell` is the futex word
 	 * sleeping server threads wait on; a client rings it (increment and
 	 * FUTEX_WAKE) only when a server thread sleeps and none spins.
 	 * Written only when a server thread goes to sleep or wakes up, so
@@ -211,11 +220,11 @@ struct futex_header {
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t bell;
 	_Atomic uint32_t sleepers; /* server threads in (or entering) WAIT */
 
-	/* Line 3: server threads spinning for work (at most one spins at a
+	/* Line 4: server threads spinning for work (at most one spins at a
 	 * time). */
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t spinning;
 
-	/* Line 4: slots held by clients (a hint).  Added to when a client
+	/* Line 5: slots held by clients (a hint).  Added to when a client
 	 * claims a slot, subtracted from when it leaves or its slot is
 	 * taken over after its death, so it is written rarely and every
 	 * client reads it from its own cache.  When there are more clients
@@ -223,7 +232,7 @@ struct futex_header {
 	 * away early instead of spinning. */
 	alignas(FUTEX_CACHELINE) _Atomic uint32_t clients;
 
-	/* Lines 5-6: bit i set = slot i has posted a request.  The server
+	/* Lines 6-7: bit i set = slot i has posted a request.  The server
 	 * finds work by scanning these words, not the slots. */
 	alignas(FUTEX_CACHELINE) _Atomic uint64_t ready[FUTEX_READY_WORDS];
 
@@ -244,8 +253,6 @@ _Static_assert(sizeof(struct futex_header) <= FUTEX_HEADER_SIZE,
     "futex header outgrew its page");
 _Static_assert(sizeof(struct futex_slot) % FUTEX_CACHELINE == 0,
     "futex slot not a whole number of cache lines");
-_Static_assert(FUTEX_LAT_BUCKETS == SHMRPC_LATENCY_BUCKETS,
-    "latency bucket counts differ");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4,
     "atomics must be plain integers in shared memory");
 
@@ -263,19 +270,22 @@ struct futex_geometry {
 	uint64_t buffer_size;
 	uint64_t stride;
 	uint64_t slots_offset;
+	uint64_t methods_offset;
 	uint64_t buffers_offset;
 	uint64_t total_size;
 	uint32_t nslots;
+	uint32_t methods_capacity;
 };
 
 static inline int futex_geometry(uint64_t buffer_size, uint32_t nslots,
-    struct futex_geometry *g)
+    uint32_t methods, struct futex_geometry *g)
 {
 	const uint64_t page = 4096;
 	uint64_t slots_bytes, per_slot;
 
 	if (nslots == 0 || nslots > FUTEX_MAX_SLOTS || buffer_size <= 4 ||
-	    buffer_size > UINT32_MAX)
+	    buffer_size > UINT32_MAX || methods == 0 ||
+	    methods > SHMRPC_MAX_METHODS)
 		return -EINVAL;
 	g->buffer_size = buffer_size;
 	g->nslots = nslots;
@@ -283,10 +293,14 @@ static inline int futex_geometry(uint64_t buffer_size, uint32_t nslots,
 	    ~(uint64_t)(FUTEX_BUFFER_ALIGN - 1);
 	g->slots_offset = FUTEX_HEADER_SIZE;
 	slots_bytes = (uint64_t)nslots * sizeof(struct futex_slot);
-	g->buffers_offset = (g->slots_offset + slots_bytes + page - 1) &
+	g->methods_offset = (g->slots_offset + slots_bytes + page - 1) &
 	    ~(page - 1);
+	g->methods_capacity = methods;
+	g->buffers_offset = (g->methods_offset +
+	    methods_table_size(g->methods_capacity) + page - 1) & ~(page - 1);
 	per_slot = 2 * g->stride;
-	/* nslots <= 1024 and stride < 2^33: no overflow in 64 bits. */
+	/* nslots <= 1024, methods <= 4096 and stride < 2^33: no overflow
+	 * in 64 bits. */
 	g->total_size = g->buffers_offset + (uint64_t)nslots * per_slot;
 	return 0;
 }

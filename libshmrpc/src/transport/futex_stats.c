@@ -1,85 +1,37 @@
 /*
- * futex_stats.c - layer: transport.  The read-only view of a futex
- * channel's live counters (shmrpc_stats_channel(), shmrpc_stats_slots()).
+ * futex_stats.c - layer: transport.  The statistics of a futex channel as
+ * seen from outside (the read_stats op behind shmrpc_stats_read()): the
+ * channel's counters, the slots its clients hold, its methods.
  *
- * The segment is opened O_RDONLY and its header and slots are copied with
- * pread into private memory (read_channel()): the reader claims no slot,
- * writes nothing and wakes nobody, and, since it reads other users'
- * segments when root runs the tools, neither a header rewritten while it
- * reads nor a file truncated under it can make it read out of bounds or
- * take a signal.  Everything below works on that copy.
+ * The segment is opened O_RDONLY and read with pread(2) into private
+ * memory, never mapped: the reader claims no slot, writes nothing, wakes
+ * nobody, and a segment that its owner shrinks or rewrites gives an error
+ * or odd numbers, never a signal.  The header is read once, checked, and
+ * only that copy is used.  A counter is one aligned 8-byte word, which
+ * pread copies whole on the machines we run on.
  */
+#define _GNU_SOURCE
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "transport/futex_layout.h"
-#include "os/shmobj.h"
+#include "transport/stats.h"
 #include "transport/transport.h"
 
 #define RLX memory_order_relaxed
 
-/* The header and then the slots that header describes, into one private
- * buffer laid out as the file is (so slots_of() works on it); the header
- * is checked before its fields size the second read and is never read
- * again.  0, or < 0 with nothing to free. */
-static int read_segment(int fd, uint64_t file_size, const char *fname,
-    const struct futex_header **hp)
+/* Is o the owner word of a client (not free, not handed to the server)? */
+static bool client_owner(uint64_t o)
 {
-	struct futex_header *h = malloc(FUTEX_HEADER_SIZE);
-	size_t need;
-	void *grown;
-	int rc;
-
-	if (h == NULL)
-		return -ENOMEM;
-	rc = shmrpc__shmfile_pread_exact(fd, h, FUTEX_HEADER_SIZE, 0);
-	if (rc == 0)
-		rc = shmrpc__futex_header_check(h, (size_t)file_size, fname);
-	if (rc < 0)
-		goto fail;
-	/* Checked: slots_offset == FUTEX_HEADER_SIZE, nslots <= 1024. */
-	need = (size_t)h->slots_offset + (size_t)h->nslots * h->slot_size;
-	grown = realloc(h, need);
-	if (grown == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	h = grown;
-	rc = shmrpc__shmfile_pread_exact(fd, (char *)h + FUTEX_HEADER_SIZE,
-	    need - FUTEX_HEADER_SIZE, FUTEX_HEADER_SIZE);
-	if (rc < 0)
-		goto fail;
-	*hp = h;
-	return 0;
-fail:
-	free(h);
-	/* A file shorter than its header says: truncated meanwhile. */
-	return rc == -ENODATA ? SHMRPC_EVERSION : rc;
+	return o != FUTEX_OWNER_FREE && o != FUTEX_OWNER_SERVER;
 }
 
-/* Read channel `name`'s header and slots into a private copy *hp (free()
- * it), checked.  0 or an error. */
-static int read_channel(const char *name, const struct futex_header **hp)
-{
-	char fname[TRANSPORT_FNAME_MAX];
-	uint64_t size;
-	int fd, rc;
-
-	rc = shmrpc_name_check(name);
-	if (rc < 0)
-		return rc;
-	snprintf(fname, sizeof(fname), "%s%s", FUTEX_SEG_PREFIX, name);
-	fd = shmrpc__shmobj_open_read(fname, &size);
-	if (fd < 0)
-		return fd;
-	rc = read_segment(fd, size, fname, hp);
-	close(fd);
-	return rc;
-}
-
-static void read_counters(const struct futex_counters *c, shmrpc_counters *o)
+/* Counters copied out of the segment (c) into o, with its histogram. */
+static void copy_counters(const struct futex_counters *c, shmrpc_counters *o,
+    uint64_t *lat)
 {
 	o->calls = atomic_load_explicit(&c->calls, RLX);
 	o->errors = atomic_load_explicit(&c->errors, RLX);
@@ -88,16 +40,17 @@ static void read_counters(const struct futex_counters *c, shmrpc_counters *o)
 	o->bytes_out = atomic_load_explicit(&c->bytes_out, RLX);
 	o->in_flight = atomic_load_explicit(&c->in_flight, RLX);
 	o->last_activity_ns = atomic_load_explicit(&c->last_ns, RLX);
-	for (int b = 0; b < FUTEX_LAT_BUCKETS; b++)
-		o->latency[b] = atomic_load_explicit(&c->latency[b], RLX);
+	o->latency_sum_ns = atomic_load_explicit(&c->sum_ns, RLX);
+	o->latency_count = 0;
+	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+		lat[b] = atomic_load_explicit(&c->latency[b], RLX);
+		o->latency_count += lat[b];
+	}
 }
 
-static const struct futex_slot *slots_of(const struct futex_header *h)
-{
-	return (const struct futex_slot *)((const char *)h + h->slots_offset);
-}
-
-static void add_counters(shmrpc_counters *sum, const shmrpc_counters *c)
+/* sum += c (histograms included). */
+static void add_counters(shmrpc_counters *sum, uint64_t *sum_lat,
+    const shmrpc_counters *c)
 {
 	sum->calls += c->calls;
 	sum->errors += c->errors;
@@ -107,170 +60,165 @@ static void add_counters(shmrpc_counters *sum, const shmrpc_counters *c)
 	sum->in_flight += c->in_flight;
 	if (c->last_activity_ns > sum->last_activity_ns)
 		sum->last_activity_ns = c->last_activity_ns;
-	for (int b = 0; b < SHMRPC_LATENCY_BUCKETS; b++)
-		sum->latency[b] += c->latency[b];
+	sum->latency_count += c->latency_count;
+	sum->latency_sum_ns += c->latency_sum_ns;
+	for (unsigned b = 0; b < HIST_BUCKETS; b++)
+		sum_lat[b] += c->latency[b];
 }
 
-/* Is o the owner word of a client (not free, not handed to the server)? */
-static bool client_owner(uint64_t o)
+/* The slots held by clients, from the copy of the slot array `slots`,
+ * into st->slots; their counters are added to the channel's (sum). */
+static int take_slots(shmrpc_stats *st, const struct futex_header *h,
+    const unsigned char *slots, shmrpc_counters *sum, uint64_t *sum_lat)
 {
-	return o != FUTEX_OWNER_FREE && o != FUTEX_OWNER_SERVER;
-}
-
-/* The channel's figures from its mapped header h. */
-static void channel_stats(const struct futex_header *h,
-    shmrpc_channel_stats *out)
-{
-	const struct futex_slot *slots = slots_of(h);
-
-	memset(out, 0, sizeof(*out));
-	out->transport = SHMRPC_TRANSPORT_FUTEX;
-	out->server_pid = h->server_pid;
-	out->server_start_time = h->server_start;
-	out->server_running = atomic_load(&h->server_state) ==
-	    FUTEX_SERVER_RUNNING;
-	out->created_realtime_ns = h->created_ns;
-	out->buffer_size = (size_t)h->buffer_size;
-	out->slots = h->nslots;
-	/* Channel figures: clients gone (retired) plus clients here.  A
-	 * slot being released at this very moment may be counted twice or
-	 * not at all for an instant. */
-	read_counters(&h->retired, &out->counters);
-	out->counters.in_flight = 0;
+	st->slots = shmrpc__arena_alloc(&st->arena,
+	    (h->nslots > 0 ? h->nslots : 1) * sizeof(*st->slots));
+	if (st->slots == NULL)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < h->nslots; i++) {
-		uint64_t o = atomic_load_explicit(&slots[i].owner, RLX);
-		shmrpc_counters c;
+		const struct futex_slot *sl = (const struct futex_slot *)(
+		    slots + (size_t)i * sizeof(struct futex_slot));
+		uint64_t o = atomic_load_explicit(&sl->owner, RLX);
+		shmrpc_slot_stats *ss = &st->slots[st->nslots];
+		shmrpc_counters *c;
+		uint64_t *lat;
 
 		if (o != FUTEX_OWNER_FREE)
-			out->slots_in_use++;
+			st->channel.slots_in_use++;
 		if (!client_owner(o))
 			continue;
-		read_counters(&slots[i].stats, &c);
-		add_counters(&out->counters, &c);
+		if ((c = shmrpc__stats_counters(st, &lat)) == NULL)
+			return -ENOMEM;
+		copy_counters(&sl->stats, c, lat);
+		ss->index = i;
+		ss->pid = FUTEX_OWNER_PID(o);
+		ss->start_time = atomic_load_explicit(&sl->owner_start, RLX);
+		ss->claimed_ns = atomic_load_explicit(&sl->claimed_ns, RLX);
+		ss->counters = c;
+		add_counters(sum, sum_lat, c);
+		st->nslots++;
 	}
-	out->counters.errors += atomic_load_explicit(&h->server_errors, RLX);
+	return 0;
+}
+
+/* The channel's figures from the checked copy of its header and of its
+ * slots: clients gone (retired) plus clients here. */
+static int take_channel(shmrpc_stats *st, const struct futex_header *h,
+    const unsigned char *slots)
+{
+	shmrpc_channel_stats *ch = &st->channel;
+	shmrpc_counters *sum;
+	uint64_t *sum_lat, requests;
+	int rc;
+
+	ch->transport = SHMRPC_TRANSPORT_FUTEX;
+	ch->server_pid = h->server_pid;
+	ch->server_start_time = h->server_start;
+	ch->server_running = atomic_load_explicit(&h->server_state, RLX) ==
+	    FUTEX_SERVER_RUNNING;
+	ch->created_realtime_ns = h->created_ns;
+	ch->buffer_size = (size_t)h->buffer_size;
+	ch->slots = h->nslots;
+	if ((sum = shmrpc__stats_counters(st, &sum_lat)) == NULL)
+		return -ENOMEM;
+	copy_counters(&h->retired, sum, sum_lat);
+	sum->in_flight = 0;
+	if ((rc = take_slots(st, h, slots, sum, sum_lat)) < 0)
+		return rc;
+	sum->errors += atomic_load_explicit(&h->server_errors, RLX);
 	/* Slots count bytes as their clients see them; the channel as the
 	 * server does: requests in, responses out. */
-	uint64_t requests = out->counters.bytes_out;
-	out->counters.bytes_out = out->counters.bytes_in;
-	out->counters.bytes_in = requests;
-}
-
-/* Up to max client slots of the mapped header h into out; how many. */
-static unsigned slot_stats(const struct futex_header *h,
-    shmrpc_slot_stats *out, unsigned max)
-{
-	const struct futex_slot *slots = slots_of(h);
-	unsigned n = 0;
-
-	for (uint32_t i = 0; i < h->nslots && n < max; i++) {
-		uint64_t o = atomic_load_explicit(&slots[i].owner, RLX);
-
-		if (!client_owner(o))
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		out[n].index = i;
-		out[n].pid = FUTEX_OWNER_PID(o);
-		out[n].start_time = atomic_load_explicit(&slots[i].owner_start,
-		    RLX);
-		out[n].claimed_ns = atomic_load_explicit(&slots[i].claimed_ns,
-		    RLX);
-		read_counters(&slots[i].stats, &out[n].counters);
-		n++;
-	}
-	return n;
-}
-
-SHMRPC_API int shmrpc_stats_channel(const char *name,
-    shmrpc_channel_stats *out)
-{
-	const struct futex_header *h;
-	int rc;
-
-	if (out == NULL)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	rc = read_channel(name, &h);
-	if (rc < 0)
-		return rc;
-	channel_stats(h, out);
-	free((void *)h);
+	requests = sum->bytes_out;
+	sum->bytes_out = sum->bytes_in;
+	sum->bytes_in = requests;
+	ch->counters = sum;
 	return 0;
 }
 
-SHMRPC_API int shmrpc_stats_slots(const char *name, shmrpc_slot_stats *out,
-    unsigned max, unsigned *count)
+/* How much of a segment of size bytes to read at once: the header, the
+ * slots and the method table's count of a channel of the default
+ * geometry, so that most channels cost one pread (and one more for their
+ * methods).  Bigger channels read the rest on their own. */
+static size_t first_read(uint64_t size)
 {
-	const struct futex_header *h;
+	struct futex_geometry g;
+	uint64_t n = FUTEX_HEADER_SIZE;
+
+	if (futex_geometry(SHMRPC_DEFAULT_BUFFER_SIZE, SHMRPC_DEFAULT_SLOTS,
+		SHMRPC_DEFAULT_METHODS, &g) == 0)
+		n = g.methods_offset + sizeof(struct method_table);
+	return (size_t)(size < n ? size : n);
+}
+
+/* Read the first n bytes of the open segment into h and check its
+ * header. */
+static int read_header(int fd, uint64_t size, struct futex_header *h,
+    size_t n, const char *fname, shmrpc_error *err)
+{
 	int rc;
 
-	if (count == NULL || (out == NULL && max > 0))
-		return -EINVAL;
-	*count = 0;
-	rc = read_channel(name, &h);
-	if (rc < 0)
+	if (size < FUTEX_HEADER_SIZE)
+		return shmrpc__error_set(err, SHMRPC_EVERSION, "/dev/shm/%s: "
+		    "too small for a futex segment", fname);
+	if ((rc = shmrpc__stats_pread(fd, h, n, 0, fname, err)) < 0)
 		return rc;
-	*count = slot_stats(h, out, max);
-	free((void *)h);
+	if (size > SIZE_MAX ||
+	    shmrpc__futex_header_check(h, (size_t)size, fname) < 0)
+		return shmrpc__error_set(err, SHMRPC_EVERSION, "/dev/shm/%s: "
+		    "not a futex segment of layout %u", fname,
+		    FUTEX_LAYOUT_VERSION);
 	return 0;
 }
 
-/* shmrpc_counters as a JSON object (numbers as numbers). */
-static json_t *counters_json(const shmrpc_counters *c)
+/* The statistics of the open segment fd (size bytes) into st. */
+static int read_segment(shmrpc_stats *st, int fd, uint64_t size,
+    const char *fname, shmrpc_error *err)
 {
-	json_t *lat = json_array();
-	json_t *o;
-
-	for (int i = 0; i < SHMRPC_LATENCY_BUCKETS; i++)
-		json_array_append_new(lat, json_integer((json_int_t)c->latency[i]));
-	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-	    "calls", (json_int_t)c->calls, "errors", (json_int_t)c->errors,
-	    "timeouts", (json_int_t)c->timeouts,
-	    "bytes_in", (json_int_t)c->bytes_in,
-	    "bytes_out", (json_int_t)c->bytes_out,
-	    "in_flight", (json_int_t)c->in_flight,
-	    "last_activity_ns", (json_int_t)c->last_activity_ns,
-	    "latency_log2_ns", lat);
-	return o;
-}
-
-/* The transport's read_counters op (see transport.h): the channel's
- * counters plus a "slots" array of the clients holding a slot, for
- * shmrpc_channel_info.counters. */
-int shmrpc__futex_read_counters(const char *name, json_t **out)
-{
-	shmrpc_channel_stats ch;
-	shmrpc_slot_stats *slots;
-	const struct futex_header *h;
-	unsigned n;
-	json_t *o, *arr;
+	size_t n = first_read(size), slots_bytes;
+	/* Aligned as in the segment: the header holds atomics. */
+	unsigned char *first = aligned_alloc(FUTEX_CACHELINE,
+	    (n + FUTEX_CACHELINE - 1) & ~(size_t)(FUTEX_CACHELINE - 1));
+	unsigned char *more = NULL;
+	const unsigned char *slots;
+	struct futex_header *h = (struct futex_header *)first;
 	int rc;
 
-	*out = NULL;
-	/* One read for the channel's figures and its slots. */
-	rc = read_channel(name, &h);
-	if (rc < 0)
-		return rc;
-	channel_stats(h, &ch);
-	slots = calloc(ch.slots > 0 ? ch.slots : 1, sizeof(*slots));
-	if (slots == NULL) {
-		free((void *)h);
-		return -ENOMEM;
+	if (first == NULL) {
+		rc = shmrpc__error_set(err, -ENOMEM, NULL);
+		goto out;
 	}
-	n = slot_stats(h, slots, ch.slots);
-	free((void *)h);
-	o = counters_json(&ch.counters);
-	arr = json_array();
-	for (unsigned i = 0; i < n; i++) {
-		json_t *s = counters_json(&slots[i].counters);
-		json_object_set_new(s, "index", json_integer(slots[i].index));
-		json_object_set_new(s, "pid", json_integer(slots[i].pid));
-		json_array_append_new(arr, s);
+	if ((rc = read_header(fd, size, h, n, fname, err)) < 0)
+		goto out;
+	slots_bytes = (size_t)h->nslots * sizeof(struct futex_slot);
+	if (h->slots_offset + slots_bytes <= n) {
+		slots = first + h->slots_offset;
+	} else if ((more = aligned_alloc(FUTEX_CACHELINE, slots_bytes)) ==
+	    NULL) {
+		rc = shmrpc__error_set(err, -ENOMEM, NULL);
+		goto out;
+	} else {
+		rc = shmrpc__stats_pread(fd, more, slots_bytes,
+		    h->slots_offset, fname, err);
+		slots = more;
 	}
-	free(slots);
-	json_object_set_new(o, "slots_total", json_integer(ch.slots));
-	json_object_set_new(o, "slots_in_use", json_integer(ch.slots_in_use));
-	json_object_set_new(o, "slots", arr);
-	*out = o;
-	return 0;
+	if (rc == 0 && (rc = take_channel(st, h, slots)) < 0)
+		shmrpc__error_set(err, rc, NULL);
+	if (rc == 0)
+		rc = shmrpc__methods_read(st, fd, h->methods_offset,
+		    h->methods_capacity, size, h->methods_offset +
+		    sizeof(struct method_table) <= n ? first + h->methods_offset
+						     : NULL, fname, err);
+out:
+	free(more);
+	free(first);
+	return rc;
+}
+
+int shmrpc__futex_read_stats(const char *name, shmrpc_stats **out,
+    shmrpc_error *err)
+{
+	char fname[TRANSPORT_FNAME_MAX];
+
+	snprintf(fname, sizeof(fname), "%s%s", FUTEX_SEG_PREFIX, name);
+	return shmrpc__stats_read_file(fname, read_segment, out, err);
 }

@@ -6,6 +6,9 @@
  * srb_NAME_resp of exactly buffer_size bytes, each holding
  * [u32 length, native order][payload], and four glibc named semaphores
  * sem.srb_NAME_{req,resp}_{empty,full} (initial 1, 0, 1, 0).  See shmrpc(7).
+ * A C server adds a seventh of its own, shmrpc_posix_NAME, with its
+ * per-method counters (posix_layout.h); clients never open it, and the seed
+ * never sees it.
  *
  * We map the semaphore files ourselves instead of calling sem_open(): a
  * glibc named semaphore is a sem_t in a file, and going through shmobj
@@ -48,11 +51,13 @@
 
 #include "base/clock.h"
 #include "os/ownerlock.h"
+#include "os/procinfo.h"
 #include "os/shmobj.h"
+#include "transport/posix_layout.h"
 #include "transport/transport.h"
 
 enum { SEG_REQ, SEG_RESP, SEM_REQ_EMPTY, SEM_REQ_FULL, SEM_RESP_EMPTY,
-	SEM_RESP_FULL, POSIX_NOBJ };
+	SEM_RESP_FULL, SEG_STATS, POSIX_NOBJ };
 
 /* A server waiting for requests checks this often that its files still
  * have their names (see still_named()). */
@@ -70,6 +75,7 @@ static const struct {
 	[SEM_REQ_FULL] = { "sem.srb_", "_req_full", 0 },
 	[SEM_RESP_EMPTY] = { "sem.srb_", "_resp_empty", 1 },
 	[SEM_RESP_FULL] = { "sem.srb_", "_resp_full", 0 },
+	[SEG_STATS] = { POSIX_STATS_PREFIX, "", 0 },
 };
 
 
@@ -108,7 +114,7 @@ static void name_objects(struct posix_transport *p, const char *name)
 
 static bool is_semaphore(int which)
 {
-	return which >= SEM_REQ_EMPTY;
+	return which >= SEM_REQ_EMPTY && which <= SEM_RESP_FULL;
 }
 
 /* Wait on a semaphore until the deadline.  0, SHMRPC_ETIMEOUT or -errno. */
@@ -282,14 +288,57 @@ static void posix_close(shmrpc_transport *t)
 
 /* ---- server side ------------------------------------------------------- */
 
+/* Our own segment (posix_layout.h): its header, then an empty method
+ * table. */
+static int create_stats(struct posix_transport *p, const char *name,
+    unsigned methods, const struct shm_how *how)
+{
+	struct posix_stats_header h;
+	struct timespec rt;
+
+	if (methods == 0 || methods > SHMRPC_MAX_METHODS)
+		return -EINVAL;
+	memset(&h, 0, sizeof(h));
+	clock_gettime(CLOCK_REALTIME, &rt);
+	h.magic = POSIX_STATS_MAGIC;
+	h.version = POSIX_STATS_VERSION;
+	h.header_size = POSIX_STATS_HEADER_SIZE;
+	h.methods_capacity = methods;
+	h.methods_offset = POSIX_STATS_HEADER_SIZE;
+	h.total_size = posix_stats_size(methods);
+	h.server_pid = (int32_t)getpid();
+	h.server_start = shmrpc__proc_self_start_time();
+	h.created_ns = (int64_t)rt.tv_sec * NS_PER_SEC + rt.tv_nsec;
+	h.buffer_size = p->buffer_size;
+	snprintf(h.name, sizeof(h.name), "%s", name);
+	return shmrpc__shmobj_create_as(p->fname[SEG_STATS], h.total_size, &h,
+	    sizeof(h), how, &p->obj[SEG_STATS]);
+}
+
+/* Server: the method table in our own segment. */
+static struct method_table *posix_method_table(shmrpc_transport *t,
+    uint32_t *capacity)
+{
+	struct posix_transport *p = (struct posix_transport *)t;
+
+	if (!t->is_server || p->obj[SEG_STATS].addr == NULL)
+		return NULL;
+	*capacity = ((const struct posix_stats_header *)
+	    p->obj[SEG_STATS].addr)->methods_capacity;
+	return (struct method_table *)((char *)p->obj[SEG_STATS].addr +
+	    POSIX_STATS_HEADER_SIZE);
+}
+
 static int posix_create(shmrpc_transport **out, const char *name,
     const shmrpc_options *opts)
 {
 	struct posix_transport *p = calloc(1, sizeof(*p));
-	/* Semaphores first and the request segment last: clients look for
-	 * the segments, so the channel appears only once it is whole. */
-	static const int order[POSIX_NOBJ] = { SEM_REQ_EMPTY, SEM_REQ_FULL,
-		SEM_RESP_EMPTY, SEM_RESP_FULL, SEG_RESP, SEG_REQ };
+	/* Our own segment and the semaphores first, the request segment
+	 * last: clients look for the segments, so the channel appears only
+	 * once it is whole. */
+	static const int order[POSIX_NOBJ] = { SEG_STATS, SEM_REQ_EMPTY,
+		SEM_REQ_FULL, SEM_RESP_EMPTY, SEM_RESP_FULL, SEG_RESP,
+		SEG_REQ };
 	int rc = 0;
 
 	if (p == NULL)
@@ -307,7 +356,9 @@ static int posix_create(shmrpc_transport **out, const char *name,
 		 * from before it has its name. */
 		struct shm_how how = { .mode = (mode_t)opts->mode,
 			.gid = opts->gid, .owner_lock = i == SEG_REQ };
-		if (is_semaphore(i)) {
+		if (i == SEG_STATS) {
+			rc = create_stats(p, name, opts->methods, &how);
+		} else if (is_semaphore(i)) {
 			sem_t init;
 			/* sem_init() leaves padding unset: never copy stack
 			 * garbage into a shared file. */
@@ -335,8 +386,9 @@ static int posix_create(shmrpc_transport **out, const char *name,
 }
 
 /*
- * Do our six files still have their names?  When they vanished
- * (systemd-logind's RemoveIPC=yes at the user's logout, or a careless rm),
+ * Do our seven files (the seed's six and our own) still have their names?
+ * When they vanished (systemd-logind's RemoveIPC=yes at the user's logout,
+ * or a careless rm),
  * no new client can open the channel: SHMRPC_EREMOVED, which ends the
  * serve loop, rather than serve a channel that nobody can find.  Another
  * file under one of our names counts as vanished too.
@@ -461,7 +513,8 @@ static int open_objects(struct posix_transport *p, size_t want_size)
 		return SHMRPC_EVERSION;
 	p->buffer_size = want_size;
 	rc = open_segment(p, SEG_RESP, want_size, want_size);
-	for (int i = SEM_REQ_EMPTY; i < POSIX_NOBJ && rc == 0; i++)
+	/* Not our own segment: a seed server has none. */
+	for (int i = SEM_REQ_EMPTY; i <= SEM_RESP_FULL && rc == 0; i++)
 		rc = shmrpc__shmobj_open(p->fname[i], sizeof(sem_t),
 		    sizeof(sem_t), &p->obj[i]);
 	return rc;
@@ -597,4 +650,6 @@ const struct transport_ops shmrpc__transport_posix_ops = {
     .recv_request = posix_recv_request,
     .send_response = posix_send_response,
     .wake = posix_wake,
+    .read_stats = shmrpc__posix_read_stats,
+    .method_table = posix_method_table,
 };

@@ -122,6 +122,21 @@ void shmrpc__transport_note_error(shmrpc_transport *t, int err)
 		t->ops->note_error(t, err);
 }
 
+void shmrpc__transport_note_call(shmrpc_transport *t)
+{
+	if (t != NULL && t->ops->note_call != NULL)
+		t->ops->note_call(t);
+}
+
+struct method_table *shmrpc__transport_method_table(shmrpc_transport *t,
+    uint32_t *capacity)
+{
+	*capacity = 0;
+	if (t == NULL || t->ops->method_table == NULL)
+		return NULL;
+	return t->ops->method_table(t, capacity);
+}
+
 bool shmrpc__transport_in_place(const shmrpc_transport *t)
 {
 	return t->ops->request_area != NULL &&

@@ -8,6 +8,8 @@
 
 #include "base/common.h"
 
+struct method_table; /* methods_layout.h */
+
 /* Bytes of the length header in front of every message (seed format). */
 #define MSG_HEADER_SIZE 4u
 
@@ -86,16 +88,24 @@ struct transport_ops {
 	int (*response_area)(shmrpc_transport *t, uint32_t peer, void **area,
 	    size_t *cap);
 
-	/* ---- for the registry and the inspection API (inspect.c) ---- */
-	/* Optional, NULL if the transport has none: the live counters of
-	 * channel `name` (per channel and per slot) as a new JSON object in
-	 * *out, read without disturbing the channel.  They appear in
-	 * shmrpc_channel_info.counters of live channels.  0 or < 0. */
-	int (*read_counters)(const char *name, json_t **out);
+	/* ---- statistics (stats.c, methods.c) ---- */
+	/* Optional, NULL if the transport has none: a new statistics
+	 * snapshot of channel `name` in *out (shmrpc_stats_read()), read
+	 * without disturbing the channel.  SHMRPC_ENOCHANNEL when this
+	 * transport has no such channel (or no statistics of it). */
+	int (*read_stats)(const char *name, shmrpc_stats **out,
+	    shmrpc_error *err);
+	/* Server, optional: the channel's method table in shared memory
+	 * (methods_layout.h), its capacity in *capacity; NULL if none. */
+	struct method_table *(*method_table)(shmrpc_transport *t,
+	    uint32_t *capacity);
 	/* Client, optional: the RPC layer saw call fail with err after
 	 * the transport delivered its answer (method error, bad reply);
 	 * for the live counters. */
 	void (*note_error)(shmrpc_transport *t, int err);
+	/* Client, optional, with timed_above: the answer of the call just
+	 * received is decoded now; for the live counters' latency. */
+	void (*note_call)(shmrpc_transport *t);
 };
 
 /* The first member of every transport's handle. */
@@ -104,6 +114,10 @@ struct shmrpc_transport {
 	shmrpc_transport_kind kind;
 	bool is_server;
 	bool in_call;          /* client: between send_request and end */
+	/* Client: the RPC layer says when each call's answer is decoded
+	 * (note_call), and the transport times the call up to then, not
+	 * only to the answer's arrival. */
+	bool timed_above;
 	size_t max_message;    /* payload bytes one message can carry */
 	double timeout;        /* seconds per wait, < 0 forever */
 	/* The last length header out of range (SHMRPC_ETRANSPORT) a receive
@@ -113,10 +127,14 @@ struct shmrpc_transport {
 };
 
 extern const struct transport_ops shmrpc__transport_posix_ops;
+/* posix_stats.c: the posix transport's read_stats op. */
+int shmrpc__posix_read_stats(const char *name, shmrpc_stats **out,
+    shmrpc_error *err);
 #ifdef __linux__
 extern const struct transport_ops shmrpc__transport_futex_ops;
-/* futex_stats.c: the futex transport's read_counters op. */
-int shmrpc__futex_read_counters(const char *name, json_t **out);
+/* futex_stats.c: the futex transport's read_stats op. */
+int shmrpc__futex_read_stats(const char *name, shmrpc_stats **out,
+    shmrpc_error *err);
 #endif
 
 /* The operations of a transport kind (not DEFAULT), or NULL if this build
@@ -156,5 +174,13 @@ int shmrpc__transport_response_area(shmrpc_transport *t, uint32_t peer,
 
 /* Tell the transport a call failed above it (see note_error). */
 void shmrpc__transport_note_error(shmrpc_transport *t, int err);
+
+/* Tell the transport the answer of its last call is decoded (see
+ * note_call). */
+void shmrpc__transport_note_call(shmrpc_transport *t);
+
+/* Server: the channel's method table (see method_table), or NULL. */
+struct method_table *shmrpc__transport_method_table(shmrpc_transport *t,
+    uint32_t *capacity);
 
 #endif
