@@ -69,9 +69,9 @@ no_raw_controls() {
 	# As a registry another user (or a crafted file) could hold: the
 	# comm has ESC, BEL, DEL and U+009B (CSI as a C1 control).  The
 	# entry is otherwise one the inspection trusts (the user's own
-	# registry, the channel's six names) and one of its files exists,
+	# registry, the channel's seven names) and one of its files exists,
 	# so that the channel is listed with its owner.
-	objs='"srb_'$ch'_req", "srb_'$ch'_resp", "sem.srb_'$ch'_req_empty", "sem.srb_'$ch'_req_full", "sem.srb_'$ch'_resp_empty", "sem.srb_'$ch'_resp_full"'
+	objs='"srb_'$ch'_req", "srb_'$ch'_resp", "sem.srb_'$ch'_req_empty", "sem.srb_'$ch'_req_full", "sem.srb_'$ch'_resp_empty", "sem.srb_'$ch'_resp_full", "shmrpc_posix_'$ch'"'
 	(umask 077; : >"/dev/shm/srb_${ch}_req")
 	(umask 077; cat >"$SHMRPC_REGISTRY") <<EOF
 {"format": "shmrpc-registry", "version": 1, "channels": [
