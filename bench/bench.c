@@ -4,8 +4,9 @@
  *
  * usage: shmrpc-bench [-q] [-o results.json] [-s spin_ns]
  *        shmrpc-bench --spin-sweep [-q]
- *        shmrpc-bench --one raw|json_add:futex|posix:PAYLOAD:CLIENTS[:CALLS]
- *                     [-s spin_ns]
+ *        shmrpc-bench --one raw|json_add|json_echo|bytes_echo:futex|posix:
+ *                     PAYLOAD:CLIENTS[:CALLS] [--same-cpu] [-s spin_ns]
+ *        shmrpc-bench --floors [-q]
  *
  * Cases (each in fresh processes: one server, N client processes):
  *   raw       shmrpc_transport_* byte API; the server echoes the payload
@@ -19,9 +20,13 @@
  *             makes (client into its slot, handler into the reply)
  *   floor     spin-floor: two processes ping-pong on one shared atomic
  *             word, spinning; sem-floor: the same with two process-shared
- *             semaphores (a futex wake each way)
+ *             semaphores (a futex wake each way); yield-floor: the same
+ *             word, both processes pinned to one CPU, sched_yield() while
+ *             waiting (the floor of a round trip on one CPU)
  * for transports futex and posix, payloads 100 B, 10 KiB, 500 KiB, 2 MiB,
- * and 1 and 8 clients.  Every round trip is timed on its own (two
+ * and 1 and 8 clients; json_echo and bytes_echo at 100 B, 10 KiB,
+ * 100 KiB and 2 MiB (futex, 1 client); raw and json_add 100 B with the
+ * server and the client pinned to one CPU (system "shmrpc-1cpu").  Every round trip is timed on its own (two
  * clock_gettime calls, the same for floors and cases).  calls_per_s is the
  * aggregate over all clients: calls / wall time from the common start.
  *
@@ -62,6 +67,12 @@
 #include <shmrpc.h>
 
 #include "os/futex.h"
+/* The adaptive spin budget's constants, to print the budget in force (a
+ * tree from before it has a fixed 200 us budget). */
+#if __has_include("transport/spin_policy.h")
+#include "transport/spin_policy.h"
+#define HAVE_SPIN_POLICY 1
+#endif
 
 #define MAX_CLIENTS 8
 
@@ -92,6 +103,34 @@ static double rusage_us(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
 	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* Pin the calling process to CPU cpu. */
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		err(1, "sched_setaffinity %d", cpu);
+}
+
+/* The CPU of the one-CPU rows: the last we may run on (BENCH_SAME_CPU=N
+ * to choose). */
+static int same_cpu(void)
+{
+	const char *v = getenv("BENCH_SAME_CPU");
+	cpu_set_t set;
+	int last = 0;
+
+	if (v != NULL && *v != '\0')
+		return atoi(v);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &set))
+				last = c;
+	return last;
 }
 
 static struct board *board_new(size_t ncalls, size_t *bytes)
@@ -137,6 +176,7 @@ struct result {
 	const char *transport;
 	size_t payload;
 	int clients;
+	int same_cpu; /* server and clients pinned to one CPU */
 	double median_us, p99_us, calls_per_s;
 	/* CPU time (user + sys) per call over the timed part, server and
 	 * clients together (floors: both processes); split for cases. */
@@ -159,48 +199,71 @@ static void summarise(struct result *r, double *lat, size_t n, double wall_us)
 
 /* ---- floors ------------------------------------------------------------ */
 
-static void floor_spin(struct result *r, size_t n)
+/* Wait until *word is want: spinning (pause), or yielding the CPU. */
+static void await_word(_Atomic uint32_t *word, uint32_t want, int yield)
+{
+	while (atomic_load_explicit(word, memory_order_acquire) != want) {
+		if (yield)
+			sched_yield();
+		else
+			cpu_relax();
+	}
+}
+
+/*
+ * Two processes take turns on one shared word, n timed round trips.
+ * cpu < 0: each spins on its own CPU (spin-floor).  cpu >= 0: both are
+ * pinned to CPU cpu and call sched_yield() until the word is their turn
+ * (yield-floor: a task switch each way, no sleep).
+ */
+static void floor_pingpong(struct result *r, size_t n, int cpu)
 {
 	size_t bytes;
 	struct board *b = board_new(n, &bytes);
 	_Atomic uint32_t *word = &b->server_up;
+	int yield = cpu >= 0;
+	cpu_set_t saved;
 	pid_t pid;
-	double t0 = 0;
+	double t0 = 0, cpu0 = 0;
 
 	atomic_store(word, 0);
-	double cpu0 = 0;
-
+	if (sched_getaffinity(0, sizeof(saved), &saved) < 0)
+		err(1, "sched_getaffinity");
+	fflush(NULL);
 	pid = fork();
+	if (pid < 0)
+		err(1, "fork");
 	if (pid == 0) {
+		if (yield)
+			pin_to(cpu);
 		for (uint32_t i = 0; i < (uint32_t)n + 1000; i++) {
 			if (i == 1000)
 				cpu0 = rusage_us();
-			while (atomic_load_explicit(word,
-				   memory_order_acquire) != 2 * i + 1)
-				cpu_relax();
+			await_word(word, 2 * i + 1, yield);
 			atomic_store_explicit(word, 2 * i + 2,
 			    memory_order_release);
 		}
 		b->cpu_us[0] = rusage_us() - cpu0;
 		_exit(0);
 	}
+	if (yield)
+		pin_to(cpu);
 	for (uint32_t i = 0; i < (uint32_t)n + 1000; i++) {
 		double t = now_us();
 		if (i == 1000)
 			cpu0 = rusage_us();
 		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
-		while (atomic_load_explicit(word, memory_order_acquire) !=
-		    2 * i + 2)
-			cpu_relax();
+		await_word(word, 2 * i + 2, yield);
 		if (i == 1000)
 			t0 = t;
 		if (i >= 1000)
 			b->lat[i - 1000] = now_us() - t;
 	}
-	double wall = now_us() - t0, cpu = rusage_us() - cpu0;
+	double wall = now_us() - t0, cpu_used = rusage_us() - cpu0;
+	sched_setaffinity(0, sizeof(saved), &saved);
 	waitpid(pid, NULL, 0);
 	summarise(r, b->lat, n, wall);
-	r->cpu_us_per_call = (cpu + b->cpu_us[0]) / (double)n;
+	r->cpu_us_per_call = (cpu_used + b->cpu_us[0]) / (double)n;
 	munmap(b, bytes);
 }
 
@@ -420,6 +483,10 @@ static void pin_from_env(const char *var)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* >= 0: the CPU that the server and the clients of the case being run
+ * are pinned to (the one-CPU rows). */
+static int pin_case_cpu = -1;
+
 static pid_t start_server(enum kind kind, const char *ch,
     const shmrpc_options *opts, struct board *b)
 {
@@ -430,7 +497,10 @@ static pid_t start_server(enum kind kind, const char *ch,
 	if (pid < 0)
 		err(1, "fork");
 	if (pid == 0) {
-		pin_from_env("BENCH_PIN_SERVER");
+		if (pin_case_cpu >= 0)
+			pin_to(pin_case_cpu);
+		else
+			pin_from_env("BENCH_PIN_SERVER");
 		server_main(kind, ch, opts, b);
 	}
 	while (!atomic_load(&b->server_up) && !atomic_load(&b->failed))
@@ -633,7 +703,8 @@ static void run_case(struct result *r, enum kind kind,
 
 	memset(r, 0, sizeof(*r));
 	r->kase = kind_names[kind];
-	r->system = "shmrpc";
+	r->system = pin_case_cpu >= 0 ? "shmrpc-1cpu" : "shmrpc";
+	r->same_cpu = pin_case_cpu >= 0;
 	r->transport = shmrpc_transport_name(tk);
 	r->payload = payload;
 	r->clients = clients;
@@ -663,9 +734,14 @@ static void run_case(struct result *r, enum kind kind,
 		pids[c] = fork();
 		if (pids[c] < 0)
 			err(1, "fork");
-		if (pids[c] == 0 && (pin_from_env("BENCH_PIN_CLIENTS"), 1))
+		if (pids[c] == 0) {
+			if (pin_case_cpu >= 0)
+				pin_to(pin_case_cpu);
+			else
+				pin_from_env("BENCH_PIN_CLIENTS");
 			client_main(kind, ch, &opts, payload, warm, per, b, c,
 			    b->lat + (size_t)c * per);
+		}
 	}
 	/* The server's CPU over the timed part: it is single-threaded, so
 	 * its schedstat is the whole process's. */
@@ -701,50 +777,64 @@ struct cpu_result {
 	double idle_server_pct;
 	double waiting_client_pct;
 	double seconds;
+	/* The same after / with 1 MiB requests, which let the spin budget
+	 * adapt (spin_policy.h). */
+	double idle_server_big_pct;
+	double waiting_client_big_pct;
 };
 
-static void measure_cpu(struct cpu_result *cr, double idle_s, int sleeps)
+#define CPU_BIG_PAD (1024 * 1024)
+
+/* {"ms": ms, "pad": <pad bytes>} */
+static json_t *sleep_params(int ms, size_t pad)
 {
-	shmrpc_options opts;
-	char ch[64];
-	size_t bytes;
-	struct board *b = board_new(1, &bytes);
-	pid_t server, client;
-	double c0, c1, t0, t1;
+	char *s = malloc(pad + 1);
+	json_t *p;
 
-	channel_name(ch, sizeof(ch));
-	shmrpc_options_init(&opts);
-	opts.transport = SHMRPC_TRANSPORT_FUTEX;
-	opts.wait_for_server = 5;
-	server = start_server(JSON_ADD, ch, &opts, b);
+	if (s == NULL)
+		err(1, "malloc");
+	memset(s, 'p', pad);
+	s[pad] = '\0';
+	p = json_pack("{s:i, s:s}", "ms", ms, "pad", s);
+	free(s);
+	return p;
+}
 
-	/* Idle server, with one idle client connected (the server's
-	 * sweep then has a slot to look at). */
-	shmrpc_client *cli;
-	if (shmrpc_client_open(&cli, ch, &opts, NULL) < 0)
-		errx(1, "cpu: cannot open %s", ch);
-	json_t *p = json_pack("{s:i}", "ms", 100), *p0, *res;
-	p0 = json_pack("{s:i}", "ms", 0);
+/* CPU share of the server over idle_s seconds after client cli made one
+ * call with a request of pad bytes, then none. */
+static double idle_server_pct(pid_t server, shmrpc_client *cli, size_t pad,
+    double idle_s)
+{
+	json_t *p0 = sleep_params(0, pad), *res;
+	double c0, t0;
+
 	if (shmrpc_call(cli, "sleep", p0, &res, NULL) < 0)
-		errx(1, "cpu: first call failed");
+		errx(1, "cpu: a call failed");
 	json_decref(res);
 	json_decref(p0);
 	usleep(100000);
 	c0 = cpu_ns(server);
 	t0 = now_us();
 	usleep((useconds_t)(idle_s * 1e6));
-	c1 = cpu_ns(server);
-	t1 = now_us();
-	cr->idle_server_pct = (c1 - c0) / 1e3 / (t1 - t0) * 100.0;
-	cr->seconds = (t1 - t0) / 1e6;
+	return (cpu_ns(server) - c0) / 1e3 / (now_us() - t0) * 100.0;
+}
 
-	/* A client (a child, so its CPU is its own) waiting on a handler
-	 * that sleeps 100 ms. */
+/* CPU share of a client (a child, so its CPU is its own) making `sleeps`
+ * calls to a handler that sleeps 100 ms, with requests of pad bytes. */
+static double waiting_client_pct(const char *ch, const shmrpc_options *opts,
+    int sleeps, size_t pad)
+{
+	size_t bytes;
+	struct board *b = board_new(1, &bytes);
+	json_t *p = sleep_params(100, pad);
+	pid_t client;
+	double c0, c1, t0, t1;
+
 	fflush(NULL);
 	client = fork();
 	if (client == 0) {
 		shmrpc_client *c2;
-		if (shmrpc_client_open(&c2, ch, &opts, NULL) < 0)
+		if (shmrpc_client_open(&c2, ch, opts, NULL) < 0)
 			_exit(1);
 		board_wait_go(b);
 		for (int i = 0; i < sleeps; i++) {
@@ -763,9 +853,39 @@ static void measure_cpu(struct cpu_result *cr, double idle_s, int sleeps)
 	usleep((useconds_t)(sleeps - 1) * 100000u);
 	c1 = cpu_ns(client);
 	t1 = now_us();
-	cr->waiting_client_pct = (c1 - c0) / 1e3 / (t1 - t0) * 100.0;
 	waitpid(client, NULL, 0);
 	json_decref(p);
+	munmap(b, bytes);
+	return (c1 - c0) / 1e3 / (t1 - t0) * 100.0;
+}
+
+static void measure_cpu(struct cpu_result *cr, double idle_s, int sleeps)
+{
+	shmrpc_options opts;
+	char ch[64];
+	size_t bytes;
+	struct board *b = board_new(1, &bytes);
+	pid_t server;
+
+	channel_name(ch, sizeof(ch));
+	shmrpc_options_init(&opts);
+	opts.transport = SHMRPC_TRANSPORT_FUTEX;
+	opts.wait_for_server = 5;
+	opts.buffer_size = 2 * CPU_BIG_PAD;
+	server = start_server(JSON_ADD, ch, &opts, b);
+
+	/* Idle server, with one idle client connected (the server's
+	 * sweep then has a slot to look at). */
+	shmrpc_client *cli;
+	if (shmrpc_client_open(&cli, ch, &opts, NULL) < 0)
+		errx(1, "cpu: cannot open %s", ch);
+	cr->idle_server_pct = idle_server_pct(server, cli, 0, idle_s);
+	cr->idle_server_big_pct = idle_server_pct(server, cli, CPU_BIG_PAD,
+	    idle_s);
+	cr->seconds = idle_s;
+	cr->waiting_client_pct = waiting_client_pct(ch, &opts, sleeps, 0);
+	cr->waiting_client_big_pct = waiting_client_pct(ch, &opts, sleeps,
+	    CPU_BIG_PAD);
 	shmrpc_client_close(cli);
 	stop_server(server);
 	munmap(b, bytes);
@@ -775,7 +895,7 @@ static void measure_cpu(struct cpu_result *cr, double idle_s, int sleeps)
 
 static void print_header(void)
 {
-	printf("%-9s %-10s %-6s %9s %7s %11s %11s %12s %9s\n", "case",
+	printf("%-9s %-11s %-6s %9s %7s %11s %11s %12s %9s\n", "case",
 	    "system", "transp", "payload", "clients", "median_us", "p99_us",
 	    "calls_per_s", "cpu_us/c");
 }
@@ -783,11 +903,11 @@ static void print_header(void)
 static void print_result(const struct result *r)
 {
 	if (!r->ok) {
-		printf("%-9s %-10s %-6s %9zu %7d %11s\n", r->kase, r->system,
+		printf("%-9s %-11s %-6s %9zu %7d %11s\n", r->kase, r->system,
 		    r->transport, r->payload, r->clients, "FAILED");
 		return;
 	}
-	printf("%-9s %-10s %-6s %9zu %7d %11.2f %11.2f %12.0f %9.2f\n",
+	printf("%-9s %-11s %-6s %9zu %7d %11.2f %11.2f %12.0f %9.2f\n",
 	    r->kase, r->system, r->transport, r->payload, r->clients,
 	    r->median_us, r->p99_us, r->calls_per_s, r->cpu_us_per_call);
 	fflush(stdout);
@@ -802,6 +922,8 @@ static json_t *result_json(const struct result *r)
 	    r->median_us, "p99_us", r->p99_us, "calls_per_s", r->calls_per_s,
 	    "cpu_us_per_call", r->cpu_us_per_call);
 
+	if (o != NULL && r->same_cpu)
+		json_object_set_new(o, "same_cpu", json_true());
 	if (o != NULL && r->cpu_split) {
 		json_object_set_new(o, "server_cpu_us_per_call",
 		    json_real(r->server_cpu_us_per_call));
@@ -811,29 +933,43 @@ static json_t *result_json(const struct result *r)
 	return o;
 }
 
+/* A row of this run; same: of the one-CPU rows, else of the others. */
 static const struct result *find(const struct result *rs, int n,
-    const char *kase, const char *transport, size_t payload, int clients)
+    const char *kase, const char *transport, size_t payload, int clients,
+    int same)
 {
 	for (int i = 0; i < n; i++)
 		if (rs[i].ok && strcmp(rs[i].kase, kase) == 0 &&
 		    strcmp(rs[i].transport, transport) == 0 &&
-		    rs[i].payload == payload && rs[i].clients == clients)
+		    rs[i].payload == payload && rs[i].clients == clients &&
+		    rs[i].same_cpu == same)
 			return &rs[i];
 	return NULL;
 }
 
-/* Measure both floors again; keep, in rs[0] and rs[1], the faster. */
+/* The floors: rs[0] spin, rs[1] sem, rs[2] yield (one CPU). */
+enum { NFLOORS = 3 };
+
+static void measure_floor(struct result *r, int which, int quick)
+{
+	if (which == 0)
+		floor_pingpong(r, quick ? 200000 : 1000000, -1);
+	else if (which == 1)
+		floor_sem(r, quick ? 20000 : 100000);
+	else
+		floor_pingpong(r, quick ? 50000 : 200000, same_cpu());
+}
+
+/* Measure the floors again; keep, in rs[0..NFLOORS), the faster. */
 static void remeasure_floors(struct result *rs, int quick)
 {
-	struct result r = rs[0];
+	for (int f = 0; f < NFLOORS; f++) {
+		struct result r = rs[f];
 
-	floor_spin(&r, quick ? 200000 : 1000000);
-	if (r.median_us < rs[0].median_us)
-		rs[0] = r;
-	r = rs[1];
-	floor_sem(&r, quick ? 20000 : 100000);
-	if (r.median_us < rs[1].median_us)
-		rs[1] = r;
+		measure_floor(&r, f, quick);
+		if (r.median_us < rs[f].median_us)
+			rs[f] = r;
+	}
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -854,9 +990,11 @@ static size_t calls_for(enum kind kind, size_t payload)
 		return 500;
 	}
 	if (kind == BYTES_ECHO)
-		return payload <= 100 ? 100000 : 500;
+		return payload <= 100 ? 100000 : payload <= 10240 ? 50000
+		    : payload <= 102400 ? 10000 : 500;
 	if (kind == JSON_ECHO)
-		return payload <= 100 ? 50000 : 200;
+		return payload <= 100 ? 50000 : payload <= 10240 ? 20000
+		    : payload <= 102400 ? 4000 : 200;
 	if (payload <= 100)
 		return 50000;
 	if (payload <= 10 * 1024)
@@ -924,6 +1062,198 @@ static void spin_sweep(int quick)
 			    median3(cps[s][k], reps));
 }
 
+/* The payload paths, futex, one client: JSON strings and bytes echoed at
+ * 100 B, 10 KiB, 100 KiB and 2 MiB, and their floor, two memcpy()s of 2
+ * MiB; then raw and json_add 100 B with the server and the client pinned
+ * to one CPU.  1 if a row failed. */
+static int run_payload_rows(struct result *rs, int *np, int quick, long spin)
+{
+	static const struct {
+		enum kind kind;
+		size_t payload;
+		int same_cpu;
+	} extra[] = { { JSON_ECHO, 100, 0 }, { JSON_ECHO, 10240, 0 },
+		{ JSON_ECHO, 102400, 0 }, { JSON_ECHO, 2097152, 0 },
+		{ BYTES_ECHO, 100, 0 }, { BYTES_ECHO, 10240, 0 },
+		{ BYTES_ECHO, 102400, 0 }, { BYTES_ECHO, 2097152, 0 },
+		{ RAW, 100, 1 }, { JSON_ADD, 100, 1 } };
+	int n = *np, failed = 0;
+
+	for (size_t e = 0; e < sizeof(extra) / sizeof(extra[0]); e++) {
+		size_t calls = calls_for(extra[e].kind, extra[e].payload);
+		if (quick)
+			calls = calls / 4 < 16 ? 16 : calls / 4;
+		if (extra[e].same_cpu && rs[n - 1].same_cpu == 0) {
+			rs[n] = (struct result){ .kase = "floor",
+				.system = "memcpy-2x", .transport = "none",
+				.payload = 2097152, .clients = 1 };
+			floor_memcpy(&rs[n], 2097152, quick ? 200 : 1000);
+			print_result(&rs[n++]);
+		}
+		pin_case_cpu = extra[e].same_cpu ? same_cpu() : -1;
+		run_case(&rs[n], extra[e].kind, SHMRPC_TRANSPORT_FUTEX,
+		    extra[e].payload, 1, calls, spin);
+		pin_case_cpu = -1;
+		if (!rs[n].ok)
+			failed = 1;
+		print_result(&rs[n++]);
+	}
+	*np = n;
+	return failed;
+}
+
+/* "what = a / b = ratio", and met / MISSED against target (0: none). */
+static void print_ratio(const char *what, const struct result *a,
+    const struct result *b, double target)
+{
+	if (a == NULL || b == NULL)
+		return;
+	printf("  %s = %.2f / %.2f us = %.2fx", what, a->median_us,
+	    b->median_us, a->median_us / b->median_us);
+	if (target > 0)
+		printf(" (target <= %.3gx): %s", target,
+		    a->median_us <= target * b->median_us ? "met" : "MISSED");
+	printf("\n");
+}
+
+/* The targets, from the rows of this run. */
+static void print_targets(const struct result *rs, int n,
+    const struct cpu_result *cpu)
+{
+	const struct result *spinf = &rs[0], *semf = &rs[1], *yieldf = &rs[2];
+	const struct result *raw1 = find(rs, n, "raw", "futex", 100, 1, 0);
+	const struct result *add1 = find(rs, n, "json_add", "futex", 100, 1, 0);
+
+	printf("\ntargets (this run):\n");
+	print_ratio("raw 100 B futex median / spin floor median", raw1, spinf,
+	    3);
+	print_ratio("json add 100 B futex median / spin floor median", add1,
+	    spinf, 3.8);
+	if (add1 != NULL)
+		printf("  json add futex median / sem floor median = %.2f / "
+		       "%.2f us = 1/%.1f (target <= 1/20)\n", add1->median_us,
+		    semf->median_us, semf->median_us / add1->median_us);
+	for (int k = 0; k < 2; k++) {
+		for (size_t p = 0; p < 4; p++) {
+			const char *kase = k == 0 ? "raw" : "json_add";
+			const struct result *one = find(rs, n, kase, "futex",
+			    payloads[p], 1, 0);
+			const struct result *eight = find(rs, n, kase, "futex",
+			    payloads[p], 8, 0);
+			if (one == NULL || eight == NULL)
+				continue;
+			printf("  %-8s %7zu B futex: 8 clients %.0f calls/s vs 1 "
+			       "client %.0f (%.2fx, target >= 1); p99/p50 %.1f "
+			       "(target <= 20)\n", kase, payloads[p],
+			    eight->calls_per_s, one->calls_per_s,
+			    eight->calls_per_s / one->calls_per_s,
+			    eight->p99_us / eight->median_us);
+		}
+	}
+	if (add1 != NULL)
+		printf("  json add 100 B futex median %.2f us (target <= 2 us): "
+		       "%s\n", add1->median_us,
+		    add1->median_us <= 2.0 ? "met" : "MISSED");
+	const struct result *je = find(rs, n, "json_echo", "futex", 2097152, 1,
+	    0);
+	const struct result *be = find(rs, n, "bytes_echo", "futex", 2097152,
+	    1, 0);
+	const struct result *mc = find(rs, n, "floor", "none", 2097152, 1, 0);
+	if (je != NULL)
+		printf("  json echo 2 MB futex median %.0f us (target <= 2000 "
+		       "us): %s\n", je->median_us,
+		    je->median_us <= 2000 ? "met" : "MISSED");
+	print_ratio("json echo 2 MiB futex median / 2x memcpy 2 MiB median",
+	    je, mc, 2.5);
+	print_ratio("bytes echo 2 MiB futex median / 2x memcpy 2 MiB median",
+	    be, mc, 4);
+	print_ratio("json echo 10 KiB median / bytes echo 10 KiB median",
+	    find(rs, n, "json_echo", "futex", 10240, 1, 0),
+	    find(rs, n, "bytes_echo", "futex", 10240, 1, 0), 2);
+	print_ratio("json echo 100 KiB median / bytes echo 100 KiB median "
+		    "(info)", find(rs, n, "json_echo", "futex", 102400, 1, 0),
+	    find(rs, n, "bytes_echo", "futex", 102400, 1, 0), 0);
+	print_ratio("one CPU: raw 100 B median / yield floor median",
+	    find(rs, n, "raw", "futex", 100, 1, 1), yieldf, 1.35);
+	print_ratio("one CPU: json add 100 B median / yield floor median",
+	    find(rs, n, "json_add", "futex", 100, 1, 1), yieldf, 1.9);
+	printf("  idle server CPU %.3f%%, %.3f%% after a 1 MiB call (target < "
+	       "0.5%%); waiting client CPU %.2f%%, %.2f%% with 1 MiB requests "
+	       "(target < 10%%)\n", cpu->idle_server_pct,
+	    cpu->idle_server_big_pct, cpu->waiting_client_pct,
+	    cpu->waiting_client_big_pct);
+}
+
+/* The spin budget the rows run with (-s, else SHMRPC_SPIN_NS, else the
+ * library's default). */
+static void print_spin_budget(long spin)
+{
+	const char *env = getenv("SHMRPC_SPIN_NS");
+
+	if (spin < 0)
+		printf("spin budget: none (-s %ld: never spin)\n", spin);
+	else if (spin > 0)
+		printf("spin budget: %ld ns, fixed (-s)\n", spin);
+	else if (env != NULL && *env != '\0')
+		printf("spin budget: SHMRPC_SPIN_NS=%s ns, fixed\n", env);
+	else
+#ifdef HAVE_SPIN_POLICY
+		printf("spin budget: default, %lld us; for messages of %u KiB "
+		       "and up twice the recent waits, at most %lld us\n",
+		    200LL, SPIN_ADAPT_MIN_BYTES / 1024, SPIN_CAP_NS / 1000);
+#else
+		printf("spin budget: default, 200 us, fixed\n");
+#endif
+}
+
+/* The futex/posix grid, the payload paths and the one-CPU rows, with the
+ * floors at the start and in the middle.  1 if a row failed. */
+static int run_rows(struct result *rs, int *np, int quick, long spin)
+{
+	static const char *const floor_names[NFLOORS] = { "spin-floor",
+		"sem-floor", "yield-floor" };
+	static const shmrpc_transport_kind tks[] = { SHMRPC_TRANSPORT_FUTEX,
+		SHMRPC_TRANSPORT_POSIX };
+	int n = 0, failed = 0;
+
+	/* The floors are measured three times, at the start, in the
+	 * middle and at the end of the run; the fastest counts (so a noisy
+	 * moment on the machine does not flatter the ratios). */
+	for (int f = 0; f < NFLOORS; f++) {
+		rs[n] = (struct result){ .kase = "floor",
+			.system = floor_names[f], .transport = "none",
+			.payload = 0, .clients = 1, .same_cpu = f == 2 };
+		measure_floor(&rs[n], f, quick);
+		print_result(&rs[n++]);
+	}
+	for (int k = 0; k < 2; k++) {
+		if (k == 1)
+			remeasure_floors(rs, quick);
+		for (int t = 0; t < 2; t++) {
+			for (size_t p = 0; p < 4; p++) {
+				for (int c = 1; c <= 8; c += 7) {
+					size_t calls = calls_for((enum kind)k,
+					    payloads[p]);
+					/* QUICK: a quarter, but enough
+					 * calls that 8 clients reach a
+					 * steady state. */
+					if (quick)
+						calls = calls / 4 < 16 ? 16
+									: calls / 4;
+					run_case(&rs[n], (enum kind)k, tks[t],
+					    payloads[p], c, calls, spin);
+					if (!rs[n].ok)
+						failed = 1;
+					print_result(&rs[n++]);
+				}
+			}
+		}
+	}
+	failed |= run_payload_rows(rs, &n, quick, spin);
+	*np = n;
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -933,10 +1263,12 @@ int main(int argc, char **argv)
 		{ "spin-sweep", no_argument, NULL, 'S' },
 		{ "one", required_argument, NULL, '1' },
 		{ "include", required_argument, NULL, 'i' },
+		{ "same-cpu", no_argument, NULL, 'c' },
+		{ "floors", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *only = NULL, *include = NULL;
-	int quick = 0, sweep = 0, ch, n = 0, failed = 0;
+	int quick = 0, sweep = 0, ch, n = 0, failed = 0, pin = 0, floors = 0;
 	long spin = 0;
 	struct result rs[64];
 	struct cpu_result cpu;
@@ -961,11 +1293,33 @@ int main(int argc, char **argv)
 		case 'i':
 			include = optarg;
 			break;
+		case 'c':
+			pin = 1;
+			break;
+		case 'F':
+			floors = 1;
+			break;
 		default:
 			fprintf(stderr, "usage: shmrpc-bench [-q] [-o results.json] "
-			    "[-s spin_ns] [--spin-sweep] [--include rows.json]\n");
+			    "[-s spin_ns] [--spin-sweep] [--include rows.json]\n"
+			    "       shmrpc-bench --one KIND:TRANSPORT:PAYLOAD:"
+			    "CLIENTS[:CALLS] [--same-cpu] [-q] [-s spin_ns]\n"
+			    "       shmrpc-bench --floors [-q]\n");
 			return 2;
 		}
+	}
+	if (floors) {
+		static const char *const names[NFLOORS] = { "spin-floor",
+			"sem-floor", "yield-floor" };
+		print_header();
+		for (int f = 0; f < NFLOORS; f++) {
+			rs[f] = (struct result){ .kase = "floor",
+				.system = names[f], .transport = "none",
+				.clients = 1, .same_cpu = f == 2 };
+			measure_floor(&rs[f], f, quick);
+			print_result(&rs[f]);
+		}
+		return 0;
 	}
 	if (sweep) {
 		spin_sweep(quick);
@@ -990,6 +1344,8 @@ int main(int argc, char **argv)
 			    "bytes_echo");
 		if (calls == 0)
 			calls = calls_for(k, payload) / (quick ? 8 : 1);
+		if (pin)
+			pin_case_cpu = same_cpu();
 		print_header();
 		run_case(&rs[0], k, tk, payload, clients, calls, spin);
 		print_result(&rs[0]);
@@ -998,130 +1354,21 @@ int main(int argc, char **argv)
 
 	printf("shmrpc-bench %s%s, %ld CPUs\n", shmrpc_version(),
 	    quick ? " (quick)" : "", sysconf(_SC_NPROCESSORS_ONLN));
+	print_spin_budget(spin);
 	print_header();
-	/* The floors are measured three times, at the start, in the
-	 * middle and at the end of the run; the fastest counts (so a noisy
-	 * moment on the machine does not flatter the ratios). */
-	rs[n] = (struct result){ .kase = "floor", .system = "spin-floor",
-		.transport = "none", .payload = 0, .clients = 1 };
-	floor_spin(&rs[n], quick ? 200000 : 1000000);
-	n++;
-	rs[n] = (struct result){ .kase = "floor", .system = "sem-floor",
-		.transport = "none", .payload = 0, .clients = 1 };
-	floor_sem(&rs[n], quick ? 20000 : 100000);
-	n++;
-
-	static const shmrpc_transport_kind tks[] = { SHMRPC_TRANSPORT_FUTEX,
-		SHMRPC_TRANSPORT_POSIX };
-	for (int k = 0; k < 2; k++) {
-		if (k == 1)
-			remeasure_floors(rs, quick);
-		for (int t = 0; t < 2; t++) {
-			for (size_t p = 0; p < 4; p++) {
-				for (int c = 1; c <= 8; c += 7) {
-					size_t calls = calls_for((enum kind)k,
-					    payloads[p]);
-					/* QUICK: a quarter, but enough
-					 * calls that 8 clients reach a
-					 * steady state. */
-					if (quick)
-						calls = calls / 4 < 16 ? 16
-									: calls / 4;
-					run_case(&rs[n], (enum kind)k, tks[t],
-					    payloads[p], c, calls, spin);
-					if (!rs[n].ok)
-						failed = 1;
-					print_result(&rs[n++]);
-				}
-			}
-		}
-	}
-
-	/* The payload paths: a 2 MB JSON string echoed, and bytes echoed
-	 * (100 B and 2 MB), futex, one client; and their floor, two
-	 * memcpy()s of 2 MB. */
-	{
-		static const struct {
-			enum kind kind;
-			size_t payload;
-		} extra[] = { { JSON_ECHO, 100 }, { JSON_ECHO, 2097152 },
-			{ BYTES_ECHO, 100 }, { BYTES_ECHO, 2097152 } };
-		for (size_t e = 0; e < sizeof(extra) / sizeof(extra[0]); e++) {
-			size_t calls = calls_for(extra[e].kind,
-			    extra[e].payload);
-			if (quick)
-				calls = calls / 4 < 16 ? 16 : calls / 4;
-			run_case(&rs[n], extra[e].kind, SHMRPC_TRANSPORT_FUTEX,
-			    extra[e].payload, 1, calls, spin);
-			if (!rs[n].ok)
-				failed = 1;
-			print_result(&rs[n++]);
-		}
-		rs[n] = (struct result){ .kase = "floor", .system = "memcpy-2x",
-			.transport = "none", .payload = 2097152, .clients = 1 };
-		floor_memcpy(&rs[n], 2097152, quick ? 200 : 1000);
-		print_result(&rs[n++]);
-	}
-
+	failed = run_rows(rs, &n, quick, spin);
 	remeasure_floors(rs, quick);
 	printf("floors, fastest of three measurements in this run:\n");
-	print_result(&rs[0]);
-	print_result(&rs[1]);
+	for (int f = 0; f < NFLOORS; f++)
+		print_result(&rs[f]);
 
 	measure_cpu(&cpu, quick ? 3.0 : 10.0, quick ? 10 : 30);
-	printf("\nCPU: idle futex server %.3f%% over %.1f s; client waiting on "
-	       "a 100 ms handler %.2f%%\n", cpu.idle_server_pct, cpu.seconds,
-	    cpu.waiting_client_pct);
-
-	/* The targets. */
-	const struct result *spinf = &rs[0], *semf = &rs[1];
-	const struct result *raw1 = find(rs, n, "raw", "futex", 100, 1);
-	const struct result *add1 = find(rs, n, "json_add", "futex", 100, 1);
-	printf("\ntargets (this run):\n");
-	if (raw1 != NULL)
-		printf("  raw 100 B futex median / spin floor median = %.2f / "
-		       "%.2f us = %.2fx (target <= 3x)\n", raw1->median_us,
-		    spinf->median_us, raw1->median_us / spinf->median_us);
-	if (add1 != NULL)
-		printf("  json add futex median / sem floor median = %.2f / "
-		       "%.2f us = 1/%.1f (target <= 1/20)\n", add1->median_us,
-		    semf->median_us, semf->median_us / add1->median_us);
-	for (int k = 0; k < 2; k++) {
-		for (size_t p = 0; p < 4; p++) {
-			const char *kase = k == 0 ? "raw" : "json_add";
-			const struct result *one = find(rs, n, kase, "futex",
-			    payloads[p], 1);
-			const struct result *eight = find(rs, n, kase, "futex",
-			    payloads[p], 8);
-			if (one == NULL || eight == NULL)
-				continue;
-			printf("  %-8s %7zu B futex: 8 clients %.0f calls/s vs 1 "
-			       "client %.0f (%.2fx, target >= 1); p99/p50 %.1f "
-			       "(target <= 20)\n", kase, payloads[p],
-			    eight->calls_per_s, one->calls_per_s,
-			    eight->calls_per_s / one->calls_per_s,
-			    eight->p99_us / eight->median_us);
-		}
-	}
-	if (add1 != NULL)
-		printf("  json add 100 B futex median %.2f us (target <= 2 us): "
-		       "%s\n", add1->median_us,
-		    add1->median_us <= 2.0 ? "met" : "MISSED");
-	const struct result *je = find(rs, n, "json_echo", "futex", 2097152, 1);
-	const struct result *be = find(rs, n, "bytes_echo", "futex", 2097152, 1);
-	const struct result *mc = find(rs, n, "floor", "none", 2097152, 1);
-	if (je != NULL)
-		printf("  json echo 2 MB futex median %.0f us (target <= 2000 "
-		       "us): %s\n", je->median_us,
-		    je->median_us <= 2000 ? "met" : "MISSED");
-	if (be != NULL && mc != NULL)
-		printf("  bytes echo 2 MB futex median / 2x memcpy 2 MB median "
-		       "= %.0f / %.0f us = %.2fx (target <= 4x): %s\n",
-		    be->median_us, mc->median_us, be->median_us / mc->median_us,
-		    be->median_us <= 4 * mc->median_us ? "met" : "MISSED");
-	printf("  idle server CPU %.3f%% (target < 0.5%%); waiting client CPU "
-	       "%.2f%% (target < 10%%)\n", cpu.idle_server_pct,
-	    cpu.waiting_client_pct);
+	printf("\nCPU: idle futex server %.3f%% over %.1f s (%.3f%% after a "
+	       "1 MiB call); client waiting on a 100 ms handler %.2f%% "
+	       "(%.2f%% with 1 MiB requests)\n", cpu.idle_server_pct,
+	    cpu.seconds, cpu.idle_server_big_pct, cpu.waiting_client_pct,
+	    cpu.waiting_client_big_pct);
+	print_targets(rs, n, &cpu);
 
 	if (out != NULL) {
 		json_t *list = json_array();
@@ -1149,9 +1396,14 @@ int main(int argc, char **argv)
 		const char *slash = strrchr(out, '/');
 		snprintf(cpath, sizeof(cpath), "%.*scpu.json",
 		    slash ? (int)(slash - out + 1) : 0, out);
-		json_t *cj = json_pack("{s:f, s:f, s:f}", "idle_server_cpu_percent",
-		    cpu.idle_server_pct, "idle_seconds", cpu.seconds,
-		    "waiting_client_cpu_percent", cpu.waiting_client_pct);
+		json_t *cj = json_pack("{s:f, s:f, s:f, s:f, s:f}",
+		    "idle_server_cpu_percent", cpu.idle_server_pct,
+		    "idle_seconds", cpu.seconds, "waiting_client_cpu_percent",
+		    cpu.waiting_client_pct,
+		    "idle_server_after_1mib_cpu_percent",
+		    cpu.idle_server_big_pct,
+		    "waiting_client_1mib_cpu_percent",
+		    cpu.waiting_client_big_pct);
 		json_dump_file(cj, cpath, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(cj);
 		printf("\nwrote %s and %s\n", out, cpath);

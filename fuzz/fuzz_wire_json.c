@@ -20,6 +20,9 @@
  *      nothing) must accept exactly what the decoders accept, but for its
  *      documented differences: numbers of any size and NUL in keys pass,
  *      jansson's NUL-after-a-token quirk does not.
+ * Each input goes through every code path this CPU and build have
+ * (utf8.h: portable, SSE2, AVX2, forced in turn), so that the fused
+ * copy-and-validate loops are all held to jansson.
  * Any mismatch abort()s.
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilibshmrpc/src \
@@ -28,6 +31,7 @@
  *          fuzz/corpus/wire_json
  */
 #include "codec/json_text.h"
+#include "codec/utf8.h"
 #include "codec/wire_json.h"
 #include "../tests/helpers/seed_forms.h"
 
@@ -219,8 +223,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (size != 0)
 		memcpy(buf, data, size);
-	check_decode(buf, size);
-	check_encode_raw_string(buf, size);
+	for (int isa = WIRE_ISA_PORTABLE; isa <= WIRE_ISA_AVX2; isa++) {
+		if (shmrpc__wire_isa_force((enum wire_isa)isa) < 0)
+			continue;
+		check_decode(buf, size);
+		check_encode_raw_string(buf, size);
+	}
 	check_text_check(buf, size);
 	free(buf);
 	return 0;

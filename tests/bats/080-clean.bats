@@ -84,7 +84,9 @@ reap_after_kill() {
 	dead=$(channel_name)
 	leak "$dead" posix
 	: >"/dev/shm/srb_$(channel_name orphan)_req"
-	before=$(ls -li /dev/shm | grep -F "$TAG")
+	# Spaces squeezed: ls pads its columns to the widest entry of all of
+	# /dev/shm, where other tests make and remove files meanwhile.
+	before=$(ls -li /dev/shm | grep -F "$TAG" | tr -s ' ')
 	reg=$(cat "$SHMRPC_REGISTRY")
 	run "$CLEAN" -n -g 0 -p "$TAG"
 	[ "$status" -eq 0 ]
@@ -93,11 +95,11 @@ reap_after_kill() {
 	# The dead channel's seven objects (the seed's six and its own
 	# segment) and the orphan.
 	[[ "${lines[-1]}" == "would reap 8 objects"* ]]
-	[ "$(ls -li /dev/shm | grep -F "$TAG")" = "$before" ]
+	[ "$(ls -li /dev/shm | grep -F "$TAG" | tr -s ' ')" = "$before" ]
 	[ "$(cat "$SHMRPC_REGISTRY")" = "$reg" ]
 	run "$CLEAN" --dry-run --json -g 0 -p "$TAG"
 	[ "$status" -eq 0 ]
-	after=$(ls -li /dev/shm | grep -F "$TAG")
+	after=$(ls -li /dev/shm | grep -F "$TAG" | tr -s ' ')
 	diff <(echo "$before") <(echo "$after")
 	run "$CLEAN" -q -g 0 -p "$TAG"
 	[ "$status" -eq 0 ]

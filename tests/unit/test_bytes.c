@@ -25,6 +25,7 @@
 #include <shmrpc.h>
 
 #include "codec/envelope.h"
+#include "../helpers/request_id.h"
 
 #define BUF 4096u
 #define HDR 4u /* message length header */
@@ -428,8 +429,10 @@ static void check_request(const char *text, int want_rc, const char *method)
 		assert_string_equal(rq.method, method);
 		assert_true(json_equal(rq.params,
 		    json_object_get(ref, "params")));
-		assert_true(json_equal(rq.id,
+		json_t *id = request_id_of(&rq);
+		assert_true(json_equal(id,
 		    json_object_get(ref, "request_id")));
+		json_decref(id);
 	}
 	json_decref(ref);
 	shmrpc__request_view_release(&rq);

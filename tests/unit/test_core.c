@@ -25,6 +25,7 @@
 
 #include "base/common.h"
 #include "codec/envelope.h"
+#include "../helpers/request_id.h"
 #include "os/shmobj.h"
 #include "shmrpc.h"
 
@@ -328,7 +329,9 @@ static void test_envelope_round_trip(void **state)
 			     sizeof(why)),
 	    0);
 	assert_string_equal(rq.method, "add");
-	assert_string_equal(json_string_value(rq.id), "id-1");
+	json_t *rq_id = request_id_of(&rq);
+	assert_string_equal(json_string_value(rq_id), "id-1");
+	json_decref(rq_id);
 	assert_true(json_equal((json_t *)rq.params, params));
 	shmrpc__request_view_release(&rq);
 

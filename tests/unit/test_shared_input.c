@@ -16,6 +16,8 @@
  * race out of ThreadSanitizer's view (it would rightly flag a thread).
  */
 #include "codec/envelope.h"
+#include "../helpers/request_id.h"
+#include "codec/utf8.h"
 #include "codec/wire_json.h"
 
 #include <setjmp.h>
@@ -244,12 +246,16 @@ static enum outcome decode_request(const char *buf, size_t len)
 	enum outcome o = REFUSED;
 
 	if (shmrpc__envelope_decode_request(buf, len, &rq, why, sizeof why) ==
-	    0)
+	    0) {
+		/* the id's text, when kept as such, must be JSON as it is */
+		json_t *id = request_id_of(&rq);
 		o = text_ok(rq.method, strlen(rq.method)) &&
-			(rq.id == NULL || value_ok(rq.id)) &&
+			(id != NULL ? value_ok(id) : rq.id_text == NULL) &&
 			json_is_object(rq.params) && value_ok(rq.params)
 		    ? ACCEPTED
 		    : BROKEN;
+		json_decref(id);
+	}
 	shmrpc__request_view_release(&rq);
 	return o;
 }
@@ -297,6 +303,36 @@ static void test_response_decode_while_rewritten(void **state)
 	race(responses[1], "error response", decode_response);
 }
 
+/* Strings longer than the decoder's inline scratch (so a run is copied
+   again once room is made) and than many vector blocks, mostly non-ASCII
+   (the validating steps of the fused loop), one with escapes between long
+   runs.  Built once; fits struct shared's buffer. */
+static const char *long_document(void)
+{
+	static char doc[3000];
+	static const char *const words[] = { "plain ", "h\xC3\xA9llo ",
+		"\xE2\x82\xAC ", "\xF0\x9F\x98\x80 ", "\xE6\x97\xA5\xE6\x9C\xAC " };
+	size_t n = 0;
+
+	if (doc[0] != '\0')
+		return doc;
+	n += (size_t)sprintf(doc + n, "{\"long\":\"");
+	for (int i = 0; n < 1400; i++)
+		n += (size_t)sprintf(doc + n, "%s", words[i % 5]);
+	n += (size_t)sprintf(doc + n, "\",\"escaped\":\"");
+	for (int i = 0; n < 2400; i++)
+		n += (size_t)sprintf(doc + n, "%s%s", words[(i * 3) % 5],
+		    i % 7 == 0 ? "\\n\\u00e9" : "");
+	sprintf(doc + n, "\",\"n\":[1,\"\xCE\xB1\"]}");
+	return doc;
+}
+
+static void test_long_strings_decode_while_rewritten(void **state)
+{
+	(void)state;
+	race(long_document(), "long strings", decode_wire_json);
+}
+
 /* After a failed assertion: kill the writer, which would spin forever. */
 static int kill_scribbler(void **state)
 {
@@ -320,6 +356,22 @@ int main(void)
 		    test_request_decode_while_rewritten, kill_scribbler),
 		cmocka_unit_test_teardown(
 		    test_response_decode_while_rewritten, kill_scribbler),
+		cmocka_unit_test_teardown(
+		    test_long_strings_decode_while_rewritten, kill_scribbler),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	static const char *const isa_names[] = { "portable", "sse2", "avx2" };
+	int failed = 0, ran = 0;
+
+	/* every code path this CPU and build have (utf8.h), forced in turn */
+	for (int isa = WIRE_ISA_PORTABLE; isa <= WIRE_ISA_AVX2; isa++) {
+		if (shmrpc__wire_isa_force((enum wire_isa)isa) < 0) {
+			printf("[ SKIPPED  ] the %s code path: not in this CPU "
+			       "or build\n", isa_names[isa]);
+			continue;
+		}
+		printf("[==========] the %s code path\n", isa_names[isa]);
+		failed += cmocka_run_group_tests(tests, NULL, NULL);
+		ran++;
+	}
+	return failed != 0 || ran == 0 ? 1 : 0;
 }

@@ -695,6 +695,7 @@ struct until {
 	unsigned flags;
 	int rc;
 	double took;
+	atomic_int done;
 };
 
 static void *until_thread(void *arg)
@@ -704,7 +705,21 @@ static void *until_thread(void *arg)
 
 	u->rc = shmrpc_server_serve_until(u->srv, u->max_wait, u->flags);
 	u->took = now() - t0;
+	atomic_store(&u->done, 1);
 	return NULL;
+}
+
+/* Signal the waiting thread until its wait ends.  A signal that lands
+ * before the thread sleeps (it may not have been scheduled yet on a
+ * loaded machine, or may still be spinning) ends no wait: only one that
+ * interrupts the sleep does, so one try alone would be flaky. */
+static void interrupt_until_done(struct until *u, pthread_t th)
+{
+	for (int i = 0; i < 40 && !atomic_load(&u->done); i++) {
+		usleep(100000);
+		if (!atomic_load(&u->done))
+			pthread_kill(th, SIGUSR1);
+	}
 }
 
 static void serve_until(shmrpc_transport_kind kind)
@@ -725,9 +740,9 @@ static void serve_until(shmrpc_transport_kind kind)
 	sigaction(SIGUSR1, &sa, &old);
 	u.max_wait = 10.0;
 	u.flags = SHMRPC_SERVE_EINTR;
+	atomic_store(&u.done, 0);
 	assert_int_equal(pthread_create(&th, NULL, until_thread, &u), 0);
-	usleep(100000);
-	pthread_kill(th, SIGUSR1);
+	interrupt_until_done(&u, th);
 	pthread_join(th, NULL);
 	assert_int_equal(u.rc, -EINTR);
 	assert_true(u.took < 5.0);

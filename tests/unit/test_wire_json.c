@@ -20,12 +20,15 @@
  *       libshmrpc/src/codec/{utf8,float_format,json_encode,json_decode}.c \
  *       -ljansson -lcmocka -o /tmp/t && /tmp/t
  *
- * Add -DWIRE_JSON_NO_AVX2 (SSSE3 validator) or -DWIRE_JSON_PORTABLE (no SIMD
- * at all) to cover the other code paths.  Reals are also checked under
+ * The whole suite runs once per code path this CPU and build have
+ * (utf8.h: portable, SSE2, AVX2), each forced in turn.  Build with
+ * -DWIRE_JSON_NO_AVX2 (SSSE3 validator) or -DWIRE_JSON_PORTABLE (no SIMD
+ * compiled in at all) to cover those builds too.  Reals are also checked under
  * de_DE/fr_FR/ps_AF when installed (LOCPATH works).
  */
 #include "codec/float_format.h"
 #include "codec/json_text.h"
+#include "codec/utf8.h"
 #include "codec/wire_json.h"
 #include "../helpers/seed_forms.h"
 
@@ -1479,6 +1482,54 @@ static void test_random_long_strings(void **state)
 	free(buf);
 }
 
+/* Strings of every length around the vector widths (16, 32, 64) with a
+   byte to escape, a multi-byte character or a broken one at the places
+   where the fused copy changes step (block edges, the tail), over ASCII
+   and over non-ASCII filler: encoded and decoded, each against jansson. */
+static void test_string_runs_at_block_edges(void **state)
+{
+	static const char *const inserts[] = { "\"", "\\", "\n", "\x1f",
+		"\xC3\xA9", "\xF0\x9F\x98\x80", "\xE2\x82\xAC", "\x80",
+		"\xC3", "\xED\xA0\x80", "\\n", "\\u00e9", "\\u0000" };
+	static const char *const fillers[] = { "a", "\xC3\xA9" };
+	static const size_t places[] = { 0, 1, 14, 15, 16, 17, 30, 31, 32, 33,
+		62, 63, 64, 65, 95, 96, 127, 128 };
+	char buf[400], doc[402];
+
+	(void)state;
+	for (size_t f = 0; f < 2; f++) {
+		const size_t unit = strlen(fillers[f]);
+		for (size_t len = 0; len <= 160; len++) {
+			for (size_t i = 0; i < len; i += unit)
+				memcpy(buf + i, fillers[f],
+				    len - i < unit ? len - i : unit);
+			for (size_t s = 0; s < sizeof inserts / sizeof *inserts;
+			     s++) {
+				const size_t n = strlen(inserts[s]);
+				for (size_t k = 0; k < sizeof places /
+				     sizeof *places; k++) {
+					char save[8];
+					const size_t at = places[k];
+					if (at + n > len)
+						continue;
+					memcpy(save, buf + at, n);
+					memcpy(buf + at, inserts[s], n);
+					json_t *v = json_stringn_nocheck(buf, len);
+					check_encode(v);
+					json_decref(v);
+					doc[0] = '"';
+					memcpy(doc + 1, buf, len);
+					doc[len + 1] = '"';
+					check_decode(doc, len + 2);
+					memcpy(buf + at, save, n);
+				}
+			}
+		}
+	}
+}
+
+static const char *const isa_names[] = { "portable", "sse2", "avx2" };
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1510,6 +1561,25 @@ int main(void)
 		cmocka_unit_test(test_locale_independence),
 		cmocka_unit_test(test_random_documents),
 		cmocka_unit_test(test_random_long_strings),
+		cmocka_unit_test(test_string_runs_at_block_edges),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = 0, ran = 0;
+
+	for (int isa = WIRE_ISA_PORTABLE; isa <= WIRE_ISA_AVX2; isa++) {
+		char name[64];
+
+		if (shmrpc__wire_isa_force((enum wire_isa)isa) < 0) {
+			printf("[ SKIPPED  ] the %s code path: not in this CPU "
+			       "or build\n", isa_names[isa]);
+			continue;
+		}
+		snprintf(name, sizeof name, "wire_json, %s code path",
+		    isa_names[isa]);
+		printf("[==========] %s\n", name);
+		failed += _cmocka_run_group_tests(name, tests,
+		    sizeof tests / sizeof *tests, NULL, NULL);
+		ran++;
+	}
+	/* at least the path in use by default must have run */
+	return failed != 0 || ran == 0 ? 1 : 0;
 }

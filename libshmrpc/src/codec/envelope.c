@@ -97,10 +97,30 @@ int shmrpc__envelope_encode_request(char *buf, size_t cap, size_t *len,
 	return finish(&o, len);
 }
 
+/* A response from its "result" on, after the id in o. */
+static int put_response_rest(struct out *o, size_t *len, const json_t *result,
+    const char *error)
+{
+	static const char not_utf8[] = "RPCError: error text is not UTF-8";
+
+	PUT_LIT(o, ",\"result\":");
+	if (result == NULL)
+		PUT_LIT(o, "null");
+	else if (!put_value(o, result))
+		return SHMRPC_ESERIAL;
+	PUT_LIT(o, ",\"error\":");
+	if (error == NULL)
+		PUT_LIT(o, "null");
+	else if (!put_string(o, error, strlen(error)) &&
+	    !put_string(o, not_utf8, sizeof(not_utf8) - 1))
+		return SHMRPC_ESERIAL;
+	PUT_LIT(o, "}");
+	return finish(o, len);
+}
+
 int shmrpc__envelope_encode_response(char *buf, size_t cap, size_t *len,
     const json_t *id, const json_t *result, const char *error)
 {
-	static const char not_utf8[] = "RPCError: error text is not UTF-8";
 	struct out o = { buf, buf == NULL ? 0 : cap, 0 };
 
 	PUT_LIT(&o, "{\"request_id\":");
@@ -108,27 +128,30 @@ int shmrpc__envelope_encode_response(char *buf, size_t cap, size_t *len,
 		PUT_LIT(&o, "null");
 	else if (!put_value(&o, id))
 		return SHMRPC_ESERIAL;
-	PUT_LIT(&o, ",\"result\":");
-	if (result == NULL)
+	return put_response_rest(&o, len, result, error);
+}
+
+int shmrpc__envelope_encode_response_id_text(char *buf, size_t cap,
+    size_t *len, const char *id, size_t id_len, const json_t *result,
+    const char *error)
+{
+	struct out o = { buf, buf == NULL ? 0 : cap, 0 };
+
+	PUT_LIT(&o, "{\"request_id\":");
+	if (id == NULL)
 		PUT_LIT(&o, "null");
-	else if (!put_value(&o, result))
-		return SHMRPC_ESERIAL;
-	PUT_LIT(&o, ",\"error\":");
-	if (error == NULL)
-		PUT_LIT(&o, "null");
-	else if (!put_string(&o, error, strlen(error)) &&
-	    !put_string(&o, not_utf8, sizeof(not_utf8) - 1))
-		return SHMRPC_ESERIAL;
-	PUT_LIT(&o, "}");
-	return finish(&o, len);
+	else
+		put_lit(&o, id, id_len);
+	return put_response_rest(&o, len, result, error);
 }
 
 void shmrpc__request_view_release(struct request_view *v)
 {
 	json_decref(v->root);
 	json_decref(v->own_id);
-	json_decref(v->own_method);
-	memset(v, 0, sizeof(*v));
+	v->root = v->own_id = v->id = NULL;
+	v->id_text = v->method = NULL;
+	v->params = NULL;
 }
 
 #define LIT_LEN(s) (sizeof(s) - 1)
@@ -145,64 +168,75 @@ static const char *plain_ascii_end(const char *p, const char *end)
 }
 
 /*
- * Whether s (NULL after a failed allocation) is plain ASCII, checked on
- * jansson's private copy: on the futex transport the request lies in
- * shared memory, and a client could rewrite the id or name between our
- * scan and the copy.  The general path then refuses what is not UTF-8.
+ * Copies the contents of the string token at p, plain ASCII as
+ * plain_ascii_end() takes it, to dst (at most cap bytes) and returns the
+ * byte after its closing quote; NULL when it is no such token or longer.
+ * Each byte is read once and checked as it is copied: on the futex
+ * transport the request lies in shared memory, and the client could
+ * rewrite it meanwhile, but what was checked is what was copied.
  */
-static bool plain_ascii_copy(const json_t *s)
+static const char *copy_plain_token(char *dst, size_t cap, const char *p,
+    const char *end, size_t *n)
 {
-	const char *text = json_string_value(s);
-	size_t len = json_string_length(s);
+	if (p >= end || *p != '"')
+		return NULL;
+	for (size_t i = 0; ++p < end;) {
+		const unsigned char c = (unsigned char)*p;
 
-	return text != NULL && plain_ascii_end(text, text + len) == text + len;
+		if (c == '"') {
+			*n = i;
+			return p + 1;
+		}
+		if (c < 0x20 || c > 0x7e || c == '\\' || i == cap)
+			return NULL;
+		dst[i++] = (char)c;
+	}
+	return NULL;
 }
 
 /*
- * The exact text shmrpc__envelope_encode_request() writes for plain ASCII id
- * and method: {"request_id":"ID","method":"NAME","params":{...}}.  Decoding
- * only params (the one part the handler needs as json_t) saves the
- * envelope object and its three members.  Any other text, including
- * anything the general path would reject or answer with a reason, falls
- * through to it: the result is always the general path's.  1 if done.
+ * The exact text shmrpc__envelope_encode_request() writes for short plain
+ * ASCII id and method: {"request_id":"ID","method":"NAME","params":{...}}.
+ * Only params (the one part the handler needs as json_t) is decoded; the
+ * id and the name are copied into the view, the id to be written back as
+ * it came.  Any other text, including anything the general path would
+ * reject or answer with a reason, falls through to it: the result is
+ * always the general path's.  1 if done.
  */
 static int decode_request_fast(const char *buf, size_t len,
     struct request_view *out)
 {
-	const char *p = buf, *end = buf + len, *id, *id_end, *m, *m_end;
+	const char *p = buf, *end = buf + len;
+	size_t id_len, m_len;
 
-	if (!HAS_LIT(p, end, "{\"request_id\":\""))
+	if (!HAS_LIT(p, end, "{\"request_id\":"))
 		return 0;
-	id = p + LIT_LEN("{\"request_id\":\"");
-	id_end = plain_ascii_end(id, end);
-	p = id_end + 1;
-	if (id_end >= end || *id_end != '"' ||
-	    !HAS_LIT(p, end, ",\"method\":\""))
+	p = copy_plain_token(out->id_copy + 1, REQUEST_FAST_ID_MAX,
+	    p + LIT_LEN("{\"request_id\":"), end, &id_len);
+	if (p == NULL || !HAS_LIT(p, end, ",\"method\":"))
 		return 0;
-	m = p + LIT_LEN(",\"method\":\"");
-	m_end = plain_ascii_end(m, end);
-	p = m_end + 1;
-	if (m_end >= end || *m_end != '"' || m_end == m ||
-	    !HAS_LIT(p, end, ",\"params\":{") || end[-1] != '}')
+	p = copy_plain_token(out->method_copy, REQUEST_FAST_METHOD_MAX,
+	    p + LIT_LEN(",\"method\":"), end, &m_len);
+	if (p == NULL || m_len == 0 || !HAS_LIT(p, end, ",\"params\":{") ||
+	    end[-1] != '}')
 		return 0;
 	p += LIT_LEN(",\"params\":");
 	/* params is the text between here and the final '}'; it is an
 	 * object, as it starts with '{', if it decodes at all. */
 	out->root = shmrpc__wire_json_decode_depth(p, (size_t)(end - 1 - p),
 	    SHMRPC_MAX_DEPTH, NULL);
-	if (out->root == NULL || !json_is_object(out->root))
-		goto slow;
-	out->own_id = json_stringn_nocheck(id, (size_t)(id_end - id));
-	out->own_method = json_stringn_nocheck(m, (size_t)(m_end - m));
-	if (!plain_ascii_copy(out->own_id) || !plain_ascii_copy(out->own_method))
-		goto slow;
-	out->id = out->own_id;
-	out->method = json_string_value(out->own_method);
+	if (out->root == NULL || !json_is_object(out->root)) {
+		shmrpc__request_view_release(out);
+		return 0;
+	}
+	out->id_copy[0] = '"';
+	out->id_copy[id_len + 1] = '"';
+	out->id_text = out->id_copy;
+	out->id_text_len = id_len + 2;
+	out->method_copy[m_len] = '\0';
+	out->method = out->method_copy;
 	out->params = out->root;
 	return 1;
-slow:
-	shmrpc__request_view_release(out);
-	return 0;
 }
 
 static int refuse_unreadable(const char *buf, size_t len,

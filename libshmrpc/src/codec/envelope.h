@@ -43,14 +43,31 @@ int shmrpc__envelope_encode_request(char *buf, size_t cap, size_t *len,
 int shmrpc__envelope_encode_response(char *buf, size_t cap, size_t *len,
     const json_t *id, const json_t *result, const char *error);
 
-/* A decoded request: root owns everything; the rest is borrowed from it
- * (from own_id / own_method on the fast path, where root is params). */
+/* The same with the id given as its JSON text (id_len bytes, written as
+ * it is; NULL: null), as a request_view's id_text. */
+int shmrpc__envelope_encode_response_id_text(char *buf, size_t cap,
+    size_t *len, const char *id, size_t id_len, const json_t *result,
+    const char *error);
+
+/* Longest id and method name the fast path copies (else: general path) */
+#define REQUEST_FAST_ID_MAX 64
+#define REQUEST_FAST_METHOD_MAX 64
+
+/* A decoded request: root owns everything; the rest is borrowed from it,
+ * or from the copies in the view itself on the fast path (the text our
+ * clients write, with short plain ASCII id and method name: only params
+ * becomes json_t, root is params, the id is kept as text).  Answer with
+ * id_text when it is set, else with id. */
 struct request_view {
 	json_t *root;
-	json_t *id;           /* as sent, may be NULL if missing */
+	json_t *id;           /* as sent, may be NULL if missing or id_text */
+	const char *id_text;  /* fast path: the id's JSON text, quotes and */
+	size_t id_text_len;   /*   all, checked, to write back as it came */
 	const char *method;
 	const json_t *params;
-	json_t *own_id, *own_method;
+	json_t *own_id;
+	char id_copy[REQUEST_FAST_ID_MAX + 2];
+	char method_copy[REQUEST_FAST_METHOD_MAX + 1];
 };
 
 /*

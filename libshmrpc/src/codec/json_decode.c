@@ -8,6 +8,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,18 +24,14 @@
 /* ------------------------------------------------------------------------ */
 
 #define STACK_INLINE   64  /* containers tracked without malloc */
-#define SCRATCH_INLINE 256 /* bytes of unescaped string held without malloc */
-#define KEY_INLINE     48  /* object keys copied out of the input this short
-			      go to the key itself, not to scratch */
+#define SCRATCH_INLINE 256 /* bytes of string text held without malloc */
 
-/* A decoded string: either a slice of the input (no escapes) or a slice of
-   the scratch stack, addressed by offset because the scratch may move. */
+/* A decoded string: a slice of the scratch stack, addressed by offset
+   because the scratch may move. */
 typedef struct {
-	const char *input_ptr; /* NULL when the text lives in scratch; a key
-				  may point at its own `copy` instead */
 	size_t scratch_off;
 	size_t len;
-	char copy[KEY_INLINE];
+	bool nul; /* holds a NUL (only "\u0000" can put one there) */
 } str_ref_t;
 
 typedef struct {
@@ -49,8 +46,9 @@ typedef struct {
 	size_t stack_len, stack_cap;
 	json_t *stack_inline[STACK_INLINE];
 
-	/* LIFO byte arena for strings with escapes: a pending object key stays
-	   below the value being decoded */
+	/* LIFO byte arena, the private copy of every string (see
+	   copy_run()): a pending object key stays below the value being
+	   decoded */
 	char *scratch;
 	size_t scratch_len, scratch_cap;
 	char scratch_inline[SCRATCH_INLINE];
@@ -128,12 +126,64 @@ static void skip_nul_after_bare_token(parser_t *ps)
 
 /* --- scratch arena ------------------------------------------------------ */
 
+/*
+ * Per thread, the largest scratch a decode outgrew its inline one for, kept
+ * for the next: a long string is copied into scratch before jansson copies
+ * it, and a fresh block per decode would cost a page fault per 4 KiB for
+ * big ones (glibc maps and unmaps them).  A thread thus keeps one block as
+ * large as the longest string it decoded (up to SCRATCH_KEEP_MAX), freed
+ * when it exits.
+ */
+#define SCRATCH_KEEP_MAX ((size_t)64 << 20)
+
+static __thread char *kept_scratch;
+static __thread size_t kept_scratch_cap;
+static pthread_key_t kept_scratch_key;
+static pthread_once_t kept_scratch_once = PTHREAD_ONCE_INIT;
+static bool kept_scratch_key_ok;
+
+static void kept_scratch_key_make(void)
+{
+	kept_scratch_key_ok = pthread_key_create(&kept_scratch_key, free) == 0;
+}
+
+/* Keeps block (cap bytes) for this thread's next decode, or frees it. */
+static void scratch_keep(char *block, size_t cap)
+{
+	pthread_once(&kept_scratch_once, kept_scratch_key_make);
+	if (!kept_scratch_key_ok || cap > SCRATCH_KEEP_MAX ||
+	    (kept_scratch != NULL && kept_scratch_cap >= cap) ||
+	    pthread_setspecific(kept_scratch_key, block) != 0) {
+		free(block);
+		return;
+	}
+	free(kept_scratch);
+	kept_scratch = block;
+	kept_scratch_cap = cap;
+}
+
+/* Moves from the inline scratch to the kept block if it is big enough. */
+static bool scratch_take_kept(parser_t *ps, size_t need)
+{
+	if (ps->scratch != ps->scratch_inline || kept_scratch == NULL ||
+	    kept_scratch_cap < need ||
+	    pthread_setspecific(kept_scratch_key, NULL) != 0)
+		return false;
+	memcpy(kept_scratch, ps->scratch, ps->scratch_len);
+	ps->scratch = kept_scratch;
+	ps->scratch_cap = kept_scratch_cap;
+	kept_scratch = NULL;
+	return true;
+}
+
 static bool scratch_reserve(parser_t *ps, size_t extra)
 {
 	size_t cap = ps->scratch_cap * 2;
 	char *grown;
 
 	if (ps->scratch_cap - ps->scratch_len >= extra)
+		return true;
+	if (scratch_take_kept(ps, ps->scratch_len + extra))
 		return true;
 	if (cap - ps->scratch_len < extra)
 		cap = ps->scratch_len + extra;
@@ -160,8 +210,6 @@ static bool scratch_append(parser_t *ps, const void *src, size_t n)
 
 static inline const char *str_ref_ptr(const parser_t *ps, const str_ref_t *s)
 {
-	if (s->input_ptr != NULL)
-		return s->input_ptr;
 	return ps->scratch + s->scratch_off;
 }
 
@@ -273,8 +321,8 @@ static const uchar *read_unicode_escape(parser_t *ps, const uchar *p,
 }
 
 /* ps->p is at a backslash.  Appends the decoded character to scratch and
-   advances past the escape. */
-static bool decode_escape(parser_t *ps)
+   advances past the escape; *nul is set when it is a NUL. */
+static bool decode_escape(parser_t *ps, bool *nul)
 {
 	const uchar *p = ps->p + 1;
 	char utf8[4];
@@ -292,6 +340,7 @@ static bool decode_escape(parser_t *ps)
 		if (p == NULL)
 			return false;
 		n = utf8_encode((unsigned long)cp, utf8);
+		*nul |= cp == 0;
 	} else {
 		const int c = simple_escape_value(*p);
 
@@ -309,110 +358,88 @@ static bool decode_escape(parser_t *ps)
 	return true;
 }
 
-/* Slow path for a string with escapes: the verbatim prefix [start, ps->p)
-   and everything after goes to the scratch arena. */
-static bool scan_escaped_string(parser_t *ps, const uchar *start,
-    str_ref_t *out)
-{
-	const size_t off = ps->scratch_len;
+/*
+ * Strings are copied out of the input first and checked on the copy: on
+ * the futex transport the input is shared memory that a misbehaving peer
+ * can rewrite while we parse, and a check of bytes that are read again
+ * afterwards would prove nothing about what was copied.  The copy, the
+ * search for the string's end and the UTF-8 check are one loop
+ * (shmrpc__utf8_copy_run(), which validates what it copied), into the
+ * scratch arena; jansson then copies that private text once more.  This
+ * way every json_t string we return is valid UTF-8 whatever the peer does.
+ * Together with jansson's "reads everything it accepts" this is also
+ * exactly jansson's answer: a document is accepted only if all its strings
+ * are valid, and every byte outside strings is ASCII grammar.
+ */
 
-	if (!scratch_append(ps, start, (size_t)(ps->p - start)))
+/* Copies the run of plain bytes at ps->p to the top of scratch and leaves
+   ps->p at the byte that stopped it.  A run longer than the room there is
+   is copied again, all of it, once the room is made: the check must see
+   the run whole, and only bytes copied in one go were checked together. */
+static bool copy_run(parser_t *ps, const uchar *at)
+{
+	const uchar *const start = ps->p;
+	const size_t rest = (size_t)(ps->end - start);
+	const size_t room = ps->scratch_cap - ps->scratch_len;
+	const uchar *limit = rest <= room ? ps->end : start + room;
+	bool utf8_ok;
+	const uchar *stop = shmrpc__utf8_copy_run(
+	    (uchar *)ps->scratch + ps->scratch_len, start, limit, false,
+	    &utf8_ok);
+
+	if (stop == limit && limit != ps->end) {
+		if (!scratch_reserve(ps, rest))
+			return false;
+		stop = shmrpc__utf8_copy_run(
+		    (uchar *)ps->scratch + ps->scratch_len, start, ps->end,
+		    false, &utf8_ok);
+	}
+	if (!utf8_ok) {
+		fail_at(ps, at, json_error_invalid_utf8,
+		    "invalid UTF-8 in string");
 		return false;
+	}
+	ps->scratch_len += (size_t)(stop - start);
+	ps->p = stop;
+	return true;
+}
+
+/* ps->p is at the opening quote.  The string's text goes to the top of
+   scratch: its plain runs copied and checked (copy_run()), its escapes
+   decoded between them. */
+static bool scan_string(parser_t *ps, str_ref_t *out)
+{
+	const uchar *at = ps->p;
+
+	out->scratch_off = ps->scratch_len;
+	out->nul = false;
+	ps->p++;
 	for (;;) {
-		/* invariant: ps->p is at a special byte or at the end */
+		if (!copy_run(ps, at))
+			return false;
 		if (ps->p == ps->end) {
 			fail(ps, json_error_premature_end_of_input,
 			    "unterminated string");
 			return false;
 		}
 		const uchar c = *ps->p;
-		if (c == '"')
+		if (WIRE_LIKELY(c == '"'))
 			break;
 		if (c != '\\') {
 			fail(ps, json_error_invalid_syntax,
 			    "control character in string");
 			return false;
 		}
-		if (!decode_escape(ps))
-			return false;
-		const uchar *run = ps->p;
-		ps->p = find_string_special(run, ps->end);
-		if (!scratch_append(ps, run, (size_t)(ps->p - run)))
+		if (!decode_escape(ps, &out->nul))
 			return false;
 	}
 	ps->p++; /* closing quote */
-	out->input_ptr = NULL;
-	out->scratch_off = off;
-	out->len = ps->scratch_len - off;
+	out->len = ps->scratch_len - out->scratch_off;
 	return true;
-}
-
-/* ps->p is at the opening quote.  Bytes >= 0x80 are plain content here:
-   UTF-8 is checked on the private copy the caller makes (see
-   parse_string_value()). */
-static bool scan_string(parser_t *ps, str_ref_t *out)
-{
-	const uchar *start = ps->p + 1;
-	const uchar *q = find_string_special(start, ps->end);
-
-	if (WIRE_LIKELY(q < ps->end && *q == '"')) {
-		out->input_ptr = (const char *)start;
-		out->scratch_off = 0;
-		out->len = (size_t)(q - start);
-		ps->p = q + 1;
-		return true;
-	}
-	ps->p = q;
-	return scan_escaped_string(ps, start, out);
-}
-
-/*
- * Strings are checked for UTF-8 after they are copied out of the input,
- * not in it: on the futex transport the input is shared memory that a
- * misbehaving peer can rewrite while we parse, and a check of bytes that
- * are read again afterwards would prove nothing about what was copied.
- * This way every json_t string we return is valid UTF-8 whatever the peer
- * does.  Together with jansson's "reads everything it accepts" this is
- * also exactly jansson's answer: a document is accepted only if all its
- * strings are valid, and every byte outside strings is ASCII grammar.
- */
-
-/* Whether the n bytes at p are ASCII (and, if no_nul, free of NUL): the
-   usual short names and ids, answered without a call. */
-static inline bool short_ascii(const uchar *p, size_t n, bool no_nul)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101);
-	uint64_t flags = 0;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, sizeof w);
-		/* a byte's 0x80 bit: set in w, or set by the borrow of a
-		   zero byte (a false positive needs a real one below) */
-		flags |= no_nul ? w | ((w - ones) & ~w) : w;
-	}
-	for (; i < n; i++)
-		flags |= p[i] | (no_nul && p[i] == 0 ? 0x80u : 0u);
-	return (flags & (ones * 0x80)) == 0;
-}
-
-static bool private_utf8_ok(parser_t *ps, const uchar *at, const char *copy,
-    size_t len)
-{
-	const uchar *p = (const uchar *)copy;
-
-	if (len < 64 && short_ascii(p, len, false))
-		return true;
-	if (WIRE_LIKELY(shmrpc__utf8_valid(p, len)))
-		return true;
-	fail_at(ps, at, json_error_invalid_utf8, "invalid UTF-8 in string");
-	return false;
 }
 
 static json_t *parse_string_value(parser_t *ps)
 {
-	const uchar *at = ps->p;
 	const size_t mark = ps->scratch_len;
 	str_ref_t s;
 
@@ -421,14 +448,8 @@ static json_t *parse_string_value(parser_t *ps)
 	/* NUL inside values is fine: WIRE_JSON_LOAD_FLAGS has JSON_ALLOW_NUL */
 	json_t *v = json_stringn_nocheck(str_ref_ptr(ps, &s), s.len);
 	ps->scratch_len = mark;
-	if (v == NULL) {
+	if (v == NULL)
 		fail_oom(ps);
-		return NULL;
-	}
-	if (!private_utf8_ok(ps, at, json_string_value(v), s.len)) {
-		json_decref(v);
-		return NULL;
-	}
 	return v;
 }
 
@@ -736,33 +757,6 @@ static json_t *parse_value_token(parser_t *ps)
 	return v;
 }
 
-/* Moves a key that is still in the input to a copy of our own and checks
-   it there, as values are (see private_utf8_ok()); jansson copies it once
-   more when it is set.  at: the key's opening quote, for errors. */
-static bool own_key(parser_t *ps, const uchar *at, str_ref_t *key)
-{
-	if (key->input_ptr != NULL && key->len <= KEY_INLINE) {
-		memcpy(key->copy, key->input_ptr, key->len);
-		key->input_ptr = key->copy;
-	} else if (key->input_ptr != NULL) {
-		const size_t off = ps->scratch_len;
-		if (!scratch_append(ps, key->input_ptr, key->len))
-			return false;
-		key->input_ptr = NULL;
-		key->scratch_off = off;
-	}
-	const char *copy = str_ref_ptr(ps, key);
-	if (key->len < 64 && short_ascii((const uchar *)copy, key->len, true))
-		return true;
-	if (memchr(copy, '\0', key->len) != NULL) {
-		/* jansson rejects these whatever the flags */
-		fail_at(ps, at, json_error_null_byte_in_key,
-		    "NUL byte in object key");
-		return false;
-	}
-	return private_utf8_ok(ps, at, copy, key->len);
-}
-
 /* Parses `"key" :` of an object member (after optional whitespace). */
 static bool parse_member_key(parser_t *ps, str_ref_t *key)
 {
@@ -772,8 +766,14 @@ static bool parse_member_key(parser_t *ps, str_ref_t *key)
 		fail(ps, json_error_invalid_syntax, "string or '}' expected");
 		return false;
 	}
-	if (!scan_string(ps, key) || !own_key(ps, at, key))
+	if (!scan_string(ps, key))
 		return false;
+	if (key->nul) {
+		/* jansson rejects these whatever the flags */
+		fail_at(ps, at, json_error_null_byte_in_key,
+		    "NUL byte in object key");
+		return false;
+	}
 	skip_whitespace(ps);
 	if (ps->p == ps->end || *ps->p != ':') {
 		fail(ps, json_error_invalid_syntax, "':' expected");
@@ -819,8 +819,7 @@ static bool attach_value(parser_t *ps, json_t **root, json_t *value,
 	} else {
 		rc = json_object_setn_new_nocheck(parent, str_ref_ptr(ps, key),
 		    key->len, value);
-		if (key->input_ptr == NULL)
-			ps->scratch_len = key->scratch_off; /* key released */
+		ps->scratch_len = key->scratch_off; /* key released */
 	}
 	if (rc != 0)
 		fail_oom(ps); /* the setter consumed value */
@@ -943,7 +942,7 @@ static void parser_release(parser_t *ps)
 	if (ps->stack != ps->stack_inline)
 		free(ps->stack);
 	if (ps->scratch != ps->scratch_inline)
-		free(ps->scratch);
+		scratch_keep(ps->scratch, ps->scratch_cap);
 }
 
 /* What jansson's jsonp_error_init() leaves in err before parsing. */
@@ -977,8 +976,8 @@ json_t *shmrpc__wire_json_decode_depth(const char *buf, size_t len,
 		return NULL;
 	}
 	/* No UTF-8 pass over the input first: strings are checked on their
-	   private copies (see private_utf8_ok()), and everything else the
-	   parser accepts is ASCII. */
+	   private copies (see copy_run()), and everything else the parser
+	   accepts is ASCII. */
 	parser_init(&parser, begin, len, max_depth, err);
 	root = parse_document(&parser);
 	if (root != NULL) {

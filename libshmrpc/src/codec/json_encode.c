@@ -91,22 +91,62 @@ static void out_escape(out_t *o, uchar c)
 	}
 }
 
-/* Validates the whole string first (one fast pass), then copies plain runs
-   straight into the output while scanning for bytes to escape.  When the
-   rest cannot fit, the encoding is too big anyway and is only measured. */
+/* Strings this short (ids, method names, keys, small values) take one
+   byte loop with no call, when they are plain ASCII and fit. */
+#define SHORT_STRING 24
+
+/* Writes "str" if it is short plain ASCII and fits; false (nothing written)
+   sends it down the general path. */
+static inline bool encode_short_string(out_t *o, const uchar *p, size_t n)
+{
+	unsigned flags = 0;
+	char *d;
+
+	if (!out_has_room(o, n + 2))
+		return false;
+	d = o->buf + o->len;
+	for (size_t i = 0; i < n; i++) {
+		const uchar c = p[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			return false;
+		flags |= c;
+		d[i + 1] = (char)c;
+	}
+	if (flags & 0x80u)
+		return false;
+	d[0] = '"';
+	d[n + 1] = '"';
+	o->len += n + 2;
+	return true;
+}
+
+/* One pass per string: each run of plain bytes is copied straight into
+   the output, its end found and its UTF-8 validated in the same loop
+   (utf8.h); the escapes between runs are ASCII, so the string is valid iff
+   every run is.  When the rest cannot fit, the encoding is too big anyway
+   and is only measured. */
 static bool encode_string(out_t *o, const char *str, size_t n)
 {
 	const uchar *p = (const uchar *)str;
 	const uchar *const end = p + n;
 
-	if (!shmrpc__utf8_valid(p, n))
-		return false;
+	if (n <= SHORT_STRING && encode_short_string(o, p, n))
+		return true;
 	out_byte(o, '"');
 	for (;;) {
 		const size_t rest = (size_t)(end - p);
-		const uchar *run_end = out_has_room(o, rest + 1)
-		    ? copy_string_plain((uchar *)o->buf + o->len, p, end)
-		    : find_string_special(p, end);
+		const uchar *run_end;
+		bool utf8_ok;
+
+		if (out_has_room(o, rest + 1)) {
+			run_end = shmrpc__utf8_copy_run(
+			    (uchar *)o->buf + o->len, p, end, true, &utf8_ok);
+		} else {
+			run_end = find_string_special(p, end);
+			utf8_ok = shmrpc__utf8_valid(p, (size_t)(run_end - p));
+		}
+		if (!utf8_ok)
+			return false;
 		o->len += (size_t)(run_end - p);
 		p = run_end;
 		if (p == end)

@@ -39,7 +39,7 @@ static inline void *grow_inline_buffer(void *block, const void *inline_block,
 
 /* A byte that ends a run of verbatim string bytes: the quote, the backslash
    and the C0 controls must be escaped in JSON.  Bytes >= 0x80 are not special
-   here; UTF-8 is validated in a separate, whole-string pass. */
+   here; UTF-8 is validated as the string is copied (utf8.h). */
 static inline bool is_string_special(uchar c)
 {
 	return c == '"' || c == '\\' || c < 0x20;
@@ -114,36 +114,6 @@ static inline const uchar *find_string_special(const uchar *p, const uchar *end)
 #endif
 	while (p < end && !is_string_special(*p))
 		p++;
-	return p;
-}
-
-/* Like find_string_special(), but also copies the plain run to dst in the
-   same pass.  dst must have room for end - p bytes: whole blocks are stored
-   before they are tested, so bytes after the run may be written too (the
-   caller overwrites them). */
-static inline const uchar *copy_string_plain(uchar *dst, const uchar *p,
-    const uchar *end)
-{
-#if WIRE_HAVE_SSE2
-	while (end - p >= 16) {
-		const __m128i v = load16(p);
-		_mm_storeu_si128((__m128i *)(void *)dst, v);
-		const unsigned mask = (unsigned)_mm_movemask_epi8(
-		    special_lanes(v));
-		if (mask != 0)
-			return p + __builtin_ctz(mask);
-		p += 16;
-		dst += 16;
-	}
-#else
-	while (end - p >= 8 && !any_special8(p)) {
-		memcpy(dst, p, 8);
-		p += 8;
-		dst += 8;
-	}
-#endif
-	while (p < end && !is_string_special(*p))
-		*dst++ = *p++;
 	return p;
 }
 

@@ -2,15 +2,57 @@
  * utf8.c - layer: codec.  UTF-8 validation for the JSON codec, as strict
  * as jansson's (see utf8.h): a scalar loop with an ASCII fast path, and on
  * x86_64 table-driven SSSE3 and AVX2 validators chosen at run time for
- * strings of 64 bytes and more.
+ * strings of 64 bytes and more; and the fused copy of a string's plain
+ * bytes (utf8.h: shmrpc__utf8_copy_run), which copies, finds the byte to
+ * escape and validates in one loop.  Which of these paths run is chosen
+ * here, once (shmrpc__wire_isa).
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "codec/json_scan.h"
 #include "codec/json_simd.h"
 #include "codec/utf8.h"
+
+/* -1 until first use, then an enum wire_isa */
+static _Atomic int wire_isa_now = -1;
+
+static enum wire_isa wire_isa_best(void)
+{
+#if WIRE_HAVE_AVX2_DISPATCH
+	if (__builtin_cpu_supports("avx2"))
+		return WIRE_ISA_AVX2;
+#endif
+#if WIRE_HAVE_SSE2
+	return WIRE_ISA_SSE2;
+#else
+	return WIRE_ISA_PORTABLE;
+#endif
+}
+
+enum wire_isa shmrpc__wire_isa(void)
+{
+	int isa = atomic_load_explicit(&wire_isa_now, memory_order_relaxed);
+
+	if (isa < 0) {
+		isa = (int)wire_isa_best();
+		atomic_store_explicit(&wire_isa_now, isa, memory_order_relaxed);
+	}
+	return (enum wire_isa)isa;
+}
+
+int shmrpc__wire_isa_force(enum wire_isa isa)
+{
+	const int before = (int)shmrpc__wire_isa();
+
+	if ((int)isa < 0 || isa > wire_isa_best())
+		return -1;
+	atomic_store_explicit(&wire_isa_now, (int)isa, memory_order_relaxed);
+	return before;
+}
 
 /* ------------------------------------------------------------------------ */
 /* 2. UTF-8 validation                                                       */
@@ -337,6 +379,113 @@ static bool utf8_valid_avx2(const uchar *p, size_t n)
 	st.error = _mm256_or_si256(st.error, st.incomplete);
 	return _mm256_testz_si256(st.error, st.error) != 0;
 }
+
+/* ---- the fused copy (utf8.h), 32 bytes per step ---- */
+
+/* 0xFF in every lane holding a byte JSON must escape (json_scan.h) */
+TARGET_AVX2
+static inline __m256i special_lanes256(__m256i v)
+{
+	const __m256i ctl = _mm256_cmpeq_epi8(
+	    _mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
+	const __m256i quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
+	const __m256i backslash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'));
+
+	return _mm256_or_si256(_mm256_or_si256(quote, backslash), ctl);
+}
+
+/* loadu(keep_first + 32 - k) keeps the first k lanes, zeroes the rest */
+static const uchar keep_first[64] = {
+	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+};
+
+/* One block into the validator, with the all-ASCII shortcut (strings are
+   mostly ASCII or mostly not, so the branch predicts well here). */
+TARGET_AVX2
+static inline void u8_feed256(u8_state256_t *st, __m256i in)
+{
+	if (_mm256_movemask_epi8(in) == 0) {
+		st->error = _mm256_or_si256(st->error, st->incomplete);
+		st->incomplete = _mm256_setzero_si256();
+		st->prev = in;
+	} else {
+		u8_step256(st, in);
+	}
+}
+
+/* The block that holds the stop byte, at lane k: the lanes from k on are
+   not part of the run; zero (ASCII) in their place ends it there. */
+TARGET_AVX2
+static inline void u8_feed_until256(u8_state256_t *st, __m256i in, unsigned k)
+{
+	u8_feed256(st, _mm256_and_si256(in, U8_LOAD256(keep_first + 32 - k)));
+}
+
+/* Every byte is loaded once, stored from the register and validated from
+   the same register, so what is validated is exactly what was copied,
+   whoever rewrites src meanwhile. */
+TARGET_AVX2
+static const uchar *copy_run_avx2(uchar *dst, const uchar *p,
+    const uchar *end, bool *utf8_ok)
+{
+	u8_state256_t st = { _mm256_setzero_si256(), _mm256_setzero_si256(),
+		_mm256_setzero_si256() };
+	unsigned mask;
+
+	while (end - p >= 64) {
+		const __m256i a = U8_LOAD256(p), b = U8_LOAD256(p + 32);
+		_mm256_storeu_si256((__m256i *)(void *)dst, a);
+		_mm256_storeu_si256((__m256i *)(void *)(dst + 32), b);
+		const __m256i sp = _mm256_or_si256(special_lanes256(a),
+		    special_lanes256(b));
+		if (!_mm256_testz_si256(sp, sp))
+			break; /* the 32-byte loop finds it */
+		if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0) {
+			st.error = _mm256_or_si256(st.error, st.incomplete);
+			st.incomplete = _mm256_setzero_si256();
+			st.prev = b;
+		} else {
+			u8_step256(&st, a);
+			u8_step256(&st, b);
+		}
+		p += 64;
+		dst += 64;
+	}
+	while (end - p >= 32) {
+		const __m256i a = U8_LOAD256(p);
+		_mm256_storeu_si256((__m256i *)(void *)dst, a);
+		mask = (unsigned)_mm256_movemask_epi8(special_lanes256(a));
+		if (mask != 0) {
+			const unsigned k = (unsigned)__builtin_ctz(mask);
+			u8_feed_until256(&st, a, k);
+			p += k;
+			goto done;
+		}
+		u8_feed256(&st, a);
+		p += 32;
+		dst += 32;
+	}
+	{
+		/* the tail, read once into private zero padding: NUL is a
+		   stop byte, so the stop is at the tail's end at the latest */
+		uchar tail[32] = { 0 };
+		memcpy(tail, p, (size_t)(end - p));
+		const __m256i a = U8_LOAD256(tail);
+		mask = (unsigned)_mm256_movemask_epi8(special_lanes256(a));
+		const unsigned k = mask != 0 ? (unsigned)__builtin_ctz(mask)
+					     : (unsigned)(end - p);
+		memcpy(dst, tail, k);
+		u8_feed_until256(&st, a, k);
+		p += k;
+	}
+done:
+	st.error = _mm256_or_si256(st.error, st.incomplete);
+	*utf8_ok = _mm256_testz_si256(st.error, st.error) != 0;
+	return p;
+}
 #endif /* WIRE_HAVE_AVX2_DISPATCH */
 #endif /* WIRE_HAVE_X86_DISPATCH */
 
@@ -345,11 +494,12 @@ bool shmrpc__utf8_valid(const uchar *p, size_t n)
 #if WIRE_HAVE_X86_DISPATCH
 	/* short strings: the scalar loop (8 ASCII bytes per step) wins */
 	if (n >= 64) {
+		const enum wire_isa isa = shmrpc__wire_isa();
 #if WIRE_HAVE_AVX2_DISPATCH
-		if (__builtin_cpu_supports("avx2"))
+		if (isa == WIRE_ISA_AVX2)
 			return utf8_valid_avx2(p, n);
 #endif
-		if (__builtin_cpu_supports("ssse3"))
+		if (isa != WIRE_ISA_PORTABLE && __builtin_cpu_supports("ssse3"))
 			return utf8_valid_ssse3(p, n);
 	}
 #endif
@@ -371,4 +521,114 @@ size_t shmrpc__utf8_first_invalid(const uchar *begin, const uchar *end)
 		p = next;
 	}
 	return (size_t)(p - begin);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The fused copy, SSE2 and portable                                         */
+/* ------------------------------------------------------------------------ */
+/* These copy and find the stop in one loop, noting whether any byte has its
+   high bit set; only then is the run validated, after the copy (dst) or on
+   the private source (check_src), never on bytes that are read again. */
+
+#define COPY_ONES  UINT64_C(0x0101010101010101)
+#define COPY_HIGHS UINT64_C(0x8080808080808080)
+
+/* Whether the 8 bytes of w may hold a stop byte: exact when it says no
+   (SWAR; a false positive only above a true one). */
+static inline bool word_may_stop(uint64_t w)
+{
+	const uint64_t q = w ^ (COPY_ONES * '"'), b = w ^ (COPY_ONES * '\\');
+	const uint64_t hit = ((q - COPY_ONES) & ~q) | ((b - COPY_ONES) & ~b) |
+	    ((w - COPY_ONES * 0x20) & ~w);
+	return (hit & COPY_HIGHS) != 0;
+}
+
+/* The bytes from p up to the stop, copied a byte at a time, each read
+   once. */
+static const uchar *copy_bytes(uchar *dst, const uchar *p, const uchar *end,
+    unsigned *high)
+{
+	while (p < end) {
+		const uchar c = *p;
+		if (is_string_special(c))
+			break;
+		*dst++ = c;
+		*high |= c;
+		p++;
+	}
+	return p;
+}
+
+static const uchar *copy_run_portable(uchar *dst, const uchar *p,
+    const uchar *end, unsigned *high)
+{
+	uint64_t acc = 0;
+
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, sizeof w);
+		if (word_may_stop(w))
+			break;
+		memcpy(dst, &w, sizeof w);
+		acc |= w;
+		p += 8;
+		dst += 8;
+	}
+	*high = (acc & COPY_HIGHS) != 0 ? 0x80u : 0u;
+	return copy_bytes(dst, p, end, high);
+}
+
+#if WIRE_HAVE_SSE2
+static const uchar *copy_run_sse2(uchar *dst, const uchar *p,
+    const uchar *end, unsigned *high)
+{
+	__m128i acc = _mm_setzero_si128();
+	const uchar *stop = NULL;
+
+	while (end - p >= 16) {
+		const __m128i v = load16(p);
+		_mm_storeu_si128((__m128i *)(void *)dst, v);
+		acc = _mm_or_si128(acc, v);
+		const unsigned mask = (unsigned)_mm_movemask_epi8(
+		    special_lanes(v));
+		if (mask != 0) {
+			stop = p + __builtin_ctz(mask);
+			break;
+		}
+		p += 16;
+		dst += 16;
+	}
+	/* acc may count bytes after the stop: then the run is validated
+	   for nothing, never skipped */
+	*high = _mm_movemask_epi8(acc) != 0 ? 0x80u : 0u;
+	return stop != NULL ? stop : copy_bytes(dst, p, end, high);
+}
+#endif
+
+const uchar *shmrpc__utf8_copy_run(uchar *dst, const uchar *src,
+    const uchar *end, bool check_src, bool *utf8_ok)
+{
+	const enum wire_isa isa = shmrpc__wire_isa();
+	unsigned high = 0;
+	const uchar *stop;
+
+	if (src < end && is_string_special(*src)) {
+		/* an escape right after an escape: nothing to copy */
+		*utf8_ok = true;
+		return src;
+	}
+#if WIRE_HAVE_AVX2_DISPATCH
+	if (isa == WIRE_ISA_AVX2)
+		return copy_run_avx2(dst, src, end, utf8_ok);
+#endif
+#if WIRE_HAVE_SSE2
+	if (isa == WIRE_ISA_SSE2)
+		stop = copy_run_sse2(dst, src, end, &high);
+	else
+#endif
+		stop = copy_run_portable(dst, src, end, &high);
+	(void)isa;
+	*utf8_ok = (high & 0x80u) == 0 ||
+	    shmrpc__utf8_valid(check_src ? src : dst, (size_t)(stop - src));
+	return stop;
 }

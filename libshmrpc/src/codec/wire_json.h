@@ -9,9 +9,9 @@
  * input one byte at a time through a callback and validates UTF-8 per
  * character; its dumper builds a hash table per call for loop detection.
  * This codec keeps json_t as the data model and jansson's semantics, but
- * encodes straight into the caller's buffer, scans strings 16 bytes at a time
- * (SSE2; portable 8-byte SWAR otherwise) and validates UTF-8 with SIMD (AVX2
- * or SSSE3 chosen at run time; scalar with an ASCII fast path otherwise).
+ * encodes straight into the caller's buffer and takes one pass per string:
+ * copy, search for the byte to escape and UTF-8 validation in one loop
+ * (utf8.h; AVX2 chosen at run time, SSE2 or portable SWAR otherwise).
  * bench/codec_bench.c measures both side by side.
  *
  * Contract: shmrpc__wire_json_decode() accepts and rejects exactly what
@@ -42,8 +42,8 @@
  * Input that changes while it is read (shared memory rewritten by a
  * misbehaving peer): shmrpc__wire_json_decode() never reads outside [buf,
  * buf+len) and never returns a value that breaks jansson's invariants, because
- * strings and keys are checked for UTF-8 (and keys for NUL) on the private
- * copies that become the json_t values; it may return an error or values
+ * strings and keys are checked for UTF-8 as they are copied into private
+ * memory (the bytes checked are the bytes copied), keys for NUL there too; it may return an error or values
  * built from a mix of old and new bytes.  tests/unit/test_shared_input.c
  * decodes while another process rewrites the buffer.
  *

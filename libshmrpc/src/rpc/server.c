@@ -254,8 +254,21 @@ static void deliver(shmrpc_server *srv, uint32_t peer, const char *buf,
 		    srv->transport->name, shmrpc_strerror(rc));
 }
 
+/* A response with the request's id (rq NULL: null) as it came: its
+ * text on the decoder's fast path, else its json_t. */
+static int encode_response(char *out, size_t max, size_t *len,
+    const struct request_view *rq, const json_t *result, const char *error)
+{
+	if (rq != NULL && rq->id_text != NULL)
+		return shmrpc__envelope_encode_response_id_text(out, max, len,
+		    rq->id_text, rq->id_text_len, result, error);
+	return shmrpc__envelope_encode_response(out, max, len,
+	    rq != NULL ? rq->id : NULL, result, error);
+}
+
 static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
-    uint32_t peer, const json_t *id, const json_t *result, const char *error)
+    uint32_t peer, const struct request_view *rq, const json_t *result,
+    const char *error)
 {
 	size_t max;
 	char *out = answer_area(srv, bufs, peer, &max);
@@ -263,16 +276,14 @@ static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
 	size_t len;
 	int rc;
 
-	rc = shmrpc__envelope_encode_response(out, max, &len, id, result,
-	    error);
+	rc = encode_response(out, max, &len, rq, result, error);
 	if (rc == SHMRPC_ETOOBIG) {
 		snprintf(toobig, sizeof(toobig),
 		    "RPCError: Response too large for the buffer "
 		    "(max %zu bytes)", max);
-		rc = shmrpc__envelope_encode_response(out, max, &len, id, NULL,
-		    toobig);
+		rc = encode_response(out, max, &len, rq, NULL, toobig);
 	} else if (rc == SHMRPC_ESERIAL) {
-		rc = shmrpc__envelope_encode_response(out, max, &len, id, NULL,
+		rc = encode_response(out, max, &len, rq, NULL,
 		    shmrpc__envelope_too_deep(result)
 			? "RPCSerializationError: result nested deeper than "
 			  SHMRPC__STR(SHMRPC_MAX_DEPTH) " levels"
@@ -290,19 +301,22 @@ static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
 /* The answer to a JSON method that failed: its error text, complete
  * but for what does not fit the buffer. */
 static void send_error(shmrpc_server *srv, struct serve_buffers *bufs,
-    uint32_t peer, const json_t *id, const shmrpc_req *req)
+    uint32_t peer, const struct request_view *rq, const shmrpc_req *req)
 {
 	static const char failed[] = "RuntimeError: method failed";
+	const char *text = req->error != NULL ? req->error : failed;
+	const size_t text_len = req->error != NULL ? req->error_len
+						   : sizeof(failed) - 1;
 	size_t max, len;
 	char *out = answer_area(srv, bufs, peer, &max);
 	int rc;
 
-	if (req->error != NULL)
-		rc = shmrpc__envelope_encode_error(out, max, &len, id,
-		    req->error, req->error_len);
+	if (rq->id_text != NULL)
+		rc = shmrpc__envelope_encode_error_text(out, max, &len,
+		    rq->id_text, rq->id_text_len, text, text_len);
 	else
-		rc = shmrpc__envelope_encode_error(out, max, &len, id, failed,
-		    sizeof(failed) - 1);
+		rc = shmrpc__envelope_encode_error(out, max, &len, rq->id,
+		    text, text_len);
 	if (rc < 0) {
 		log_error("channel %s: cannot encode a response: %s",
 		    srv->transport->name, shmrpc_strerror(rc));
@@ -416,14 +430,14 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		snprintf(text, sizeof(text), "RPCError: %s", why);
 		log_info("channel %s: bad request: %s", srv->transport->name,
 		    why);
-		send_reply(srv, bufs, peer, rq.id, NULL, text);
+		send_reply(srv, bufs, peer, &rq, NULL, text);
 		shmrpc__request_view_release(&rq);
 		return;
 	}
 	req.method = rq.method;
 	result = builtin_answer(srv, rq.method);
 	if (result != NULL) {
-		send_reply(srv, bufs, peer, rq.id, result, NULL);
+		send_reply(srv, bufs, peer, &rq, result, NULL);
 		json_decref(result);
 		shmrpc__request_view_release(&rq);
 		return;
@@ -436,16 +450,16 @@ static void dispatch(shmrpc_server *srv, struct serve_buffers *bufs,
 		    ? "RPCError: Method %.*s takes bytes, not JSON"
 		    : "RPCError: Method %.*s is not available",
 		    SHMRPC_NAME_MAX, rq.method);
-		send_reply(srv, bufs, peer, rq.id, NULL, unknown);
+		send_reply(srv, bufs, peer, &rq, NULL, unknown);
 		shmrpc__request_view_release(&rq);
 		return;
 	}
 	rc = m->fn(&req, rq.params, &result, m->arg);
 	if (rc != 0 || req.error != NULL) {
 		json_decref(result);
-		send_error(srv, bufs, peer, rq.id, &req);
+		send_error(srv, bufs, peer, &rq, &req);
 	} else {
-		send_reply(srv, bufs, peer, rq.id, result, NULL);
+		send_reply(srv, bufs, peer, &rq, result, NULL);
 		json_decref(result);
 	}
 	shmrpc__server_count(m, bufs, rc != 0 || req.error != NULL);

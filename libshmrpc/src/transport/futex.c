@@ -30,7 +30,8 @@
  * them together with prefetch hints, so that they cross in one transfer
  * time, not one after another.
  *
- * Either side spins for at most spin_ns, then sleeps in FUTEX_WAIT.  The
+ * Either side spins for at most its spin budget (spin_policy.h: spin_ns,
+ * or for large messages up to 2 ms), then sleeps in FUTEX_WAIT.  The
  * sleeper announces itself first (slot.waiting, header.sleepers) and then
  * re-checks; the waker publishes first and then looks for sleepers.  Both
  * use sequentially consistent atomics, so one of the two always sees the
@@ -68,11 +69,13 @@
 #include "os/ownerlock.h"
 #include "os/procinfo.h"
 #include "os/shmobj.h"
+#include "transport/spin_policy.h"
 #include "transport/transport.h"
 
 /*
  * Default spin budget, ns, for either side before it sleeps (option
- * spin_ns, env SHMRPC_SPIN_NS).  Chosen by measurement, shmrpc-bench
+ * spin_ns, env SHMRPC_SPIN_NS); the default adapts for large messages, up
+ * to 2 ms (spin_policy.h).  Chosen by measurement, shmrpc-bench
  * --spin-sweep (bench/README.md): below ~20 us a small JSON call sleeps
  * and costs 2-3x more; up to ~200 us, calls whose handler takes 100-200 us
  * (10 KiB JSON) stop paying a wake-up, and 8 clients on 2 CPUs get their
@@ -83,10 +86,14 @@
 #define FUTEX_DEFAULT_SPIN_NS 200000
 /*
  * Of the spin budget, at most this much is pure spinning (pause, load).
- * After it, and at once if the peer last ran on our CPU, a waiter calls
- * sched_yield() between looks: if the peer is runnable on our CPU it
- * gets the CPU, otherwise the call returns at once.  A yield does not
- * move either task to another CPU; see FUTEX_SHARED_CPU_NS for that.
+ * After it a waiter calls sched_yield() between looks: if the peer is
+ * runnable on our CPU it gets the CPU, otherwise the call returns at
+ * once.  When the peer last ran on our CPU, the waiter yields at once and
+ * looks once per yield: on one CPU (measured, client and server pinned to
+ * it) every pause before the first yield only delays the peer, and the
+ * round trip comes to within ~1.2x of a sched_yield ping-pong
+ * (bench/README.md).  A yield does not move either task to another CPU;
+ * see FUTEX_SHARED_CPU_NS for that.
  */
 #define FUTEX_PURE_SPIN_NS 5000
 /*
@@ -120,7 +127,8 @@
  * others, whose CPU sat idle meanwhile.  The wake-up of a sleeper (the
  * server sees `waiting` and wakes it) puts it on an idle CPU when the
  * scheduler finds one.  Sleeping at every such call is worse: when no CPU
- * is idle, every wake-up preempts the server.  Measurements in
+ * is idle, every wake-up preempts the server.  A client whose affinity is
+ * one CPU does not sleep for this: nothing can move it.  Measurements in
  * bench/README.md.
  */
 #define FUTEX_SHARED_CPU_NS (50 * 1000LL)
@@ -148,7 +156,7 @@ struct futex_transport {
 	unsigned char *buffers;
 	uint32_t nslots;
 	uint64_t stride;
-	int64_t spin_ns;           /* 0: never spin */
+	struct spin_policy spin;   /* the spin budget (base 0: never spin) */
 	bool prefetchw;            /* the CPU has PREFETCHW (futex.h) */
 	char fname[TRANSPORT_FNAME_MAX];
 
@@ -159,6 +167,9 @@ struct futex_transport {
 	_Atomic int64_t next_sweep;
 	_Atomic int64_t next_name_check; /* see segment_still_named() */
 	_Atomic int32_t last_client_cpu; /* CPU of the last client served */
+	/* The longer of the last answer and its request: the size of what
+	 * the client works on before its next call (spin budget). */
+	_Atomic uint32_t last_bytes;
 	/* Per slot, owned by the thread serving that slot's call. */
 	uint32_t *taken_gen;
 	_Atomic uint32_t takes;    /* requests taken, roughly (sweep clock) */
@@ -172,6 +183,8 @@ struct futex_transport {
 	bool short_calls;          /* last answer came while we spun purely */
 	uint32_t call_gen;
 	int64_t call_t0;
+	size_t call_bytes;         /* request, or last answer if longer */
+	size_t last_resp_bytes;
 	int64_t shared_since;      /* start of a run of calls whose server
 				    * thread ran on our CPU; 0: none */
 	bool pending;              /* a timed-out call the server still has */
@@ -300,10 +313,13 @@ static enum shmrpc__proc_liveness server_liveness(const struct futex_header *h,
 	    h->server_pid, h->server_start, h->server_pid_ns));
 }
 
-static int64_t resolve_spin(const shmrpc_options *opts)
+/* The spin budget: as set (option spin_ns, else env SHMRPC_SPIN_NS), a
+ * fixed budget; else the default, which adapts (spin_policy.h). */
+static int64_t resolve_spin(const shmrpc_options *opts, bool *adapt)
 {
 	const char *env;
 
+	*adapt = false;
 	if (opts->spin_ns < 0)
 		return 0;
 	if (opts->spin_ns > 0)
@@ -323,7 +339,16 @@ static int64_t resolve_spin(const shmrpc_options *opts)
 		log_warn("SHMRPC_SPIN_NS=%s is not a number of nanoseconds; "
 			 "using the default", env);
 	}
+	*adapt = true;
 	return FUTEX_DEFAULT_SPIN_NS;
+}
+
+static void spin_init(struct futex_transport *f, const shmrpc_options *opts)
+{
+	bool adapt;
+	int64_t base = resolve_spin(opts, &adapt);
+
+	shmrpc__spin_policy_init(&f->spin, base, adapt);
 }
 
 static int futex_object_names(const char *name,
@@ -501,7 +526,7 @@ static int futex_create(shmrpc_transport **out, const char *name,
 	atomic_init(&f->next_sweep, 0);
 	atomic_init(&f->next_name_check, 0);
 	atomic_init(&f->last_client_cpu, -1);
-	f->spin_ns = resolve_spin(opts);
+	spin_init(f, opts);
 	f->prefetchw = cpu_has_prefetchw();
 	shmrpc__transport_base_init(&f->base, &shmrpc__transport_futex_ops,
 	    SHMRPC_TRANSPORT_FUTEX, true, name, opts,
@@ -733,40 +758,70 @@ static void sweep_dead_clients(struct futex_transport *f, int64_t now)
 }
 
 /*
- * Wait until a request may be ready: spin (one thread at a time) for the
- * spin budget, then sleep on the bell.  0 to look again, SHMRPC_ETIMEOUT,
- * SHMRPC_ESTOPPED.
+ * Spin for work (the caller is the one spinning thread) for budget ns from
+ * t0; true if a request may be ready or we were stopped, false when the
+ * budget is spent.
  */
-static int wait_for_work(struct futex_transport *f, int64_t deadline,
-    bool eintr)
+static bool spin_for_work(struct futex_transport *f, int64_t t0,
+    int64_t budget)
+{
+	int me = sched_getcpu();
+	/* The client we served last will likely post next; if it ran here,
+	 * spinning would only keep it off the CPU: yield.  With that client
+	 * alone, at once, one look per yield (the hand-off of one CPU);
+	 * with others, whose requests may come from other CPUs, after 16
+	 * looks as before (8 clients on 2 CPUs measured alike either way,
+	 * bench/README.md). */
+	bool yield = me == atomic_load_explicit(&f->last_client_cpu, RLX);
+	int looks = yield && atomic_load_explicit(&f->hdr->clients, RLX) <= 1
+	    ? 1 : 16;
+	int64_t spun = 0;
+
+	for (unsigned round = 0;; round++) {
+		bool found = false;
+		for (int k = 0; k < looks && !found; k++) {
+			if (looks > 1)
+				cpu_relax();
+			found = any_ready(f);
+		}
+		if (found || atomic_load_explicit(&f->stopped, RLX))
+			return true;
+		/* A yield to a client on our CPU takes longer than a clock
+		 * read: look at the clock after every eighth. */
+		if (looks > 1 || (round & 7) == 7) {
+			spun = clock_now_ns() - t0;
+			if (spun >= budget)
+				return false;
+		}
+		if (yield || spun >= FUTEX_PURE_SPIN_NS)
+			sched_yield();
+	}
+}
+
+/*
+ * Wait from t0 (now, CLOCK_MONOTONIC ns) until a request may be ready:
+ * spin (one thread at a time) for the spin budget, then sleep on the bell.  0 to look again, SHMRPC_ETIMEOUT,
+ * SHMRPC_ESTOPPED.  Waits after large answers are timed for the spin
+ * budget (spin_policy.h), a sleep that found nothing too: it says the
+ * client is slower than that.
+ */
+static int wait_for_work(struct futex_transport *f, int64_t t0,
+    int64_t deadline, bool eintr)
 {
 	struct futex_header *h = f->hdr;
 	uint32_t zero = 0, bell;
-	int64_t now;
+	size_t bytes = atomic_load_explicit(&f->last_bytes, RLX);
+	int64_t budget = shmrpc__spin_budget(&f->spin, bytes), now;
+	bool timed = shmrpc__spin_adapts(&f->spin, bytes);
 
-	if (f->spin_ns > 0 &&
+	if (budget > 0 &&
 	    atomic_compare_exchange_strong(&h->spinning, &zero, 1)) {
-		int64_t t0 = clock_now_ns(), spun;
-		int me = sched_getcpu();
-		/* The client we served last will likely post next; if it
-		 * ran here, pure spinning would only keep it off the CPU. */
-		bool yield = me == atomic_load_explicit(&f->last_client_cpu,
-		    RLX);
-		for (;;) {
-			bool found = false;
-			for (int k = 0; k < 16 && !found; k++) {
-				cpu_relax();
-				found = any_ready(f);
-			}
-			if (found || atomic_load_explicit(&f->stopped, RLX)) {
-				atomic_fetch_sub_explicit(&h->spinning, 1, SEQ);
-				return 0;
-			}
-			spun = clock_now_ns() - t0;
-			if (spun >= f->spin_ns)
-				break;
-			if (yield || spun >= FUTEX_PURE_SPIN_NS)
-				sched_yield();
+		if (spin_for_work(f, t0, budget)) {
+			atomic_fetch_sub_explicit(&h->spinning, 1, SEQ);
+			if (timed)
+				shmrpc__spin_note(&f->spin, bytes,
+				    clock_now_ns() - t0);
+			return 0;
 		}
 		/* Announce the sleep before we stop spinning (see
 		 * ring_server()). */
@@ -796,6 +851,8 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline,
 		slice = FUTEX_SWEEP_NS;
 	int rc = futex_wait(&h->bell, bell, slice);
 	atomic_fetch_sub_explicit(&h->sleepers, 1, SEQ);
+	if (timed)
+		shmrpc__spin_note(&f->spin, bytes, clock_now_ns() - t0);
 	return rc == -EINTR && eintr ? -EINTR : 0;
 }
 
@@ -810,13 +867,15 @@ static int wait_for_work(struct futex_transport *f, int64_t deadline,
 static int segment_still_named(struct futex_transport *f, int64_t now)
 {
 	int64_t next = atomic_load_explicit(&f->next_name_check, RLX);
-	int dir = shmrpc__shm_dirfd();
 	struct stat st;
-	int rc;
+	int dir, rc;
 
 	if (now < next || !atomic_compare_exchange_strong(
 			      &f->next_name_check, &next, now + FUTEX_SWEEP_NS))
 		return 0;
+	/* Only now: it takes a lock and makes a system call (fstat), which
+	 * the server would otherwise pay every time it waits for work. */
+	dir = shmrpc__shm_dirfd();
 	if (dir < 0)
 		return 0; /* cannot look: no guess */
 	rc = shmrpc__shmfile_stat_at(dir, f->fname, &st);
@@ -847,7 +906,8 @@ static int futex_recv_request_ref(shmrpc_transport *t, const void **buf,
 		sweep_dead_clients(f, now);
 		rc = segment_still_named(f, now);
 		if (rc == 0)
-			rc = wait_for_work(f, deadline, w != NULL && w->eintr);
+			rc = wait_for_work(f, now, deadline,
+			    w != NULL && w->eintr);
 		if (rc < 0)
 			return rc;
 	}
@@ -901,6 +961,17 @@ static int futex_response_area(shmrpc_transport *t, uint32_t peer,
 	return 0;
 }
 
+/* The sizes of the call just answered, for the next wait's spin budget;
+ * stored only when it changes (server threads share the line). */
+static void note_last_bytes(struct futex_transport *f, uint32_t resp_len,
+    uint32_t req_len)
+{
+	uint32_t n = resp_len > req_len ? resp_len : req_len;
+
+	if (atomic_load_explicit(&f->last_bytes, RLX) != n)
+		atomic_store_explicit(&f->last_bytes, n, RLX);
+}
+
 /* The client of slot i left during the call the server held (ABANDONED,
  * generation gen): drop the answer and free the slot. */
 static void release_abandoned(struct futex_transport *f, uint32_t i,
@@ -940,6 +1011,8 @@ static int futex_send_response(shmrpc_transport *t, uint32_t peer,
 	if (buf != resp_buf(f, peer)) /* else written in place */
 		memcpy(resp_buf(f, peer), buf, len);
 	atomic_store_explicit(&sl->resp_len, (uint32_t)len, RLX);
+	note_last_bytes(f, (uint32_t)len,
+	    atomic_load_explicit(&sl->req_len, RLX));
 	if (!atomic_compare_exchange_strong(&sl->state, &s,
 		FUTEX_STATE(gen, FUTEX_RESP))) {
 		/* Only the client leaving can change a call we have. */
@@ -1091,7 +1164,7 @@ static int futex_open(shmrpc_transport **out, const char *name,
 	futex_object_names(name, &f->fname, 1);
 	atomic_init(&f->stopped, false);
 	f->me = self_owner_id();
-	f->spin_ns = resolve_spin(opts);
+	spin_init(f, opts);
 	f->prefetchw = cpu_has_prefetchw();
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	f->max_spinners = ncpu > 2 ? (uint32_t)(ncpu - 1) : 1;
@@ -1137,6 +1210,82 @@ static int server_gone(struct futex_transport *f, bool check_process)
 	return f->server_gone;
 }
 
+/* Is our affinity one CPU (so that no wake-up can move us)? */
+static bool pinned_to_one_cpu(void)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    CPU_COUNT(&set) == 1;
+}
+
+/* Sleep through this call, so that the scheduler may move us off the CPU
+ * of the server thread (FUTEX_SHARED_CPU_NS)?  shared: it took our last
+ * call on our CPU; t0: this call's start. */
+static bool sleep_to_move(struct futex_transport *f, bool shared, int64_t t0)
+{
+	if (!shared) {
+		f->shared_since = 0;
+		return false;
+	}
+	if (f->shared_since == 0) {
+		f->shared_since = t0;
+		return false;
+	}
+	if (t0 - f->shared_since < FUTEX_SHARED_CPU_NS)
+		return false;
+	f->shared_since = 0;
+	/* Pinned (taskset, cgroups), the sleep would only cost us the
+	 * wake-up: nothing moves. */
+	return !pinned_to_one_cpu();
+}
+
+/*
+ * Spin until our slot holds `want` (true) or the clock reaches `until`
+ * (false).  While the server thread last ran on our CPU (peer == me) it
+ * needs this CPU to answer: yield to it at once, one look per yield.
+ * Otherwise spin purely, then yield between looks after the pure-spin
+ * window, which is short when there are more clients than CPUs for them
+ * (they need the CPU to read their answers and post their next calls).
+ */
+static bool spin_for_answer(struct futex_transport *f, uint32_t want,
+    int64_t t0, int64_t until, int me, int peer)
+{
+	struct futex_slot *sl = slot_at(f, f->slot);
+	int64_t now, pure = !f->short_calls &&
+	    atomic_load_explicit(&f->hdr->clients, RLX) > f->max_spinners
+	    ? FUTEX_CROWDED_SPIN_NS : FUTEX_PURE_SPIN_NS;
+	bool yielded = false;
+
+	for (;;) {
+		if (peer == me) {
+			sched_yield();
+			yielded = true;
+			if (atomic_load_explicit(&sl->state, ACQ) == want)
+				break;
+		} else {
+			bool got = false;
+			for (int k = 0; k < 16 && !got; k++) {
+				cpu_relax();
+				got = atomic_load_explicit(&sl->state, ACQ) ==
+				    want;
+			}
+			if (got)
+				break;
+		}
+		now = clock_now_ns();
+		if (now >= until)
+			return false;
+		peer = atomic_load_explicit(&sl->server_cpu, RLX);
+		if (peer != me && now - t0 >= pure) {
+			sched_yield();
+			yielded = true;
+		}
+	}
+	f->short_calls = !yielded;
+	return true;
+}
+
 /*
  * Wait until our slot holds the answer of generation gen: spin until the
  * budget counted from t0 (CLOCK_MONOTONIC ns) is spent, then sleep in
@@ -1156,50 +1305,18 @@ static int wait_response(struct futex_transport *f, uint32_t gen,
 
 	if (atomic_load_explicit(&sl->state, ACQ) == want)
 		return 0;
-	if (f->spin_ns > 0) {
-		int64_t spun, pure = !f->short_calls &&
-		    atomic_load_explicit(&f->hdr->clients, RLX) >
-			f->max_spinners ? FUTEX_CROWDED_SPIN_NS
-					: FUTEX_PURE_SPIN_NS;
-		int me = sched_getcpu(), peer;
-		bool yielded = false;
-
+	int64_t budget = shmrpc__spin_budget(&f->spin, f->call_bytes);
+	if (budget > 0) {
+		int me = sched_getcpu();
 		/* Where the server thread that takes our calls ran when it
 		 * took the last one. */
-		peer = atomic_load_explicit(&sl->server_cpu, RLX);
-		if (peer != me)
-			f->shared_since = 0;
-		else if (f->shared_since == 0)
-			f->shared_since = t0;
-		else if (t0 - f->shared_since >= FUTEX_SHARED_CPU_NS) {
-			f->shared_since = 0;
-			goto sleep;
-		}
-		for (;;) {
-			for (int k = 0; k < 16; k++) {
-				cpu_relax();
-				s = atomic_load_explicit(&sl->state, ACQ);
-				if (s == want) {
-					f->short_calls = !yielded;
-					return 0;
-				}
-			}
-			spun = clock_now_ns() - t0;
-			if (spun >= f->spin_ns || t0 + spun >= deadline)
-				break;
-			peer = atomic_load_explicit(&sl->server_cpu, RLX);
-			/* Give the CPU away rather than spin when the peer
-			 * needs it, and after the pure-spin window, which
-			 * is short when there are more clients than CPUs
-			 * for them (they need the CPU to read their answers
-			 * and post their next calls). */
-			if (peer == me || spun >= pure) {
-				sched_yield();
-				yielded = true;
-			}
-		}
+		int peer = atomic_load_explicit(&sl->server_cpu, RLX);
+
+		if (!sleep_to_move(f, peer == me, t0) &&
+		    spin_for_answer(f, want, t0, budget > deadline - t0
+			? deadline : t0 + budget, me, peer))
+			return 0;
 	}
-sleep:
 	f->short_calls = false;
 	last_check = clock_now_ns();
 	for (;;) {
@@ -1279,6 +1396,7 @@ static int futex_send_request(shmrpc_transport *t, const void *buf,
 	atomic_store_explicit(&sl->stats.in_flight, 1, RLX);
 	f->call_gen = (FUTEX_GEN_OF(s) + 1) & FUTEX_GEN_MASK;
 	f->call_open = true;
+	f->call_bytes = len > f->last_resp_bytes ? len : f->last_resp_bytes;
 	atomic_store_explicit(&sl->client_cpu, sched_getcpu(), RLX);
 	atomic_store_explicit(&sl->state, FUTEX_STATE(f->call_gen, FUTEX_REQ),
 	    REL);
@@ -1378,7 +1496,8 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 	struct futex_transport *f = (struct futex_transport *)t;
 	struct futex_slot *sl = slot_at(f, f->slot);
 	uint32_t n;
-	int64_t now;
+	int64_t now = 0;
+	size_t bytes;
 	int rc;
 
 	*len = 0;
@@ -1419,9 +1538,21 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 		atomic_store_explicit(&sl->stats.last_ns, now, RLX);
 		count_round_trip(&sl->stats, now - f->call_t0);
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		count_client_error(f, rc);
-	return rc;
+		return rc;
+	}
+	/* The wait, for the spin budget of the next calls of this size; a
+	 * large call's only (spin_policy.h), so a clock read of its own only
+	 * for those when the RPC layer times the call. */
+	bytes = n > f->call_bytes ? n : f->call_bytes;
+	if (shmrpc__spin_adapts(&f->spin, bytes)) {
+		if (t->timed_above)
+			now = clock_now_ns();
+		shmrpc__spin_note(&f->spin, bytes, now - f->call_t0);
+	}
+	f->last_resp_bytes = n;
+	return 0;
 }
 
 static int futex_recv_response(shmrpc_transport *t, void *buf, size_t cap,
