@@ -76,8 +76,8 @@ help:
 	@echo "make deps-run   install the Debian packages building and running need"
 	@echo "make deps       ... and those the tests need too"
 	@echo "make run        demo: server, client calls, monitor and cleaner"
-	@echo "make test       unit tests, 20 s of differential fuzzing, then bats tests"
-	@echo "make fuzz       the wire_json/jansson differential fuzzer, FUZZ_TIME=300 s"
+	@echo "make test       unit tests, ~60 s of fuzzing (every target), then bats tests"
+	@echo "make fuzz       every fuzz target for FUZZ_TIME=300 s each (FUZZ_TARGETS=..., FUZZ_RUNS=N)"
 	@echo "make check-asan / check-tsan / check-valgrind   the tests under a checker"
 	@echo "make bench      benchmark against floors and peers (QUICK=1: under 2 minutes)"
 	@echo "                -> bench/out/results.json, bench/out/*.png"
@@ -182,44 +182,85 @@ run: deps-run all
 
 # The unit and bats tests, then the Python package's (python/python.mk).
 test: deps all tests fuzz-bin python
-	@BUILD=$(BUILD) EXDIR=$(EXDIR) FUZZ=$(FUZZ_BIN) FUZZ_TIME=$(FUZZ_TEST_TIME) \
-	    FUZZ_CORPUS="$(FUZZ_WORK) fuzz/corpus/wire_json" \
+	@BUILD=$(BUILD) EXDIR=$(EXDIR) FUZZ="$(FUZZ_BINS)" \
+	    FUZZ_TIME=$(FUZZ_TEST_TIME) FUZZ_TIME_EACH=$(FUZZ_TEST_TIME_EACH) \
+	    FUZZ_WORK=$(FUZZ_WORK) \
 	    PY_TESTS="$(PYTHON)" PY_LIBDIR=$(PY_LIBDIR) \
 	    tests/helpers/run-tests.sh $(UNIT_BINS)
 
-# ---- differential fuzzing: wire_json vs jansson (libFuzzer) ---------------
-# `make fuzz` runs the target for FUZZ_TIME seconds (default 300); `make
-# test` runs it for FUZZ_TEST_TIME (20) and counts it as one test.  Needs
-# clang with libFuzzer (make deps: clang, libclang-rt-14-dev); without it
-# the fuzz test is reported as SKIPPED, loudly.  New inputs go to
-# $(FUZZ_WORK), crashes to $(BUILD)/fuzz/; fuzz/corpus is only read.
+# ---- fuzzing (libFuzzer) ----------------------------------------------------
+# One target per decoder or parser a peer or another user can feed
+# (fuzz/README.md): wire_json (differential, against jansson), envelope
+# (differential, against a jansson reference), frames (length headers on
+# both transports), futex_header, registry, names.  `make fuzz` runs each
+# for FUZZ_TIME seconds (default 300; FUZZ_TARGETS picks some) and logs to
+# $(BUILD)/fuzz/<target>.log; `make test` runs wire_json for
+# FUZZ_TEST_TIME (20) and each other target for FUZZ_TEST_TIME_EACH (8),
+# after replaying fuzz/regressions/<target>/, every input that ever
+# crashed one.  Needs clang with libFuzzer (make deps: clang,
+# libclang-rt-14-dev); without it the fuzz tests are SKIPPED, loudly.  New
+# inputs go to $(FUZZ_WORK)/<target>, crashes to $(BUILD)/fuzz/;
+# fuzz/corpus is only read.
 CLANG          ?= clang
 FUZZ_TIME      ?= 300
+# FUZZ_RUNS=N stops each target after N executions instead (with
+# FUZZ_TIME=0, no time limit): the issue-17 figure is 10000000 each.
+FUZZ_RUNS      ?=
 FUZZ_TEST_TIME ?= 20
+FUZZ_TEST_TIME_EACH ?= 8
+FUZZ_ALL        = wire_json envelope frames futex_header registry names
+FUZZ_TARGETS   ?= $(FUZZ_ALL)
+FUZZ_BINS       = $(FUZZ_ALL:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_BIN        = $(BUILD)/fuzz/fuzz_wire_json
 # The JSON codec alone (no envelope): what the differential target links.
 CODEC_SRCS      = $(addprefix libshmrpc/src/codec/,utf8.c float_format.c json_encode.c json_decode.c json_text.c)
 FUZZ_WORK       = $(BUILD)/fuzz/corpus
-FUZZ_FLAGS      = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-                  -fno-sanitize-recover=all -Ilibshmrpc/src
+FUZZ_SAN        = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS      = -std=gnu11 -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) -pthread \
+                  -Ilibshmrpc/include -Ilibshmrpc/src
+# The whole library, instrumented for the fuzzer, for the other targets.
+FUZZ_LIB_OBJS   = $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
+$(BUILD)/fuzz/obj/%.o: %.c $(wildcard libshmrpc/src/*/*.h) libshmrpc/include/shmrpc.h
+	@mkdir -p $(@D)
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -pthread \
+	    -Ilibshmrpc/include -Ilibshmrpc/src -DSHMRPC_BUILDING -c -o $@ $<
 
 $(FUZZ_BIN): fuzz/fuzz_wire_json.c $(CODEC_SRCS) $(wildcard libshmrpc/src/codec/*.h)
-	@mkdir -p $(@D) $(FUZZ_WORK)
+	@mkdir -p $(@D) $(FUZZ_WORK)/wire_json
 	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_wire_json.c $(CODEC_SRCS) -ljansson
 
-# Builds the target if clang can link a libFuzzer program, else warns.
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D) $(FUZZ_WORK)/$*
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_OBJS) -ljansson
+
+# Builds the targets if clang can link a libFuzzer program, else warns.
 fuzz-bin:
 	@if printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n{ (void)d; (void)n; return 0; }\n' | \
 	    $(CLANG) -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory $(FUZZ_BIN); \
+		$(MAKE) --no-print-directory $(FUZZ_BINS); \
 	else \
-		echo "*** WARNING: $(CLANG) with libFuzzer is not available: the wire_json" >&2; \
-		echo "*** differential fuzz test is SKIPPED (make deps installs clang and libclang-rt-14-dev)" >&2; \
+		echo "*** WARNING: $(CLANG) with libFuzzer is not available: the fuzz" >&2; \
+		echo "*** tests are SKIPPED (make deps installs clang and libclang-rt-14-dev)" >&2; \
 	fi
 
-fuzz: $(FUZZ_BIN)
-	UBSAN_OPTIONS=halt_on_error=1 $(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) \
-	    -artifact_prefix=$(BUILD)/fuzz/ $(FUZZ_WORK) fuzz/corpus/wire_json
+# Each target in turn, FUZZ_TIME seconds, under nice; the last lines of
+# each log are libFuzzer's summary ("Done N runs in T second(s)").
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_WORK)/$$t; \
+	    echo "fuzz_$$t: $(FUZZ_TIME) s$(if $(FUZZ_RUNS), or $(FUZZ_RUNS) runs), log in $(BUILD)/fuzz/$$t.log"; \
+	    UBSAN_OPTIONS=halt_on_error=1 nice $(BUILD)/fuzz/fuzz_$$t \
+	        -max_total_time=$(FUZZ_TIME) $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) \
+	        -timeout=20 -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz/$$t- $(FUZZ_WORK)/$$t \
+	        fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1; \
+	    rc=$$?; grep -E '^Done [0-9]+ runs|^stat::number_of_executed_units' \
+	        $(BUILD)/fuzz/$$t.log | sed "s/^/fuzz_$$t: /"; \
+	    [ $$rc -eq 0 ] || { tail -30 $(BUILD)/fuzz/$$t.log; \
+	        echo "fuzz_$$t: FAILED (status $$rc)"; exit 1; }; \
+	done
 
 test-unit: tests
 	@tests/helpers/run-tests.sh --unit-only $(UNIT_BINS)

@@ -136,9 +136,11 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			if (optarg[0] == '\0' || strchr(optarg, '/') != NULL ||
-			    strlen(optarg) > SHMRPC_NAME_MAX)
+			    strlen(optarg) > SHMRPC_NAME_MAX) {
+				char safe[4 * SHMRPC_NAME_MAX + 8];
 				errx(EXIT_USAGE, "invalid prefix: '%s'",
-				    optarg);
+				    tool_vis(optarg, safe, sizeof(safe)));
+			}
 			o.prefix = optarg;
 			break;
 		case 'q':
@@ -168,8 +170,12 @@ int main(int argc, char **argv)
 		/* Root sees every user's objects; others see their own. */
 		o.all_users = geteuid() == 0;
 		rc = shmrpc_inspect(&s, &o, &e);
-		if (rc < 0)
-			errx(EXIT_LEFT, "%s", e.text);
+		if (rc < 0) {
+			char safe[4 * SHMRPC_ERROR_TEXT_LENGTH];
+			/* It may name another user's file. */
+			errx(EXIT_LEFT, "%s", tool_vis(e.text, safe,
+			    sizeof(safe)));
+		}
 		report_list(s, &ro);
 		shmrpc_inspection_free(s);
 		return EXIT_OK;

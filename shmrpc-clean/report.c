@@ -10,7 +10,11 @@
 #include <stdlib.h>
 
 #include "report.h"
+#include "tool.h"
 #include "tool_json.h"
+
+/* Room for a file name (255 bytes) made safe: 4 bytes per byte at most. */
+#define VIS_NAME (4 * 256)
 
 static struct report_opts ro;
 static json_t *doc, *reaped, *errors, *left, *warnings;
@@ -70,6 +74,22 @@ static const char *age_text(double age, char *buf, size_t len)
 	return buf;
 }
 
+/* warnx() of text that may hold another process's bytes. */
+static void warn_vis(const char *text)
+{
+	char safe[4 * SHMRPC_ERROR_TEXT_LENGTH];
+
+	warnx("%s", tool_vis(text, safe, sizeof(safe)));
+}
+
+/* " (state: reason)\n", the reason made safe (it quotes process names). */
+static void state_and_reason(shmrpc_state state, const char *reason)
+{
+	printf(" (%s: ", shmrpc_state_name(state));
+	tool_fputs_vis(reason, stdout);
+	fputs(")\n", stdout);
+}
+
 static void print_pids(const pid_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -82,10 +102,12 @@ static void print_pids(const pid_t *p, size_t n)
 
 static void object_line(const shmrpc_object_info *o, pid_t owner)
 {
-	char age[16];
+	char age[16], channel[VIS_NAME], name[VIS_NAME];
 
-	printf("%-8s %-24s %-32s ", shmrpc_state_name(o->state), o->channel,
-	    o->name);
+	/* Names come from /dev/shm and registries: anyone's text. */
+	printf("%-8s %-24s %-32s ", shmrpc_state_name(o->state),
+	    tool_vis(o->channel, channel, sizeof(channel)),
+	    tool_vis(o->name, name, sizeof(name)));
 	if (owner > 0)
 		printf("%7ld ", (long)owner);
 	else
@@ -96,8 +118,10 @@ static void object_line(const shmrpc_object_info *o, pid_t owner)
 	else
 		printf("%9s %5s ", "gone", "-");
 	print_pids(o->mappers, o->nmappers);
-	if (ro.verbose)
-		printf("  %s", o->reason);
+	if (ro.verbose) {
+		fputs("  ", stdout);
+		tool_fputs_vis(o->reason, stdout);
+	}
 	putchar('\n');
 }
 
@@ -141,7 +165,7 @@ void report_list(const shmrpc_inspection *s, const struct report_opts *opts)
 	for (size_t i = 0; i < no; i++)
 		object_line(shmrpc_inspection_object(s, i), 0);
 	for (size_t i = 0; i < nw; i++)
-		warnx("%s", shmrpc_inspection_warning(s, i));
+		warn_vis(shmrpc_inspection_warning(s, i));
 }
 
 /* ---- reaping ------------------------------------------------------------------ */
@@ -172,8 +196,10 @@ void report_reaped(const char *name, const char *channel, uint64_t size,
 		jadd(j, "reason", tool_json_string(reason));
 		jpush(reaped, j);
 	} else if (!ro.quiet) {
-		printf("%s %s (%s: %s)\n", ro.dry_run ? "would reap" : "reaped",
-		    name, shmrpc_state_name(state), reason);
+		char safe[VIS_NAME];
+		printf("%s %s", ro.dry_run ? "would reap" : "reaped",
+		    tool_vis(name, safe, sizeof(safe)));
+		state_and_reason(state, reason);
 	}
 }
 
@@ -186,7 +212,7 @@ void report_error(const char *name, const char *text)
 		jadd(j, "reason", tool_json_string(text));
 		jpush(errors, j);
 	} else {
-		warnx("%s", text);
+		warn_vis(text);
 	}
 }
 
@@ -202,8 +228,9 @@ void report_left(const char *name, const char *channel, shmrpc_state state,
 		jadd(j, "reason", tool_json_string(reason));
 		jpush(left, j);
 	} else if (ro.verbose) {
-		printf("left alone %s (%s: %s)\n", name,
-		    shmrpc_state_name(state), reason);
+		char safe[VIS_NAME];
+		printf("left alone %s", tool_vis(name, safe, sizeof(safe)));
+		state_and_reason(state, reason);
 	}
 }
 
@@ -241,7 +268,7 @@ void report_warning(const char *text)
 	if (ro.json)
 		jpush(warnings, tool_json_string(text));
 	else
-		warnx("%s", text);
+		warn_vis(text);
 }
 
 void report_end(void)

@@ -28,6 +28,17 @@
  *    shmrpc(3).
  *  - The library never prints and never exits.  It logs through
  *    shmrpc_set_log() (see below).
+ *  - Threads: every function says whether it is thread-safe; one that is
+ *    not says which calls it must not overlap with.  "Thread-safe" means
+ *    callable from several threads at once, on the same handle unless it
+ *    says "separate handles" (tests/unit/test_threads.c runs each so
+ *    under ThreadSanitizer).
+ *  - Signals: a signal the program handles, with or without SA_RESTART,
+ *    makes no call fail and loses no call: every interrupted system call
+ *    is retried (tests/unit/test_signals.c), unless the caller asked to
+ *    be told (shmrpc_server_serve_until() with SHMRPC_SERVE_EINTR).  Only
+ *    shmrpc_server_stop() and shmrpc_transport_wake() may be called from
+ *    a signal handler.
  *
  * Copyright (c) 2026 the libshmrpc authors.  MIT licence, see LICENSE.
  */
@@ -128,7 +139,9 @@ typedef enum shmrpc_log_level {
 /*
  * A log sink.  msg is a complete line without a newline, valid only during
  * the call.  It may be called from any thread that uses the library, at the
- * same time from several; it must not call back into libshmrpc.
+ * same time from several; it must not call back into libshmrpc.  msg may
+ * quote what other processes wrote (process names, a peer's error text),
+ * control bytes included: a sink that writes to a terminal escapes them.
  */
 typedef void (*shmrpc_log_fn)(shmrpc_log_level level, const char *msg,
     void *arg);
@@ -136,7 +149,8 @@ typedef void (*shmrpc_log_fn)(shmrpc_log_level level, const char *msg,
 /*
  * Install a log sink and the most verbose level it receives.  fn NULL
  * restores the default sink (level is then ignored), which writes
- * "shmrpc: level: msg" lines (e.g. "shmrpc: warn: ...") to stderr only when
+ * "shmrpc: level: msg" lines (e.g. "shmrpc: warn: ...") to stderr, with
+ * control bytes (C0, DEL, C1) as \ooo octal escapes, only when
  * the environment variable SHMRPC_LOG is set to one of
  * error|warn|info|debug (that word then sets the level) and is silent
  * otherwise.  Thread-safe: the sink, its arg and its level are switched
@@ -229,7 +243,8 @@ SHMRPC_API void shmrpc_options_init_size(shmrpc_options *opts, size_t size);
 SHMRPC_API int shmrpc_transport_parse(const char *name,
     shmrpc_transport_kind *kind);
 
-/* Name of a transport kind ("posix", "futex", "default").  Static. */
+/* Name of a transport kind ("posix", "futex", "default").  Static;
+ * thread-safe. */
 SHMRPC_API const char *shmrpc_transport_name(shmrpc_transport_kind kind);
 
 /*
@@ -239,6 +254,21 @@ SHMRPC_API const char *shmrpc_transport_name(shmrpc_transport_kind kind);
 #define SHMRPC_NAME_MAX 200
 SHMRPC_API int shmrpc_name_check(const char *name);
 
+/*
+ * Deepest nesting of params and results, counted as jansson counts: the
+ * value itself is level 1, each array element or object member one level
+ * below its container ({"a":[1]} is 3 levels).  Deeper params or results
+ * do not encode (SHMRPC_ESERIAL on the client; "RPCSerializationError"
+ * from a server); a deeper request or reply from a peer is refused
+ * (SHMRPC_EPROTO).  Freeing a decoded value (jansson's json_decref())
+ * takes about 64 bytes of stack per level, so this bound (16 KiB) keeps
+ * what a peer sends from overflowing a small thread stack.  256 holds
+ * whatever the seed can send: its encoder (orjson) refuses more than 255
+ * nested containers in a whole message.  Text calls and text methods
+ * (never decoded into json_t) check their text to 2048 levels only.
+ */
+#define SHMRPC_MAX_DEPTH 256
+
 /* ------------------------------------------------------------------------
  * Byte-level transport
  *
@@ -247,8 +277,11 @@ SHMRPC_API int shmrpc_name_check(const char *name);
  * and removes them on close; clients open existing ones.
  *
  * Thread safety: a transport handle is not safe for concurrent use from
- * several threads, except shmrpc_transport_wake(), which is also
- * async-signal-safe.  The RPC layer (below) adds its own locking.
+ * several threads: no two calls on one handle may overlap, except
+ * shmrpc_transport_max_message(), shmrpc_transport_kind_of() and
+ * shmrpc_transport_wake() (also async-signal-safe), which may overlap
+ * anything but shmrpc_transport_close().  The RPC layer (below) adds its
+ * own locking.
  * ---------------------------------------------------------------------- */
 
 typedef struct shmrpc_transport shmrpc_transport;
@@ -283,13 +316,15 @@ SHMRPC_API int shmrpc_transport_open(shmrpc_transport **out,
     const char *name, const shmrpc_options *opts, shmrpc_error *err);
 
 /* Close and free; a server handle also removes the channel's objects.
- * Accepts NULL. */
+ * Accepts NULL.  Must not overlap any other call on t, wake included. */
 SHMRPC_API void shmrpc_transport_close(shmrpc_transport *t);
 
-/* Largest payload one message can carry (buffer_size - 4). */
+/* Largest payload one message can carry (buffer_size - 4).  Thread-safe
+ * (fixed when the handle is opened). */
 SHMRPC_API size_t shmrpc_transport_max_message(const shmrpc_transport *t);
 
-/* Kind of an open transport (never SHMRPC_TRANSPORT_DEFAULT). */
+/* Kind of an open transport (never SHMRPC_TRANSPORT_DEFAULT).
+ * Thread-safe. */
 SHMRPC_API shmrpc_transport_kind shmrpc_transport_kind_of(
     const shmrpc_transport *t);
 
@@ -299,7 +334,8 @@ SHMRPC_API shmrpc_transport_kind shmrpc_transport_kind_of(
  * Between shmrpc_transport_send_request() and the matching
  * shmrpc_transport_recv_response() the client holds the channel's request
  * path exclusively (so other clients of this library cannot interleave and
- * take each other's answers).
+ * take each other's answers).  Not thread-safe: must not overlap another
+ * call on t (see above).
  */
 SHMRPC_API int shmrpc_transport_send_request(shmrpc_transport *t,
     const void *buf, size_t len);
@@ -310,7 +346,8 @@ SHMRPC_API int shmrpc_transport_send_request(shmrpc_transport *t,
  * SHMRPC_ETRANSPORT if the length header is out of range, SHMRPC_ETIMEOUT,
  * SHMRPC_ESERVERDEAD and SHMRPC_ESTOPPED (futex only: on posix a dead or
  * closed server shows as a timeout).  Ends the exclusive hold begun by
- * send_request, even on error.
+ * send_request, even on error.  Not thread-safe: must not overlap another
+ * call on t.
  */
 SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
     void *buf, size_t cap, size_t *len);
@@ -322,11 +359,14 @@ SHMRPC_API int shmrpc_transport_recv_response(shmrpc_transport *t,
  * within the timeout, SHMRPC_ESTOPPED after shmrpc_transport_wake(),
  * SHMRPC_ETRANSPORT on an out-of-range length header (the message is
  * dropped and the channel stays usable), SHMRPC_ETOOBIG if cap is short.
+ * Not thread-safe: must not overlap another call on t but
+ * shmrpc_transport_wake() (use the RPC server to serve from threads).
  */
 SHMRPC_API int shmrpc_transport_recv_request(shmrpc_transport *t,
     void *buf, size_t cap, size_t *len, uint32_t *peer);
 
-/* Server: send len bytes as the response to peer. */
+/* Server: send len bytes as the response to peer.  Not thread-safe: must
+ * not overlap another call on t but shmrpc_transport_wake(). */
 SHMRPC_API int shmrpc_transport_send_response(shmrpc_transport *t,
     uint32_t peer, const void *buf, size_t len);
 
@@ -360,12 +400,15 @@ typedef int (*shmrpc_method_fn)(shmrpc_req *req, const json_t *params,
 /*
  * Set the error the client receives, as "TYPE: MESSAGE" (the seed's
  * "<ExceptionClass>: <message>" form).  type NULL means "Error".  Returns
- * -1 so that a handler can `return shmrpc_req_error(...)`.
+ * -1 so that a handler can `return shmrpc_req_error(...)`.  Call it only
+ * from the handler that got req, on its thread, during the call (so do
+ * shmrpc_req_method() and shmrpc_req_peer()): a req is never shared.
  */
 SHMRPC_API int shmrpc_req_error(shmrpc_req *req, const char *type,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Name of the method being called.  Borrowed, valid during the call. */
+/* Name of the method being called.  Borrowed, valid during the call.
+ * From the handler's thread (see shmrpc_req_error()). */
 SHMRPC_API const char *shmrpc_req_method(const shmrpc_req *req);
 
 /* Client id of the request: the futex slot number, 0 on posix. */
@@ -383,8 +426,10 @@ SHMRPC_API int shmrpc_server_open(shmrpc_server **out, const char *name,
  * Register handler fn for `method` with user pointer arg (borrowed, kept
  * until close).  Registering a name again replaces its handler.  The names
  * "__running__" and "__methods__" are built in and cannot be replaced
- * (SHMRPC_ENAME), nor can an empty name.  Call before shmrpc_server_serve(); not thread-safe with
- * serve.  -ENOMEM on allocation failure.
+ * (SHMRPC_ENAME), nor can an empty name or one with a NUL or control
+ * byte.  Call before shmrpc_server_serve(): not thread-safe, it must not
+ * overlap any other call on srv (serve, register, close; stop is fine).
+ * -ENOMEM on allocation failure.
  */
 SHMRPC_API int shmrpc_server_register(shmrpc_server *srv, const char *method,
     shmrpc_method_fn fn, void *arg);
@@ -415,7 +460,8 @@ typedef int (*shmrpc_bytes_method_fn)(shmrpc_req *req, const void *in,
  * method (and a bytes call of a JSON method) is answered with an RPCError.
  * -EPROTONOSUPPORT on a posix channel (its seed wire format has no room
  * for bytes messages, and no request id to drop a late reply by).  Call
- * before shmrpc_server_serve(); not thread-safe with serve.
+ * before shmrpc_server_serve(): not thread-safe, as
+ * shmrpc_server_register().
  *
  * Wire format (shmrpc(7)).  A message is still [u32 length][payload] in a
  * slot buffer; a bytes payload starts with the byte 0xFF, which never
@@ -462,7 +508,8 @@ typedef int (*shmrpc_text_method_fn)(shmrpc_req *req, const char *params,
  * kept until close) and flags (0 or SHMRPC_TEXT_UNCHECKED).  Same name
  * space and rules as shmrpc_server_register(): registering a name again
  * replaces its handler, of whichever kind.  Both transports.  Call before
- * shmrpc_server_serve(); not thread-safe with serve.  0, -EINVAL,
+ * shmrpc_server_serve(): not thread-safe, as shmrpc_server_register().
+ * 0, -EINVAL,
  * SHMRPC_ENAME, -ENOMEM.
  */
 SHMRPC_API int shmrpc_server_register_text(shmrpc_server *srv,
@@ -478,15 +525,16 @@ SHMRPC_API int shmrpc_server_register_text(shmrpc_server *srv,
  * so that the answer stays the library's.  Built-in methods
  * ("__running__") are still answered by the library.  This lets a binding
  * keep its methods in a table of its own that may change while serving.
- * Call before shmrpc_server_serve(); not thread-safe with serve.  0 or
- * -EINVAL.
+ * Call before shmrpc_server_serve(): not thread-safe, as
+ * shmrpc_server_register().  0 or -EINVAL.
  */
 SHMRPC_API int shmrpc_server_set_fallback_text(shmrpc_server *srv,
     shmrpc_text_method_fn fn, void *arg, unsigned flags);
 
 /*
  * Answer the request with the library's "RPCError: Unknown method: NAME".
- * Returns -1, for `return shmrpc_req_unknown_method(req);`.
+ * Returns -1, for `return shmrpc_req_unknown_method(req);`.  From the
+ * handler's thread, during the call (see shmrpc_req_error()).
  */
 SHMRPC_API int shmrpc_req_unknown_method(shmrpc_req *req);
 
@@ -495,7 +543,8 @@ SHMRPC_API int shmrpc_req_unknown_method(shmrpc_req *req);
  * ("Type: message", UTF-8; copied; no formatting, so it may hold '%' and
  * NUL).  Neither this nor shmrpc_req_error() cuts it short: only a
  * response buffer too small for it does, on a character boundary.
- * Returns -1 (also when out of memory, where no error is set).
+ * Returns -1 (also when out of memory, where no error is set).  From the
+ * handler's thread, during the call (see shmrpc_req_error()).
  */
 SHMRPC_API int shmrpc_req_error_text(shmrpc_req *req, const char *text,
     size_t len);
@@ -505,9 +554,10 @@ SHMRPC_API int shmrpc_req_error_text(shmrpc_req *req, const char *text,
  * negative error if the channel broke.  Bad requests (malformed JSON,
  * missing method/params, params not an object) are answered with an error
  * and serving goes on.  Several threads may call it on one server at once
- * to run handlers in parallel (futex transport; on posix they take turns).
- * Signals interrupting its waits are waited through (but see
- * shmrpc_server_stop_on_signals()).
+ * to run handlers in parallel (futex transport; on posix they take turns):
+ * thread-safe with itself and with shmrpc_server_stop(), not with
+ * register or close.  Signals interrupting its waits are waited through
+ * (but see shmrpc_server_stop_on_signals()).
  */
 SHMRPC_API int shmrpc_server_serve(shmrpc_server *srv);
 
@@ -569,7 +619,9 @@ SHMRPC_API void shmrpc_server_stop(shmrpc_server *srv);
 
 /*
  * Stop serving, remove the channel's objects and free the server.  Must not
- * run while another thread is still inside shmrpc_server_serve() on it.
+ * overlap any other call on srv: no thread may still be inside
+ * shmrpc_server_serve() on it (stop them and join them first), and no
+ * signal handler may call shmrpc_server_stop() on it once close has begun.
  * Accepts NULL.
  */
 SHMRPC_API void shmrpc_server_close(shmrpc_server *srv);
@@ -583,7 +635,7 @@ typedef struct shmrpc_client shmrpc_client;
 /*
  * Connect to channel `name`.  opts may be NULL (defaults; wait_for_server
  * 0).  New handle in *out; free with shmrpc_client_close().  Errors as for
- * shmrpc_transport_open().
+ * shmrpc_transport_open().  Thread-safe (separate handles).
  */
 SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
     const shmrpc_options *opts, shmrpc_error *err);
@@ -594,14 +646,24 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
  * json_null()), which the caller must json_decref().  On failure *result
  * is NULL and err (may be NULL) says why.  Errors: SHMRPC_EMETHOD (the
  * method failed; see err->text), SHMRPC_ETIMEOUT, SHMRPC_ETOOBIG,
- * SHMRPC_ESERIAL, SHMRPC_EPROTO, SHMRPC_ETRANSPORT, SHMRPC_ESERVERDEAD,
- * SHMRPC_ESTOPPED (futex: the server closed the channel), -EINVAL (params
- * not an object; cli, method or result NULL), -ENOMEM, -errno (a failed
- * wait or lock).
+ * SHMRPC_ESERIAL (also: params nested deeper than SHMRPC_MAX_DEPTH),
+ * SHMRPC_EPROTO (a reply that is not a response envelope, is nested too
+ * deep, or is for another call: see below), SHMRPC_ETRANSPORT (a reply
+ * length beyond the buffer), SHMRPC_ESERVERDEAD, SHMRPC_ESTOPPED (futex:
+ * the server closed the channel), SHMRPC_ENAME (method empty or with a
+ * control byte), -EINVAL (params not an object; cli, method or result
+ * NULL), -ENOMEM, -errno (a failed wait or lock).  After any of them the
+ * handle and the channel go on serving the next call.
  *
- * A client handle may be used from several threads; their calls are
- * serialised.  A reply that arrives after its call timed out is recognised
- * by its request id and discarded, never returned to a later call.
+ * Thread-safe: a client handle may be used from several threads; their
+ * calls are serialised.  A reply that arrives after its call timed out is
+ * recognised by its request id and discarded, never returned to a later
+ * call.  A reply with another call's id fails the call with SHMRPC_EPROTO
+ * and err->text says what came: at once on futex (replies cannot cross
+ * there); on posix, whose one response buffer all clients share, at once
+ * for a second reply to a call of this handle, and otherwise (it may be
+ * another client's late reply) only when no reply of the call's own comes
+ * within the timeout, or after 8 such replies.
  */
 SHMRPC_API int shmrpc_call(shmrpc_client *cli, const char *method,
     const json_t *params, json_t **result, shmrpc_error *err);
@@ -730,7 +792,10 @@ SHMRPC_API int shmrpc_call_bytes_commit(shmrpc_client *cli, size_t len,
     const void **reply, size_t *reply_len, shmrpc_error *err);
 SHMRPC_API void shmrpc_call_bytes_cancel(shmrpc_client *cli);
 
-/* Close and free the client.  Accepts NULL. */
+/* Close and free the client.  Accepts NULL.  Must not overlap any other
+ * call on cli: no thread may be inside shmrpc_call*() on it or hold a
+ * bytes reservation on it, and a bytes reply pointer from it is invalid
+ * once close begins. */
 SHMRPC_API void shmrpc_client_close(shmrpc_client *cli);
 
 /* ------------------------------------------------------------------------
@@ -976,8 +1041,12 @@ typedef struct shmrpc_inspection shmrpc_inspection;
 SHMRPC_API int shmrpc_inspect(shmrpc_inspection **out,
     const shmrpc_inspect_options *opts, shmrpc_error *err);
 
-/* Free a snapshot and everything it points to.  Accepts NULL. */
+/* Free a snapshot and everything it points to.  Accepts NULL.  Must not
+ * overlap any read of the snapshot (the accessors below, or a pointer
+ * they gave). */
 SHMRPC_API void shmrpc_inspection_free(shmrpc_inspection *snap);
+
+/* The accessors below only read an immutable snapshot: thread-safe. */
 
 /* Number of registered channels in the snapshot. */
 SHMRPC_API size_t shmrpc_inspection_channel_count(

@@ -40,31 +40,57 @@ if [ "$mode" != bats-only ]; then
 	done
 fi
 
-# The differential fuzzer (wire_json vs jansson) for FUZZ_TIME seconds,
-# counted as one test.  FUZZ names the binary (set by make test); when it
-# is set but was not built (no clang/libFuzzer), that is a loud skip.
-if [ "$mode" != bats-only ] && [ -n "${FUZZ:-}" ]; then
-	if [ -x "$FUZZ" ]; then
-		# shellcheck disable=SC2086
-		UBSAN_OPTIONS=halt_on_error=1 "$FUZZ" \
-		    -max_total_time="${FUZZ_TIME:-20}" \
-		    -artifact_prefix="$(dirname "$FUZZ")/" ${FUZZ_CORPUS:-} \
-		    >"$out" 2>&1
+# The fuzz targets (FUZZ: their binaries, fuzz_<name>, set by make test),
+# each counted as one test: first every input in fuzz/regressions/<name>/
+# (each crashed the target once), then fuzzing from fuzz/corpus/<name> and
+# FUZZ_WORK/<name>, FUZZ_TIME seconds for wire_json and FUZZ_TIME_EACH for
+# the others.  A target that was not built (no clang/libFuzzer) is a loud
+# skip.
+run_fuzz_target() {
+	local bin=$1 name secs dir rc runs
+	name=$(basename "$bin")
+	name=${name#fuzz_}
+	secs=${FUZZ_TIME_EACH:-8}
+	[ "$name" = wire_json ] && secs=${FUZZ_TIME:-20}
+	if [ ! -x "$bin" ]; then
+		echo "*** SKIPPED fuzz_$name: $bin not built (clang with libFuzzer missing; make deps installs it) ***" >&2
+		skipped=$((skipped + 1))
+		return
+	fi
+	dir=fuzz/regressions/$name
+	if [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
+		UBSAN_OPTIONS=halt_on_error=1 "$bin" "$dir"/* >"$out" 2>&1
 		rc=$?
-		runs=$(grep -o 'Done [0-9]* runs' "$out" | tail -1)
-		if [ "$rc" -eq 0 ]; then
-			echo "ok fuzz_wire_json: ${FUZZ_TIME:-20} s, ${runs:-? runs}, no mismatch"
-			passed=$((passed + 1))
-		else
+		if [ "$rc" -ne 0 ]; then
 			tail -30 "$out"
-			echo "not ok fuzz_wire_json: failed (status $rc); crash input in $(dirname "$FUZZ")/"
+			echo "not ok fuzz_$name: a regression input fails again (status $rc)"
 			failed=$((failed + 1))
 			status=1
+			return
 		fi
-	else
-		echo "*** SKIPPED fuzz_wire_json: $FUZZ not built (clang with libFuzzer missing; make deps installs it) ***" >&2
-		skipped=$((skipped + 1))
 	fi
+	mkdir -p "${FUZZ_WORK:-build/fuzz/corpus}/$name"
+	UBSAN_OPTIONS=halt_on_error=1 "$bin" -max_total_time="$secs" \
+	    -timeout=20 -artifact_prefix="$(dirname "$bin")/$name-" \
+	    "${FUZZ_WORK:-build/fuzz/corpus}/$name" "fuzz/corpus/$name" \
+	    >"$out" 2>&1
+	rc=$?
+	runs=$(grep -o 'Done [0-9]* runs' "$out" | tail -1)
+	if [ "$rc" -eq 0 ]; then
+		echo "ok fuzz_$name: $secs s, ${runs:-? runs}, no failure"
+		passed=$((passed + 1))
+	else
+		tail -30 "$out"
+		echo "not ok fuzz_$name: failed (status $rc); crash input in $(dirname "$bin")/"
+		failed=$((failed + 1))
+		status=1
+	fi
+}
+
+if [ "$mode" != bats-only ] && [ -n "${FUZZ:-}" ]; then
+	for bin in $FUZZ; do
+		run_fuzz_target "$bin"
+	done
 fi
 
 # The Python package's suite (python/run-tests.sh), with the interpreter

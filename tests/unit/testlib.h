@@ -6,7 +6,8 @@
  *
  * Usage: ut_setup()/ut_teardown() as cmocka setup and teardown (or call
  * them from the file's own), ut_name() for channel names, ut_reg_path for
- * the test's registry, ut_kill() for children a failed test left behind.
+ * the test's registry, ut_kill() for children a failed test left behind,
+ * ut_echo_bytes() and ut_echo_text() as methods that answer their input.
  * Header-only: each test program is one file plus the library.
  */
 #ifndef SHMRPC_TESTLIB_H
@@ -22,6 +23,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "shmrpc.h"
 
 /* This test's tag ("ut<pid>x<random>"), and its registry file. */
 static char ut_tag[64];
@@ -94,6 +97,32 @@ static inline int ut_teardown(void **state)
 {
 	(void)state;
 	return ut_sweep(1) == 0 ? 0 : -1;
+}
+
+/* A bytes method: its request back. */
+static inline int ut_echo_bytes(shmrpc_req *req, const void *in,
+    size_t in_len, void *out, size_t out_cap, size_t *out_len, void *arg)
+{
+	(void)req;
+	(void)arg;
+	if (in_len > out_cap)
+		return -1;
+	memcpy(out, in, in_len);
+	*out_len = in_len;
+	return 0;
+}
+
+/* A text method: its params back as the result. */
+static inline int ut_echo_text(shmrpc_req *req, const char *params,
+    size_t params_len, char *out, size_t out_cap, size_t *out_len, void *arg)
+{
+	(void)req;
+	(void)arg;
+	if (params_len > out_cap)
+		return -1;
+	memcpy(out, params, params_len);
+	*out_len = params_len;
+	return 0;
 }
 
 #endif

@@ -14,6 +14,8 @@
 #include "shmrpc.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define SHMRPC__STR2(x) #x
+#define SHMRPC__STR(x) SHMRPC__STR2(x)
 
 #if defined(__GNUC__)
 #define SHMRPC_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -71,6 +73,19 @@ int shmrpc__struct_export(void *dst, size_t dst_size, const void *caller,
     size_t min_size);
 void shmrpc__struct_import(void *caller, size_t caller_size, const void *src,
     size_t src_size);
+
+/*
+ * Names from callers and peers (options.c).  shmrpc__name_fault(): what is
+ * wrong with the n bytes of a channel name (method false) or a method name
+ * (method true), or NULL; *at is the first bad byte's offset.
+ * shmrpc__name_error(): 0 for a good name, else fills err with "invalid
+ * <what> name: <why> (byte N is 0xXX)" (never the name itself: it may come
+ * from another process) and returns SHMRPC_ENAME.  name may be NULL.
+ */
+const char *shmrpc__name_fault(const char *name, size_t n, bool method,
+    size_t *at);
+int shmrpc__name_error(shmrpc_error *err, const char *what, const char *name,
+    size_t n, bool method);
 
 /* err->text = the n bytes of text (not NUL-terminated), cut to fit
  * without splitting a UTF-8 sequence; returns code (err may be NULL). */

@@ -17,14 +17,48 @@
 
 #include "base/common.h"
 
+/* The longest message, its NUL included; longer ones are cut. */
+#define LOG_LINE_MAX 1024
+
 static const char *const level_names[] = { "none", "error", "warn", "info",
 	"debug" };
 
+/* Is the byte at p one a terminal acts on: C0, DEL, or either byte of a
+ * C1 control in UTF-8 (U+0080-U+009F: 0xc2 0x80-0x9f)? */
+static bool acted_on(const unsigned char *p, const unsigned char *start)
+{
+	return p[0] < 0x20 || p[0] == 0x7f ||
+	    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
+	    (p > start && p[-1] == 0xc2 && p[0] >= 0x80 && p[0] <= 0x9f);
+}
+
+/* msg with what a terminal acts on as \ooo escapes (as vis(3) writes
+ * them), into buf of 4 * strlen(msg) + 1 bytes at least. */
+static const char *terminal_safe(const char *msg, char *buf, size_t len)
+{
+	const unsigned char *start = (const unsigned char *)msg, *p;
+	size_t o = 0;
+
+	for (p = start; *p != '\0' && o + 5 <= len; p++) {
+		if (acted_on(p, start))
+			o += (size_t)snprintf(buf + o, len - o, "\\%03o", *p);
+		else
+			buf[o++] = (char)*p;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static void default_sink(shmrpc_log_level level, const char *msg, void *arg)
 {
+	/* Messages quote what other processes wrote (process names in a
+	 * registry, a peer's error text), and stderr may be a terminal. */
+	char safe[4 * LOG_LINE_MAX + 1];
+
 	(void)arg;
 	/* One fprintf so that lines from several threads do not interleave. */
-	fprintf(stderr, "shmrpc: %s: %s\n", level_names[level], msg);
+	fprintf(stderr, "shmrpc: %s: %s\n", level_names[level],
+	    terminal_safe(msg, safe, sizeof(safe)));
 }
 
 /*
@@ -111,7 +145,7 @@ SHMRPC_API void shmrpc_set_log(shmrpc_log_fn fn, shmrpc_log_level level,
 void shmrpc__log_emit(shmrpc_log_level level, const char *fmt, ...)
 {
 	const struct sink *rec = atomic_load(&current);
-	char line[1024];
+	char line[LOG_LINE_MAX];
 	va_list ap;
 
 	if ((int)level > rec->level)

@@ -143,19 +143,66 @@ int shmrpc__options_resolve(shmrpc_options *out, const shmrpc_options *in,
 	return 0;
 }
 
+/*
+ * What is wrong with a name of n bytes, or NULL: a channel name is 1 to
+ * SHMRPC_NAME_MAX bytes of printable ASCII but '/'; a method name is at
+ * least one byte with no control byte (C0, DEL) and no NUL.  *at gets the
+ * offset of the first bad byte.  The reasons never quote the name: it may
+ * come from another process, and the text may reach a terminal.
+ */
+const char *shmrpc__name_fault(const char *name, size_t n, bool method,
+    size_t *at)
+{
+	*at = 0;
+	if (n == 0)
+		return "it is empty";
+	if (!method && n > SHMRPC_NAME_MAX)
+		return "it is longer than " SHMRPC__STR(SHMRPC_NAME_MAX)
+		    " bytes";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		*at = i;
+		if (c == 0)
+			return "it has a NUL byte";
+		if (c < 0x20 || c == 0x7f)
+			return "it has a control byte";
+		if (method)
+			continue;
+		if (c == ' ')
+			return "it has a space";
+		if (c == '/')
+			return "it has a '/'";
+		if (c >= 0x80)
+			return "it has a byte that is not ASCII";
+	}
+	*at = 0;
+	return NULL;
+}
+
 SHMRPC_API int shmrpc_name_check(const char *name)
 {
-	size_t n;
+	size_t at;
 
 	if (name == NULL)
 		return SHMRPC_ENAME;
-	n = strlen(name);
-	if (n == 0 || n > SHMRPC_NAME_MAX)
-		return SHMRPC_ENAME;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c <= 0x20 || c >= 0x7f || c == '/')
-			return SHMRPC_ENAME;
-	}
-	return 0;
+	return shmrpc__name_fault(name, strnlen(name, SHMRPC_NAME_MAX + 1),
+	    false, &at) == NULL ? 0 : SHMRPC_ENAME;
+}
+
+int shmrpc__name_error(shmrpc_error *err, const char *what, const char *name,
+    size_t n, bool method)
+{
+	size_t at;
+	const char *why = name == NULL ? "it is NULL"
+				       : shmrpc__name_fault(name, n, method, &at);
+
+	if (why == NULL)
+		return 0;
+	if (name != NULL && at < n)
+		return shmrpc__error_set(err, SHMRPC_ENAME, "invalid %s name: "
+		    "%s (byte %zu is 0x%02x)", what, why, at,
+		    (unsigned char)name[at]);
+	return shmrpc__error_set(err, SHMRPC_ENAME, "invalid %s name: %s",
+	    what, why);
 }

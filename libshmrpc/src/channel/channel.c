@@ -406,9 +406,10 @@ static int open_common(shmrpc_transport **out, const char *name,
 	if (out == NULL)
 		return shmrpc__error_set(err, -EINVAL, "out is NULL");
 	*out = NULL;
-	rc = shmrpc_name_check(name);
+	rc = shmrpc__name_error(err, "channel", name,
+	    name != NULL ? strnlen(name, SHMRPC_NAME_MAX + 1) : 0, false);
 	if (rc < 0)
-		return shmrpc__error_set(err, rc, "invalid channel name");
+		return rc;
 	rc = shmrpc__options_resolve(&opts, in, server, err);
 	if (rc < 0)
 		return rc;

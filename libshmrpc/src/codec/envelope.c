@@ -56,11 +56,14 @@ static bool put_string(struct out *o, const char *s, size_t n)
 	return true;
 }
 
+/* params, a result or an id: at most SHMRPC_MAX_DEPTH levels, so that
+ * the peer can decode it (see envelope.h). */
 static bool put_value(struct out *o, const json_t *v)
 {
 	size_t cap;
 	char *at = room(o, &cap);
-	size_t need = shmrpc__wire_json_encode(v, at, cap);
+	size_t need = shmrpc__wire_json_encode_depth(v, at, cap,
+	    SHMRPC_MAX_DEPTH);
 
 	if (need == 0)
 		return false;
@@ -220,7 +223,8 @@ static int decode_request_fast(const char *buf, size_t len,
 	p += LIT_LEN(",\"params\":");
 	/* params is the text between here and the final '}'; it is an
 	 * object, as it starts with '{', if it decodes at all. */
-	out->root = shmrpc__wire_json_decode(p, (size_t)(end - 1 - p), NULL);
+	out->root = shmrpc__wire_json_decode_depth(p, (size_t)(end - 1 - p),
+	    SHMRPC_MAX_DEPTH, NULL);
 	if (out->root == NULL || !json_is_object(out->root)) {
 		shmrpc__request_view_release(out);
 		return 0;
@@ -239,6 +243,20 @@ static int refuse_unreadable(const char *buf, size_t len,
     const json_error_t *jerr, struct request_view *out, char *why,
     size_t whylen);
 
+/* A method name with a NUL would be cut short as a C string ("add\u0000x"
+ * would run "add"), and control bytes have no business in one. */
+static bool method_name_ok(const char *name, size_t len, char *why,
+    size_t whylen)
+{
+	size_t at;
+	const char *fault = shmrpc__name_fault(name, len, true, &at);
+
+	if (fault == NULL)
+		return true;
+	snprintf(why, whylen, "Invalid method name: %s", fault);
+	return false;
+}
+
 int shmrpc__envelope_decode_request(const char *buf, size_t len,
     struct request_view *out, char *why, size_t whylen)
 {
@@ -248,7 +266,9 @@ int shmrpc__envelope_decode_request(const char *buf, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (decode_request_fast(buf, len, out))
 		return 0;
-	out->root = shmrpc__wire_json_decode(buf, len, &jerr);
+	/* The envelope is one level above params. */
+	out->root = shmrpc__wire_json_decode_depth(buf, len,
+	    SHMRPC_MAX_DEPTH + 1, &jerr);
 	if (out->root == NULL)
 		return refuse_unreadable(buf, len, &jerr, out, why, whylen);
 	if (!json_is_object(out->root)) {
@@ -263,6 +283,9 @@ int shmrpc__envelope_decode_request(const char *buf, size_t len,
 		return SHMRPC_EPROTO;
 	}
 	out->method = json_string_value(method);
+	if (!method_name_ok(out->method, json_string_length(method), why,
+	    whylen))
+		return SHMRPC_EPROTO;
 	if (out->params == NULL) {
 		snprintf(why, whylen, "Request has no params");
 		return SHMRPC_EPROTO;
@@ -296,7 +319,8 @@ static int decode_response_fast(const char *buf, size_t len,
 
 	if (!our_response_result(buf, len, expect_id, &p, &end))
 		return 0;
-	out->root = shmrpc__wire_json_decode(p, (size_t)(end - p), NULL);
+	out->root = shmrpc__wire_json_decode_depth(p, (size_t)(end - p),
+	    SHMRPC_MAX_DEPTH, NULL);
 	if (out->root == NULL)
 		return 0;
 	out->id = expect_id;
@@ -307,16 +331,28 @@ static int decode_response_fast(const char *buf, size_t len,
 int shmrpc__envelope_decode_response(const char *buf, size_t len,
     const char *expect_id, struct response_view *out)
 {
+	json_error_t jerr;
 	json_t *id, *error;
 
 	memset(out, 0, sizeof(*out));
 	if (decode_response_fast(buf, len, expect_id, out))
 		return 0;
-	out->root = shmrpc__wire_json_decode(buf, len, NULL);
-	if (out->root == NULL)
-		return SHMRPC_ESERIAL;
-	if (!json_is_object(out->root))
+	out->root = shmrpc__wire_json_decode_depth(buf, len,
+	    SHMRPC_MAX_DEPTH + 1, &jerr);
+	if (out->root == NULL && json_error_code(&jerr) ==
+	    json_error_stack_overflow) {
+		out->why = "it is nested deeper than "
+		    SHMRPC__STR(SHMRPC_MAX_DEPTH) " levels";
 		return SHMRPC_EPROTO;
+	}
+	if (out->root == NULL) {
+		out->why = "it is not JSON";
+		return SHMRPC_ESERIAL;
+	}
+	if (!json_is_object(out->root)) {
+		out->why = "it is not a JSON object";
+		return SHMRPC_EPROTO;
+	}
 	id = json_object_get(out->root, "request_id");
 	out->result = json_object_get(out->root, "result");
 	error = json_object_get(out->root, "error");
@@ -325,11 +361,21 @@ int shmrpc__envelope_decode_response(const char *buf, size_t len,
 		out->error = json_string_value(error);
 		out->error_len = json_string_length(error);
 	} else if (error != NULL && !json_is_null(error)) {
+		out->why = "its error is neither a string nor null";
 		return SHMRPC_EPROTO;
 	}
-	if (out->result == NULL && out->error == NULL)
+	if (out->result == NULL && out->error == NULL) {
+		out->why = "it has neither a result nor an error";
 		return SHMRPC_EPROTO;
+	}
 	return 0;
+}
+
+bool shmrpc__envelope_too_deep(const json_t *v)
+{
+	return v != NULL &&
+	    shmrpc__wire_json_encode_depth(v, NULL, 0, SHMRPC_MAX_DEPTH) == 0 &&
+	    shmrpc__wire_json_encode(v, NULL, 0) != 0;
 }
 
 /* ---- text envelopes (see envelope.h) ------------------------------------- */
@@ -587,9 +633,13 @@ void shmrpc__request_text_release(struct request_text *v)
 
 /* The method name of a request: the string token at[0..len) as a C
  * string, in out->method_copy when it is short and plain, else decoded.
- * false when it is not a string, or holds a NUL (it would be cut short). */
-static bool take_method(struct request_text *out, const char *at, size_t len)
+ * false when it is not a string, or not a method name (a NUL would cut it
+ * short; control bytes, none: *fault then says why). */
+static bool take_method(struct request_text *out, const char *at, size_t len,
+    const char **fault)
 {
+	const char *name;
+	size_t n, bad;
 	json_t *m;
 
 	if (len < 2 || at[0] != '"')
@@ -598,14 +648,20 @@ static bool take_method(struct request_text *out, const char *at, size_t len)
 	    memchr(at, '\\', len) == NULL) {
 		memcpy(out->method_copy, at + 1, len - 2);
 		out->method_copy[len - 2] = '\0';
-		out->method = out->method_copy;
-		return true;
+		name = out->method_copy;
+		n = len - 2;
+	} else {
+		m = decode_kept(&out->own, at, len);
+		if (m == NULL)
+			return false;
+		name = json_string_value(m);
+		n = json_string_length(m);
 	}
-	m = decode_kept(&out->own, at, len);
-	if (m == NULL || memchr(json_string_value(m), '\0',
-	    json_string_length(m)) != NULL)
+	/* Raw DEL is valid JSON; \u escapes may make any control byte. */
+	*fault = shmrpc__name_fault(name, n, true, &bad);
+	if (*fault != NULL)
 		return false;
-	out->method = json_string_value(m);
+	out->method = name;
 	return true;
 }
 
@@ -616,6 +672,7 @@ static int scan_request_fast(const char *buf, size_t len,
     struct request_text *out)
 {
 	const char *p = buf, *end = buf + len, *id, *id_end, *m, *m_end;
+	const char *fault = NULL;
 
 	if (!HAS_LIT(p, end, "{\"request_id\":\""))
 		return 0;
@@ -632,7 +689,7 @@ static int scan_request_fast(const char *buf, size_t len,
 	    !HAS_LIT(p, end, ",\"params\":{") || end[-1] != '}')
 		return 0;
 	p += LIT_LEN(",\"params\":");
-	if (!take_method(out, m, (size_t)(m_end + 1 - m)))
+	if (!take_method(out, m, (size_t)(m_end + 1 - m), &fault))
 		return 0;
 	out->id = id;
 	out->id_len = (size_t)(id_end + 1 - id);
@@ -641,18 +698,17 @@ static int scan_request_fast(const char *buf, size_t len,
 	return 1;
 }
 
-int shmrpc__envelope_scan_request(const char *buf, size_t len,
+/* The request's members, found by reading all of it (out zeroed but for
+ * buf).  As shmrpc__envelope_scan_request(). */
+static int scan_request_members(const char *buf, size_t len,
     struct request_text *out, char *why, size_t whylen)
 {
 	struct member m[] = { { "request_id", NULL, 0 }, { "method", NULL, 0 },
 		{ "params", NULL, 0 } };
 	struct json_text_error jerr = { "?", 0 };
+	const char *fault = NULL;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	out->buf = buf;
-	if (scan_request_fast(buf, len, out))
-		return 0;
 	rc = scan_members(buf, len, m, ARRAY_LEN(m), &jerr);
 	out->id = m[0].at;
 	out->id_len = m[0].len;
@@ -665,8 +721,11 @@ int shmrpc__envelope_scan_request(const char *buf, size_t len,
 		snprintf(why, whylen, "Request is not a JSON object");
 		return SHMRPC_EPROTO;
 	}
-	if (m[1].at == NULL || !take_method(out, m[1].at, m[1].len)) {
-		snprintf(why, whylen, "Request has no method name");
+	if (m[1].at == NULL || !take_method(out, m[1].at, m[1].len, &fault)) {
+		if (fault != NULL)
+			snprintf(why, whylen, "Invalid method name: %s", fault);
+		else
+			snprintf(why, whylen, "Request has no method name");
 		return SHMRPC_EPROTO;
 	}
 	if (m[2].at == NULL) {
@@ -683,18 +742,53 @@ int shmrpc__envelope_scan_request(const char *buf, size_t len,
 	return 0;
 }
 
-int shmrpc__envelope_check_params(const struct request_text *rq, char *why,
+int shmrpc__envelope_scan_request(const char *buf, size_t len,
+    struct request_text *out, char *why, size_t whylen)
+{
+	memset(out, 0, sizeof(*out));
+	out->buf = buf;
+	if (scan_request_fast(buf, len, out))
+		return 0;
+	return scan_request_members(buf, len, out, why, whylen);
+}
+
+int shmrpc__envelope_check_params(struct request_text *rq, char *why,
     size_t whylen)
 {
-	struct json_text_error jerr;
-	const size_t at = (size_t)(rq->params - rq->buf);
+	struct request_text full;
+	int rc;
 
 	if (rq->params_checked || shmrpc__json_text_check(rq->params,
-	    rq->params_len, true, &jerr) == 0)
+	    rq->params_len, true, NULL) == 0)
 		return 0;
-	snprintf(why, whylen, "Invalid JSON in request: %s at byte %zu",
-	    jerr.reason, at + jerr.offset);
-	return SHMRPC_ESERIAL;
+	/*
+	 * The fast path took the rest of the message for params, as our
+	 * clients put them last; a request with members after params (valid
+	 * JSON: {"request_id":..,"method":..,"params":{},"x":1}) is not
+	 * that.  Read all of it (found by fuzz_envelope).  The fast path's
+	 * params end one byte before the message does.
+	 */
+	memset(&full, 0, sizeof(full));
+	full.buf = rq->buf;
+	rc = scan_request_members(rq->buf,
+	    (size_t)(rq->params + rq->params_len + 1 - rq->buf), &full, why,
+	    whylen);
+	if (rc == 0 && strcmp(full.method, rq->method) != 0) {
+		/* "method" twice: the request was routed by the first, and
+		 * a JSON reader takes the last. */
+		snprintf(why, whylen, "Request names its method twice");
+		rc = SHMRPC_EPROTO;
+	}
+	if (rc < 0) {
+		shmrpc__request_text_release(&full);
+		return rc;
+	}
+	/* What a JSON reader makes of it: the last of a repeated member. */
+	shmrpc__request_text_release(rq);
+	*rq = full;
+	if (full.method == full.method_copy)
+		rq->method = rq->method_copy;
+	return 0;
 }
 
 size_t shmrpc__envelope_text_result_prefix(char *buf, size_t cap,
@@ -804,8 +898,15 @@ static int refuse_unreadable(const char *buf, size_t len,
 
 	scan_members(buf, len, m, ARRAY_LEN(m), NULL);
 	if (m[0].at != NULL) {
-		out->own_id = shmrpc__wire_json_decode(m[0].at, m[0].len, NULL);
+		/* Bounded as params are: the id is the peer's too. */
+		out->own_id = shmrpc__wire_json_decode_depth(m[0].at, m[0].len,
+		    SHMRPC_MAX_DEPTH, NULL);
 		out->id = out->own_id;
+	}
+	if (json_error_code(jerr) == json_error_stack_overflow) {
+		snprintf(why, whylen, "Request nested deeper than %d levels",
+		    SHMRPC_MAX_DEPTH);
+		return SHMRPC_EPROTO;
 	}
 	if (json_error_code(jerr) == json_error_numeric_overflow &&
 	    strstr(jerr->text, "integer") != NULL)

@@ -18,6 +18,18 @@
 #include "base/common.h"
 
 /*
+ * Depth: params and results (and ids) are encoded and decoded at most
+ * SHMRPC_MAX_DEPTH levels deep (shmrpc.h), so that freeing what a peer sent
+ * (jansson's json_decref() recurses once per level) fits a small thread
+ * stack.  Deeper params or results do not encode (SHMRPC_ESERIAL:
+ * shmrpc__envelope_too_deep() tells that reason apart); a deeper request
+ * is refused with a reason, a deeper response with SHMRPC_EPROTO.
+ *
+ * Method names: a request whose method has a NUL or a control byte is
+ * refused (SHMRPC_EPROTO, with its id kept for the answer).
+ */
+
+/*
  * Encode a request into buf[0..cap).  *len gets the size.  SHMRPC_ETOOBIG
  * if it needs more than cap bytes (buf then holds garbage), SHMRPC_ESERIAL
  * if params or the method name cannot be encoded (e.g. not UTF-8).  id is
@@ -74,6 +86,7 @@ struct response_view {
 	json_t *result;
 	const char *error;    /* NULL when there is no error */
 	size_t error_len;
+	const char *why;      /* on failure: what is wrong, static text */
 	/* shmrpc__envelope_scan_response() only: the result's JSON text in
 	 * the message, verbatim (NULL when there is none); result is NULL. */
 	const char *result_text;
@@ -87,6 +100,9 @@ int shmrpc__envelope_decode_response(const char *buf, size_t len,
     const char *expect_id, struct response_view *out);
 void shmrpc__response_view_release(struct response_view *v);
 
+/* Whether v failed to encode only because it is nested deeper than
+ * SHMRPC_MAX_DEPTH (for error texts; walks v twice). */
+bool shmrpc__envelope_too_deep(const json_t *v);
 /* ---- text envelopes (shmrpc_call_text(), text methods) -------------------
  *
  * params and results that cross the library as JSON text, put into the
@@ -146,8 +162,10 @@ int shmrpc__envelope_scan_request(const char *buf, size_t len,
     struct request_text *out, char *why, size_t whylen);
 
 /* Check the params text of a request scanned without it: 0, or
- * SHMRPC_ESERIAL with the reason in why[]. */
-int shmrpc__envelope_check_params(const struct request_text *rq, char *why,
+ * SHMRPC_ESERIAL / SHMRPC_EPROTO with the reason in why[].  A request
+ * whose params are not its last member is read again in full, and
+ * rq->params set to what they really are. */
+int shmrpc__envelope_check_params(struct request_text *rq, char *why,
     size_t whylen);
 void shmrpc__request_text_release(struct request_text *v);
 

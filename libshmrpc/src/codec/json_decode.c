@@ -38,6 +38,7 @@ typedef struct {
 	const uchar *begin, *p, *end;
 	json_error_t *err;
 	bool failed;
+	size_t max_depth; /* deepest value accepted (see parse_document) */
 
 	/* open containers, innermost last; they are already attached to their
 	   parent, so on error only the root needs a decref */
@@ -876,8 +877,9 @@ static int open_container(parser_t *ps, json_t *container, str_ref_t *key)
 	return 1;
 }
 
-/* Iterative, so nesting costs heap rather than C stack: depth 2048 must be
-   safe on small thread stacks too. */
+/* Iterative, so nesting costs heap rather than C stack.  (Freeing what it
+   built is jansson's json_delete(), which recurses: callers that must be
+   safe on small thread stacks pass a smaller max_depth, see envelope.c.) */
 static json_t *parse_document(parser_t *ps)
 {
 	json_t *root = NULL;
@@ -889,7 +891,7 @@ static json_t *parse_document(parser_t *ps)
 
 		/* jansson counts every value, scalars included: the value
 		   about to be parsed sits at depth stack_len + 1 */
-		if (ps->stack_len >= WIRE_JSON_MAX_DEPTH) {
+		if (ps->stack_len >= ps->max_depth) {
 			fail(ps, json_error_stack_overflow,
 			    "maximum nesting depth exceeded");
 			goto error;
@@ -918,13 +920,15 @@ error:
 }
 
 static void parser_init(parser_t *ps, const uchar *begin, size_t len,
-    json_error_t *err)
+    size_t max_depth, json_error_t *err)
 {
 	/* field by field: the inline buffers need no clearing */
 	ps->begin = ps->p = begin;
 	ps->end = begin + len;
 	ps->err = err;
 	ps->failed = false;
+	ps->max_depth = max_depth < WIRE_JSON_MAX_DEPTH ? max_depth
+							: WIRE_JSON_MAX_DEPTH;
 	ps->stack = ps->stack_inline;
 	ps->stack_len = 0;
 	ps->stack_cap = STACK_INLINE;
@@ -955,6 +959,12 @@ static void error_init(json_error_t *err)
 
 json_t *shmrpc__wire_json_decode(const char *buf, size_t len, json_error_t *err)
 {
+	return shmrpc__wire_json_decode_depth(buf, len, WIRE_JSON_MAX_DEPTH, err);
+}
+
+json_t *shmrpc__wire_json_decode_depth(const char *buf, size_t len,
+    size_t max_depth, json_error_t *err)
+{
 	const uchar *begin = (const uchar *)buf;
 	parser_t parser;
 	json_t *root;
@@ -968,7 +978,7 @@ json_t *shmrpc__wire_json_decode(const char *buf, size_t len, json_error_t *err)
 	/* No UTF-8 pass over the input first: strings are checked on their
 	   private copies (see copy_run()), and everything else the parser
 	   accepts is ASCII. */
-	parser_init(&parser, begin, len, err);
+	parser_init(&parser, begin, len, max_depth, err);
 	root = parse_document(&parser);
 	if (root != NULL) {
 		skip_whitespace(&parser);

@@ -220,6 +220,7 @@ typedef struct {
 	enc_frame_t *stack;
 	size_t stack_len, stack_cap;
 	enc_frame_t stack_inline[ENCODE_STACK_INLINE];
+	size_t max_depth; /* deepest value written (see encode_document) */
 } encoder_t;
 
 static enc_frame_t *enc_push(encoder_t *e, const json_t *container)
@@ -355,11 +356,11 @@ static const json_t *enc_next_value(encoder_t *e, bool *done)
 
 /* Iterative, so nesting costs heap rather than C stack.  Depth counts like
    jansson's parser: the top-level value is at depth 1, and nothing deeper
-   than WIRE_JSON_MAX_DEPTH is written (it also ends reference cycles). */
+   than e->max_depth is written (it also ends reference cycles). */
 static bool encode_document(encoder_t *e, const json_t *v)
 {
 	for (;;) {
-		if (v == NULL || e->stack_len >= WIRE_JSON_MAX_DEPTH)
+		if (v == NULL || e->stack_len >= e->max_depth)
 			return false;
 		const json_t *child;
 		if (!enc_open_value(e, v, &child))
@@ -377,6 +378,12 @@ static bool encode_document(encoder_t *e, const json_t *v)
 
 size_t shmrpc__wire_json_encode(const json_t *v, char *buf, size_t cap)
 {
+	return shmrpc__wire_json_encode_depth(v, buf, cap, WIRE_JSON_MAX_DEPTH);
+}
+
+size_t shmrpc__wire_json_encode_depth(const json_t *v, char *buf, size_t cap,
+    size_t max_depth)
+{
 	/* not zero-initialised: the inline stack needs no clearing */
 	encoder_t enc;
 	bool ok;
@@ -385,6 +392,8 @@ size_t shmrpc__wire_json_encode(const json_t *v, char *buf, size_t cap)
 	enc.stack = enc.stack_inline;
 	enc.stack_len = 0;
 	enc.stack_cap = ENCODE_STACK_INLINE;
+	enc.max_depth = max_depth < WIRE_JSON_MAX_DEPTH ? max_depth
+							: WIRE_JSON_MAX_DEPTH;
 
 	ok = encode_document(&enc, v);
 	if (enc.stack != enc.stack_inline)

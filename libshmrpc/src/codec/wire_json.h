@@ -100,6 +100,12 @@
    No NUL terminator is written.  Thread-safe; v is borrowed. */
 size_t shmrpc__wire_json_encode(const json_t *v, char *buf, size_t cap);
 
+/* shmrpc__wire_json_encode() that also refuses (returns 0) a value nested
+   deeper than max_depth (at most WIRE_JSON_MAX_DEPTH), counted the same
+   way.  For the RPC envelopes' SHMRPC_MAX_DEPTH. */
+size_t shmrpc__wire_json_encode_depth(const json_t *v, char *buf, size_t cap,
+    size_t max_depth);
+
 /* Encode the n bytes at str as one JSON string (quotes included), exactly
    as shmrpc__wire_json_encode() encodes a json_t string of them, into buf.
    Returns the bytes the encoding needs (may exceed cap, as above), or 0 if str
@@ -114,5 +120,14 @@ size_t shmrpc__wire_json_encode_string(const char *str, size_t n, char *buf,
    does.  Thread-safe. */
 json_t *shmrpc__wire_json_decode(const char *buf, size_t len,
     json_error_t *err);
+
+/* shmrpc__wire_json_decode() that also rejects text nested deeper than
+   max_depth (at most WIRE_JSON_MAX_DEPTH), counted the same way, with
+   json_error_stack_overflow.  Freeing a decoded value is jansson's
+   json_decref(), which recurses once per level (~64 bytes of stack each,
+   measured with jansson 2.14): the RPC envelopes decode with
+   SHMRPC_MAX_DEPTH so that a peer cannot overflow a small thread stack. */
+json_t *shmrpc__wire_json_decode_depth(const char *buf, size_t len,
+    size_t max_depth, json_error_t *err);
 
 #endif /* SHMRPC_WIRE_JSON_H */

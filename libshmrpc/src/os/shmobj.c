@@ -161,34 +161,31 @@ int shmrpc__shmobj_create(const char *fname, size_t size, const void *init,
 	return shmrpc__shmobj_create_as(fname, size, init, init_len, &how, m);
 }
 
+/* Open the existing regular file /dev/shm/fname without following links
+ * (shmrpc__shmfile_open_at()); the fd, its stat in *st, or the codes of
+ * shmrpc__shmobj_open(). */
+static int open_regular(const char *fname, bool writable, struct stat *st)
+{
+	int dir = shmrpc__shm_dirfd();
+	int fd;
+
+	if (dir < 0)
+		return dir;
+	fd = shmrpc__shmfile_open_at(dir, fname, writable ? O_RDWR : O_RDONLY,
+	    0, st);
+	return fd == -ENOENT ? SHMRPC_ENOCHANNEL : fd;
+}
+
 static int open_and_map(const char *fname, size_t min_size, size_t map_size,
     bool writable, struct shm_map *m)
 {
-	int dir = shmrpc__shm_dirfd();
 	struct stat st;
 	int fd, rc;
 
 	*m = (struct shm_map)SHM_MAP_INIT;
-	if (dir < 0)
-		return dir;
-	/* O_NONBLOCK: a fifo planted under our name must not block us. */
-	fd = openat(dir, fname,
-	    (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return SHMRPC_ENOCHANNEL;
-		if (errno == ELOOP || errno == EISDIR || errno == ENXIO)
-			return SHMRPC_ENOTOURS;
-		return -errno;
-	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = SHMRPC_ENOTOURS;
-		goto fail;
-	}
+	fd = open_regular(fname, writable, &st);
+	if (fd < 0)
+		return fd;
 	if (map_size == 0)
 		map_size = (size_t)st.st_size;
 	if ((size_t)st.st_size < min_size || (size_t)st.st_size < map_size ||
@@ -215,6 +212,37 @@ int shmrpc__shmobj_open_readonly(const char *fname, size_t min_size,
     size_t map_size, struct shm_map *m)
 {
 	return open_and_map(fname, min_size, map_size, false, m);
+}
+
+int shmrpc__shmobj_open_read(const char *fname, uint64_t *size)
+{
+	struct stat st;
+	int fd = open_regular(fname, false, &st);
+
+	*size = fd >= 0 ? (uint64_t)st.st_size : 0;
+	return fd;
+}
+
+int shmrpc__shmfile_pread_exact(int fd, void *buf, size_t len, uint64_t off)
+{
+	char *p = buf;
+
+	if (off > (uint64_t)INT64_MAX - len)
+		return -EINVAL;
+	while (len > 0) {
+		ssize_t r = pread(fd, p, len, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -ENODATA;
+		p += r;
+		off += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return 0;
 }
 
 void shmrpc__shmobj_close(struct shm_map *m)

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -68,6 +69,27 @@ int shmrpc__shmobj_create_as(const char *fname, size_t size, const void *init,
  */
 int shmrpc__shmobj_open(const char *fname, size_t min_size, size_t map_size,
     struct shm_map *m);
+
+/*
+ * Reading a file someone else writes, without mapping it.  A mapping of a
+ * file that its owner truncates faults (SIGBUS) on the next touch, and a
+ * mapped header can change between the check of a field and its use.  So
+ * whoever reads another process's object (the counters viewer, the
+ * inspection, the tools running as root) copies what it needs with pread
+ * into private memory: a truncated file gives a short read, never a
+ * signal, and the copy cannot change after it is checked.
+ *
+ * shmrpc__shmobj_open_read(): open /dev/shm/fname read-only (not
+ * following links, regular files only): the fd (caller closes), its size
+ * in *size, or the codes of shmrpc__shmobj_open().
+ * shmrpc__shmfile_pread_exact(): exactly len bytes at off into buf,
+ * retrying EINTR and short reads: 0, -ENODATA if the file ends first, or
+ * -errno.  An aligned 8-byte field that another process stores to while
+ * it is copied comes out whole in practice on x86-64 (the kernel copies
+ * in words or larger), but pread promises no atomicity.
+ */
+int shmrpc__shmobj_open_read(const char *fname, uint64_t *size);
+int shmrpc__shmfile_pread_exact(int fd, void *buf, size_t len, uint64_t off);
 
 /* Unmap and close; safe on a SHM_MAP_INIT map, and twice. */
 void shmrpc__shmobj_close(struct shm_map *m);

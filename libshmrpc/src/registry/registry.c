@@ -248,7 +248,9 @@ static int full_check(const char *text, size_t len, char *why, size_t whylen,
     struct reg_entry **out, size_t *n)
 {
 	json_error_t jerr;
-	json_t *doc = json_loadb(text, len, 0, &jerr);
+	/* A duplicate key would make a line say one channel and parse as
+	 * another (jansson keeps the last value): damage. */
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	const json_t *chs, *v;
 	struct reg_entry *kept = NULL;
 	size_t i;
@@ -747,7 +749,7 @@ void shmrpc__registry_remove_at(struct registry *r, size_t i)
 
 static int parse_line(const char *line, struct reg_entry *e)
 {
-	json_t *o = json_loads(line, 0, NULL);
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
 	int rc;
 
 	if (o == NULL)
@@ -785,8 +787,8 @@ int shmrpc__registry_entries(const struct registry *r, struct reg_entry **out,
 
 /* ---- lock-free reading ------------------------------------------------------ */
 
-static int parse_document(const char *text, size_t len, struct reg_entry **out,
-    size_t *n)
+int shmrpc__registry_parse(const char *text, size_t len,
+    struct reg_entry **out, size_t *n)
 {
 	struct registry tmp;
 	char why[256];
@@ -867,7 +869,7 @@ int shmrpc__registry_read(const char *path, struct reg_entry **out, size_t *n,
 		close(fd);
 		if (rc < 0)
 			return rc;
-		rc = parse_document(text, len, out, n);
+		rc = shmrpc__registry_parse(text, len, out, n);
 		free(text);
 		if (rc != -EINVAL)
 			return rc;

@@ -173,6 +173,16 @@ int shmrpc__registry_read(const char *path, struct reg_entry **out, size_t *n,
     char *warn, size_t warnlen, registry_rebuild_fn rebuild);
 
 /*
+ * Parse a whole registry text (what shmrpc__registry_read() does with the
+ * file's bytes): the line split and a full parse of every entry, which
+ * must agree.  text[len] must be '\0' (shmrpc__shmfile_read_all() puts
+ * it there).  0 and a new array in *out (shmrpc__reg_entries_free), or
+ * -EINVAL (damaged), -ENOMEM.  The registry parser a fuzz target feeds.
+ */
+int shmrpc__registry_parse(const char *text, size_t len,
+    struct reg_entry **out, size_t *n);
+
+/*
  * Lock-free look at one entry, (name, transport), of the registry at
  * path, without parsing the others: 0 and *e filled (shmrpc__reg_entry_clear),
  * -ENOENT when the file or the entry does not exist, -EINVAL when the

@@ -15,6 +15,13 @@
 #include "rpc/call.h"
 #include "transport/transport.h"
 
+/* Calls of a posix handle whose reply may still come, remembered so that
+ * a later call knows that reply for a late one (see await_reply()). */
+#define OWED_MAX 8
+/* Replies a posix call drops as other clients' late replies before it
+ * gives up with SHMRPC_EPROTO (a server that answers twice, endlessly). */
+#define FOREIGN_MAX 8
+
 struct shmrpc_client {
 	shmrpc_transport *transport;
 	pthread_mutex_t lock;  /* serialises calls from several threads */
@@ -23,6 +30,11 @@ struct shmrpc_client {
 	size_t in_cap;
 	uint64_t id_prefix;    /* random, so ids differ between handles */
 	uint64_t next_id;
+	/* posix: replies may cross (the seed's single response buffer).
+	 * owed[]: numbers of our calls that ended without their reply. */
+	bool crossing;
+	uint64_t owed[OWED_MAX];
+	unsigned nowed;        /* entries used, a ring past OWED_MAX */
 	/* Between shmrpc_call_bytes_reserve() and _commit()/_cancel() (lock
 	 * held): the slot's request buffer and the header's size. */
 	bool reserved;
@@ -74,6 +86,8 @@ SHMRPC_API int shmrpc_client_open(shmrpc_client **out, const char *name,
 			goto fail;
 		}
 	}
+	cli->crossing = shmrpc_transport_kind_of(cli->transport) ==
+	    SHMRPC_TRANSPORT_POSIX;
 	if (getrandom(&cli->id_prefix, sizeof(cli->id_prefix), 0) !=
 	    (ssize_t)sizeof(cli->id_prefix))
 		cli->id_prefix = ((uint64_t)getpid() << 32) ^ (uintptr_t)cli;
@@ -166,11 +180,153 @@ char *shmrpc__client_keep(shmrpc_client *cli, size_t n)
 	return cli->kept;
 }
 
-/* Wait for the reply whose id is `id`; earlier calls' late replies are
- * dropped.  The mode takes the result into out, or err is filled. */
+/* ---- replies that are not the call's ------------------------------------- */
+
+/* The reply of our call n may still come: a later call will drop it. */
+static void owe(shmrpc_client *cli, uint64_t n)
+{
+	if (cli->crossing)
+		cli->owed[cli->nowed++ % OWED_MAX] = n;
+}
+
+/* Was a reply to our call n still owed?  Forgets it if so. */
+static bool settle_owed(shmrpc_client *cli, uint64_t n)
+{
+	unsigned used = cli->nowed < OWED_MAX ? cli->nowed : OWED_MAX;
+
+	for (unsigned i = 0; i < used; i++) {
+		if (cli->owed[i] == n && n != UINT64_MAX) {
+			cli->owed[i] = UINT64_MAX;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* If id is one of this handle's ("<16 hex digits of the prefix>-<n>"),
+ * its call number in *n. */
+static bool own_id(const shmrpc_client *cli, const char *id, uint64_t *n)
+{
+	char mine[48];
+	const char *p;
+
+	format_id(mine, cli->id_prefix, 0);
+	if (id == NULL || strncmp(id, mine, 17) != 0)
+		return false;
+	*n = 0;
+	for (p = id + 17; *p >= '0' && *p <= '9'; p++) {
+		if (*n > (UINT64_MAX - 9) / 10)
+			return false;
+		*n = *n * 10 + (uint64_t)(*p - '0');
+	}
+	return p != id + 17 && *p == '\0';
+}
+
+/* A reply id as a peer sent it, made safe for an error text: printable
+ * ASCII kept, anything else as \xHH, cut at about 64 bytes. */
+static const char *shown_id(const char *id, char out[96])
+{
+	size_t k = 0;
+
+	if (id == NULL)
+		return "null";
+	for (const char *p = id; *p != '\0' && k < 80; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[k++] = (char)c;
+		else
+			k += (size_t)snprintf(out + k, 96 - k, "\\x%02x", c);
+		if (k >= 64 && p[1] != '\0') {
+			memcpy(out + k, "...", 4);
+			return out;
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
+/*
+ * A reply whose id is not call n's: drop it (0, wait on) or fail the call
+ * (< 0, err filled).  On futex, replies never cross (the slot's generation
+ * sees to it), so any other id is the server breaking the protocol.  On
+ * posix one response buffer serves every client, so a reply may be
+ * another call's that timed out: ours (owed) is dropped; another
+ * handle's, or the seed's, cannot be told from a wrong one and is
+ * dropped too, up to FOREIGN_MAX times.  A reply to a call of ours that
+ * was answered already is a second reply: fail at once, and owe our own
+ * reply, which is still to come, to the next call.
+ */
+static int foreign_reply(shmrpc_client *cli, uint64_t n, const char *want,
+    const struct response_view *rv, unsigned *dropped, shmrpc_error *err)
+{
+	char shown[96];
+	uint64_t k;
+
+	if (rv->id == NULL && rv->error != NULL)
+		/* The server saying our request was unreadable. */
+		return shmrpc__error_set_text(err, SHMRPC_EPROTO, rv->error,
+		    rv->error_len);
+	if (!cli->crossing)
+		return shmrpc__error_set(err, SHMRPC_EPROTO, "reply with "
+		    "request id %s, not this call's %s, on channel %s",
+		    shown_id(rv->id, shown), want, cli->transport->name);
+	if (own_id(cli, rv->id, &k)) {
+		if (k < n && settle_owed(cli, k)) {
+			log_info("channel %s: dropped the late reply of call "
+			    "%" PRIu64, cli->transport->name, k);
+			return 0;
+		}
+		owe(cli, n);
+		return shmrpc__error_set(err, SHMRPC_EPROTO, "%s reply "
+		    "(request id %s) on channel %s", k < n ? "a second"
+		    : "an unasked-for", shown_id(rv->id, shown),
+		    cli->transport->name);
+	}
+	if (++*dropped > FOREIGN_MAX) {
+		owe(cli, n);
+		return shmrpc__error_set(err, SHMRPC_EPROTO, "%u replies for "
+		    "other calls (the last: request id %s), none for this "
+		    "call's %s, on channel %s", FOREIGN_MAX,
+		    shown_id(rv->id, shown), want, cli->transport->name);
+	}
+	log_info("channel %s: dropped a reply for another call (id %s)",
+	    cli->transport->name, shown_id(rv->id, shown));
+	return 0;
+}
+
+/* The wait for the reply failed with rc.  A timeout after dropping other
+ * calls' replies says what was seen: the server may be answering the
+ * wrong calls. */
+static int reply_wait_failed(shmrpc_client *cli, uint64_t n, int rc,
+    unsigned dropped, const char *first_dropped, shmrpc_error *err)
+{
+	if (rc == SHMRPC_ETIMEOUT)
+		owe(cli, n);
+	if (rc == SHMRPC_ETIMEOUT && dropped > 0)
+		return shmrpc__error_set(err, SHMRPC_EPROTO, "no reply for "
+		    "this call on channel %s within the timeout, after %u "
+		    "for other calls (request id %s)", cli->transport->name,
+		    dropped, first_dropped);
+	if (rc == SHMRPC_ETRANSPORT)
+		return shmrpc__error_set(err, rc, "%s: a reply of %" PRIu32
+		    " bytes on channel %s, whose messages have at most %zu",
+		    shmrpc_strerror(rc), cli->transport->bad_length,
+		    cli->transport->name, cli->transport->max_message);
+	return shmrpc__error_set(err, rc, "%s: waiting for the reply on "
+	    "channel %s", shmrpc_strerror(rc), cli->transport->name);
+}
+
+/* Wait for the reply to our call, whose id is `id`; late replies of
+ * other calls are dropped (see foreign_reply()).  The mode takes the
+ * result into out, or err is filled. */
 static int await_reply(shmrpc_client *cli, const char *id,
     const struct call_mode *mode, void *out, shmrpc_error *err)
 {
+	char first_dropped[96] = "";
+	unsigned dropped = 0;
+	uint64_t n = UINT64_MAX;
+
+	own_id(cli, id, &n); /* ours: always */
 	for (;;) {
 		struct response_view rv;
 		const char *buf;
@@ -179,30 +335,24 @@ static int await_reply(shmrpc_client *cli, const char *id,
 
 		rc = recv_reply(cli, &buf, &len);
 		if (rc < 0)
-			return shmrpc__error_set(err, rc, "%s: waiting for "
-			    "the reply on channel %s", shmrpc_strerror(rc),
-			    cli->transport->name);
+			return reply_wait_failed(cli, n, rc, dropped,
+			    first_dropped, err);
 		rc = mode->decode(buf, len, id, &rv);
 		if (rc < 0) {
+			shmrpc__error_set(err, rc, "malformed reply on "
+			    "channel %s%s%s", cli->transport->name,
+			    rv.why != NULL ? ": " : "",
+			    rv.why != NULL ? rv.why : "");
 			shmrpc__response_view_release(&rv);
-			return shmrpc__error_set(err, rc,
-			    "malformed reply on channel %s",
-			    cli->transport->name);
+			return rc;
 		}
 		if (rv.id == NULL || strcmp(rv.id, id) != 0) {
-			/* A reply to a call that timed out, or garbage.  A
-			 * null id is the server saying our request was
-			 * unreadable: report that rather than wait. */
-			if (rv.id == NULL && rv.error != NULL) {
-				rc = shmrpc__error_set_text(err, SHMRPC_EPROTO,
-				    rv.error, rv.error_len);
-				shmrpc__response_view_release(&rv);
-				return rc;
-			}
-			log_info("channel %s: dropped a late reply (id %s)",
-			    cli->transport->name,
-			    rv.id != NULL ? rv.id : "null");
+			if (dropped == 0)
+				shown_id(rv.id, first_dropped);
+			rc = foreign_reply(cli, n, id, &rv, &dropped, err);
 			shmrpc__response_view_release(&rv);
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		rc = 0;
@@ -221,6 +371,9 @@ int shmrpc__client_begin(shmrpc_client *cli, const char *method,
 {
 	int rc;
 
+	rc = shmrpc__name_error(err, "method", method, strlen(method), true);
+	if (rc < 0)
+		return rc;
 	if (pthread_mutex_lock(&cli->lock) != 0)
 		/* EDEADLK: this thread holds a reservation. */
 		return shmrpc__error_set(err, SHMRPC_ESTATE,
@@ -280,6 +433,8 @@ out:
 	return rc;
 }
 
+static const struct call_mode json_mode;
+
 int shmrpc__client_call(shmrpc_client *cli, const char *method,
     const struct call_mode *mode, const void *params, size_t params_len,
     void *out, shmrpc_error *err)
@@ -298,6 +453,9 @@ int shmrpc__client_call(shmrpc_client *cli, const char *method,
 			shmrpc__error_set(err, rc, "request for %s does not "
 			    "fit in a message of %zu bytes", method,
 			    cli->in_cap);
+		else if (mode == &json_mode && shmrpc__envelope_too_deep(params))
+			shmrpc__error_set(err, rc, "params for %s are nested "
+			    "deeper than %d levels", method, SHMRPC_MAX_DEPTH);
 		else
 			shmrpc__error_set(err, rc, "cannot encode the request "
 			    "for %s: %s", method, shmrpc_strerror(rc));
@@ -373,6 +531,12 @@ SHMRPC_API int shmrpc_call_bytes_reserve(shmrpc_client *cli,
 	if (n == 0 || n > BYTES_NAME_MAX)
 		return shmrpc__error_set(err, -EINVAL, "a bytes method name "
 		    "has 1 to %d bytes", BYTES_NAME_MAX);
+	if (shmrpc__name_error(err, "method", method, n, true) < 0) {
+		/* The bytes calls say -EINVAL for every bad name. */
+		if (err != NULL)
+			err->code = -EINVAL;
+		return -EINVAL;
+	}
 	if (pthread_mutex_lock(&cli->lock) != 0)
 		return shmrpc__error_set(err, SHMRPC_ESTATE, "this thread "
 		    "holds a bytes reservation on the client");

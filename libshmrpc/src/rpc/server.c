@@ -111,7 +111,8 @@ static int add_method(shmrpc_server *srv, const char *method,
 	struct method *m, *grown;
 	char *name;
 
-	if (method[0] == '\0' || is_builtin(method))
+	if (shmrpc__name_error(NULL, "method", method, strlen(method), true) < 0 ||
+	    is_builtin(method))
 		return SHMRPC_ENAME;
 	m = find_method(srv, method);
 	if (m != NULL) {
@@ -283,7 +284,11 @@ static void send_reply(shmrpc_server *srv, struct serve_buffers *bufs,
 		rc = encode_response(out, max, &len, rq, NULL, toobig);
 	} else if (rc == SHMRPC_ESERIAL) {
 		rc = encode_response(out, max, &len, rq, NULL,
-		    "RPCSerializationError: result cannot be encoded as JSON");
+		    shmrpc__envelope_too_deep(result)
+			? "RPCSerializationError: result nested deeper than "
+			  SHMRPC__STR(SHMRPC_MAX_DEPTH) " levels"
+			: "RPCSerializationError: result cannot be encoded as "
+			  "JSON");
 	}
 	if (rc < 0) {
 		log_error("channel %s: cannot encode a response: %s",
@@ -349,12 +354,19 @@ static void dispatch_bytes(shmrpc_server *srv, struct serve_buffers *bufs,
 	int rc;
 
 	n = len >= BYTES_REQ_HEADER ? in[1] : 0;
-	if (n == 0 || len < BYTES_REQ_HEADER + n ||
-	    memchr(in + BYTES_REQ_HEADER, '\0', n) != NULL) {
+	if (n == 0 || len < BYTES_REQ_HEADER + n) {
 		log_info("channel %s: bad bytes request",
 		    srv->transport->name);
 		send_bytes_error(srv, bufs, peer,
 		    "RPCError: Malformed bytes request");
+		return;
+	}
+	/* A NUL would cut the name short; control bytes have no place in
+	 * one (and the name goes into the answer's text). */
+	if (shmrpc__name_fault((const char *)in + BYTES_REQ_HEADER, n, true,
+		&cap) != NULL) {
+		send_bytes_error(srv, bufs, peer, "RPCError: Invalid method "
+		    "name: it has a NUL or control byte");
 		return;
 	}
 	memcpy(name, in + BYTES_REQ_HEADER, n);

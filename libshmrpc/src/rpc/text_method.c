@@ -43,11 +43,11 @@ static void send_text_error(shmrpc_server *srv, struct serve_buffers *bufs,
  * answer's place, between the envelope's prefix and its suffix.  Params
  * are checked first unless flags has SHMRPC_TEXT_UNCHECKED. */
 static void run_text_method(shmrpc_server *srv, struct serve_buffers *bufs,
-    uint32_t peer, const struct request_text *rq, shmrpc_text_method_fn fn,
+    uint32_t peer, struct request_text *rq, shmrpc_text_method_fn fn,
     void *arg, unsigned flags, const struct method *m)
 {
 	static const char failed[] = "RuntimeError: method failed";
-	shmrpc_req req = { .method = rq->method, .peer = peer };
+	shmrpc_req req = { .peer = peer };
 	size_t cap, prefix, room, out_len = 0;
 	char *area = shmrpc__server_answer_area(srv, bufs, peer, &cap);
 	char toobig[128], why[300];
@@ -59,6 +59,8 @@ static void run_text_method(shmrpc_server *srv, struct serve_buffers *bufs,
 		send_text_error(srv, bufs, peer, rq, why, strlen(why));
 		return;
 	}
+	/* After the check, which may have read the request again. */
+	req.method = rq->method;
 
 	prefix = shmrpc__envelope_text_result_prefix(area, cap, rq->id,
 	    rq->id_len);

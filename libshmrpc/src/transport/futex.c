@@ -1040,33 +1040,37 @@ static void futex_wake_op(shmrpc_transport *t)
  * SHMRPC_ENOTOURS, SHMRPC_ESERVERDEAD, -errno. */
 static int open_segment(struct futex_transport *f, size_t want_buffer)
 {
-	struct futex_header *h;
+	struct futex_header *h, snap;
 	int rc;
 
 	rc = shmrpc__shmobj_open(f->fname, FUTEX_HEADER_SIZE, 0, &f->map);
 	if (rc < 0)
 		return rc;
 	h = f->map.addr;
-	rc = shmrpc__futex_header_check(h, f->map.size, f->fname);
+	/* The server could rewrite its header at any time: check a private
+	 * copy, and take the layout from that copy alone. */
+	memcpy(&snap, h, sizeof(snap));
+	rc = shmrpc__futex_header_check(&snap, f->map.size, f->fname);
 	if (rc < 0)
 		return rc;
-	if (want_buffer > h->buffer_size) {
+	if (want_buffer > snap.buffer_size) {
 		log_info("channel %s: buffers are %llu bytes, %zu wanted",
-		    f->base.name, (unsigned long long)h->buffer_size,
+		    f->base.name, (unsigned long long)snap.buffer_size,
 		    want_buffer);
 		return SHMRPC_EVERSION;
 	}
 	if (atomic_load(&h->server_state) != FUTEX_SERVER_RUNNING)
 		return SHMRPC_ENOCHANNEL;
-	if (server_liveness(h, f->map.fd) == PROC_DEAD)
+	/* Who is alive is read from the snapshot too. */
+	if (server_liveness(&snap, f->map.fd) == PROC_DEAD)
 		return SHMRPC_ESERVERDEAD;
 	f->hdr = h;
 	f->slots = (struct futex_slot *)((char *)f->map.addr +
-	    h->slots_offset);
-	f->buffers = (unsigned char *)f->map.addr + h->buffers_offset;
-	f->nslots = h->nslots;
-	f->stride = h->buffer_stride;
-	f->base.max_message = h->buffer_size - MSG_HEADER_SIZE;
+	    snap.slots_offset);
+	f->buffers = (unsigned char *)f->map.addr + snap.buffers_offset;
+	f->nslots = snap.nslots;
+	f->stride = snap.buffer_stride;
+	f->base.max_message = snap.buffer_size - MSG_HEADER_SIZE;
 	return 0;
 }
 
@@ -1514,6 +1518,7 @@ static int futex_recv_response_ref(shmrpc_transport *t, const void **buf,
 	prefetch_msg(resp_buf(f, f->slot));
 	n = atomic_load_explicit(&sl->resp_len, RLX);
 	if (n > t->max_message) {
+		t->bad_length = n;
 		rc = SHMRPC_ETRANSPORT;
 	} else {
 		/* Ours until our next post: the server writes this buffer

@@ -256,9 +256,12 @@ _Static_assert(sizeof(struct futex_slot) % FUTEX_CACHELINE == 0,
 _Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4,
     "atomics must be plain integers in shared memory");
 
-/* Check a mapped header against this build's layout and the file's size:
- * 0 or SHMRPC_EVERSION (logged at info level with the reason).  In
- * futex_layout.c. */
+/* Check a header against this build's layout and the file's size: 0 or
+ * SHMRPC_EVERSION (logged at info level with the reason).  h must be a
+ * private copy (memcpy or pread of the segment's first bytes), never the
+ * mapped header itself: that can change between the check of a field and
+ * its use, and whoever uses the layout must take it from the checked
+ * copy too.  In futex_layout.c. */
 int shmrpc__futex_header_check(const struct futex_header *h, size_t file_size,
     const char *fname);
 

@@ -22,6 +22,15 @@
  * works unchanged.  flock() dies with its process, so a killed client
  * never leaves the channel locked.
  *
+ * A client killed between its two steps on a semaphore pair (it took
+ * req_empty but never posted req_full, or took resp_full but never posted
+ * resp_empty) would leave the pair at (0, 0) for good, and every later
+ * call would time out.  A client that holds the request lock knows that
+ * no other libshmrpc client is between those steps; if, while it waits,
+ * the pair stays at (0, 0) for a grace period (the two steps of a live
+ * peer are microseconds apart), it posts the semaphore the dead client
+ * owed.  See wait_repairing() and shmrpc(7) for what this cannot tell.
+ *
  * Liveness (os/ownerlock.h): a C server holds an OFD lock on byte 0 of
  * the request segment for its whole life, taken before the segment has
  * its name; C clients hold a shared one on byte 1 while attached.  Those
@@ -127,6 +136,76 @@ static int sem_wait_until(sem_t *s, int64_t deadline)
 	}
 }
 
+/*
+ * The grace period of a repair: a quarter of the call's timeout, between
+ * 20 ms and 500 ms.  Long enough that a live peer, descheduled in the
+ * microseconds between its two steps, is not mistaken for a dead one on
+ * a loaded host; short enough that a call with the default timeout (5 s)
+ * gets through.  Waits look at the pair every POSIX_REPAIR_POLL_NS.
+ */
+#define POSIX_REPAIR_MIN_NS (20 * 1000000LL)
+#define POSIX_REPAIR_MAX_NS (500 * 1000000LL)
+#define POSIX_REPAIR_POLL_NS (25 * 1000000LL)
+
+static int64_t repair_grace(double timeout)
+{
+	int64_t g = timeout < 0 ? POSIX_REPAIR_MAX_NS
+				: (int64_t)(timeout * (double)NS_PER_SEC / 4);
+
+	return g < POSIX_REPAIR_MIN_NS ? POSIX_REPAIR_MIN_NS
+	    : g > POSIX_REPAIR_MAX_NS ? POSIX_REPAIR_MAX_NS : g;
+}
+
+static bool pair_at_zero(struct posix_transport *p, int a, int b)
+{
+	int va = 1, vb = 1;
+
+	sem_getvalue(psem(p, a), &va);
+	sem_getvalue(psem(p, b), &vb);
+	return va == 0 && vb == 0;
+}
+
+/*
+ * Client, holding the request lock: wait on semaphore `which` until the
+ * deadline, as sem_wait_until(); if it and its partner `other` stay at 0
+ * for the whole grace period, a client died between its two steps, and
+ * we post the pair's "empty" semaphore for it: req_empty (its request was
+ * never posted: the slot is given back, and its half-written bytes are
+ * never read) or resp_empty (it read its answer but did not free the
+ * buffer).  The first try costs one atomic: only a wait that blocks looks
+ * at the clock and the pair.
+ */
+static int wait_repairing(struct posix_transport *p, int which, int other,
+    int64_t deadline)
+{
+	int empty = which == SEM_REQ_EMPTY ? SEM_REQ_EMPTY : SEM_RESP_EMPTY;
+	int64_t grace = repair_grace(p->base.timeout), stuck_since = 0;
+
+	if (sem_trywait(psem(p, which)) == 0)
+		return 0;
+	for (;;) {
+		int64_t now = clock_now_ns(), until = now + POSIX_REPAIR_POLL_NS;
+		int rc = sem_wait_until(psem(p, which),
+		    until < deadline ? until : deadline);
+
+		if (rc != SHMRPC_ETIMEOUT || until >= deadline)
+			return rc;
+		if (!pair_at_zero(p, which, other)) {
+			stuck_since = 0;
+		} else if (stuck_since == 0) {
+			stuck_since = now;
+		} else if (clock_now_ns() - stuck_since >= grace) {
+			log_warn("channel %s: %s and %s stayed at 0 for "
+			    "%lld ms: a client died between its two steps; "
+			    "posting %s", p->base.name, p->fname[which],
+			    p->fname[other], (long long)(grace / 1000000),
+			    p->fname[empty]);
+			sem_post(psem(p, empty));
+			stuck_since = 0;
+		}
+	}
+}
+
 /* A server's wait for a request (see struct recv_wait): as
  * sem_wait_until(), but a signal handler that interrupts it may end it
  * with -EINTR. */
@@ -153,15 +232,18 @@ static int sem_wait_request(sem_t *s, const struct recv_wait *w,
 
 /* Copy the message in segment seg into buf.  The header is read once:
  * the peer could change it under us.  0, SHMRPC_ETRANSPORT (length out of
- * range: no over-read) or SHMRPC_ETOOBIG (longer than cap). */
-static int read_message(const unsigned char *seg, size_t max, void *buf,
-    size_t cap, size_t *len)
+ * range, kept in t->bad_length: no over-read) or SHMRPC_ETOOBIG (longer
+ * than cap). */
+static int read_message(shmrpc_transport *t, const unsigned char *seg,
+    void *buf, size_t cap, size_t *len)
 {
 	uint32_t n;
 
 	memcpy(&n, seg, sizeof(n));
-	if (n > max)
+	if (n > t->max_message) {
+		t->bad_length = n;
 		return SHMRPC_ETRANSPORT;
+	}
 	if (n > cap)
 		return SHMRPC_ETOOBIG;
 	memcpy(buf, seg + MSG_HEADER_SIZE, n);
@@ -365,7 +447,7 @@ static int posix_recv_request(shmrpc_transport *t, void *buf, size_t cap,
 		sem_post(psem(p, SEM_REQ_FULL));
 		return SHMRPC_ESTOPPED;
 	}
-	rc = read_message(seg, t->max_message, buf, cap, len);
+	rc = read_message(t, seg, buf, cap, len);
 	sem_post(psem(p, SEM_REQ_EMPTY));
 	return rc;
 }
@@ -523,7 +605,7 @@ static int posix_send_request(shmrpc_transport *t, const void *buf,
 	rc = lock_request_path(p, deadline_after(t->timeout));
 	if (rc < 0)
 		return rc;
-	rc = sem_wait_until(psem(p, SEM_REQ_EMPTY),
+	rc = wait_repairing(p, SEM_REQ_EMPTY, SEM_REQ_FULL,
 	    deadline_after(t->timeout));
 	if (rc < 0) {
 		log_debug("channel %s: request buffer not free within %g s: %s",
@@ -544,14 +626,14 @@ static int posix_recv_response(shmrpc_transport *t, void *buf, size_t cap,
 	int rc;
 
 	*len = 0;
-	rc = sem_wait_until(psem(p, SEM_RESP_FULL),
+	rc = wait_repairing(p, SEM_RESP_FULL, SEM_RESP_EMPTY,
 	    deadline_after(t->timeout));
 	if (rc < 0) {
 		log_debug("channel %s: no response within %g s: %s", t->name,
 		    t->timeout, shmrpc_strerror(rc));
 		return rc;
 	}
-	rc = read_message(seg, t->max_message, buf, cap, len);
+	rc = read_message(t, seg, buf, cap, len);
 	sem_post(psem(p, SEM_RESP_EMPTY));
 	return rc;
 }

@@ -120,6 +120,9 @@ struct shmrpc_transport {
 	bool timed_above;
 	size_t max_message;    /* payload bytes one message can carry */
 	double timeout;        /* seconds per wait, < 0 forever */
+	/* The last length header out of range (SHMRPC_ETRANSPORT) a receive
+	 * met on this handle, for the caller's error text. */
+	uint32_t bad_length;
 	char name[SHMRPC_NAME_MAX + 1];
 };
 
