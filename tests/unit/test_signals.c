@@ -41,7 +41,8 @@
 #else
 #define MIN_HANDLED 1000
 #endif
-#define CALLS 100000 /* in all */
+#define CALLS 100000 /* in all, at least */
+#define MAX_CALLS (50 * CALLS)
 
 /* What the children report, in a MAP_SHARED page. */
 struct report {
@@ -157,7 +158,12 @@ static void run_client(int c, shmrpc_transport_kind kind)
 		    "open: %s", err.text);
 		_exit(1);
 	}
-	for (long i = 0; i < CALLS / CLIENTS; i++) {
+	/* At least CALLS / CLIENTS calls, and on until the storm has reached
+	 * this client and the server often enough: how many signals land
+	 * during a fixed number of calls depends on how fast calls are. */
+	for (long i = 0; i < CALLS / CLIENTS || (i < MAX_CALLS / CLIENTS &&
+	    (atomic_load(&rep->handled[c]) <= MIN_HANDLED ||
+		atomic_load(&rep->handled[CLIENTS]) <= MIN_HANDLED)); i++) {
 		json_t *p = json_pack("{s:I, s:i}", "a", (json_int_t)i, "b", c);
 		json_t *r;
 
@@ -235,8 +241,8 @@ static void storm(shmrpc_transport_kind kind)
 		print_message("first error: %s\n", rep->first_error);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(total_failed, 0);
-	assert_int_equal(total_ok, CALLS);
-	assert_int_equal(atomic_load(&rep->served), CALLS);
+	assert_true(total_ok >= CALLS);
+	assert_int_equal(atomic_load(&rep->served), total_ok);
 	/* The storm reached everyone, many times (under ThreadSanitizer,
 	 * which runs a handler only when the thread next calls something it
 	 * intercepts and merges what came meanwhile, at least once: there

@@ -438,7 +438,7 @@ static void *serve(void *p)
 static char *frame_of(const struct top_snap *s, enum top_format fmt)
 {
 	struct top_colset cs;
-	struct top_frame fr = { fmt, &cs, COL_NAME, 0 };
+	struct top_frame fr = { .fmt = fmt, .cols = &cs, .sort = COL_NAME };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
