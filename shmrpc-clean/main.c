@@ -86,7 +86,26 @@ static void warn_removeipc(const struct removeipc_seen *seen)
 		    (unsigned long)seen->uid[i]);
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for. */
+struct clean_args {
+	struct report_opts ro;
+	shmrpc_inspect_options o;
+	shmrpc_reap_options rop;
+	int list;
+};
+
+static void parse_prefix(struct clean_args *a, const char *arg)
+{
+	if (arg[0] == '\0' || strchr(arg, '/') != NULL ||
+	    strlen(arg) > SHMRPC_NAME_MAX) {
+		char safe[4 * SHMRPC_NAME_MAX + 8];
+		errx(EXIT_USAGE, "invalid prefix: '%s'",
+		    tool_vis(arg, safe, sizeof(safe)));
+	}
+	a->o.prefix = arg;
+}
+
+static void parse_args(int argc, char **argv, struct clean_args *a)
 {
 	static const struct option longopts[] = {
 		{ "all-users", no_argument, NULL, 'a' },
@@ -102,58 +121,44 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct report_opts ro = { 0 };
-	struct removeipc_seen seen = { .n = 0 };
-	shmrpc_inspect_options o;
-	shmrpc_reap_options rop;
-	shmrpc_inspection *s;
-	shmrpc_error e;
-	int ch, list = 0, rc;
+	int ch;
 
-	shmrpc_inspect_options_init(&o);
-	shmrpc_reap_options_init(&rop);
 	while ((ch = getopt_long(argc, argv, "ac:g:jlnp:qvhV", longopts,
 		    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			o.all_users = 1;
+			a->o.all_users = 1;
 			break;
 		case 'c':
-			o.channel = tool_parse_channel(optarg);
+			a->o.channel = tool_parse_channel(optarg);
 			break;
 		case 'g':
-			o.grace = (double)tool_parse_count(optarg, 0, GRACE_MAX,
-			    "grace");
+			a->o.grace = (double)tool_parse_count(optarg, 0,
+			    GRACE_MAX, "grace");
 			break;
 		case 'j':
-			ro.json = 1;
+			a->ro.json = 1;
 			break;
 		case 'l':
-			list = 1;
+			a->list = 1;
 			break;
 		case 'n':
-			rop.dry_run = ro.dry_run = 1;
+			a->rop.dry_run = a->ro.dry_run = 1;
 			break;
 		case 'p':
-			if (optarg[0] == '\0' || strchr(optarg, '/') != NULL ||
-			    strlen(optarg) > SHMRPC_NAME_MAX) {
-				char safe[4 * SHMRPC_NAME_MAX + 8];
-				errx(EXIT_USAGE, "invalid prefix: '%s'",
-				    tool_vis(optarg, safe, sizeof(safe)));
-			}
-			o.prefix = optarg;
+			parse_prefix(a, optarg);
 			break;
 		case 'q':
-			ro.quiet = 1;
-			ro.verbose = 0;
+			a->ro.quiet = 1;
+			a->ro.verbose = 0;
 			break;
 		case 'v':
-			ro.verbose = 1;
-			ro.quiet = 0;
+			a->ro.verbose = 1;
+			a->ro.quiet = 0;
 			break;
 		case 'V':
 			tool_print_version("shmrpc-clean");
-			return EXIT_OK;
+			exit(EXIT_OK);
 		case 'h':
 			usage(stdout, EXIT_OK);
 			break;
@@ -163,34 +168,54 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(stderr, EXIT_USAGE);
-	if (o.all_users && geteuid() != 0)
+	if (a->o.all_users && geteuid() != 0)
 		errx(EXIT_USAGE, "-a (all users) needs root");
+}
 
-	if (list) {
-		/* Root sees every user's objects; others see their own. */
-		o.all_users = geteuid() == 0;
-		rc = shmrpc_inspect(&s, &o, &e);
-		if (rc < 0) {
-			char safe[4 * SHMRPC_ERROR_TEXT_LENGTH];
-			/* It may name another user's file. */
-			errx(EXIT_LEFT, "%s", tool_vis(e.text, safe,
-			    sizeof(safe)));
-		}
-		report_list(s, &ro);
-		shmrpc_inspection_free(s);
-		return EXIT_OK;
+static int list_objects(struct clean_args *a)
+{
+	shmrpc_inspection *s;
+	shmrpc_error e;
+
+	/* Root sees every user's objects; others see their own. */
+	a->o.all_users = geteuid() == 0;
+	if (shmrpc_inspect(&s, &a->o, &e) < 0) {
+		char safe[4 * SHMRPC_ERROR_TEXT_LENGTH];
+		/* It may name another user's file. */
+		errx(EXIT_LEFT, "%s", tool_vis(e.text, safe, sizeof(safe)));
 	}
-	rop.grace = o.grace;
-	rop.channel = o.channel;
-	rop.prefix = o.prefix;
-	rop.all_users = o.all_users;
-	report_begin(&ro);
-	rc = shmrpc_reap_all(&rop, on_reap, &seen, &e);
+	report_list(s, &a->ro);
+	shmrpc_inspection_free(s);
+	return EXIT_OK;
+}
+
+static int reap(struct clean_args *a)
+{
+	struct removeipc_seen seen = { .n = 0 };
+	shmrpc_error e;
+	int rc;
+
+	a->rop.grace = a->o.grace;
+	a->rop.channel = a->o.channel;
+	a->rop.prefix = a->o.prefix;
+	a->rop.all_users = a->o.all_users;
+	report_begin(&a->ro);
+	rc = shmrpc_reap_all(&a->rop, on_reap, &seen, &e);
 	/* A failed item was reported with its reason already. */
 	if (rc < 0 && report_errors() == 0)
 		report_error("", e.text);
 	report_end();
-	if (!ro.quiet && !ro.json)
+	if (!a->ro.quiet && !a->ro.json)
 		warn_removeipc(&seen);
 	return report_errors() > 0 ? EXIT_LEFT : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct clean_args a = { .list = 0 };
+
+	shmrpc_inspect_options_init(&a.o);
+	shmrpc_reap_options_init(&a.rop);
+	parse_args(argc, argv, &a);
+	return a.list ? list_objects(&a) : reap(&a);
 }
