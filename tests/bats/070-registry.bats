@@ -189,12 +189,22 @@ time.sleep(600)' "$f" >"$BATS_TEST_TMPDIR/py.out" 3>&- &
 	[ -z "$(shm_objects "$ch")" ]
 }
 
-@test "a registry of another format version is set aside, not trusted" {
+@test "a registry of a newer format version is left as it is; the server runs unregistered and says why" {
 	printf '{"format": "shmrpc-registry", "version": 9, "channels": [\n]}\n' >"$SHMRPC_REGISTRY"
 	ch=$(channel_name)
 	SHMRPC_LOG=warn start_bg "$SERVER" "$ch"
 	wait_channel "$ch"
 	grep -q "format version 9" "$BG_OUT"
+	! ls "$SHMRPC_REGISTRY".corrupt-* 2>/dev/null
+	jq -e '.version == 9' "$SHMRPC_REGISTRY"
+}
+
+@test "a registry of an older, unknown format version is set aside, not trusted" {
+	printf '{"format": "shmrpc-registry", "version": 0, "channels": [\n]}\n' >"$SHMRPC_REGISTRY"
+	ch=$(channel_name)
+	SHMRPC_LOG=warn start_bg "$SERVER" "$ch"
+	wait_channel "$ch"
+	grep -q "format version 0" "$BG_OUT"
 	ls "$SHMRPC_REGISTRY".corrupt-*
 	jq -e '.version == 2' "$SHMRPC_REGISTRY"
 }

@@ -481,10 +481,25 @@ static void test_empty_file(void **state)
 static void test_other_version(void **state)
 {
 	(void)state;
-	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 9, "
-		       "\"channels\": [\n]}\n", "version 9");
 	check_repaired("{\"format\": \"shmrpc-registry\", \"version\": 0, "
 		       "\"channels\": [\n]}\n", "version 0");
+}
+
+/* A newer libshmrpc's registry is refused and left as it is: setting it
+ * aside would throw away what that version wrote. */
+static void test_newer_version(void **state)
+{
+	static const char text[] = "{\"format\": \"shmrpc-registry\", "
+				   "\"version\": 9, \"channels\": [\n]}\n";
+	struct registry r;
+	(void)state;
+	write_file(reg_path, text);
+	assert_int_equal(shmrpc__registry_lock(&r, reg_path, false,
+			     shmrpc__inspect_rebuild),
+	    SHMRPC_EVERSION);
+	assert_non_null(strstr(r.why, "version 9"));
+	assert_string_equal(read_text(reg_path), text);
+	assert_int_equal(count_aside(), 0);
 }
 
 static void test_truncated_file(void **state)
@@ -729,6 +744,8 @@ int main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_empty_registry_removes_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_version, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_empty_file, setup,

@@ -187,7 +187,15 @@ static int split_lines(struct registry *r, const char *text, size_t len,
 		snprintf(why, whylen, "its header is damaged");
 		return -EINVAL;
 	}
-	if (version < REGISTRY_VERSION_OLDEST || version > REGISTRY_VERSION) {
+	if (version > REGISTRY_VERSION) {
+		/* A newer libshmrpc's file, not a damaged one: setting it
+		 * aside would throw away what that version wrote. */
+		snprintf(why, whylen, "it is of format version %ld, newer "
+		    "than this libshmrpc reads (%d)", version,
+		    REGISTRY_VERSION);
+		return SHMRPC_EVERSION;
+	}
+	if (version < REGISTRY_VERSION_OLDEST) {
 		snprintf(why, whylen, "it is of format version %ld, not %d "
 		    "to %d", version, REGISTRY_VERSION_OLDEST,
 		    REGISTRY_VERSION);
@@ -564,6 +572,8 @@ static int load_locked(struct registry *r, bool full)
 		rc = full_check(text, len, why, sizeof(why), NULL, NULL);
 	if (rc == -EINVAL)
 		rc = set_aside_and_rebuild(r, why);
+	else if (rc == SHMRPC_EVERSION)
+		fail(r, rc, "registry %s: %s", r->path, why);
 	free(text);
 	return rc;
 }
