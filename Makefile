@@ -312,7 +312,7 @@ $(BENCH_BIN): bench/bench.c libshmrpc/src/os/futex.h $(STATIC_LIB)
 bench: bench-deps
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: $(BENCH_BIN) $(BENCH_BINS) $(PEER_BIN)
+bench-run: $(BENCH_BIN) $(BENCH_BINS) $(PEER_BIN) python examples
 	@mkdir -p bench/out
 	$(BUILD)/bench/codec_bench $(if $(QUICK),--quick) --json bench/out/codec.json
 	$(BENCH_BIN) $(if $(QUICK),--quick) --include bench/out/codec.json \
@@ -320,17 +320,23 @@ bench-run: $(BENCH_BIN) $(BENCH_BINS) $(PEER_BIN)
 	$(PEER_BIN) $(if $(QUICK),--quick) --include bench/out/results.json \
 	    --output bench/out/results.json --plot-dir bench/out \
 	    --gnuplot bench/peers/plots.gp
-	@$(MAKE) --no-print-directory bench-python
+	$(bench_python_recipe)
 
 # The Python binding against the seed's figures (issue 14): a small add to
 # a C and to a Python server, a 2 MB echo, and 8 client processes on one
 # channel counting crossed replies, on both transports.
-bench-python: python all
-	PYTHONPATH=$(PY_LIBDIR) $(PYTHON) python/bench/bench_rpc.py \
+# One recipe for both targets: bench-run runs it in its own make, since a
+# second sub-make would rebuild the library's objects under make -B.
+define bench_python_recipe
+PYTHONPATH=$(PY_LIBDIR) $(PYTHON) python/bench/bench_rpc.py \
 	    $(if $(QUICK),--runs 3 --calls 5000)
 	for t in futex posix; do \
 	    PYTHONPATH=$(PY_LIBDIR) $(PYTHON) python/bench/cross_replies.py \
 	        --transport $$t $(if $(QUICK),--calls 20000) || exit 1; done
+endef
+
+bench-python: python examples
+	$(bench_python_recipe)
 
 bench-deps:
 	@sh bench/peers/install-deps.sh
