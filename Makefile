@@ -161,6 +161,14 @@ $(BUILD)/tests/test_tool: tests/unit/test_tool.c $(TOOL_COMMON) tool-common/tool
 	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOL_COMMON) $(STATIC_LIB) $(LDFLAGS) \
 	    $(LDLIBS_LIB) $(LDLIBS_CLI) -lcmocka -lm
 
+# test_inspect sees which inodes the inspection looks for in /proc: every
+# scan passes through its own __wrap_shmrpc__procscan_run first.
+$(BUILD)/tests/test_inspect: tests/unit/test_inspect.c tests/unit/testlib.h \
+    $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) \
+	    -Wl,--wrap=shmrpc__procscan_run $(LDLIBS_LIB) -lcmocka -lm
+
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) -lcmocka -lm
