@@ -139,13 +139,15 @@ $(EXDIR)/%: examples/%.c examples/example-common.h $(STATIC_LIB)
 tests: $(UNIT_BINS) $(HELPER_BINS) $(BUILD)/bench/top-channels
 
 # test_top also compiles every part of shmrpc-top but the screen (ui*.c,
-# the only files with curses) and main.c.
+# the only files with curses) and main.c; like test_inspect, it sees the
+# inodes the inspection looks for in /proc (its __wrap_shmrpc__procscan_run).
 TOP_TEST_SRCS = $(filter-out shmrpc-top/main.c $(wildcard shmrpc-top/ui*.c),$(TOP_SRCS)) $(TOOL_COMMON)
 $(BUILD)/tests/test_top: tests/unit/test_top.c $(TOP_TEST_SRCS) \
     $(wildcard shmrpc-top/*.h) $(wildcard tool-common/*.h) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOP_TEST_SRCS) $(STATIC_LIB) $(LDFLAGS) \
-	    $(LDLIBS_LIB) $(LDLIBS_CLI) -lcmocka -lm
+	    -Wl,--wrap=shmrpc__procscan_run $(LDLIBS_LIB) $(LDLIBS_CLI) \
+	    -lcmocka -lm
 
 # test_call_histogram tests shmrpc-call's latency histogram.
 $(BUILD)/tests/test_call_histogram: tests/unit/test_call_histogram.c \
@@ -160,6 +162,14 @@ $(BUILD)/tests/test_tool: tests/unit/test_tool.c $(TOOL_COMMON) tool-common/tool
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOL_COMMON) $(STATIC_LIB) $(LDFLAGS) \
 	    $(LDLIBS_LIB) $(LDLIBS_CLI) -lcmocka -lm
+
+# test_inspect sees which inodes the inspection looks for in /proc: every
+# scan passes through its own __wrap_shmrpc__procscan_run first.
+$(BUILD)/tests/test_inspect: tests/unit/test_inspect.c tests/unit/testlib.h \
+    $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) \
+	    -Wl,--wrap=shmrpc__procscan_run $(LDLIBS_LIB) -lcmocka -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)

@@ -13,6 +13,9 @@
 #              worktree of its own): every figure is measured on both, the
 #              two taking turns run by run, and printed as base=, build=
 #              and their ratio.
+#       LOOSE  N: also leave N loose objects in /dev/shm for the run, of
+#              our naming scheme but outside the -f filter (as other
+#              programs' leftovers are), removed at the end.
 #
 # Starts the channels in processes of their own (bench/top-channels.c: 100
 # busy channels in 100 processes, each called 20 times a second; 1,000 idle
@@ -49,6 +52,9 @@ cleanup() {
 		rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/${TMUX_SOCK}_$i"
 	done
 	rm -f "$SHMRPC_REGISTRY" "$SHMRPC_REGISTRY.lock" "$SHMRPC_REGISTRY.tmp"
+	for i in $(seq "${LOOSE:-0}"); do
+		rm -f "/dev/shm/shmrpc_futex_tbloose$$_$i"
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -199,7 +205,12 @@ ab_print() {
 	    'BEGIN { printf "%.3f", (a > 0 ? b / a : 0) }')   $note"
 }
 
-echo "# shmrpc-top benchmark of $BUILD${BASE:+ against $BASE} on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(ls /proc | grep -c "^[0-9]") processes on the host before it started"
+# Loose objects that -f "$PREFIX" hides: a shared host's leftovers.
+for i in $(seq "${LOOSE:-0}"); do
+	head -c 4096 /dev/zero >"/dev/shm/shmrpc_futex_tbloose$$_$i"
+done
+
+echo "# shmrpc-top benchmark of $BUILD${BASE:+ against $BASE} on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(ls /proc | grep -c "^[0-9]") processes on the host before it started, $(ls /dev/shm | wc -l) entries in /dev/shm (${LOOSE:-0} loose objects of our own among them)"
 
 for k in "${!BUILDS[@]}"; do
 	TOP=${BUILDS[$k]}/bin/shmrpc-top

@@ -173,7 +173,7 @@ static void parse_option(struct args *a, int ch)
 		a->delay = tool_parse_seconds(optarg, 0.1, 3600, "delay");
 		a->delay_given = 1;
 		break;
-	case 'f': a->ui.opts.filter = optarg; break;
+	case 'f': a->ui.opts.filter = a->ui.opts.object_filter = optarg; break;
 	case 'n':
 		a->ui.iterations = tool_parse_count(optarg, 1, 1000000000LL,
 		    "iterations");

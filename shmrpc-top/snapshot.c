@@ -376,22 +376,53 @@ static void fill_row(struct top_row *r, const shmrpc_channel_info *ci)
 			r->mem += ci->objects[j].size;
 }
 
-/* A new snapshot with its inspection: live channels without mappers and
- * without statistics (we read those ourselves). */
+/* What the inspection looks at: what add_rows() and add_objects() will
+ * show, and nothing else (a hidden loose object would cost a scan of
+ * every process for its mappers). */
+static int shown(const shmrpc_inspect_candidate *c, void *arg)
+{
+	const struct top_opts *o = arg;
+
+	if (o->has_uid && c->uid != o->uid)
+		return 0;
+	if (c->loose)
+		return text_matches(o->object_filter, c->name, NULL);
+	return text_matches(o->filter, c->name, c->owner_comm);
+}
+
+/* The same, loose objects only. */
+static int shown_loose(const shmrpc_inspect_candidate *c, void *arg)
+{
+	return c->loose && shown(c, arg);
+}
+
+/* An inspection of what o shows (filter: shown or shown_loose), live
+ * channels without mappers and without statistics (we read those
+ * ourselves). */
+static int inspect_shown(shmrpc_inspection **out, const struct top_opts *o,
+    shmrpc_inspect_filter_cb filter)
+{
+	shmrpc_inspect_options io;
+
+	shmrpc_inspect_options_init(&io);
+	io.all_users = o->all_users;
+	io.skip_live_mappers = 1;
+	io.skip_counters = 1;
+	io.filter = filter;
+	io.filter_arg = (void *)o;
+	return shmrpc_inspect(out, &io, NULL);
+}
+
+/* A new snapshot with its inspection. */
 static int new_snap(struct top_snap **out, const struct top_snap *prev,
     const struct top_opts *o)
 {
-	shmrpc_inspect_options io;
 	struct top_snap *s;
 	int rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -ENOMEM;
-	shmrpc_inspect_options_init(&io);
-	io.all_users = o->all_users;
-	io.skip_live_mappers = 1;
-	io.skip_counters = 1;
-	if ((rc = shmrpc_inspect(&s->insp, &io, NULL)) < 0) {
+	if ((rc = inspect_shown(&s->insp, o, shown)) < 0) {
 		free(s);
 		return rc;
 	}
@@ -429,14 +460,18 @@ static int add_rows(struct top_snap *s, const struct top_opts *o)
 	return 0;
 }
 
-/* The stale section: objects of channels not live, loose objects. */
-static int add_objects(struct top_snap *s, const struct top_opts *o)
+/* The stale section: objects of channels not live, loose objects (of
+ * loose, s->insp or top_recollect_loose()'s). */
+static int add_objects(struct top_snap *s, const struct top_opts *o,
+    const shmrpc_inspection *loose)
 {
-	size_t nlo = shmrpc_inspection_object_count(s->insp), n = nlo;
+	size_t nlo = shmrpc_inspection_object_count(loose), n = nlo;
 
 	for (size_t i = 0; i < s->nrows; i++)
 		if (s->rows[i].ci->state != SHMRPC_STATE_LIVE)
 			n += s->rows[i].ci->nobjects;
+	free(s->objs);
+	s->nobjs = 0;
 	if ((s->objs = calloc(n + 1, sizeof(*s->objs))) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nrows; i++) {
@@ -450,15 +485,25 @@ static int add_objects(struct top_snap *s, const struct top_opts *o)
 	}
 	for (size_t i = 0; i < nlo; i++) {
 		const shmrpc_object_info *oi =
-		    shmrpc_inspection_object(s->insp, i);
+		    shmrpc_inspection_object(loose, i);
 
 		if (o->has_uid && oi->uid != o->uid)
 			continue;
-		if (!text_matches(o->filter, oi->name, NULL))
+		if (!text_matches(o->object_filter, oi->name, NULL))
 			continue;
 		s->objs[s->nobjs++].oi = oi;
 	}
 	return 0;
+}
+
+static void object_totals(struct top_snap *s)
+{
+	struct top_totals *t = &s->tot;
+
+	t->objects = s->nobjs;
+	t->object_bytes = 0;
+	for (size_t i = 0; i < s->nobjs; i++)
+		t->object_bytes += s->objs[i].oi->size;
 }
 
 static void add_totals(struct top_snap *s, int has_prev)
@@ -466,10 +511,8 @@ static void add_totals(struct top_snap *s, int has_prev)
 	struct top_totals *t = &s->tot;
 
 	t->channels = s->nrows;
-	t->objects = s->nobjs;
 	t->has_rate = has_prev;
-	for (size_t i = 0; i < s->nobjs; i++)
-		t->object_bytes += s->objs[i].oi->size;
+	object_totals(s);
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct top_row *r = &s->rows[i];
 
@@ -510,13 +553,37 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
 					    : NULL, s);
 	}
 	if (rc == 0)
-		rc = add_objects(s, o);
+		rc = add_objects(s, o, s->insp);
 	if (rc < 0) {
 		top_snap_free(s);
 		return rc;
 	}
 	add_totals(s, prev != NULL);
 	*out = s;
+	return 0;
+}
+
+int top_recollect_loose(struct top_snap *s, const struct top_opts *o)
+{
+	shmrpc_inspection *loose;
+	struct top_obj *objs = s->objs;
+	size_t nobjs = s->nobjs;
+	int rc;
+
+	if ((rc = inspect_shown(&loose, o, shown_loose)) < 0)
+		return rc;
+	s->objs = NULL;
+	if ((rc = add_objects(s, o, loose)) < 0) {
+		free(s->objs);
+		s->objs = objs;
+		s->nobjs = nobjs;
+		shmrpc_inspection_free(loose);
+		return rc;
+	}
+	free(objs);
+	shmrpc_inspection_free(s->loose);
+	s->loose = loose;
+	object_totals(s);
 	return 0;
 }
 
@@ -572,6 +639,7 @@ void top_snap_free(struct top_snap *s)
 		row_free(&s->rows[i]);
 	shmrpc_inspection_free(s->insp);
 	shmrpc_inspection_free(s->detail);
+	shmrpc_inspection_free(s->loose);
 	free(s->rows);
 	free(s->byname);
 	free(s->objs);

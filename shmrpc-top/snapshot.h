@@ -28,6 +28,11 @@ struct top_opts {
 	 * the others are not collected at all.  The screen filters as the
 	 * user types instead (top_view()). */
 	const char *filter;
+	/* Only loose objects whose name contains this (NULL: all); the
+	 * others are not looked at (no scan of /proc for their mappers).
+	 * Batch: filter; the screen: the filter as typed, with
+	 * top_recollect_loose() when it widens. */
+	const char *object_filter;
 };
 
 /* Interval figures of a set of counters: the difference from the same
@@ -91,6 +96,7 @@ struct top_totals {
 struct top_snap {
 	shmrpc_inspection *insp;
 	shmrpc_inspection *detail;     /* top_fetch_mappers(), or NULL */
+	shmrpc_inspection *loose;      /* top_recollect_loose(), or NULL */
 	double mono;                   /* CLOCK_MONOTONIC, s */
 	double real;                   /* CLOCK_REALTIME, s */
 	double interval;               /* since the previous one; 0: first */
@@ -116,6 +122,13 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
  * and the row keeps what it had. */
 int top_fetch_mappers(struct top_snap *s, const char *name,
     const struct top_opts *opts);
+
+/* Look again at the loose objects of s, those opts->object_filter lets
+ * in now, and put them in its stale section in place of those it had
+ * (the channels and their figures stay as they are): for a filter that
+ * widened since s was collected.  0, or a negative error and s keeps
+ * what it had. */
+int top_recollect_loose(struct top_snap *s, const struct top_opts *opts);
 void top_snap_free(struct top_snap *s);
 
 /* Row of channel `name`, or NULL. */

@@ -144,6 +144,7 @@ void ui_refresh_data(struct ui *u)
 	} else {
 		top_snap_free(u->snap);
 		u->snap = s;
+		snprintf(u->collected, sizeof(u->collected), "%s", u->filter);
 	}
 	u->frames++;
 	u->next = top_now_mono() + u->cfg.delay;
@@ -153,6 +154,26 @@ void ui_refresh_data(struct ui *u)
 	    (u->view_mode == VIEW_HELP && u->back == VIEW_DETAIL))
 		top_fetch_mappers(u->snap, u->selname, &u->opts);
 	ui_rebuild_view(u);
+}
+
+/* The snapshot has the loose objects its filter let in (the others were
+ * not looked at: see top_opts.object_filter).  A filter that contains
+ * that one shows a part of them; any other needs a new look at them. */
+void ui_filter_widened(struct ui *u)
+{
+	char m[128];
+	int rc;
+
+	if (u->snap == NULL || strstr(u->filter, u->collected) != NULL)
+		return;
+	rc = top_recollect_loose(u->snap, &u->opts);
+	if (rc < 0) {
+		snprintf(m, sizeof(m), "cannot inspect objects: %s",
+		    shmrpc_strerror(rc));
+		ui_message(u, m);
+		return;
+	}
+	snprintf(u->collected, sizeof(u->collected), "%s", u->filter);
 }
 
 void ui_sort_by(struct ui *u, enum top_col c, int toggle)
@@ -623,8 +644,11 @@ static void ui_init(struct ui *u, const struct ui_config *cfg)
 	u->opts = cfg->opts;
 	if (cfg->opts.filter != NULL)
 		snprintf(u->filter, sizeof(u->filter), "%s", cfg->opts.filter);
-	/* Everything is collected; the screen filters as the user types. */
+	/* Every channel is collected, the screen filters them as the user
+	 * types; loose objects only as the filter lets them show (each one
+	 * shown costs a scan of every process for its mappers). */
 	u->opts.filter = NULL;
+	u->opts.object_filter = u->filter;
 	u->cfg = cfg->top;
 	if (u->cfg.delay <= 0)
 		u->cfg.delay = 1;

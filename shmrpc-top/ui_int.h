@@ -34,6 +34,8 @@ struct ui {
 	struct top_config cfg;
 	const char *cfg_path;
 	char filter[128];             /* the incremental filter */
+	char collected[128];          /* the filter snap's loose objects
+	                                 were collected with */
 	struct top_snap *snap;
 	size_t *view;                 /* rows shown, in order */
 	size_t nview;
@@ -56,6 +58,7 @@ struct ui {
 /* ui.c */
 void ui_message(struct ui *u, const char *text);
 void ui_refresh_data(struct ui *u);
+void ui_filter_widened(struct ui *u);
 void ui_rebuild_view(struct ui *u);
 void ui_draw(struct ui *u);
 struct top_row *ui_selected(struct ui *u);

@@ -223,6 +223,7 @@ void ui_filter(struct ui *u)
 	snprintf(old, sizeof(old), "%s", u->filter);
 	curs_set(1);
 	for (;;) {
+		ui_filter_widened(u);
 		ui_rebuild_view(u);
 		ui_draw_main(u);
 		ui_put_line(LINES - 1, A_NORMAL, "");
@@ -252,6 +253,7 @@ void ui_filter(struct ui *u)
 	}
 	curs_set(0);
 	u->scroll = 0;
+	ui_filter_widened(u); /* Esc may have put a wider one back */
 	ui_rebuild_view(u);
 	ui_remember_sel(u);
 }

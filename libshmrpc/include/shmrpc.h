@@ -858,6 +858,38 @@ SHMRPC_API const char *shmrpc_state_name(shmrpc_state state);
 #define SHMRPC_DEFAULT_GRACE 5.0
 
 /*
+ * A registered channel or loose object that shmrpc_inspect() is about to
+ * look at, as shmrpc_inspect_options.filter is asked about it.  Every
+ * pointer is borrowed, valid only during the call.  Fields are only ever
+ * appended.
+ */
+typedef struct shmrpc_inspect_candidate {
+	/* 0: a registered channel, as its registry entry says (nothing else
+	 * of it looked at yet); 1: a loose object, as /dev/shm lists it. */
+	int loose;
+	/* The channel's name; a loose object: its file name in /dev/shm
+	 * (what shmrpc_object_info.name will be). */
+	const char *name;
+	/* The channel's name; a loose object: the channel its name belongs
+	 * to, "" for a file at a registry path (a squatter). */
+	const char *channel;
+	shmrpc_transport_kind transport;
+	/* A channel: its owner as registered; a loose object: the file's
+	 * owner. */
+	uid_t uid;
+	/* A channel: its owner's command as registered (untrusted text, as
+	 * shmrpc_channel_info.owner_comm will be); a loose object: NULL. */
+	const char *owner_comm;
+	/* A channel: the registry file that lists it; a loose object:
+	 * NULL. */
+	const char *registry;
+} shmrpc_inspect_candidate;
+
+/* Nonzero: inspect c and put it in the snapshot; 0: leave it out. */
+typedef int (*shmrpc_inspect_filter_cb)(const shmrpc_inspect_candidate *c,
+    void *arg);
+
+/*
  * What to inspect.  Initialise with shmrpc_inspect_options_init().
  * Borrowed by shmrpc_inspect().  Fields are only ever appended (see
  * shmrpc_options for how `size` keeps old programs working).
@@ -888,6 +920,20 @@ typedef struct shmrpc_inspect_options {
 	 * statistics themselves and would otherwise read every channel
 	 * twice. */
 	int skip_counters;
+	/* Since 0.2: when not NULL, asked about every registered channel
+	 * and every loose object that the options above let in, once each,
+	 * on the calling thread, during shmrpc_inspect().  What it returns
+	 * 0 for is left out of the snapshot and never looked at: no owner,
+	 * files, statistics or lock of such a channel, and for such a loose
+	 * object no scan of every process's /proc/PID/maps and fds for its
+	 * mappers (a loose object costs that scan even with
+	 * skip_live_mappers).  A channel left out still claims its objects:
+	 * they do not turn up as loose ones.  States and figures of what is
+	 * in the snapshot are as without a filter (its warnings are only
+	 * about what is in it).  For monitors that show a part of what
+	 * exists. */
+	shmrpc_inspect_filter_cb filter;
+	void *filter_arg;              /* passed to filter */
 } shmrpc_inspect_options;
 
 /* Fill opts with the defaults (grace -1, everything else 0/NULL) and set

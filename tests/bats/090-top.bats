@@ -577,6 +577,39 @@ buckets_of() {
 	screen_lacks "CLIENTS"
 }
 
+@test "interactive: a filter widened as it is typed shows the loose objects it hid, without waiting for a frame" {
+	a=$(channel_name alpha)
+	loose=srb_$(channel_name gone)_resp
+	start_server "$a"
+	: >"/dev/shm/$loose"
+	# No frame in the test's time: what the widened filter shows comes
+	# from the keys alone (hidden loose objects are not even looked at).
+	start_tui 160 40 -d 600 -f "$a"
+	wait_for screen_has "$a"
+	screen_lacks "$loose"
+	screen_lacks "Stale and orphan objects"
+	keys /
+	wait_for screen_has "Filter: $a"
+	# Backspace down to the tag: both match it.
+	keys BSpace BSpace BSpace BSpace BSpace BSpace
+	wait_for screen_has "$loose"
+	screen | grep -Eq "Filter: $TAG *\$"
+	screen_has "Stale and orphan objects: 1"
+	screen_has "$a"
+	keys -l _alpha
+	wait_for screen_lacks "$loose"
+	keys Enter
+	wait_for screen_has "filter: \"$a\""
+	screen_lacks "$loose"
+	# ^U: no filter at all.
+	keys /
+	wait_for screen_has "Filter: $a"
+	keys C-u Enter
+	wait_for screen_has "$loose"
+	quit_tui
+	rm -f "/dev/shm/$loose"
+}
+
 @test "interactive: sort with < > r, the F6 list and a click on a header; a click selects a row" {
 	for n in 10 2 1; do start_server "$(channel_name "c$n")"; done
 	start_tui 160 40 -d 0.5 -f "$TAG"

@@ -26,6 +26,7 @@
 
 #include "os/ownerlock.h"
 #include "os/procinfo.h"
+#include "os/procscan.h"
 #include "inspect/inspect.h"
 #include "registry/registry.h"
 
@@ -1087,6 +1088,258 @@ static void test_skip_counters(void **state)
 	shmrpc_transport_close(srv);
 }
 
+/* ---- the filter option ---------------------------------------------------- */
+
+/* The inodes the inspection looked for in /proc since scans_reset(): the
+ * test is linked with ld --wrap=shmrpc__procscan_run (see the Makefile),
+ * so every scan passes through here first. */
+int __real_shmrpc__procscan_run(const ino_t *inos, size_t n, dev_t dev,
+    const struct procscan_hooks *hooks);
+int __wrap_shmrpc__procscan_run(const ino_t *inos, size_t n, dev_t dev,
+    const struct procscan_hooks *hooks);
+
+#define SCANNED_MAX 64
+static ino_t scanned[SCANNED_MAX];
+static size_t nscanned;
+
+int __wrap_shmrpc__procscan_run(const ino_t *inos, size_t n, dev_t dev,
+    const struct procscan_hooks *hooks)
+{
+	for (size_t i = 0; i < n && nscanned < SCANNED_MAX; i++)
+		scanned[nscanned++] = inos[i];
+	return __real_shmrpc__procscan_run(inos, n, dev, hooks);
+}
+
+static void scans_reset(void)
+{
+	nscanned = 0;
+}
+
+static bool was_scanned(uint64_t ino)
+{
+	for (size_t i = 0; i < nscanned; i++)
+		if ((uint64_t)scanned[i] == ino)
+			return true;
+	return false;
+}
+
+/* What the filter was asked, and its answer: names with "shown" in them. */
+struct asked {
+	char name[300], channel[160], comm[64], registry[300];
+	int loose;
+	shmrpc_transport_kind transport;
+	uid_t uid;
+};
+static struct asked asked[32];
+static size_t nasked;
+
+static int only_shown(const shmrpc_inspect_candidate *c, void *arg)
+{
+	struct asked *a = &asked[nasked < 32 ? nasked++ : 31];
+
+	assert_ptr_equal(arg, &nasked);
+	snprintf(a->name, sizeof(a->name), "%s", c->name);
+	snprintf(a->channel, sizeof(a->channel), "%s", c->channel);
+	snprintf(a->comm, sizeof(a->comm), "%s",
+	    c->owner_comm ? c->owner_comm : "(null)");
+	snprintf(a->registry, sizeof(a->registry), "%s",
+	    c->registry ? c->registry : "(null)");
+	a->loose = c->loose;
+	a->transport = c->transport;
+	a->uid = c->uid;
+	return strstr(c->name, "shown") != NULL;
+}
+
+static int hide_all(const shmrpc_inspect_candidate *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+static const struct asked *asked_about(const char *name)
+{
+	for (size_t i = 0; i < nasked; i++)
+		if (strcmp(asked[i].name, name) == 0)
+			return &asked[i];
+	fail_msg("the filter was not asked about %s", name);
+	return NULL;
+}
+
+/* The loose object of that name in s, or NULL. */
+static const shmrpc_object_info *object_named(const shmrpc_inspection *s,
+    const char *name)
+{
+	for (size_t i = 0; i < shmrpc_inspection_object_count(s); i++)
+		if (strcmp(shmrpc_inspection_object(s, i)->name, name) == 0)
+			return shmrpc_inspection_object(s, i);
+	return NULL;
+}
+
+static bool has_channel(const shmrpc_inspection *s, const char *name)
+{
+	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++)
+		if (strcmp(shmrpc_inspection_channel(s, i)->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* a and b tell the same about one object (b from a filtered snapshot). */
+static void same_object(const shmrpc_object_info *a,
+    const shmrpc_object_info *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->channel, b->channel);
+	assert_int_equal(a->state, b->state);
+	assert_string_equal(a->reason, b->reason);
+	assert_int_equal(a->present, b->present);
+	assert_int_equal(a->size, b->size);
+	assert_int_equal(a->ino, b->ino);
+	assert_int_equal(a->locked, b->locked);
+	assert_int_equal(a->nmappers, b->nmappers);
+	for (size_t i = 0; i < a->nmappers; i++)
+		assert_int_equal(a->mappers[i], b->mappers[i]);
+}
+
+static void same_channel(const shmrpc_channel_info *a,
+    const shmrpc_channel_info *b)
+{
+	assert_int_equal(a->state, b->state);
+	assert_string_equal(a->reason, b->reason);
+	assert_int_equal(a->owner_pid, b->owner_pid);
+	assert_int_equal(a->owner_alive, b->owner_alive);
+	assert_int_equal(a->owner_lock, b->owner_lock);
+	assert_string_equal(a->owner_comm, b->owner_comm);
+	assert_int_equal(a->nmappers, b->nmappers);
+	assert_int_equal(a->nobjects, b->nobjects);
+	for (size_t i = 0; i < a->nobjects; i++)
+		same_object(&a->objects[i], &b->objects[i]);
+}
+
+/*
+ * The filter: what it hides is neither returned nor scanned for (a stale
+ * channel and a loose object would each cost a scan of every process);
+ * what it shows is told exactly as without it; a hidden channel's
+ * objects do not turn loose; and a caller whose struct ends before the
+ * field (an older program) gets no filter, whatever lies beyond.
+ */
+static void test_filter(void **state)
+{
+	shmrpc_options o = posix_opts();
+	shmrpc_transport *live_shown, *live_hidden;
+	shmrpc_inspect_options io;
+	shmrpc_inspection *all, *part;
+	char dead_shown[160], dead_hidden[160], lshown[300], lhidden[300];
+	char live_name[160], hidden_name[160];
+	const shmrpc_channel_info *c;
+	const shmrpc_object_info *lo;
+	const struct asked *a;
+
+	(void)state;
+	ut_name(live_name, sizeof(live_name), "shown_live");
+	ut_name(hidden_name, sizeof(hidden_name), "hidden_live");
+	ut_name(dead_shown, sizeof(dead_shown), "shown_dead");
+	ut_name(dead_hidden, sizeof(dead_hidden), "hidden_dead");
+	snprintf(lshown, sizeof(lshown), "srb_%s_lshown_resp", tag);
+	snprintf(lhidden, sizeof(lhidden), "srb_%s_lhidden_resp", tag);
+	/* The holder first: a child forked later would inherit our maps. */
+	second_child = holder(lshown, HOLD_MAP);
+	make_file(lhidden);
+	server_dies(dead_shown);
+	server_dies(dead_hidden);
+	assert_int_equal(shmrpc_transport_create(&live_shown, live_name, &o,
+	    NULL), 0);
+	assert_int_equal(shmrpc_transport_create(&live_hidden, hidden_name,
+	    &o, NULL), 0);
+
+	shmrpc_inspect_options_init(&io);
+	io.prefix = tag;
+	io.grace = 0;
+	io.skip_live_mappers = 1;
+	scans_reset();
+	assert_int_equal(shmrpc_inspect(&all, &io, NULL), 0);
+	assert_int_equal(shmrpc_inspection_channel_count(all), 4);
+	assert_int_equal(shmrpc_inspection_object_count(all), 2);
+	/* Without a filter the hidden ones are scanned for: the test can
+	 * tell. */
+	assert_true(was_scanned(object_named(all, lhidden)->ino));
+	assert_true(was_scanned(channel_named(all, dead_hidden)->objects[0].ino));
+
+	io.filter = only_shown;
+	io.filter_arg = &nasked;
+	nasked = 0;
+	scans_reset();
+	assert_int_equal(shmrpc_inspect(&part, &io, NULL), 0);
+	assert_int_equal(shmrpc_inspection_channel_count(part), 2);
+	assert_true(has_channel(part, live_name));
+	assert_true(has_channel(part, dead_shown));
+	/* The hidden channels' objects are theirs still, not loose. */
+	assert_int_equal(shmrpc_inspection_object_count(part), 1);
+	assert_non_null(object_named(part, lshown));
+	/* Not scanned for: the hidden loose object, the hidden stale
+	 * channel's objects (and the live ones', as before). */
+	assert_false(was_scanned(object_named(all, lhidden)->ino));
+	c = channel_named(all, dead_hidden);
+	for (size_t i = 0; i < c->nobjects; i++)
+		assert_false(was_scanned(c->objects[i].ino));
+	c = channel_named(part, dead_shown);
+	for (size_t i = 0; i < c->nobjects; i++)
+		assert_true(!c->objects[i].present ||
+		    was_scanned(c->objects[i].ino));
+	assert_true(was_scanned(object_named(part, lshown)->ino));
+	/* What is shown is told as without the filter. */
+	same_channel(channel_named(all, live_name),
+	    channel_named(part, live_name));
+	same_channel(channel_named(all, dead_shown),
+	    channel_named(part, dead_shown));
+	assert_int_equal(channel_named(part, dead_shown)->state,
+	    SHMRPC_STATE_STALE);
+	lo = object_named(part, lshown);
+	same_object(object_named(all, lshown), lo);
+	assert_int_equal(lo->state, SHMRPC_STATE_INUSE);
+	assert_int_equal(lo->mappers[0], second_child);
+
+	/* Asked once about each, with what the snapshot would say. */
+	assert_int_equal(nasked, 6);
+	a = asked_about(hidden_name);
+	assert_int_equal(a->loose, 0);
+	assert_string_equal(a->channel, hidden_name);
+	assert_int_equal(a->transport, SHMRPC_TRANSPORT_POSIX);
+	assert_int_equal(a->uid, geteuid());
+	assert_string_equal(a->comm,
+	    channel_named(all, hidden_name)->owner_comm);
+	assert_string_equal(a->registry, reg_path);
+	a = asked_about(lhidden);
+	assert_int_equal(a->loose, 1);
+	snprintf(hidden_name, sizeof(hidden_name), "%s_lhidden", tag);
+	assert_string_equal(a->channel, hidden_name);
+	assert_int_equal(a->transport, SHMRPC_TRANSPORT_POSIX);
+	assert_int_equal(a->uid, geteuid());
+	assert_string_equal(a->comm, "(null)");
+	assert_string_equal(a->registry, "(null)");
+	shmrpc_inspection_free(part);
+
+	/* An older caller's struct ends before the filter: what lies
+	 * beyond its size is not read. */
+	shmrpc_inspect_options_init_size(&io,
+	    offsetof(shmrpc_inspect_options, filter));
+	io.prefix = tag;
+	io.filter = hide_all;
+	assert_int_equal(shmrpc_inspect(&part, &io, NULL), 0);
+	assert_int_equal(shmrpc_inspection_channel_count(part), 4);
+	assert_int_equal(shmrpc_inspection_object_count(part), 2);
+	shmrpc_inspection_free(part);
+	shmrpc_inspection_free(all);
+
+	ut_kill(&second_child);
+	unlink_shm(lshown);
+	unlink_shm(lhidden);
+	shmrpc_transport_close(live_hidden);
+	shmrpc_transport_close(live_shown);
+	assert_int_equal(reap_channel(dead_shown, NULL, NULL), 0);
+	assert_int_equal(reap_channel(dead_hidden, NULL, NULL), 0);
+}
+
 static void test_client_does_not_attach_to_dead_server(void **state)
 {
 	shmrpc_options o = posix_opts();
@@ -1133,6 +1386,7 @@ int main(void)
 		T(test_client_does_not_attach_to_dead_server),
 		T(test_skip_live_mappers),
 		T(test_skip_counters),
+		T(test_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

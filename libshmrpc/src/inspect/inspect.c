@@ -354,6 +354,25 @@ static bool wanted(const shmrpc_inspect_options *opts, const char *channel)
 	return true;
 }
 
+/* Does the caller's filter (if any) let registered entry e of registry
+ * in?  Asked before anything of e is looked at. */
+static bool filter_entry(const shmrpc_inspect_options *opts,
+    const struct reg_entry *e, const char *registry)
+{
+	shmrpc_inspect_candidate c;
+
+	if (opts->filter == NULL)
+		return true;
+	memset(&c, 0, sizeof(c));
+	c.name = e->name;
+	c.channel = e->name;
+	c.transport = e->kind;
+	c.uid = e->uid;
+	c.owner_comm = e->comm;
+	c.registry = registry;
+	return opts->filter(&c, opts->filter_arg) != 0;
+}
+
 static double now_real(void)
 {
 	struct timespec ts;
@@ -935,18 +954,22 @@ static int gather_registered(struct build *b, shmrpc_inspection *s,
 		return -ENOMEM;
 	for (size_t i = 0; i < b->rs.n && rc == 0; i++) {
 		struct reg_entry *e = &b->rs.v[i];
+		bool want = wanted(&b->opts, e->name) &&
+		    filter_entry(&b->opts, e, b->rs.path[i]);
+
 		b->first[i] = SIZE_MAX;
 		if (entry_refusal(e, b->rs.path[i],
 			registry_owner(b->rs.path[i]), why, sizeof(why))) {
-			if (wanted(&b->opts, e->name) &&
-			    (b->refused[i] = shmrpc__arena_strdup(&s->arena,
-				 why)) == NULL)
+			if (want && (b->refused[i] = shmrpc__arena_strdup(
+					 &s->arena, why)) == NULL)
 				return -ENOMEM;
 			continue;
 		}
+		/* Claimed whether wanted or not: an unwanted channel's
+		 * objects are not loose ones. */
 		for (int k = 0; k < e->nobjects; k++)
 			b->claimed[b->nclaimed++] = e->objects[k];
-		if (wanted(&b->opts, e->name))
+		if (want)
 			rc = add_entry_objects(b, i);
 	}
 	qsort(b->claimed, b->nclaimed, sizeof(*b->claimed), cmp_str);
@@ -999,8 +1022,26 @@ static bool is_squatter(const struct build *b, const char *name,
 	return false;
 }
 
+/* Does the caller's filter (if any) let loose object o in?  Asked once
+ * it is stat'ed, before its mappers and lock are looked for. */
+static bool filter_loose(const shmrpc_inspect_options *opts,
+    const struct obj *o)
+{
+	shmrpc_inspect_candidate c;
+
+	if (opts->filter == NULL)
+		return true;
+	memset(&c, 0, sizeof(c));
+	c.loose = 1;
+	c.name = o->name;
+	c.channel = o->channel;
+	c.transport = o->kind;
+	c.uid = o->st.st_uid;
+	return opts->filter(&c, opts->filter_arg) != 0;
+}
+
 /* Step 2: loose objects: our naming schemes, named by no trusted entry;
- * and squatters at registry paths. */
+ * and squatters at registry paths; those the caller's filter lets in. */
 static int gather_loose(struct build *b)
 {
 	struct dirent *de;
@@ -1044,9 +1085,11 @@ static int gather_loose(struct build *b)
 		o->squatter = !ours && o->present &&
 		    is_squatter(b, o->name, &o->st);
 		if (!o->present || (!ours && !o->squatter) || (ours &&
-			!b->opts.all_users && o->st.st_uid != b->only_uid)) {
-			b->objs.n--; /* gone meanwhile, another user's, or a
-					registry file in order */
+			!b->opts.all_users && o->st.st_uid != b->only_uid) ||
+		    !filter_loose(&b->opts, o)) {
+			b->objs.n--; /* gone meanwhile, another user's, a
+					registry file in order, or not
+					wanted */
 			continue;
 		}
 		b->nloose++;
