@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,6 +138,28 @@ static void test_handmade(void **state)
 	shmrpc_stats_free(st);
 }
 
+/* shmrpc_stats_read() of the test's channel by uid nobody, in a child:
+ * its return code (or -1000 if the child could not say). */
+static int as_nobody_read(void)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		shmrpc_stats *s = NULL;
+		int rc;
+		if (setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+			_exit(255);
+		rc = shmrpc_stats_read(&s, chan, SHMRPC_TRANSPORT_POSIX, NULL);
+		_exit(s == NULL && rc < 0 && rc > -255 ? -rc : 254);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) && WEXITSTATUS(st) < 254 ? -WEXITSTATUS(st)
+						       : -1000;
+}
+
 /* Another user's counters file beside our channel, which has none (a
  * Python server's) or lost its own: its figures are not the channel's.
  * Root reads a channel of another user whose files are all that user's. */
@@ -149,6 +172,8 @@ static void test_other_users_file(void **state)
 	if (geteuid() != 0)
 		skip();
 	put_channel(2);
+	/* nobody cannot read root's file (0600): an error, not figures. */
+	assert_int_equal(as_nobody_read(), -EACCES);
 	assert_int_equal(chown(stats_path, NOBODY, NOBODY), 0);
 	assert_int_equal(read_posix(&st, &e), SHMRPC_ENOTOURS);
 	assert_null(st);
