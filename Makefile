@@ -202,8 +202,9 @@ test: deps all tests fuzz-bin python
 # One target per decoder or parser a peer or another user can feed
 # (fuzz/README.md): wire_json (differential, against jansson), envelope
 # (differential, against a jansson reference), frames (length headers on
-# both transports), futex_header, registry, names.  `make fuzz` runs each
-# for FUZZ_TIME seconds (default 300; FUZZ_TARGETS picks some) and logs to
+# both transports), futex_header, posix_stats (the posix channel's
+# counters file), registry, names.  `make fuzz` runs each for FUZZ_TIME
+# seconds (default 300; FUZZ_TARGETS picks some) and logs to
 # $(BUILD)/fuzz/<target>.log; `make test` runs wire_json for
 # FUZZ_TEST_TIME (20) and each other target for FUZZ_TEST_TIME_EACH (8),
 # after replaying fuzz/regressions/<target>/, every input that ever
@@ -218,7 +219,7 @@ FUZZ_TIME      ?= 300
 FUZZ_RUNS      ?=
 FUZZ_TEST_TIME ?= 20
 FUZZ_TEST_TIME_EACH ?= 8
-FUZZ_ALL        = wire_json envelope frames futex_header registry names
+FUZZ_ALL        = wire_json envelope frames futex_header posix_stats registry names
 FUZZ_TARGETS   ?= $(FUZZ_ALL)
 FUZZ_BINS       = $(FUZZ_ALL:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_BIN        = $(BUILD)/fuzz/fuzz_wire_json

@@ -1372,7 +1372,9 @@ typedef struct shmrpc_method_stats {
  * keeps no statistics: a Python shm-rpc-bridge server), SHMRPC_EVERSION
  * (a segment of another layout), SHMRPC_ETRANSPORT (a segment that is
  * inconsistent or shrank while being read), SHMRPC_ENOTOURS (not a
- * regular file), -ENOMEM, -errno; err->text says which file and why.
+ * regular file; posix: a counters file whose owner does not own the
+ * channel's request segment), -ENOMEM, -errno; err->text says which file
+ * and why.
  * Thread-safe; a snapshot is immutable and may be read from any thread.
  */
 SHMRPC_API int shmrpc_stats_read(shmrpc_stats **out, const char *name,

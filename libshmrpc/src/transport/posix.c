@@ -69,7 +69,7 @@ static const struct {
 	const char *suffix;
 	unsigned initial; /* semaphores only */
 } posix_objects[POSIX_NOBJ] = {
-	[SEG_REQ] = { "srb_", "_req", 0 },
+	[SEG_REQ] = { POSIX_REQ_PREFIX, POSIX_REQ_SUFFIX, 0 },
 	[SEG_RESP] = { "srb_", "_resp", 0 },
 	[SEM_REQ_EMPTY] = { "sem.srb_", "_req_empty", 1 },
 	[SEM_REQ_FULL] = { "sem.srb_", "_req_full", 0 },

@@ -23,6 +23,10 @@
 #include "transport/methods_layout.h"
 
 #define POSIX_STATS_PREFIX "shmrpc_posix_"
+/* The seed's request segment, srb_NAME_req: a client opens it first, the
+ * owner's liveness lock is on it, and its owner is the channel's. */
+#define POSIX_REQ_PREFIX "srb_"
+#define POSIX_REQ_SUFFIX "_req"
 #define POSIX_STATS_MAGIC 0x50505253u /* "SRPP" in little-endian memory */
 #define POSIX_STATS_VERSION 1u
 #define POSIX_STATS_HEADER_SIZE 4096u
