@@ -28,7 +28,11 @@
  * once (the server taking a request: its state, its bytes and the ready
  * word; the client seeing its answer: the answer's bytes) it asks for
  * them together with prefetch hints, so that they cross in one transfer
- * time, not one after another.
+ * time, not one after another.  The lines a side will write next (the
+ * server its answer, the client its next request) are the ones the other
+ * side last read: each side asks for them exclusive as soon as the other
+ * is done with them (prefetch_msg_excl()), so that a long message's
+ * stores do not each wait for a line to come back.
  *
  * Either side spins for at most its spin budget (spin_policy.h: spin_ns,
  * or for large messages up to 2 ms), then sleeps in FUTEX_WAIT.  The
