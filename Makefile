@@ -66,7 +66,7 @@ MAN3_LINKS = $(shell sh mk/man3-names.sh libshmrpc/include/shmrpc.h)
 TOOL_NAMES = shmrpc-call shmrpc-clean shmrpc-top
 
 .PHONY: bench-run all lib tools examples tests deps deps-run run test test-unit test-bats fuzz fuzz-bin \
-        check-asan check-tsan check-valgrind bench bench-deps install install-dirs uninstall \
+        check-asan check-tsan check-valgrind bench bench-deps bench-python install install-dirs uninstall \
         clean help FORCE
 
 all: lib tools examples
@@ -79,7 +79,7 @@ help:
 	@echo "make test       unit tests, ~60 s of fuzzing (every target), then bats tests"
 	@echo "make fuzz       every fuzz target for FUZZ_TIME=300 s each (FUZZ_TARGETS=..., FUZZ_RUNS=N)"
 	@echo "make check-asan / check-tsan / check-valgrind   the tests under a checker"
-	@echo "make bench      benchmark against floors and peers (QUICK=1: under 2 minutes)"
+	@echo "make bench      benchmark against floors, peers and the seed (QUICK=1: under 2 minutes)"
 	@echo "                -> bench/out/results.json, bench/out/*.png"
 	@echo "make bench-deps install the peers' and gnuplot's Debian packages (not in deps)"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
@@ -320,6 +320,17 @@ bench-run: $(BENCH_BIN) $(BENCH_BINS) $(PEER_BIN)
 	$(PEER_BIN) $(if $(QUICK),--quick) --include bench/out/results.json \
 	    --output bench/out/results.json --plot-dir bench/out \
 	    --gnuplot bench/peers/plots.gp
+	@$(MAKE) --no-print-directory bench-python
+
+# The Python binding against the seed's figures (issue 14): a small add to
+# a C and to a Python server, a 2 MB echo, and 8 client processes on one
+# channel counting crossed replies, on both transports.
+bench-python: python all
+	PYTHONPATH=$(PY_LIBDIR) $(PYTHON) python/bench/bench_rpc.py \
+	    $(if $(QUICK),--runs 3 --calls 5000)
+	for t in futex posix; do \
+	    PYTHONPATH=$(PY_LIBDIR) $(PYTHON) python/bench/cross_replies.py \
+	        --transport $$t $(if $(QUICK),--calls 20000) || exit 1; done
 
 bench-deps:
 	@sh bench/peers/install-deps.sh

@@ -16,7 +16,9 @@ includes the timing's own cost and every stall, and the CPU time client
 and server spent per call (process_time here, /proc/PID/stat there): on a
 loaded machine, the work a call costs apart from the waiting.
 The seed's figures on these VMs (its own client and server): small add
-97-148 us, 2 MB string echo 6.9-10 ms.
+97-148 us, 2 MB string echo 6.9-10 ms.  The run ends with issue 14's
+targets, each median set against the seed's best figure: add-c >= 30x
+faster, add-py >= 15x, echo-2mb-py >= 3x ("met" or "MISSED").
 """
 
 import argparse
@@ -100,6 +102,21 @@ def run_case(label, kind, method, params, calls, runs, buffer_size, transport):
     return med
 
 
+# Issue 14's targets: (case, the seed's best median on these VMs in
+# seconds, how many times faster we must be).
+TARGETS = (("add-c", 97e-6, 30), ("add-py", 97e-6, 15), ("echo-2mb-py", 6.9e-3, 3))
+
+
+def print_targets(medians):
+    print("targets (this run), against the seed's best figures:")
+    for label, seed, factor in TARGETS:
+        med = medians[label]
+        unit, scale = ("us", 1e6) if seed < 1e-3 else ("ms", 1e3)
+        print("  %-12s median %.2f %s vs the seed's %.1f %s = %.1fx faster (target >= %dx, <= %.2f %s): %s"
+              % (label, med * scale, unit, seed * scale, unit, seed / med, factor,
+                 seed / factor * scale, unit, "met" if med * factor <= seed else "MISSED"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
@@ -110,10 +127,13 @@ def main():
     print("shmrpc %s, library %s, Python %s"
           % (shmrpc.__version__, shmrpc.library_version, sys.version.split()[0]))
     t = args.transport
-    run_case("add-c", "c", "add", {"a": 5, "b": 3}, args.calls, args.runs, 4096, t)
-    run_case("add-py", "py", "add", {"a": 5, "b": 3}, args.calls, args.runs, 4096, t)
-    run_case("echo-2mb-py", "py", "echo", {"s": "x" * (2 * 1024 * 1024)}, max(20, args.calls // 400),
-             args.runs, 3 * 1024 * 1024, t)
+    medians = {
+        "add-c": run_case("add-c", "c", "add", {"a": 5, "b": 3}, args.calls, args.runs, 4096, t),
+        "add-py": run_case("add-py", "py", "add", {"a": 5, "b": 3}, args.calls, args.runs, 4096, t),
+        "echo-2mb-py": run_case("echo-2mb-py", "py", "echo", {"s": "x" * (2 * 1024 * 1024)},
+                                max(20, args.calls // 400), args.runs, 3 * 1024 * 1024, t),
+    }
+    print_targets(medians)
 
 
 if __name__ == "__main__":
