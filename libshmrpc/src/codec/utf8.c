@@ -17,6 +17,19 @@
 #include "codec/json_simd.h"
 #include "codec/utf8.h"
 
+/*
+ * How far ahead of the fused copy the source is fetched (software
+ * prefetch).  A decoder's source is shared memory that the other side
+ * has just written, so its lines sit in the other CPU's cache, and the
+ * CPU's own prefetcher keeps too few of them in flight: measured on the
+ * 2-vCPU VM (a peer process on the other CPU writes, this one copies),
+ * a 10 KiB run took 1.97 us unprefetched, 1.40 / 1.11 / 1.02 / 1.06 us at
+ * 256 / 512 / 1024 / 2048 bytes ahead, and a 100 KiB run 19.1 -> 7.8 us
+ * at 1024; glibc's memcpy of the same 10 KiB took 0.75 us.  Private,
+ * cached sources (the encoders') lose nothing measurable.
+ */
+#define COPY_PREFETCH 1024
+
 /* -1 until first use, then an enum wire_isa */
 static _Atomic int wire_isa_now = -1;
 
@@ -426,7 +439,8 @@ static inline void u8_feed_until256(u8_state256_t *st, __m256i in, unsigned k)
 
 /* Every byte is loaded once, stored from the register and validated from
    the same register, so what is validated is exactly what was copied,
-   whoever rewrites src meanwhile. */
+   whoever rewrites src meanwhile.  The source is fetched COPY_PREFETCH
+   bytes ahead (see there). */
 TARGET_AVX2
 static const uchar *copy_run_avx2(uchar *dst, const uchar *p,
     const uchar *end, bool *utf8_ok)
@@ -436,6 +450,8 @@ static const uchar *copy_run_avx2(uchar *dst, const uchar *p,
 	unsigned mask;
 
 	while (end - p >= 64) {
+		if (end - p > COPY_PREFETCH)
+			__builtin_prefetch(p + COPY_PREFETCH, 0, 3);
 		const __m256i a = U8_LOAD256(p), b = U8_LOAD256(p + 32);
 		_mm256_storeu_si256((__m256i *)(void *)dst, a);
 		_mm256_storeu_si256((__m256i *)(void *)(dst + 32), b);
@@ -586,6 +602,9 @@ static const uchar *copy_run_sse2(uchar *dst, const uchar *p,
 	const uchar *stop = NULL;
 
 	while (end - p >= 16) {
+		/* once per 64-byte line (see COPY_PREFETCH) */
+		if (end - p > COPY_PREFETCH && ((uintptr_t)p & 48) == 0)
+			__builtin_prefetch(p + COPY_PREFETCH, 0, 3);
 		const __m128i v = load16(p);
 		_mm_storeu_si128((__m128i *)(void *)dst, v);
 		acc = _mm_or_si128(acc, v);
