@@ -152,29 +152,15 @@ static int push_line(struct registry *r, char *line)
 }
 
 /*
- * Split text into entry lines.  0, or -EINVAL with why filled (damaged),
- * or -ENOMEM.
+ * The header line, p to nl: 0, SHMRPC_EVERSION for a newer format (left
+ * as it is), or -EINVAL with why filled (damaged).
  */
-static int split_lines(struct registry *r, const char *text, size_t len,
-    char *why, size_t whylen)
+static int check_header(const char *p, const char *nl, char *why,
+    size_t whylen)
 {
-	const char *p = text, *end = text + len, *nl;
 	char *stop;
 	long version;
 
-	if (len == 0) {
-		snprintf(why, whylen, "it is empty");
-		return -EINVAL;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		snprintf(why, whylen, "it holds NUL bytes");
-		return -EINVAL;
-	}
-	nl = memchr(p, '\n', (size_t)(end - p));
-	if (nl == NULL) {
-		snprintf(why, whylen, "it is truncated");
-		return -EINVAL;
-	}
 	if ((size_t)(nl - p) < sizeof(HEADER_START) - 1 ||
 	    memcmp(p, HEADER_START, sizeof(HEADER_START) - 1) != 0) {
 		snprintf(why, whylen, "it does not start with a %s header",
@@ -201,6 +187,35 @@ static int split_lines(struct registry *r, const char *text, size_t len,
 		    REGISTRY_VERSION);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * Split text into entry lines.  0, SHMRPC_EVERSION (a newer format), or
+ * -EINVAL with why filled (damaged), or -ENOMEM.
+ */
+static int split_lines(struct registry *r, const char *text, size_t len,
+    char *why, size_t whylen)
+{
+	const char *p = text, *end = text + len, *nl;
+	int rc;
+
+	if (len == 0) {
+		snprintf(why, whylen, "it is empty");
+		return -EINVAL;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(why, whylen, "it holds NUL bytes");
+		return -EINVAL;
+	}
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (nl == NULL) {
+		snprintf(why, whylen, "it is truncated");
+		return -EINVAL;
+	}
+	rc = check_header(p, nl, why, whylen);
+	if (rc != 0)
+		return rc;
 	p = nl + 1;
 	for (bool first = true, need_more = false;; first = false) {
 		size_t n;
