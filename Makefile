@@ -188,7 +188,7 @@ deps:
 	@sh tests/helpers/install-deps.sh test
 
 run: deps-run all
-	@sh examples/demo.sh
+	@BUILD=$(BUILD) EXDIR=$(EXDIR) sh examples/demo.sh
 
 # The unit and bats tests, then the Python package's (python/python.mk).
 test: deps all tests fuzz-bin python

@@ -8,7 +8,9 @@
 #  6. a clean stop: /dev/shm holds nothing of ours afterwards.
 set -eu
 cd "$(dirname "$0")/.."
-BIN=build/bin
+# make passes BUILD and EXDIR (a sanitizer build puts both elsewhere).
+BIN=${BUILD:-build}/bin
+EX=${EXDIR:-examples}
 CH=demo-calc-$$
 # The demo keeps its own registry so it never touches yours.
 export SHMRPC_REGISTRY=/dev/shm/shmrpc-demo-$$-registry.json
@@ -21,10 +23,10 @@ cleanup() {
 trap cleanup EXIT
 
 say "1. calculator server on channel $CH, and its client"
-examples/calculator-server "$CH" &
+"$EX"/calculator-server "$CH" &
 SERVER=$!
 $BIN/shmrpc-call -w 5 "$CH" __running__ >/dev/null
-examples/calculator-client "$CH"
+"$EX"/calculator-client "$CH"
 
 say "2. shmrpc-call: its methods, one call, then 20000 calls for latency"
 echo "\$ shmrpc-call -l $CH"
@@ -55,12 +57,12 @@ if [ -x $BIN/shmrpc-clean ]; then
 fi
 
 say "5. crash again, then just restart: the server reclaims its own stale objects"
-examples/calculator-server "$CH" >/dev/null &
+"$EX"/calculator-server "$CH" >/dev/null &
 SERVER=$!
 $BIN/shmrpc-call -w 5 "$CH" __running__ >/dev/null
 kill -9 "$SERVER"
 wait "$SERVER" 2>/dev/null || true
-SHMRPC_LOG=warn examples/calculator-server "$CH" &
+SHMRPC_LOG=warn "$EX"/calculator-server "$CH" &
 SERVER=$!
 $BIN/shmrpc-call -w 5 "$CH" multiply '{"a":6,"b":7}'
 

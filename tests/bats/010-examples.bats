@@ -75,3 +75,17 @@ load helpers
 	[ "$status" -eq 0 ]
 	[ "$output" = "4" ]
 }
+
+@test "make run's demo: server, client, shmrpc-call, shmrpc-top, shmrpc-clean; nothing left in /dev/shm" {
+	before=$(ls -A /dev/shm | sort)
+	run env BUILD="$BUILD" EXDIR="$EXDIR" sh "$ROOT/examples/demo.sh"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"multiply(6, 7) = 42"* ]]             # 1. client
+	[[ "$output" == *"--- 20000 calls in "*", 0 failed ---"* ]] # 2. shmrpc-call
+	[[ "$output" == *"CALLS/S"*"LIVE"* ]]                    # 3. shmrpc-top
+	[[ "$output" == *"reaped 1 object ("* ]]                 # 4. shmrpc-clean
+	[[ "$output" == *"reclaimed 1 object a dead server left"* ]] # 5. restart
+	[[ "$output" == *"left in /dev/shm: none"* ]]            # 6. clean stop
+	# Nothing of the demo's stays behind, its own registry included.
+	[ -z "$(comm -13 <(echo "$before") <(ls -A /dev/shm | sort) | grep demo)" ]
+}
