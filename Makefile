@@ -165,15 +165,12 @@ $(BUILD)/tests/test_tool: tests/unit/test_tool.c $(TOOL_COMMON) tool-common/tool
 
 # test_inspect sees which inodes the inspection looks for in /proc: every
 # scan passes through its own __wrap_shmrpc__procscan_run first.
-$(BUILD)/tests/test_inspect: tests/unit/test_inspect.c tests/unit/testlib.h \
-    $(STATIC_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) \
-	    -Wl,--wrap=shmrpc__procscan_run $(LDLIBS_LIB) -lcmocka -lm
+$(BUILD)/tests/test_inspect: UNIT_WRAP = -Wl,--wrap=shmrpc__procscan_run
 
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LDLIBS_LIB) -lcmocka -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(UNIT_WRAP) \
+	    $(LDLIBS_LIB) -lcmocka -lm
 
 $(BUILD)/tests/%: tests/helpers/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)

@@ -460,8 +460,8 @@ static int add_rows(struct top_snap *s, const struct top_opts *o)
 	return 0;
 }
 
-/* The stale section: objects of channels not live, loose objects (of
- * loose, s->insp or top_recollect_loose()'s). */
+/* The stale section, into s (which has none yet): objects of channels
+ * not live, loose objects (of loose, s->insp or top_recollect_loose()'s). */
 static int add_objects(struct top_snap *s, const struct top_opts *o,
     const shmrpc_inspection *loose)
 {
@@ -470,8 +470,6 @@ static int add_objects(struct top_snap *s, const struct top_opts *o,
 	for (size_t i = 0; i < s->nrows; i++)
 		if (s->rows[i].ci->state != SHMRPC_STATE_LIVE)
 			n += s->rows[i].ci->nobjects;
-	free(s->objs);
-	s->nobjs = 0;
 	if ((s->objs = calloc(n + 1, sizeof(*s->objs))) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nrows; i++) {
@@ -573,6 +571,7 @@ int top_recollect_loose(struct top_snap *s, const struct top_opts *o)
 	if ((rc = inspect_shown(&loose, o, shown_loose)) < 0)
 		return rc;
 	s->objs = NULL;
+	s->nobjs = 0;
 	if ((rc = add_objects(s, o, loose)) < 0) {
 		free(s->objs);
 		s->objs = objs;

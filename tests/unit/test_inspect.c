@@ -974,15 +974,25 @@ static void test_dead_owner_with_client_is_in_use(void **state)
 	shmrpc_transport_close(t);
 }
 
-/* The channel of that name in s, or fail. */
-static const shmrpc_channel_info *channel_named(const shmrpc_inspection *s,
+/* The channel of that name in s, or NULL. */
+static const shmrpc_channel_info *find_channel(const shmrpc_inspection *s,
     const char *name)
 {
 	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++)
 		if (strcmp(shmrpc_inspection_channel(s, i)->name, name) == 0)
 			return shmrpc_inspection_channel(s, i);
-	fail_msg("no channel %s in the snapshot", name);
 	return NULL;
+}
+
+/* The channel of that name in s, or fail. */
+static const shmrpc_channel_info *channel_named(const shmrpc_inspection *s,
+    const char *name)
+{
+	const shmrpc_channel_info *c = find_channel(s, name);
+
+	if (c == NULL)
+		fail_msg("no channel %s in the snapshot", name);
+	return c;
 }
 
 /* skip_live_mappers leaves out the mappers of live channels only: a
@@ -1178,10 +1188,7 @@ static const shmrpc_object_info *object_named(const shmrpc_inspection *s,
 
 static bool has_channel(const shmrpc_inspection *s, const char *name)
 {
-	for (size_t i = 0; i < shmrpc_inspection_channel_count(s); i++)
-		if (strcmp(shmrpc_inspection_channel(s, i)->name, name) == 0)
-			return true;
-	return false;
+	return find_channel(s, name) != NULL;
 }
 
 /* a and b tell the same about one object (b from a filtered snapshot). */
