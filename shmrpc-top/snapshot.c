@@ -376,9 +376,9 @@ static void fill_row(struct top_row *r, const shmrpc_channel_info *ci)
 			r->mem += ci->objects[j].size;
 }
 
-/* What the inspection looks at: what add_rows() and add_objects() will
- * show, and nothing else (a hidden loose object would cost a scan of
- * every process for its mappers). */
+/* What the snapshot holds, the one place the options select channels and
+ * loose objects: the inspection looks at nothing else (a hidden loose
+ * object would cost a scan of every process for its mappers). */
 static int shown(const shmrpc_inspect_candidate *c, void *arg)
 {
 	const struct top_opts *o = arg;
@@ -433,8 +433,9 @@ static int new_snap(struct top_snap **out, const struct top_snap *prev,
 	return 0;
 }
 
-/* The rows of the channels opts selects, and their name index. */
-static int add_rows(struct top_snap *s, const struct top_opts *o)
+/* The rows of the channels in s->insp (those shown() let in), and their
+ * name index. */
+static int add_rows(struct top_snap *s)
 {
 	size_t nch = shmrpc_inspection_channel_count(s->insp), n = 0;
 
@@ -446,10 +447,6 @@ static int add_rows(struct top_snap *s, const struct top_opts *o)
 		const shmrpc_channel_info *ci =
 		    shmrpc_inspection_channel(s->insp, i);
 
-		if (o->has_uid && ci->owner_uid != o->uid)
-			continue;
-		if (!text_matches(o->filter, ci->name, ci->owner_comm))
-			continue;
 		fill_row(&s->rows[n], ci);
 		s->byname[n] = n;
 		n++;
@@ -461,9 +458,9 @@ static int add_rows(struct top_snap *s, const struct top_opts *o)
 }
 
 /* The stale section, into s (which has none yet): objects of channels
- * not live, loose objects (of loose, s->insp or top_recollect_loose()'s). */
-static int add_objects(struct top_snap *s, const struct top_opts *o,
-    const shmrpc_inspection *loose)
+ * not live, loose objects (of loose, s->insp or top_recollect_loose()'s,
+ * which shown() or shown_loose() filtered). */
+static int add_objects(struct top_snap *s, const shmrpc_inspection *loose)
 {
 	size_t nlo = shmrpc_inspection_object_count(loose), n = nlo;
 
@@ -482,14 +479,7 @@ static int add_objects(struct top_snap *s, const struct top_opts *o,
 				s->objs[s->nobjs++].oi = &ci->objects[j];
 	}
 	for (size_t i = 0; i < nlo; i++) {
-		const shmrpc_object_info *oi =
-		    shmrpc_inspection_object(loose, i);
-
-		if (o->has_uid && oi->uid != o->uid)
-			continue;
-		if (!text_matches(o->object_filter, oi->name, NULL))
-			continue;
-		s->objs[s->nobjs++].oi = oi;
+		s->objs[s->nobjs++].oi = shmrpc_inspection_object(loose, i);
 	}
 	return 0;
 }
@@ -543,7 +533,7 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
 	*out = NULL;
 	if ((rc = new_snap(&s, prev, o)) < 0)
 		return rc;
-	rc = add_rows(s, o);
+	rc = add_rows(s);
 	for (size_t i = 0; i < s->nrows && rc == 0; i++) {
 		struct top_row *r = &s->rows[i];
 
@@ -551,7 +541,7 @@ int top_collect(struct top_snap **out, const struct top_snap *prev,
 					    : NULL, s);
 	}
 	if (rc == 0)
-		rc = add_objects(s, o, s->insp);
+		rc = add_objects(s, s->insp);
 	if (rc < 0) {
 		top_snap_free(s);
 		return rc;
@@ -572,7 +562,7 @@ int top_recollect_loose(struct top_snap *s, const struct top_opts *o)
 		return rc;
 	s->objs = NULL;
 	s->nobjs = 0;
-	if ((rc = add_objects(s, o, loose)) < 0) {
+	if ((rc = add_objects(s, loose)) < 0) {
 		free(s->objs);
 		s->objs = objs;
 		s->nobjs = nobjs;
