@@ -528,6 +528,9 @@ buckets_of() {
 	# Enter opens the detail view of the selected channel.
 	keys Enter
 	wait_for screen_has "Channel $b  futex  LIVE"
+	# The view's last section is on screen once the whole frame is (a
+	# capture can land while curses is still writing it).
+	wait_for screen_has "shmrpc_futex_$b"
 	screen_has "SLOT"
 	# Where its owner lives, and who may open it.
 	screen_has "owner in this PID namespace  liveness lock held  cgroup "
